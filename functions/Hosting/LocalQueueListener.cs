@@ -1,0 +1,130 @@
+using Azure.Storage.Queues;
+using Matching.Storage;
+
+namespace Matching.Hosting;
+
+/// <summary>
+/// Local mode's stand-in for the host's queue trigger: one polling loop per queue function, with the
+/// semantics read from host.json (batch size, visibility timeout after a failure, maxDequeueCount then
+/// <c>&lt;queue&gt;-poison</c>, randomized back-off up to maxPollingInterval while a queue is empty).
+/// It is a development tool for one machine; scale-out is the host's job on Azure.
+/// </summary>
+public sealed class LocalQueueListener(
+    FunctionCatalog catalog,
+    FunctionInvoker invoker,
+    QueueServiceClient queues,
+    StorageProvisioner provisioner,
+    QueueWatcher watcher,
+    QueueSettings settings,
+    ILogger<LocalQueueListener> logger) : BackgroundService
+{
+    // Long enough for a slow handler; a failure shortens it to host.json's visibilityTimeout.
+    private static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(catalog.QueueFunctions.Select(f => Task.Run(() => ListenAsync(f, stoppingToken), stoppingToken)));
+
+    private async Task ListenAsync(QueueFunction function, CancellationToken stoppingToken)
+    {
+        var queue = queues.GetQueueClient(function.QueueName);
+        var poison = queues.GetQueueClient(function.PoisonQueueName);
+        var delay = MinPollingInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await provisioner.EnsureReadyAsync(stoppingToken);
+                var received = (await queue.ReceiveMessagesAsync(settings.BatchSize, ProcessingLease, stoppingToken)).Value;
+                if (received.Length > 0)
+                {
+                    await Task.WhenAll(received.Select(m => ProcessAsync(function, queue, poison, m, stoppingToken)));
+                    delay = MinPollingInterval; // a hit: poll again at once
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (StorageFailure.IsUnavailable(ex))
+            {
+                logger.LogWarning("Queue {Queue} unreachable, backing off: {Error}", function.QueueName, ex.Message);
+            }
+
+            await watcher.WaitAsync(function.QueueName, Jitter(delay), stoppingToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxPollingInterval.Ticks));
+        }
+    }
+
+    private async Task ProcessAsync(QueueFunction function, QueueClient queue, QueueClient poison,
+        Azure.Storage.Queues.Models.QueueMessage received, CancellationToken stoppingToken)
+    {
+        if (received.DequeueCount > settings.MaxDequeueCount)
+        {
+            await MoveToPoisonAsync(function, queue, poison, received, stoppingToken);
+            return;
+        }
+        var message = new QueueMessage(received.MessageId, received.Body.ToString(), received.DequeueCount, received.InsertedOn);
+        try
+        {
+            await invoker.InvokeAsync(function, message, stoppingToken);
+            await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the lease lapses and the message is delivered again.
+        }
+        catch (Exception)
+        {
+            try
+            {
+                if (received.DequeueCount >= settings.MaxDequeueCount)
+                    await MoveToPoisonAsync(function, queue, poison, received, stoppingToken);
+                else
+                    await queue.UpdateMessageAsync(received.MessageId, received.PopReceipt,
+                        visibilityTimeout: settings.VisibilityTimeout, cancellationToken: stoppingToken);
+            }
+            catch (Exception ex) when (StorageFailure.IsUnavailable(ex))
+            {
+                // The lease lapses and the message comes back: nothing accepted is lost.
+                logger.LogWarning("Could not release a failed message on {Queue}: {Error}", function.QueueName, ex.Message);
+            }
+        }
+    }
+
+    private async Task MoveToPoisonAsync(QueueFunction function, QueueClient queue, QueueClient poison,
+        Azure.Storage.Queues.Models.QueueMessage received, CancellationToken stoppingToken)
+    {
+        // Copy first, then delete: a crash in between duplicates into poison rather than losing the message.
+        await poison.SendMessageAsync(received.Body, cancellationToken: stoppingToken);
+        await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt, stoppingToken);
+        logger.LogError("Message {MessageId} moved to {PoisonQueue} after {DequeueCount} attempts",
+            received.MessageId, function.PoisonQueueName, received.DequeueCount);
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) =>
+        TimeSpan.FromTicks((long)(delay.Ticks * (0.5 + Random.Shared.NextDouble() * 0.5)));
+}
+
+/// <summary>
+/// Lets a producer in this process wake the listener of the queue it just wrote to, as the host's
+/// shared queue watcher does, so that a warm listener does not wait out its back-off.
+/// </summary>
+public sealed class QueueWatcher
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _signals = new(StringComparer.Ordinal);
+
+    public void Notify(string queueName)
+    {
+        var signal = _signals.GetOrAdd(queueName, _ => new SemaphoreSlim(0));
+        if (signal.CurrentCount == 0) signal.Release();
+    }
+
+    public async Task WaitAsync(string queueName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var signal = _signals.GetOrAdd(queueName, _ => new SemaphoreSlim(0));
+        try { await signal.WaitAsync(timeout, cancellationToken); }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+    }
+}

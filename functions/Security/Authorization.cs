@@ -1,0 +1,76 @@
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Matching.Security;
+
+/// <summary>
+/// JWT bearer authentication: Entra ID tokens on Azure (tenant and audience from settings); locally, tokens
+/// signed with the development key from local configuration, minted by the <c>token</c> command.
+/// </summary>
+public static class Authorization
+{
+    public const string DevelopmentIssuer = "matching-local";
+    public const string DefaultAudience = "api://matching";
+
+    public static IServiceCollection AddMatchingAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var auth = AuthSettings.Read(configuration);
+        services.AddSingleton(auth);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters.NameClaimType = Caller.SubjectClaim;
+            o.TokenValidationParameters.RoleClaimType = Caller.RoleClaim;
+            o.TokenValidationParameters.ValidAudience = auth.Audience;
+            o.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            if (auth.EntraTenantId is { } tenant)
+            {
+                o.Authority = $"https://login.microsoftonline.com/{tenant}/v2.0";
+            }
+            else if (auth.DevelopmentKey is { } key)
+            {
+                o.TokenValidationParameters.ValidIssuer = DevelopmentIssuer;
+                o.TokenValidationParameters.IssuerSigningKey = key;
+            }
+            else
+            {
+                // No way to validate a token: every protected endpoint answers 401.
+                o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+                o.TokenValidationParameters.ValidIssuer = "nobody";
+            }
+        });
+        services.AddAuthorization();
+        return services;
+    }
+
+    /// <summary>Only these roles may call the endpoint; the token must also name a subject and an organisation.</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params Role[] roles) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy
+            .RequireAuthenticatedUser()
+            .RequireAssertion(ctx => Caller.From(ctx.User) is { } caller && roles.Contains(caller.Role)));
+}
+
+public sealed record AuthSettings(string Audience, string? EntraTenantId, SymmetricSecurityKey? DevelopmentKey)
+{
+    /// <summary>App Service and Functions on Azure always set these.</summary>
+    public static bool RunningOnAzure => Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID") is { Length: > 0 }
+        || Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME") is { Length: > 0 };
+
+    public static AuthSettings Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Auth");
+        var tenant = section["EntraTenantId"] is { Length: > 0 } t ? t : null;
+        var devKeyText = section["DevelopmentSigningKey"] is { Length: > 0 } k ? k : null;
+        if (devKeyText is not null && RunningOnAzure)
+            throw new InvalidOperationException("Auth:DevelopmentSigningKey is refused on Azure: configure Auth:EntraTenantId and Auth:Audience.");
+        SymmetricSecurityKey? devKey = null;
+        if (devKeyText is not null && tenant is null)
+        {
+            var bytes = Encoding.UTF8.GetBytes(devKeyText);
+            if (bytes.Length < 32) throw new InvalidOperationException("Auth:DevelopmentSigningKey must be at least 32 bytes.");
+            devKey = new SymmetricSecurityKey(bytes);
+        }
+        return new AuthSettings(section["Audience"] is { Length: > 0 } a ? a : Authorization.DefaultAudience, tenant, devKey);
+    }
+}

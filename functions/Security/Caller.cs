@@ -1,0 +1,41 @@
+using System.Security.Claims;
+
+namespace Matching.Security;
+
+public enum Role { Provider, Ngo, Mentor, Learner, Admin }
+
+/// <summary>The authenticated caller as every endpoint sees it: who, in which role, for which organisation.</summary>
+public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
+{
+    public const string SubjectClaim = "sub";
+    public const string RoleClaim = "role";
+    public const string EntraRolesClaim = "roles";
+    public const string OrganisationClaim = "org";
+
+    public static Caller? From(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true) return null;
+        var subject = user.FindFirst(SubjectClaim)?.Value ?? user.FindFirst("oid")?.Value;
+        var roleText = user.FindFirst(RoleClaim)?.Value ?? user.FindFirst(EntraRolesClaim)?.Value;
+        var org = user.FindFirst(OrganisationClaim)?.Value;
+        if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(org) || !TryParseRole(roleText, out var role)) return null;
+        return new Caller(subject, role, org);
+    }
+
+    public static bool TryParseRole(string? text, out Role role) =>
+        Enum.TryParse(text, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(text, out _);
+
+    /// <summary>
+    /// The one organisation-scope rule: a caller sees only its own organisation's resources. Callers answer
+    /// 404, not 403, when this fails, so that another organisation's resource does not even seem to exist.
+    /// Admins are scoped too, until audited cross-organisation support access is designed.
+    /// </summary>
+    public bool Owns(string organisationId) => string.Equals(OrganisationId, organisationId, StringComparison.Ordinal);
+}
+
+public static class CallerExtensions
+{
+    /// <summary>For endpoints behind <see cref="Authorization.RequireRoles"/>: the caller is known to be valid there.</summary>
+    public static Caller Caller(this HttpContext context) =>
+        Security.Caller.From(context.User) ?? throw new InvalidOperationException("The endpoint is missing its role policy.");
+}

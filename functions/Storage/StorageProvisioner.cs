@@ -1,0 +1,49 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Matching.Hosting;
+
+namespace Matching.Storage;
+
+/// <summary>
+/// Creates every declared table, every queue of a queue function and its poison queue, once per process.
+/// It runs lazily (the first storage use awaits it) so that start-up never waits on storage; a failure is
+/// not cached, so the next use tries again once storage is back. On Azure the Bicep creates them too.
+/// </summary>
+public sealed class StorageProvisioner(
+    TableServiceClient tables,
+    QueueServiceClient queues,
+    IEnumerable<TableDeclaration> declaredTables,
+    FunctionCatalog catalog,
+    IEnumerable<ExtraQueue> extraQueues)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _ready;
+
+    public IReadOnlyList<string> TableNames { get; } = declaredTables.Select(t => t.Name).Distinct().Order().ToArray();
+
+    public IReadOnlyList<string> QueueNames { get; } = catalog.QueueFunctions
+        .SelectMany(q => new[] { q.QueueName, q.PoisonQueueName })
+        .Concat(extraQueues.Select(q => q.Name))
+        .Distinct().Order().ToArray();
+
+    public async ValueTask EnsureReadyAsync(CancellationToken cancellationToken = default)
+    {
+        if (_ready) return;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_ready) return;
+            await Task.WhenAll(
+                TableNames.Select(t => tables.CreateTableIfNotExistsAsync(t, cancellationToken))
+                    .Concat<Task>(QueueNames.Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken))));
+            _ready = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
+
+/// <summary>A queue that is written to but has no function of ours reading it.</summary>
+public sealed record ExtraQueue(string Name);
