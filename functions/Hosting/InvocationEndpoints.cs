@@ -10,6 +10,8 @@ namespace Matching.Hosting;
 /// </summary>
 public static class InvocationEndpoints
 {
+    // The host's contract is PascalCase (Outputs, Logs, ReturnValue), not the API's camelCase.
+    private static readonly JsonSerializerOptions ResponseJson = new();
     private static readonly object Success = new { Outputs = new { }, Logs = Array.Empty<string>(), ReturnValue = (object?)null };
 
     public static void MapFunctionInvocations(this IEndpointRouteBuilder app)
@@ -56,7 +58,7 @@ public static class InvocationEndpoints
             return Problems.Result(StatusCodes.Status500InternalServerError, ProblemTypes.FunctionFailed, "The function failed",
                 "The invocation failed and will be retried by the host.");
         }
-        return Results.Json(Success, statusCode: StatusCodes.Status200OK);
+        return Results.Json(Success, ResponseJson, statusCode: StatusCodes.Status200OK);
     }
 }
 

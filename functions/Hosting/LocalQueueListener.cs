@@ -47,9 +47,12 @@ public sealed class LocalQueueListener(
             {
                 return;
             }
-            catch (Exception ex) when (StorageFailure.IsUnavailable(ex))
+            catch (Exception ex)
             {
-                logger.LogWarning("Queue {Queue} unreachable, backing off: {Error}", function.QueueName, ex.Message);
+                // Never let one bad poll stop the app (a BackgroundService exception stops the host): back off and retry.
+                if (StorageFailure.IsMissingResource(ex)) provisioner.Invalidate();
+                logger.LogWarning("Queue {Queue} could not be polled, backing off: {ErrorType}: {Error}",
+                    function.QueueName, ex.GetType().Name, ex.Message);
             }
 
             await watcher.WaitAsync(function.QueueName, Jitter(delay), stoppingToken);
@@ -75,8 +78,9 @@ public sealed class LocalQueueListener(
         {
             // Shutting down: the lease lapses and the message is delivered again.
         }
-        catch (Exception)
+        catch (Exception ex)
         {
+            if (StorageFailure.IsMissingResource(ex)) provisioner.Invalidate();
             try
             {
                 if (received.DequeueCount >= settings.MaxDequeueCount)
@@ -85,10 +89,10 @@ public sealed class LocalQueueListener(
                     await queue.UpdateMessageAsync(received.MessageId, received.PopReceipt,
                         visibilityTimeout: settings.VisibilityTimeout, cancellationToken: stoppingToken);
             }
-            catch (Exception ex) when (StorageFailure.IsUnavailable(ex))
+            catch (Exception releaseError) when (StorageFailure.IsUnavailable(releaseError))
             {
                 // The lease lapses and the message comes back: nothing accepted is lost.
-                logger.LogWarning("Could not release a failed message on {Queue}: {Error}", function.QueueName, ex.Message);
+                logger.LogWarning("Could not release a failed message on {Queue}: {Error}", function.QueueName, releaseError.Message);
             }
         }
     }

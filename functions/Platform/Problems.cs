@@ -70,10 +70,12 @@ public static class Problems
 }
 
 /// <summary>Turns every exception into a ProblemDetails: bad input is a 4xx naming the problem, storage down a 503.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, StorageProvisioner provisioner,
+    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        if (StorageFailure.IsMissingResource(exception)) provisioner.Invalidate();
         var (status, problem) = Map(exception);
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             // Type and stack only: an exception message can quote request data.

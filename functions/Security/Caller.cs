@@ -35,7 +35,7 @@ public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
 
 public static class CallerExtensions
 {
-    /// <summary>For endpoints behind <see cref="Authorization.RequireRoles"/>: the caller is known to be valid there.</summary>
+    /// <summary>For endpoints behind <see cref="AuthSetup.RequireRoles"/>: the caller is known to be valid there.</summary>
     public static Caller Caller(this HttpContext context) =>
         Security.Caller.From(context.User) ?? throw new InvalidOperationException("The endpoint is missing its role policy.");
 }

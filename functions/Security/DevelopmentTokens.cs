@@ -15,7 +15,7 @@ public static class DevelopmentTokens
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = Authorization.DevelopmentIssuer,
+            Issuer = AuthSetup.DevelopmentIssuer,
             Audience = settings.Audience,
             IssuedAt = now,
             NotBefore = now,

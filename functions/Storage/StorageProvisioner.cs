@@ -26,6 +26,9 @@ public sealed class StorageProvisioner(
         .Concat(extraQueues.Select(q => q.Name))
         .Distinct().Order().ToArray();
 
+    /// <summary>Called when storage says a table or queue is missing: the next use creates them again.</summary>
+    public void Invalidate() => _ready = false;
+
     public async ValueTask EnsureReadyAsync(CancellationToken cancellationToken = default)
     {
         if (_ready) return;

@@ -8,7 +8,7 @@ namespace Matching.Security;
 /// JWT bearer authentication: Entra ID tokens on Azure (tenant and audience from settings); locally, tokens
 /// signed with the development key from local configuration, minted by the <c>token</c> command.
 /// </summary>
-public static class Authorization
+public static class AuthSetup
 {
     public const string DevelopmentIssuer = "matching-local";
     public const string DefaultAudience = "api://matching";
@@ -71,6 +71,6 @@ public sealed record AuthSettings(string Audience, string? EntraTenantId, Symmet
             if (bytes.Length < 32) throw new InvalidOperationException("Auth:DevelopmentSigningKey must be at least 32 bytes.");
             devKey = new SymmetricSecurityKey(bytes);
         }
-        return new AuthSettings(section["Audience"] is { Length: > 0 } a ? a : Authorization.DefaultAudience, tenant, devKey);
+        return new AuthSettings(section["Audience"] is { Length: > 0 } a ? a : AuthSetup.DefaultAudience, tenant, devKey);
     }
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the backend locally: restores and builds, installs and starts Azurite, starts the function app in
+# local mode on http://localhost:7071, and stops Azurite when the app stops.
+#   scripts/run.sh [--demo] [--in-memory] [--port N]
+#     --demo       load the small fictional demo dataset
+#     --in-memory  keep Azurite's data in memory (default: on disk under .azurite/, kept across restarts)
+#     --port N     listen on N instead of 7071
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$repo_root"
+
+demo=false; in_memory=false; port=7071
+while (( $# )); do
+  case "$1" in
+    --demo) demo=true ;;
+    --in-memory) in_memory=true ;;
+    --port) port="$2"; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "Unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+ensure_azurite
+dotnet build functions/Matching.Functions.csproj -c Debug -nologo -v quiet
+
+for p in 10000 10001 10002; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "Port $p is already in use: is another Azurite running? Stop it first." >&2; exit 1
+  fi
+done
+azurite_args=(--silent --disableTelemetry --skipApiVersionCheck)
+if $in_memory; then azurite_args+=(--inMemoryPersistence); else mkdir -p .azurite; azurite_args+=(--location .azurite); fi
+"$azurite_bin" "${azurite_args[@]}" > .azurite.log 2>&1 &
+azurite_pid=$!
+cleanup() { kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; echo "Azurite stopped."; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+for p in 10000 10001 10002; do
+  wait_for_port 127.0.0.1 "$p" 20 || { echo "Azurite did not start; see .azurite.log" >&2; exit 1; }
+done
+
+export ASPNETCORE_ENVIRONMENT=Development
+export AzureWebJobsStorage="UseDevelopmentStorage=true"
+export Matching__LocalUrl="http://localhost:$port"
+export Matching__SeedDemoData="$demo"
+app_dll="functions/bin/Debug/net10.0/Matching.Functions.dll"
+
+cat <<TXT
+
+  Matching is starting in local mode (Azurite: $([[ $in_memory == true ]] && echo "in memory" || echo "data in .azurite/")).
+    API:            http://localhost:$port/api
+    API reference:  http://localhost:$port/api/docs
+    OpenAPI:        http://localhost:$port/api/openapi/v1.json
+    Health:         http://localhost:$port/api/health
+  Get a development token (in another shell):
+    scripts/token.sh --role ngo --org konexio
+  Stop with Ctrl+C.
+
+TXT
+dotnet "$app_dll"

@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Matching.Security;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Matching.FunctionalTests.Infrastructure;
+
+/// <summary>The real app (its Program, middleware and storage code) in the test server, over a real Azurite.</summary>
+public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    public string ConnectionString { get; } = connectionString;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("AzureWebJobsStorage", ConnectionString);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+    }
+
+    /// <summary>A token minted with the local development key, validated by the app like any other.</summary>
+    public string Token(Role role, string organisationId, string? subject = null) =>
+        DevelopmentTokens.Mint(Services.GetRequiredService<AuthSettings>(), subject ?? $"{role}-{Guid.NewGuid():N}",
+            role, organisationId, TimeSpan.FromMinutes(30));
+
+    public HttpClient ClientFor(Role role, string organisationId, string? subject = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, organisationId, subject));
+        return client;
+    }
+
+    public TableClient Table(string name) => new TableServiceClient(ConnectionString).GetTableClient(name);
+
+    public QueueClient Queue(string name) =>
+        new(ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+
+    /// <summary>Fast queue semantics so that retry and poison tests take seconds: the listener reads this file.</summary>
+    public static string FastHostJson()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"matching-host-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, """
+            { "version": "2.0",
+              "extensions": { "queues": { "maxDequeueCount": 3, "visibilityTimeout": "00:00:00.300", "batchSize": 8,
+                                          "maxPollingInterval": "00:00:00.500", "messageEncoding": "base64" } } }
+            """);
+        return path;
+    }
+}
+
+/// <summary>One Azurite and two apps over it: one in local mode (with the queue listener and timers), one as
+/// under the Functions host (no local listeners; invocations arrive at POST /{FunctionName}).</summary>
+public sealed class StorageFixture : IAsyncLifetime
+{
+    public Azurite Azurite { get; private set; } = null!;
+    public MatchingApp App { get; private set; } = null!;
+    public MatchingApp HostedApp { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Azurite = await Azurite.StartAsync();
+        var hostJson = MatchingApp.FastHostJson();
+        App = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:HostJsonPath"] = hostJson });
+        HostedApp = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Matching:HostJsonPath"] = hostJson,
+            ["Matching:LocalListeners"] = "false",
+        });
+        _ = App.Server; // start now, so that the listener is warm before the first test
+        _ = HostedApp.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        await HostedApp.DisposeAsync();
+        await Azurite.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StorageCollection : ICollectionFixture<StorageFixture>
+{
+    public const string Name = "storage";
+}
+
+public static class Eventually
+{
+    /// <summary>Polls until the condition holds; fails with the last observed state after the timeout.</summary>
+    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        T last;
+        do
+        {
+            last = await probe();
+            if (condition(last)) return last;
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < deadline);
+        throw new Xunit.Sdk.XunitException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last: {last}");
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using System.Security.Claims;
+using Matching.Security;
+
+namespace Matching.UnitTests;
+
+public sealed class SecurityTests
+{
+    private static ClaimsPrincipal Principal(params (string Type, string Value)[] claims) =>
+        new(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "test"));
+
+    [Fact]
+    public void Caller_reads_subject_role_and_organisation()
+    {
+        var caller = Caller.From(Principal(("sub", "u1"), ("role", "ngo"), ("org", "konexio")));
+        Assert.Equal(new Caller("u1", Role.Ngo, "konexio"), caller);
+    }
+
+    [Fact]
+    public void Caller_accepts_entra_roles_and_oid()
+    {
+        var caller = Caller.From(Principal(("oid", "u2"), ("roles", "Provider"), ("org", "simplon")));
+        Assert.Equal(new Caller("u2", Role.Provider, "simplon"), caller);
+    }
+
+    [Theory]
+    [InlineData("sub", "role", "superuser")]
+    [InlineData("sub", "role", "1")]
+    [InlineData("sub", "nothing", "ngo")]
+    public void Caller_without_a_known_role_or_organisation_is_nobody(string subjectClaim, string roleClaim, string role)
+    {
+        Assert.Null(Caller.From(Principal((subjectClaim, "u"), (roleClaim, role), ("org", "o"))));
+        Assert.Null(Caller.From(Principal(("sub", "u"), ("role", "ngo"))));
+        Assert.Null(Caller.From(new ClaimsPrincipal(new ClaimsIdentity())));
+    }
+
+    [Fact]
+    public void Organisation_scope_is_exact()
+    {
+        var caller = new Caller("u", Role.Admin, "konexio");
+        Assert.True(caller.Owns("konexio"));
+        Assert.False(caller.Owns("Konexio"));
+        Assert.False(caller.Owns("other"));
+    }
+
+    [Fact]
+    public void Short_development_keys_are_refused()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:DevelopmentSigningKey"] = "short" }).Build();
+        Assert.Throws<InvalidOperationException>(() => AuthSettings.Read(config));
+    }
+
+    [Fact]
+    public void Tokens_cannot_be_minted_without_a_development_key()
+    {
+        var settings = new AuthSettings(AuthSetup.DefaultAudience, null, null);
+        Assert.Throws<InvalidOperationException>(() => DevelopmentTokens.Mint(settings, "s", Role.Ngo, "o", TimeSpan.FromHours(1)));
+    }
+}
