@@ -20,7 +20,7 @@ for project in tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"
   log="artifacts/$name.log"
   echo "== $name"
-  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   summary="$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+' "$log" | tail -n 1)"
   if [[ -z "$summary" ]]; then

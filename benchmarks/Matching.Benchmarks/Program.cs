@@ -1,0 +1,212 @@
+using Microsoft.Extensions.Configuration;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using Matching.Benchmarks;
+using Matching.FunctionalTests.Infrastructure;
+
+// A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
+// Azurite, sends bounded loopback traffic only, and prints its numbers.
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|all]
+var scenario = args.FirstOrDefault() ?? "all";
+var appDll = AppProcess.FindAppDll();
+Console.WriteLine($"app: {appDll}");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+
+await using var azurite = await Azurite.StartAsync();
+if (scenario is "startup" or "all") await Scenarios.StartupAsync(appDll, azurite);
+if (scenario is "queue" or "all") await Scenarios.QueueLatencyAsync(appDll, azurite);
+if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
+
+namespace Matching.Benchmarks
+{
+    internal static class Scenarios
+    {
+        /// <summary>Process start to the first answer on GET /, as the Functions host polls it (custom-handler mode).</summary>
+        public static async Task StartupAsync(string appDll, Azurite azurite, int runs = 15)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < runs; i++)
+            {
+                var port = AppProcess.FreePort();
+                var watch = Stopwatch.StartNew();
+                await using var app = AppProcess.Start(appDll, azurite, new() { ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString() });
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+                while (true)
+                {
+                    try
+                    {
+                        using var r = await http.GetAsync($"http://127.0.0.1:{port}/");
+                        break; // any status counts as ready, as for the host
+                    }
+                    catch (HttpRequestException) { await Task.Delay(2); }
+                    if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("app did not answer");
+                }
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            Report("start to first GET / (ms)", times.Skip(1).ToList()); // the first run warms the disk cache
+        }
+
+        /// <summary>
+        /// A ping accepted over HTTP (enqueued by the app) to handled by the queue function in local mode, from the
+        /// row's own timestamps; and the same for a message put on the queue by another process.
+        /// </summary>
+        public static async Task QueueLatencyAsync(string appDll, Azurite azurite, int messages = 200)
+        {
+            var port = AppProcess.FreePort();
+            await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+            using var http = await AppProcess.ReadyClientAsync(port);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench"));
+
+            var ids = new List<string>();
+            for (var i = 0; i < messages; i++)
+            {
+                var r = await http.PostAsJsonAsync("/api/diagnostics/pings", new { failFirstAttempts = 0 });
+                r.EnsureSuccessStatusCode();
+                ids.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+                await Task.Delay(20); // a steady trickle, not a burst: latency, not throughput
+            }
+            var latencies = new List<double>();
+            foreach (var id in ids)
+            {
+                JsonElement view;
+                var deadline = DateTime.UtcNow.AddSeconds(10);
+                do
+                {
+                    view = await http.GetFromJsonAsync<JsonElement>($"/api/diagnostics/pings/{id}");
+                    if (view.GetProperty("status").GetString() == "handled") break;
+                    await Task.Delay(20);
+                } while (DateTime.UtcNow < deadline);
+                latencies.Add((view.GetProperty("handledAt").GetDateTimeOffset() - view.GetProperty("acceptedAt").GetDateTimeOffset()).TotalMilliseconds);
+            }
+            Report("accepted to handled, enqueued by the app (ms)", latencies);
+
+            // Another producer: the listener learns of the message only by polling (back-off up to maxPollingInterval).
+            var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, "diagnostic-pings",
+                new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+            var table = new Azure.Data.Tables.TableClient(azurite.ConnectionString, "diagnosticpings");
+            var external = new List<double>();
+            for (var i = 0; i < 40; i++)
+            {
+                var id = Guid.NewGuid().ToString("N");
+                await table.AddEntityAsync(new Azure.Data.Tables.TableEntity("bench", id) { ["Status"] = "queued", ["AcceptedAt"] = DateTimeOffset.UtcNow });
+                var sent = DateTimeOffset.UtcNow;
+                await queue.SendMessageAsync(JsonSerializer.Serialize(new { organisationId = "bench", pingId = id, failFirstAttempts = 0 }));
+                while (true)
+                {
+                    var e = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>("bench", id)).Value;
+                    if (e.GetString("Status") == "handled") { external.Add((e.GetDateTimeOffset("HandledAt")!.Value - sent).TotalMilliseconds); break; }
+                    await Task.Delay(10);
+                }
+                await Task.Delay(i % 2 == 0 ? 50 : 500); // warm (just polled) and cooling listener
+            }
+            Report("enqueued by another process to handled (ms)", external);
+        }
+
+        /// <summary>GET /api/health at a fixed 200 requests/s (open loop) for 15 s, on loopback, real Kestrel.</summary>
+        public static async Task HealthAsync(string appDll, Azurite azurite, int rate = 200, int seconds = 15)
+        {
+            var port = AppProcess.FreePort();
+            await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+            using var http = await AppProcess.ReadyClientAsync(port);
+            for (var i = 0; i < 200; i++) (await http.GetAsync("/api/health")).EnsureSuccessStatusCode(); // warm-up
+
+            var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+            var tasks = new List<Task>();
+            var start = Stopwatch.GetTimestamp();
+            var total = rate * seconds;
+            for (var i = 0; i < total; i++)
+            {
+                var due = TimeSpan.FromSeconds((double)i / rate);
+                var wait = due - Stopwatch.GetElapsedTime(start);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                tasks.Add(Task.Run(async () =>
+                {
+                    var t = Stopwatch.GetTimestamp();
+                    using var r = await http.GetAsync("/api/health");
+                    r.EnsureSuccessStatusCode();
+                    latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                }));
+            }
+            await Task.WhenAll(tasks);
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            Console.WriteLine($"health: {total} requests in {elapsed:0.0} s ({total / elapsed:0} req/s achieved)");
+            Report("GET /api/health latency at 200 req/s (ms)", latencies.ToList());
+        }
+
+        private static void Report(string what, List<double> values)
+        {
+            values.Sort();
+            double P(double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+            Console.WriteLine($"{what}: n={values.Count} p50={P(0.50):0.0} p95={P(0.95):0.0} p99={P(0.99):0.0} max={values[^1]:0.0}");
+        }
+    }
+
+    internal sealed class AppProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private AppProcess(Process process) => _process = process;
+
+        public static AppProcess Start(string appDll, Azurite azurite, Dictionary<string, string> environment)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(appDll)! };
+            start.ArgumentList.Add(appDll);
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+            start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+            start.Environment["Logging__LogLevel__Default"] = "Warning"; // measure the app, not the console
+            foreach (var (k, v) in environment) start.Environment[k] = v;
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return new AppProcess(process);
+        }
+
+        public static async Task<HttpClient> ReadyClientAsync(int port)
+        {
+            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            for (var i = 0; i < 300; i++)
+            {
+                try { if ((await http.GetAsync("/api/health")).StatusCode == HttpStatusCode.OK) return http; }
+                catch (HttpRequestException) { }
+                await Task.Delay(50);
+            }
+            throw new TimeoutException("app not ready");
+        }
+
+        public static string Token(string role, string org)
+        {
+            var settingsFile = Path.Combine(Path.GetDirectoryName(FindAppDll())!, "appsettings.Development.json");
+            var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(settingsFile).Build();
+            Matching.Security.Caller.TryParseRole(role, out var r);
+            return Matching.Security.DevelopmentTokens.Mint(Matching.Security.AuthSettings.Read(config), "bench", r, org, TimeSpan.FromHours(1));
+        }
+
+        public static string FindAppDll()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "functions", "bin", "Release", "net10.0", "Matching.Functions.dll");
+                if (File.Exists(candidate)) return Environment.GetEnvironmentVariable("MATCHING_APP_DLL") ?? candidate;
+            }
+            throw new InvalidOperationException("Build the app first: dotnet build -c Release");
+        }
+
+        public static int FreePort()
+        {
+            using var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            return ((IPEndPoint)l.LocalEndpoint).Port;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+}
