@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Matching.Diagnostics;
 using Matching.Health;
 using Matching.Hosting;
+using Matching.Learners;
+using Matching.Offers;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -24,6 +26,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
     // Misspelt fields are rejected with a 400 naming them, not silently ignored.
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    // Missing required fields and nulls in non-nullable ones are 400s naming the field.
+    o.SerializerOptions.RespectNullableAnnotations = true;
+    o.SerializerOptions.RespectRequiredConstructorParameters = true;
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
@@ -35,6 +40,8 @@ builder.Services.AddSingleton<StorageHealth>();
 
 // Features
 builder.Services.AddDiagnosticPings();
+builder.Services.AddLearners();
+builder.Services.AddOffers();
 
 var app = builder.Build();
 
@@ -52,6 +59,8 @@ app.MapFunctionInvocations();
 app.MapHealth();
 app.MapMatchingOpenApi();
 app.MapDiagnosticPings();
+app.MapLearners();
+app.MapOfferEndpoints();
 
 if (command is not null) return await command.RunAsync(app);
 

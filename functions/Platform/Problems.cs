@@ -18,6 +18,7 @@ public static class ProblemTypes
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string Conflict = Prefix + "conflict";
+    public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string StorageUnavailable = Prefix + "storage-unavailable";
     public const string InvalidInvocation = Prefix + "invalid-invocation";
     public const string FunctionFailed = Prefix + "function-failed";
@@ -34,6 +35,7 @@ public static class ProblemTypes
         409 => Conflict,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
+        422 => IdempotencyKeyReused,
         503 => StorageUnavailable,
         _ => Internal,
     };

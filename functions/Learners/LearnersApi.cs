@@ -1,0 +1,94 @@
+using Azure.Data.Tables;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Learners;
+
+/// <summary>
+/// The learners an NGO follows, in its own partition of the <c>learners</c> table. Kept minimal on purpose:
+/// a first name or pseudonym is all that seat claims need (named beneficiaries). The mentoring capability
+/// adds what matching needs.
+/// </summary>
+public static class LearnersApi
+{
+    public const string Table = "learners";
+
+    public sealed record CreateLearnerRequest(string DisplayName);
+
+    public sealed record LearnerView(string Id, string DisplayName, DateTimeOffset CreatedAt);
+
+    public static IServiceCollection AddLearners(this IServiceCollection services) => services.AddTable(Table).AddSingleton<LearnerDirectory>();
+
+    public static void MapLearners(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/learners").WithTags("Learners").RequireRoles(Role.Ngo);
+        group.MapPost("", CreateAsync).WithName("CreateLearner")
+            .WithSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")
+            .Produces<LearnerView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        group.MapGet("/{learnerId}", GetAsync).WithName("GetLearner")
+            .WithSummary("Shows one of the calling NGO's learners.")
+            .Produces<LearnerView>().ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{learnerId}", DeleteAsync).WithName("DeleteLearner")
+            .WithSummary("Erases one of the calling NGO's learners (right to erasure). Claims keep only the opaque id.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> CreateAsync(CreateLearnerRequest request, HttpContext http, LearnerDirectory learners, CancellationToken ct)
+    {
+        var v = new Validation();
+        v.Require(request.DisplayName is { Length: >= 1 and <= 60 } && !request.DisplayName.Any(char.IsControl) && request.DisplayName.Trim().Length > 0,
+            "displayName", "A first name or pseudonym of 1 to 60 characters.");
+        if (!v.IsValid) return v.ToResult();
+        var view = await learners.CreateAsync(http.Caller().OrganisationId, request.DisplayName.Trim(), ct);
+        return Results.Created($"/api/learners/{view.Id}", view);
+    }
+
+    private static async Task<IResult> GetAsync(string learnerId, HttpContext http, LearnerDirectory learners, CancellationToken ct) =>
+        await learners.FindAsync(http.Caller().OrganisationId, learnerId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The learner");
+
+    private static async Task<IResult> DeleteAsync(string learnerId, HttpContext http, LearnerDirectory learners, CancellationToken ct) =>
+        await learners.DeleteAsync(http.Caller().OrganisationId, learnerId, ct) ? Results.NoContent() : Problems.NotFound("The learner");
+}
+
+/// <summary>Reads and writes learners, always inside the caller's organisation (the partition key).</summary>
+public sealed class LearnerDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+{
+    private TableClient Table => tables.GetTableClient(LearnersApi.Table);
+
+    public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
+
+    public async Task<LearnersApi.LearnerView> CreateAsync(string org, string displayName, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var entity = new TableEntity(org, Guid.NewGuid().ToString("N")) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
+        await Table.AddEntityAsync(entity, ct);
+        return ToView(entity);
+    }
+
+    public async Task<LearnersApi.LearnerView?> FindAsync(string org, string id, CancellationToken ct)
+    {
+        if (!IsId(id)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
+        return found.HasValue ? ToView(found.Value!) : null;
+    }
+
+    public async Task<bool> DeleteAsync(string org, string id, CancellationToken ct)
+    {
+        if (!IsId(id)) return false;
+        await provisioner.EnsureReadyAsync(ct);
+        var response = await Table.DeleteEntityAsync(org, id, Azure.ETag.All, ct);
+        return response.Status != 404;
+    }
+
+    /// <summary>The ids among <paramref name="ids"/> that are not learners of <paramref name="org"/>.</summary>
+    public async Task<IReadOnlyList<string>> NotOwnAsync(string org, IEnumerable<string> ids, CancellationToken ct)
+    {
+        var distinct = ids.Distinct().ToArray();
+        var found = await Task.WhenAll(distinct.Select(id => FindAsync(org, id, ct)));
+        return distinct.Where((_, i) => found[i] is null).ToArray();
+    }
+
+    private static LearnersApi.LearnerView ToView(TableEntity e) => new(e.RowKey, e.GetString("DisplayName"), e.GetDateTimeOffset("CreatedAt") ?? default);
+}

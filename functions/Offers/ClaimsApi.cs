@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Learners;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Offers;
+
+/// <summary>NGOs claim seats on offers; providers see the claims on their own offers.</summary>
+public static class ClaimsApi
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+    /// <summary>Keys reserved per NGO across offers, so that one key cannot book two different offers.</summary>
+    public const string KeysTable = "claimkeys";
+
+    public sealed record BeneficiaryView(string Id, string? DisplayName);
+
+    public sealed record ClaimView(
+        string Id, string OfferId, string NgoOrg, ClaimStatus Status, string? Reason, int SeatsRequested, int SeatsAllocated,
+        int SeatsWaiting, bool AllowPartial, IReadOnlyList<BeneficiaryView>? Beneficiaries, int BeneficiariesNamed,
+        bool ShareBeneficiariesWithProvider, string? NeedsNote, long Sequence, DateTimeOffset? HoldExpiresAt,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? PromotedAt);
+
+    public sealed record NgoSummary(string NgoOrg, int ConfirmedSeats, int HeldSeats, int WaitlistedSeats, int Claims);
+
+    public sealed record ClaimListView(
+        string OfferId, int TotalSeats, int ConfirmedSeats, int HeldSeats, int SeatsRemaining, int WaitlistedClaims,
+        IReadOnlyList<NgoSummary> ByNgo, IReadOnlyList<ClaimView> Claims);
+
+    public sealed record ConfirmRequest(IReadOnlyList<string> Beneficiaries, bool ShareBeneficiariesWithProvider = false);
+
+    public static string? ReasonCode(RejectionReason? reason) => reason switch
+    {
+        RejectionReason.OfferNotOpen => "offer-not-open",
+        RejectionReason.WindowClosed => "window-closed",
+        RejectionReason.OverNgoCap => "over-ngo-cap",
+        _ => null,
+    };
+
+    public static void MapClaims(this IEndpointRouteBuilder app)
+    {
+        var claims = app.MapGroup("/api/offers/{offerId}/claims").WithTags("Claims");
+
+        claims.MapPost("", ClaimAsync).RequireRoles(Role.Ngo).WithName("ClaimSeats")
+            .WithSummary("Claims seats on an offer; requires an Idempotency-Key header. The claim ends confirmed, held, waitlisted or rejected.")
+            .WithDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")
+            .Produces<ClaimView>(StatusCodes.Status201Created).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        claims.MapGet("", ListAsync).RequireRoles(Role.Ngo, Role.Provider).WithName("ListClaims")
+            .WithSummary("The offer's provider sees every claim with counts per NGO; an NGO sees only its own claims.")
+            .Produces<ClaimListView>().ProducesProblem(StatusCodes.Status404NotFound);
+        claims.MapGet("/{claimId}", GetAsync).RequireRoles(Role.Ngo, Role.Provider).WithName("GetClaim")
+            .WithSummary("Shows one claim to its NGO or to the offer's provider.")
+            .Produces<ClaimView>().ProducesProblem(StatusCodes.Status404NotFound);
+        claims.MapPost("/{claimId}/release", ReleaseAsync).RequireRoles(Role.Ngo).WithName("ReleaseClaim")
+            .WithSummary("Releases a claim's seats (or leaves the waitlist); waitlisted claims are then promoted first-in first-out.")
+            .Produces<ClaimView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        claims.MapPost("/{claimId}/confirm", ConfirmAsync).RequireRoles(Role.Ngo).WithName("ConfirmClaim")
+            .WithSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")
+            .Produces<ClaimView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> ClaimAsync(string offerId, ClaimRequest request, HttpContext http, OfferLedgers ledgers,
+        LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        var key = http.Request.Headers[IdempotencyHeader].ToString();
+        var v = new Validation()
+            .Require(key.Length is >= 1 and <= 255 && key.All(c => c is >= '!' and <= '~'), IdempotencyHeader,
+                "Send an Idempotency-Key header of 1 to 255 visible ASCII characters, unique per claim.");
+        ValidateRequest(request, v);
+        if (!v.IsValid) return v.ToResult();
+        if (!OfferService.IsId(offerId)) return Problems.NotFound("The offer");
+        var notOwn = await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries ?? [], ct);
+        if (notOwn.Count > 0)
+            return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });
+
+        var keyHash = Hash(key);
+        var bodyHash = Hash(JsonSerializer.Serialize(new
+        {
+            offerId, request.Seats, Beneficiaries = (request.Beneficiaries ?? []).Order(StringComparer.Ordinal).ToArray(),
+            request.NeedsNote, request.AllowPartial, request.ShareBeneficiariesWithProvider,
+        }));
+        // Reserve the key for this NGO across all offers first (idempotent and convergent): a key already used
+        // for another offer or another body is refused before anything is booked.
+        await provisioner.EnsureReadyAsync(ct);
+        var keys = tables.GetTableClient(KeysTable);
+        try
+        {
+            await keys.AddEntityAsync(new TableEntity(caller.OrganisationId, keyHash) { ["BodyHash"] = bodyHash, ["OfferId"] = offerId }, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var earlier = (await keys.GetEntityAsync<TableEntity>(caller.OrganisationId, keyHash, cancellationToken: ct)).Value;
+            if (earlier.GetString("BodyHash") != bodyHash) return KeyReused();
+        }
+
+        var result = await ledgers.For(offerId).ClaimAsync(caller.OrganisationId, request, keyHash, bodyHash);
+        if (result.Error is { Kind: LedgerErrorKind.IdempotencyMismatch }) return KeyReused();
+        if (result.Error is not null) return Problems.NotFound("The offer");
+        var claim = result.Value!.Claim;
+        if (result.Value.Replayed) http.Response.Headers["Idempotent-Replayed"] = "true";
+        return Results.Created($"/api/offers/{offerId}/claims/{claim.Id}", ToView(claim, caller, names: null));
+    }
+
+    private static IResult KeyReused() => Problems.Result(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused,
+        "The Idempotency-Key was already used for a different request", "Use a new key for a new claim; resend the same body to get the original claim.");
+
+    private static void ValidateRequest(ClaimRequest request, Validation v)
+    {
+        v.Range(request.Seats, 1, 1000, "seats");
+        var named = request.Beneficiaries ?? [];
+        v.Require(named.Count <= request.Seats, "beneficiaries", "Name at most as many beneficiaries as seats.");
+        v.Require(named.All(id => id is not null && LearnerDirectory.IsId(id)), "beneficiaries", "Each beneficiary is a learner id.");
+        v.Require(named.Distinct().Count() == named.Count, "beneficiaries", "A learner is named once.");
+        v.Require(request.NeedsNote is null || request.NeedsNote.Length <= 2000, "needsNote", "At most 2000 characters.");
+    }
+
+    private static async Task<IResult> ListAsync(string offerId, HttpContext http, OfferService offers, TableServiceClient tables,
+        LearnerDirectory learners, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        var offer = await offers.FindVisibleAsync(caller, offerId, ct);
+        var isProvider = offer is not null && caller.Role == Role.Provider && offer.ProviderOrg == caller.OrganisationId;
+        if (offer is null || caller.Role == Role.Provider && !isProvider) return Problems.NotFound("The offer");
+
+        var all = new List<SeatClaim>();
+        await foreach (var e in tables.GetTableClient(OfferRows.Table).QueryAsync<TableEntity>(OfferRows.PrefixFilter(offerId, OfferRows.ClaimPrefix), cancellationToken: ct))
+            all.Add(OfferRows.ToClaim(e));
+        var visible = isProvider ? all : all.Where(c => c.NgoOrg == caller.OrganisationId).ToList();
+        var byNgo = visible.GroupBy(c => c.NgoOrg).Select(g => new NgoSummary(g.Key,
+            g.Where(c => c.Status == ClaimStatus.Confirmed).Sum(c => c.SeatsAllocated),
+            g.Where(c => c.Status == ClaimStatus.Held).Sum(c => c.SeatsAllocated),
+            g.Where(c => c.Status == ClaimStatus.Waitlisted).Sum(c => c.SeatsWaiting), g.Count())).OrderBy(s => s.NgoOrg).ToList();
+        var views = new List<ClaimView>();
+        foreach (var claim in visible.OrderBy(c => c.Sequence)) views.Add(ToView(claim, caller, await SharedNamesAsync(claim, caller, learners, ct)));
+        return Results.Ok(new ClaimListView(offerId, offer.Details.TotalSeats, offer.Confirmed, offer.Held, offer.Remaining, offer.WaitlistedClaims, byNgo, views));
+    }
+
+    private static async Task<IResult> GetAsync(string offerId, string claimId, HttpContext http, OfferService offers,
+        TableServiceClient tables, LearnerDirectory learners, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        var claim = await FindClaimAsync(offerId, claimId, caller, offers, tables, ct);
+        return claim is null ? Problems.NotFound("The claim") : Results.Ok(ToView(claim, caller, await SharedNamesAsync(claim, caller, learners, ct)));
+    }
+
+    private static async Task<IResult> ReleaseAsync(string offerId, string claimId, HttpContext http, OfferLedgers ledgers, CancellationToken ct)
+    {
+        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return Problems.NotFound("The claim");
+        var caller = http.Caller();
+        return ToResult(await ledgers.For(offerId).ReleaseAsync(caller.OrganisationId, claimId), caller);
+    }
+
+    private static async Task<IResult> ConfirmAsync(string offerId, string claimId, ConfirmRequest request, HttpContext http,
+        OfferLedgers ledgers, LearnerDirectory learners, CancellationToken ct)
+    {
+        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return Problems.NotFound("The claim");
+        var caller = http.Caller();
+        var v = new Validation();
+        v.Require(request.Beneficiaries is { Count: >= 1 and <= 1000 }, "beneficiaries", "Name 1 to 1000 beneficiaries.");
+        v.Require((request.Beneficiaries ?? []).All(id => id is not null && LearnerDirectory.IsId(id)), "beneficiaries", "Each beneficiary is a learner id.");
+        v.Require((request.Beneficiaries ?? []).Distinct().Count() == (request.Beneficiaries?.Count ?? 0), "beneficiaries", "A learner is named once.");
+        if (!v.IsValid) return v.ToResult();
+        if ((await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries!, ct)).Count > 0)
+            return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });
+        return ToResult(await ledgers.For(offerId).ConfirmAsync(caller.OrganisationId, claimId, request.Beneficiaries!, request.ShareBeneficiariesWithProvider), caller);
+    }
+
+    private static IResult ToResult(LedgerResult<SeatClaim> result, Caller caller) => result.Error switch
+    {
+        null => Results.Ok(ToView(result.Value!, caller, names: null)),
+        { Kind: LedgerErrorKind.NotFound } => Problems.NotFound("The claim"),
+        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The claim cannot change that way", e.Message),
+    };
+
+    /// <summary>The claim if the caller may see it: its NGO, or the provider of its offer.</summary>
+    private static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers,
+        TableServiceClient tables, CancellationToken ct)
+    {
+        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return null;
+        var offer = await offers.ReadAsync(offerId, ct);
+        if (offer is null) return null;
+        var found = await tables.GetTableClient(OfferRows.Table).GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.ClaimKey(claimId), cancellationToken: ct);
+        if (!found.HasValue) return null;
+        var claim = OfferRows.ToClaim(found.Value!);
+        var allowed = caller.Role == Role.Provider ? offer.ProviderOrg == caller.OrganisationId : claim.NgoOrg == caller.OrganisationId;
+        return allowed ? claim : null;
+    }
+
+    /// <summary>A provider sees beneficiaries' names only when the NGO shared them; the NGO always sees its own.</summary>
+    private static async Task<IReadOnlyList<BeneficiaryView>?> SharedNamesAsync(SeatClaim claim, Caller caller, LearnerDirectory learners, CancellationToken ct)
+    {
+        var mayName = caller.OrganisationId == claim.NgoOrg || claim.ShareBeneficiariesWithProvider;
+        if (!mayName || claim.Beneficiaries.Count == 0) return null;
+        var found = await Task.WhenAll(claim.Beneficiaries.Select(id => learners.FindAsync(claim.NgoOrg, id, ct)));
+        return claim.Beneficiaries.Select((id, i) => new BeneficiaryView(id, found[i]?.DisplayName)).ToList();
+    }
+
+    public static ClaimView ToView(SeatClaim c, Caller caller, IReadOnlyList<BeneficiaryView>? names)
+    {
+        var own = caller.OrganisationId == c.NgoOrg;
+        var beneficiaries = names ?? (own || c.ShareBeneficiariesWithProvider ? c.Beneficiaries.Select(id => new BeneficiaryView(id, null)).ToList() : null);
+        return new ClaimView(c.Id, c.OfferId, c.NgoOrg, c.Status, ReasonCode(c.Reason), c.SeatsRequested, c.SeatsAllocated, c.SeatsWaiting,
+            c.AllowPartial, beneficiaries, c.Beneficiaries.Count, c.ShareBeneficiariesWithProvider, c.NeedsNote, c.Sequence, c.HoldExpiresAt,
+            c.CreatedAt, c.UpdatedAt, c.PromotedAt);
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using Matching.Platform;
+
+namespace Matching.Offers;
+
+public enum OfferFormat { VirtualClass, ELearning, OneToOne, InPerson, Blended }
+
+/// <summary>Draft is ours only; the others map to LHEO's recruitment status (etat-recrutement).</summary>
+public enum OfferStatus { Draft, Open, Suspended, Closed }
+
+/// <summary>A subject tag, with the optional codes of the French and European taxonomies.</summary>
+public sealed record OfferTopic(string Label, string? Rome = null, string? Formacode = null, string? Esco = null);
+
+/// <summary>Where an in-person course happens: possibly a proximity coworking space in a small town.</summary>
+public sealed record Venue(string Address, string InseeCode, double Latitude, double Longitude, string? Name = null);
+
+/// <summary>What a provider says about an offer; the body of create and update.</summary>
+public sealed record OfferDetails(
+    string Title,
+    IReadOnlyList<OfferTopic> Topics,
+    IReadOnlyList<string> Languages,
+    OfferFormat Format,
+    int TotalSeats,
+    DateTimeOffset ClaimOpensAt,
+    DateTimeOffset ClaimClosesAt,
+    string? Description = null,
+    Venue? Venue = null,
+    DateOnly? CourseStart = null,
+    DateOnly? CourseEnd = null,
+    IReadOnlyList<string>? TargetGroups = null,
+    string? Eligibility = null,
+    int? PerNgoCap = null,
+    int HoldMinutes = OfferRules.DefaultHoldMinutes,
+    bool RequiresNamedBeneficiaries = false);
+
+/// <summary>Every rule about an offer's fields, in one place.</summary>
+public static partial class OfferRules
+{
+    public const int DefaultHoldMinutes = 48 * 60;
+    public const int MaxSeats = 100_000;
+
+    public static int? LheoRecruitmentStatus(OfferStatus status) => status switch
+    {
+        OfferStatus.Open => 1,
+        OfferStatus.Closed => 2,
+        OfferStatus.Suspended => 3,
+        _ => null,
+    };
+
+    public static Validation Validate(OfferDetails d, Validation? into = null)
+    {
+        var v = into ?? new Validation();
+        Text(v, d.Title, "title", 3, 200, required: true);
+        Text(v, d.Description, "description", 0, 5000);
+        v.Require(d.Topics is { Count: >= 1 and <= 20 }, "topics", "Give between 1 and 20 topics.");
+        for (var i = 0; i < (d.Topics?.Count ?? 0); i++)
+        {
+            var t = d.Topics![i];
+            var f = $"topics[{i}]";
+            if (t is null) { v.Add(f, "Must not be null."); continue; }
+            Text(v, t.Label, f + ".label", 1, 80, required: true);
+            v.Require(t.Rome is null || RomeCode().IsMatch(t.Rome), f + ".rome", "A ROME code is a letter and four digits, e.g. M1607.");
+            v.Require(t.Formacode is null || FormacodeCode().IsMatch(t.Formacode), f + ".formacode", "A FORMACODE is five digits, e.g. 15234.");
+            v.Require(t.Esco is null || t.Esco.StartsWith("http://data.europa.eu/esco/", StringComparison.Ordinal) && t.Esco.Length <= 300,
+                f + ".esco", "An ESCO identifier is a URI under http://data.europa.eu/esco/.");
+        }
+        v.Require(d.Languages is { Count: >= 1 and <= 10 }, "languages", "Give between 1 and 10 languages.");
+        for (var i = 0; i < (d.Languages?.Count ?? 0); i++)
+            v.Require(IsoLanguages.IsValid(d.Languages![i]), $"languages[{i}]", "Must be an ISO 639-1 code in lower case, e.g. fr.");
+        v.Require(Enum.IsDefined(d.Format), "format", "Unknown format.");
+        v.Range(d.TotalSeats, 1, MaxSeats, "totalSeats");
+        v.Require(d.ClaimOpensAt < d.ClaimClosesAt, "claimClosesAt", "Must be after claimOpensAt.");
+        v.Require(d.ClaimClosesAt - d.ClaimOpensAt <= TimeSpan.FromDays(3 * 366), "claimClosesAt", "A claim window lasts at most three years.");
+        if (d.CourseStart is { } start && d.CourseEnd is { } end) v.Require(start <= end, "courseEnd", "Must not be before courseStart.");
+        if (d.Format == OfferFormat.InPerson) v.Require(d.Venue is not null, "venue", "An in-person offer needs a venue.");
+        if (d.Venue is { } venue)
+        {
+            Text(v, venue.Address, "venue.address", 3, 300, required: true);
+            Text(v, venue.Name, "venue.name", 0, 120);
+            v.Require(venue.InseeCode is not null && InseeCode().IsMatch(venue.InseeCode), "venue.inseeCode", "An INSEE commune code is five characters, e.g. 75056 or 2A004.");
+            v.Require(venue.Latitude is >= -90 and <= 90, "venue.latitude", "Must be between -90 and 90.");
+            v.Require(venue.Longitude is >= -180 and <= 180, "venue.longitude", "Must be between -180 and 180.");
+        }
+        v.Require(d.TargetGroups is null || d.TargetGroups.Count <= 10, "targetGroups", "At most 10 target groups.");
+        for (var i = 0; i < (d.TargetGroups?.Count ?? 0); i++) Text(v, d.TargetGroups![i], $"targetGroups[{i}]", 1, 80, required: true);
+        Text(v, d.Eligibility, "eligibility", 0, 1000);
+        if (d.PerNgoCap is { } cap) v.Require(cap >= 1 && cap <= d.TotalSeats, "perNgoCap", "Must be between 1 and totalSeats.");
+        v.Range(d.HoldMinutes, 5, 14 * 24 * 60, "holdMinutes");
+        return v;
+    }
+
+    private static void Text(Validation v, string? value, string field, int min, int max, bool required = false)
+    {
+        if (value is null) { if (required) v.Add(field, "Is required."); return; }
+        var length = value.Trim().Length;
+        v.Require(length >= min && value.Length <= max, field, min > 0 ? $"Must be {min} to {max} characters." : $"Must be at most {max} characters.");
+        v.Require(!value.Any(char.IsControl) || field is "description" or "eligibility", field, "Must not contain control characters.");
+    }
+
+    [GeneratedRegex("^[A-N][0-9]{4}$")] private static partial Regex RomeCode();
+    [GeneratedRegex("^[0-9]{5}$")] private static partial Regex FormacodeCode();
+    [GeneratedRegex("^([0-9]{5}|2[AB][0-9]{3})$")] private static partial Regex InseeCode();
+}

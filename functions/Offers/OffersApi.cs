@@ -1,0 +1,213 @@
+using Azure.Data.Tables;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Offers;
+
+/// <summary>Providers publish and manage solidarity offers; NGOs (and providers) browse the open ones.</summary>
+public static class OffersApi
+{
+    public sealed record OfferView(
+        string Id, string ProviderOrg, string Title, string? Description, IReadOnlyList<OfferTopic> Topics,
+        IReadOnlyList<string> Languages, OfferFormat Format, int TotalSeats, int SeatsRemaining, Venue? Venue,
+        DateTimeOffset ClaimOpensAt, DateTimeOffset ClaimClosesAt, DateOnly? CourseStart, DateOnly? CourseEnd,
+        IReadOnlyList<string>? TargetGroups, string? Eligibility, int? PerNgoCap, int HoldMinutes,
+        bool RequiresNamedBeneficiaries, OfferStatus Status, int? LheoRecruitmentStatus, int WaitlistedClaims,
+        string? ExternalId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, double? DistanceKm = null);
+
+    public sealed record OfferPageView(IReadOnlyList<OfferView> Items, string? ContinuationToken);
+
+    public static OfferView ToView(OfferState o, double? distanceKm = null) => new(
+        o.Id, o.ProviderOrg, o.Details.Title, o.Details.Description, o.Details.Topics, o.Details.Languages, o.Details.Format,
+        o.Details.TotalSeats, o.Remaining, o.Details.Venue, o.Details.ClaimOpensAt, o.Details.ClaimClosesAt, o.Details.CourseStart,
+        o.Details.CourseEnd, o.Details.TargetGroups, o.Details.Eligibility, o.Details.PerNgoCap, o.Details.HoldMinutes,
+        o.Details.RequiresNamedBeneficiaries, o.Status, OfferRules.LheoRecruitmentStatus(o.Status), o.WaitlistedClaims,
+        o.ExternalId, o.CreatedAt, o.UpdatedAt, distanceKm is { } d ? Math.Round(d, 1) : null);
+
+    public static void MapOffers(this IEndpointRouteBuilder app)
+    {
+        var offers = app.MapGroup("/api/offers").WithTags("Offers");
+
+        offers.MapPost("", CreateAsync).RequireRoles(Role.Provider).WithName("CreateOffer")
+            .WithSummary("Creates a draft offer of free training seats for the calling provider.")
+            .Produces<OfferView>(StatusCodes.Status201Created).ProducesValidationProblem();
+        offers.MapGet("", BrowseAsync).RequireRoles(Role.Ngo, Role.Provider, Role.Admin).WithName("BrowseOffers")
+            .WithSummary("Browses open offers (or, with mine=true, the calling provider's own), filtered, sorted and paged.")
+            .WithDescription("Filters: topic (label or ROME/FORMACODE/ESCO code), language (ISO 639-1), format, near=lat,lon with radiusKm, minSeats, claimableAt. " +
+                "sort: closingSoon (default), newest, seatsRemaining, distance. pageSize 1-100 (20). Seat counts are read exactly for the page.")
+            .Produces<OfferPageView>().ProducesValidationProblem();
+        offers.MapGet("/{offerId}", GetAsync).RequireRoles(Role.Ngo, Role.Provider, Role.Admin).WithName("GetOffer")
+            .WithSummary("Shows an offer with its exact seats remaining (drafts only to their provider).")
+            .Produces<OfferView>().ProducesProblem(StatusCodes.Status404NotFound);
+        offers.MapPut("/{offerId}", UpdateAsync).RequireRoles(Role.Provider).WithName("UpdateOffer")
+            .WithSummary("Replaces an offer's details; seats cannot go below those confirmed or held. Added seats serve the waitlist.")
+            .Produces<OfferView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        foreach (var (action, target) in new[] { ("open", OfferStatus.Open), ("suspend", OfferStatus.Suspended), ("close", OfferStatus.Closed) })
+        {
+            offers.MapPost($"/{{offerId}}/{action}", (string offerId, HttpContext http, OfferService service, CancellationToken ct) =>
+                    ChangeStatusAsync(offerId, target, http, service, ct))
+                .RequireRoles(Role.Provider)
+                .WithName(action switch { "open" => "OpenOffer", "suspend" => "SuspendOffer", _ => "CloseOffer" })
+                .WithSummary(action switch
+                {
+                    "open" => "Opens a draft or suspended offer to claims (LHEO recruitment status 1).",
+                    "suspend" => "Suspends claims on an open offer (LHEO recruitment status 3).",
+                    _ => "Closes an offer for good (LHEO recruitment status 2); confirmed claims stay.",
+                })
+                .Produces<OfferView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<IResult> CreateAsync(OfferDetails details, HttpContext http, OfferService service, CancellationToken ct)
+    {
+        var v = OfferRules.Validate(details);
+        if (!v.IsValid) return v.ToResult();
+        var offer = await service.CreateAsync(http.Caller().OrganisationId, details, externalId: null, ct);
+        return Results.Created($"/api/offers/{offer.Id}", ToView(offer));
+    }
+
+    private static async Task<IResult> GetAsync(string offerId, HttpContext http, OfferService service, CancellationToken ct)
+    {
+        var offer = await service.FindVisibleAsync(http.Caller(), offerId, ct);
+        return offer is null ? Problems.NotFound("The offer") : Results.Ok(ToView(offer));
+    }
+
+    private static async Task<IResult> UpdateAsync(string offerId, OfferDetails details, HttpContext http, OfferService service, CancellationToken ct)
+    {
+        var v = OfferRules.Validate(details);
+        if (!v.IsValid) return v.ToResult();
+        var result = await service.ChangeAsync(http.Caller(), offerId, o =>
+        {
+            if (o.Status == OfferStatus.Closed) return "A closed offer cannot be changed.";
+            o.Details = details;
+            return null;
+        }, ct);
+        return ToResult(result);
+    }
+
+    private static async Task<IResult> ChangeStatusAsync(string offerId, OfferStatus target, HttpContext http, OfferService service, CancellationToken ct)
+    {
+        var result = await service.ChangeAsync(http.Caller(), offerId, o =>
+        {
+            var allowed = (o.Status, target) switch
+            {
+                (OfferStatus.Draft or OfferStatus.Suspended, OfferStatus.Open) => true,
+                (OfferStatus.Open, OfferStatus.Suspended) => true,
+                (not OfferStatus.Closed, OfferStatus.Closed) => true,
+                _ => o.Status == target,
+            };
+            if (!allowed) return $"A {o.Status.ToString().ToLowerInvariant()} offer cannot become {target.ToString().ToLowerInvariant()}.";
+            o.Status = target;
+            return null;
+        }, ct);
+        return ToResult(result);
+    }
+
+    private static async Task<IResult> BrowseAsync(HttpContext http, OfferService service, CancellationToken ct,
+        string? topic = null, string? language = null, string? format = null, string? near = null, double? radiusKm = null,
+        int? minSeats = null, DateTimeOffset? claimableAt = null, string? sort = null, int? pageSize = null,
+        string? continuationToken = null, bool mine = false)
+    {
+        var caller = http.Caller();
+        var v = new Validation();
+        OfferFormat? parsedFormat = null;
+        if (format is not null)
+            if (Enum.TryParse<OfferFormat>(format, true, out var f) && !int.TryParse(format, out _)) parsedFormat = f;
+            else v.Add("format", "One of virtualClass, eLearning, oneToOne, inPerson, blended.");
+        if (language is not null) v.Require(IsoLanguages.IsValid(language), "language", "An ISO 639-1 code, e.g. fr.");
+        if (topic is not null) v.Require(topic.Length is >= 1 and <= 80, "topic", "1 to 80 characters.");
+        double? lat = null, lon = null;
+        if (near is not null)
+        {
+            var parts = near.Split(',');
+            if (parts.Length == 2 && double.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var la)
+                && double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var lo) && la is >= -90 and <= 90 && lo is >= -180 and <= 180)
+                (lat, lon) = (la, lo);
+            else v.Add("near", "Latitude and longitude as 'lat,lon', e.g. 48.85,2.35.");
+        }
+        if (radiusKm is { } r) v.Require(r is > 0 and <= 1000 && near is not null, "radiusKm", "Between 0 and 1000, with near.");
+        if (minSeats is { } m) v.Range(m, 1, OfferRules.MaxSeats, "minSeats");
+        var size = pageSize ?? 20;
+        v.Range(size, 1, 100, "pageSize");
+        OfferSort order = OfferSort.ClosingSoon;
+        if (sort is not null && !Enum.TryParse(sort, true, out order) || int.TryParse(sort, out _))
+            v.Add("sort", "One of closingSoon, newest, seatsRemaining, distance.");
+        if (order == OfferSort.Distance && near is null) v.Add("sort", "Sorting by distance needs near.");
+        if (mine && caller.Role != Role.Provider) v.Add("mine", "Only a provider has offers of its own.");
+        if (!v.IsValid) return v.ToResult();
+
+        var query = new OfferQuery(topic, language, parsedFormat, lat, lon, radiusKm, minSeats, claimableAt, order, size,
+            mine ? caller.OrganisationId : null, OpenOnly: !mine);
+        try
+        {
+            var page = await service.BrowseAsync(query, continuationToken, ct);
+            return Results.Ok(new OfferPageView(page.Items.Select(i => ToView(i.Offer, i.DistanceKm)).ToList(), page.Continuation));
+        }
+        catch (InvalidContinuationException ex)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = [ex.Message] });
+        }
+    }
+
+    internal static IResult ToResult(Offers.LedgerResult<OfferState> result) => result.Error switch
+    {
+        null => Results.Ok(ToView(result.Value!)),
+        { Kind: LedgerErrorKind.NotFound } => Problems.NotFound("The offer"),
+        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The offer cannot change that way", e.Message),
+    };
+}
+
+/// <summary>Offer use cases over storage, the ledger and the catalog; both the API and the LHEO import use it.</summary>
+public sealed class OfferService(TableServiceClient tables, StorageProvisioner provisioner, OfferLedgers ledgers, OfferCatalog catalog, TimeProvider time)
+{
+    private TableClient Table => tables.GetTableClient(OfferRows.Table);
+
+    public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
+
+    public async Task<OfferState> CreateAsync(string providerOrg, OfferDetails details, string? externalId, CancellationToken ct, string? id = null)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var now = time.GetUtcNow();
+        var offer = new OfferState
+        {
+            Id = id ?? Guid.NewGuid().ToString("N"), ProviderOrg = providerOrg, Details = details, Status = OfferStatus.Draft,
+            ExternalId = externalId, CreatedAt = now, UpdatedAt = now,
+        };
+        await Table.AddEntityAsync(OfferRows.ToEntity(offer), ct);
+        catalog.Upsert(offer);
+        return offer;
+    }
+
+    /// <summary>The offer if the caller may see it: its provider always, others once it is no longer a draft.</summary>
+    public async Task<OfferState?> FindVisibleAsync(Caller caller, string offerId, CancellationToken ct)
+    {
+        var offer = await ReadAsync(offerId, ct);
+        if (offer is null) return null;
+        return offer.ProviderOrg == caller.OrganisationId || offer.Status != OfferStatus.Draft ? offer : null;
+    }
+
+    public async Task<OfferState?> ReadAsync(string offerId, CancellationToken ct)
+    {
+        if (!IsId(offerId)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.HeadKey, cancellationToken: ct);
+        return found.HasValue ? OfferRows.ToOffer(found.Value!) : null;
+    }
+
+    public Task<LedgerResult<OfferState>> ChangeAsync(Caller caller, string offerId, Func<OfferState, string?> change, CancellationToken ct) =>
+        IsId(offerId)
+            ? ledgers.For(offerId).ChangeOfferAsync(caller.OrganisationId, change)
+            : Task.FromResult(LedgerResult<OfferState>.Fail(LedgerErrorKind.NotFound, "The offer was not found."));
+
+    public async Task<OfferPage> BrowseAsync(OfferQuery query, string? continuation, CancellationToken ct)
+    {
+        await catalog.EnsureLoadedAsync(ct);
+        var page = catalog.Search(query, continuation);
+        // Seats remaining are shown exactly: read this page's offer rows now, in parallel.
+        var fresh = await Task.WhenAll(page.Items.Select(i => ReadAsync(i.Offer.Id, ct)));
+        var items = page.Items.Select((item, i) => (fresh[i] ?? item.Offer, item.DistanceKm)).ToList();
+        foreach (var (offer, _) in items) catalog.Upsert(offer);
+        return page with { Items = items };
+    }
+}
