@@ -18,8 +18,10 @@ public sealed class LocalQueueListener(
     QueueSettings settings,
     ILogger<LocalQueueListener> logger) : BackgroundService
 {
-    // Long enough for a slow handler; a failure shortens it to host.json's visibilityTimeout.
-    private static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(5);
+    // A message is invisible while it runs; the lease is renewed for slow handlers, as the host does, and
+    // lapses soon after a crash or an outage so that the message comes back.
+    private static readonly TimeSpan ProcessingLease = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -65,14 +67,33 @@ public sealed class LocalQueueListener(
     {
         if (received.DequeueCount > settings.MaxDequeueCount)
         {
-            await MoveToPoisonAsync(function, queue, poison, received, stoppingToken);
+            await MoveToPoisonAsync(function, queue, poison, received, received.PopReceipt, stoppingToken);
             return;
         }
         var message = new QueueMessage(received.MessageId, received.Body.ToString(), received.DequeueCount, received.InsertedOn);
+        var popReceipt = received.PopReceipt;
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewal = Task.Run(async () =>
+        {
+            while (!renewing.IsCancellationRequested)
+            {
+                await Task.Delay(RenewEvery, renewing.Token);
+                var renewed = await queue.UpdateMessageAsync(received.MessageId, popReceipt, visibilityTimeout: ProcessingLease, cancellationToken: renewing.Token);
+                popReceipt = renewed.Value.PopReceipt;
+            }
+        }, renewing.Token);
         try
         {
-            await invoker.InvokeAsync(function, message, stoppingToken);
-            await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt, stoppingToken);
+            try
+            {
+                await invoker.InvokeAsync(function, message, stoppingToken);
+            }
+            finally
+            {
+                await renewing.CancelAsync();
+                try { await renewal; } catch (Exception) { /* a failed renewal only shortens the lease */ }
+            }
+            await queue.DeleteMessageAsync(received.MessageId, popReceipt, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -84,9 +105,9 @@ public sealed class LocalQueueListener(
             try
             {
                 if (received.DequeueCount >= settings.MaxDequeueCount)
-                    await MoveToPoisonAsync(function, queue, poison, received, stoppingToken);
+                    await MoveToPoisonAsync(function, queue, poison, received, popReceipt, stoppingToken);
                 else
-                    await queue.UpdateMessageAsync(received.MessageId, received.PopReceipt,
+                    await queue.UpdateMessageAsync(received.MessageId, popReceipt,
                         visibilityTimeout: settings.VisibilityTimeout, cancellationToken: stoppingToken);
             }
             catch (Exception releaseError) when (StorageFailure.IsUnavailable(releaseError))
@@ -98,11 +119,11 @@ public sealed class LocalQueueListener(
     }
 
     private async Task MoveToPoisonAsync(QueueFunction function, QueueClient queue, QueueClient poison,
-        Azure.Storage.Queues.Models.QueueMessage received, CancellationToken stoppingToken)
+        Azure.Storage.Queues.Models.QueueMessage received, string popReceipt, CancellationToken stoppingToken)
     {
         // Copy first, then delete: a crash in between duplicates into poison rather than losing the message.
         await poison.SendMessageAsync(received.Body, cancellationToken: stoppingToken);
-        await queue.DeleteMessageAsync(received.MessageId, received.PopReceipt, stoppingToken);
+        await queue.DeleteMessageAsync(received.MessageId, popReceipt, stoppingToken);
         logger.LogError("Message {MessageId} moved to {PoisonQueue} after {DequeueCount} attempts",
             received.MessageId, function.PoisonQueueName, received.DequeueCount);
     }
