@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Matching.Hosting;
+using Matching.Offers.Lheo;
 using Matching.Storage;
 
 namespace Matching.Offers;
@@ -14,12 +15,14 @@ public static class OffersModule
         .AddSingleton<OfferCatalog>()
         .AddSingleton<OfferLedgers>()
         .AddSingleton<OfferService>()
-        .AddTimerFunction<ReleaseExpiredHolds>(ExpireHoldsFunction, "0 * * * * *");
+        .AddTimerFunction<ReleaseExpiredHolds>(ExpireHoldsFunction, "0 * * * * *")
+        .AddLheoImports();
 
     public static void MapOfferEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapOffers();
         app.MapClaims();
+        app.MapLheoImports();
     }
 }
 

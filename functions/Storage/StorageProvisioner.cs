@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Matching.Hosting;
 
@@ -12,7 +13,9 @@ namespace Matching.Storage;
 public sealed class StorageProvisioner(
     TableServiceClient tables,
     QueueServiceClient queues,
+    BlobServiceClient blobs,
     IEnumerable<TableDeclaration> declaredTables,
+    IEnumerable<BlobContainerDeclaration> declaredContainers,
     FunctionCatalog catalog,
     IEnumerable<ExtraQueue> extraQueues)
 {
@@ -29,6 +32,8 @@ public sealed class StorageProvisioner(
     /// <summary>Called when storage says a table or queue is missing: the next use creates them again.</summary>
     public void Invalidate() => _ready = false;
 
+    public IReadOnlyList<string> ContainerNames { get; } = declaredContainers.Select(c => c.Name).Distinct().Order().ToArray();
+
     public async ValueTask EnsureReadyAsync(CancellationToken cancellationToken = default)
     {
         if (_ready) return;
@@ -38,7 +43,8 @@ public sealed class StorageProvisioner(
             if (_ready) return;
             await Task.WhenAll(
                 TableNames.Select(t => tables.CreateTableIfNotExistsAsync(t, cancellationToken))
-                    .Concat<Task>(QueueNames.Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken))));
+                    .Concat<Task>(QueueNames.Select(q => queues.GetQueueClient(q).CreateIfNotExistsAsync(cancellationToken: cancellationToken)))
+                    .Concat(ContainerNames.Select(c => blobs.GetBlobContainerClient(c).CreateIfNotExistsAsync(cancellationToken: cancellationToken))));
             _ready = true;
         }
         finally
@@ -47,6 +53,8 @@ public sealed class StorageProvisioner(
         }
     }
 }
+
+public sealed record BlobContainerDeclaration(string Name);
 
 /// <summary>A queue that is written to but has no function of ours reading it.</summary>
 public sealed record ExtraQueue(string Name);

@@ -64,6 +64,14 @@ public static class StorageSetup
         services.AddSingleton(new TableDeclaration(tableName));
         return services;
     }
+
+
+    /// <summary>Declares a blob container the app uses, so that it exists before it is first used.</summary>
+    public static IServiceCollection AddBlobContainer(this IServiceCollection services, string name)
+    {
+        services.AddSingleton(new BlobContainerDeclaration(name));
+        return services;
+    }
 }
 
 public sealed record TableDeclaration(string Name);

@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Options;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Matching.Hosting;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Offers.Lheo;
+
+/// <summary>
+/// A provider uploads an LHEO document. Small documents are imported at once (200 with the summary); larger
+/// ones are stored in Blob Storage and imported by a queue function (202 with a status URL). Either way an
+/// invalid document changes nothing and its problems are listed.
+/// </summary>
+public static class LheoImportApi
+{
+    public const string Container = "lheo-imports";
+    public const string Table = "lheoimports";
+    public const string Queue = "lheo-imports";
+    public const string FunctionName = "ImportLheoDocument";
+    public const long MaxDocumentBytes = 20 * 1024 * 1024;
+
+    public sealed record ImportView(string Id, string Status, int Created, int Updated, int SessionsWithoutPlaces,
+        IReadOnlyList<string> OfferIds, IReadOnlyList<string> Problems, DateTimeOffset AcceptedAt, DateTimeOffset? CompletedAt);
+
+    internal sealed record ImportMessage(string ProviderOrg, string ImportId);
+
+    public static IServiceCollection AddLheoImports(this IServiceCollection services) => services
+        .AddTable(Table)
+        .AddBlobContainer(Container)
+        .AddSingleton<LheoImporter>()
+        .AddQueueFunction<ImportLheoDocument>(FunctionName, Queue);
+
+    public static void MapLheoImports(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/lheo-imports").WithTags("Offers").RequireRoles(Role.Provider);
+        group.MapPost("", UploadAsync).WithName("ImportLheo")
+            .WithSummary("Imports an LHEO XML document: every action session with funded places becomes (or updates) an offer.")
+            .WithDescription("Content-Type application/xml. Up to the sync limit (256 KiB by default) the import runs at once (200); larger documents, up to 20 MiB, are queued (202 + Location).")
+            .Accepts<string>("application/xml")
+            .WithMetadata(new BodySizeLimit(MaxDocumentBytes))
+            .Produces<ImportView>().Produces<ImportView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/{importId}", GetAsync).WithName("GetLheoImport")
+            .WithSummary("Shows a queued import: queued, completed with its counts, or failed with its problems.")
+            .Produces<ImportView>().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> UploadAsync(HttpRequest request, HttpContext http, LheoImporter importer, IConfiguration config, CancellationToken ct)
+    {
+        var type = request.ContentType?.Split(';')[0].Trim();
+        if (type is not ("application/xml" or "text/xml"))
+            return Problems.Result(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Send the LHEO document as application/xml");
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, ct);
+        body.Position = 0;
+        var org = http.Caller().OrganisationId;
+        var syncLimit = config.GetValue("Offers:LheoSyncLimitBytes", 256 * 1024L);
+        if (body.Length > syncLimit)
+        {
+            var queued = await importer.QueueAsync(org, body, ct);
+            return Results.Accepted($"/api/lheo-imports/{queued.Id}", queued);
+        }
+        var result = await importer.ImportAsync(org, body, "sync-" + Guid.NewGuid().ToString("N"), ct);
+        return result.Status == "failed" ? InvalidDocument(result.Problems) : Results.Ok(result);
+    }
+
+    private static IResult InvalidDocument(IReadOnlyList<string> problems) => TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+    {
+        Status = 400, Type = ProblemTypes.InvalidLheo, Title = "The LHEO document is not valid; nothing was imported",
+        Detail = $"{problems.Count} problem(s).", Extensions = { ["problems"] = problems },
+    });
+
+    private static async Task<IResult> GetAsync(string importId, HttpContext http, LheoImporter importer, CancellationToken ct) =>
+        await importer.FindAsync(http.Caller().OrganisationId, importId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The import");
+
+    /// <summary>Imports a queued document. Idempotent: a completed import is not run again; offers are upserted by their LHEO ids.</summary>
+    internal sealed class ImportLheoDocument(LheoImporter importer, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IQueueHandler
+    {
+        public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+        {
+            var m = message.ReadJson<ImportMessage>(json.Value.SerializerOptions);
+            await importer.RunQueuedAsync(m.ProviderOrg, m.ImportId, cancellationToken);
+        }
+    }
+}
+
+public sealed class LheoImporter(OfferService offers, TableServiceClient tables, BlobServiceClient blobs, QueueSender queue,
+    StorageProvisioner provisioner, TimeProvider time)
+{
+    private TableClient Table => tables.GetTableClient(LheoImportApi.Table);
+
+    /// <summary>Validates the whole document first; only a valid document changes offers.</summary>
+    public async Task<LheoImportApi.ImportView> ImportAsync(string providerOrg, Stream xml, string importId, CancellationToken ct)
+    {
+        var accepted = time.GetUtcNow();
+        var read = LheoDocument.Read(xml, accepted);
+        if (read.Problems.Count > 0)
+            return new(importId, "failed", 0, 0, read.SessionsWithoutPlaces, [], read.Problems.Take(200).ToList(), accepted, time.GetUtcNow());
+        int created = 0, updated = 0;
+        var ids = new List<string>();
+        var problems = new List<string>();
+        foreach (var item in read.Offers)
+        {
+            var id = OfferId(providerOrg, item.ExternalId);
+            ids.Add(id);
+            var existing = await offers.ReadAsync(id, ct);
+            if (existing is not null && existing.ProviderOrg != providerOrg) { problems.Add($"{item.Path}: identifier clash."); continue; }
+            if (existing is null)
+            {
+                try
+                {
+                    await offers.CreateAsync(providerOrg, item.Details, item.ExternalId, ct, id);
+                    created++;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409) { updated++; } // a concurrent run created it
+            }
+            else updated++;
+            var caller = new Caller("lheo-import", Role.Provider, providerOrg);
+            var change = await offers.ChangeAsync(caller, id, o =>
+            {
+                if (o.Status == OfferStatus.Closed && item.Status != OfferStatus.Closed) return "A closed offer cannot reopen.";
+                o.Details = item.Details;
+                o.Status = item.Status;
+                return null;
+            }, ct);
+            if (change.Error is { } e) problems.Add($"{item.Path}: {e.Message}");
+        }
+        return new(importId, "completed", created, updated, read.SessionsWithoutPlaces, ids, problems, accepted, time.GetUtcNow());
+    }
+
+    public async Task<LheoImportApi.ImportView> QueueAsync(string providerOrg, Stream xml, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var id = Guid.NewGuid().ToString("N");
+        await blobs.GetBlobContainerClient(LheoImportApi.Container).GetBlobClient($"{providerOrg}/{id}.xml").UploadAsync(xml, ct);
+        var view = new LheoImportApi.ImportView(id, "queued", 0, 0, 0, [], [], time.GetUtcNow(), null);
+        await Table.AddEntityAsync(ToEntity(providerOrg, view), ct);
+        await queue.SendAsync(LheoImportApi.Queue, new LheoImportApi.ImportMessage(providerOrg, id), ct);
+        return view;
+    }
+
+    public async Task RunQueuedAsync(string providerOrg, string importId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(providerOrg, importId, cancellationToken: ct);
+        if (!row.HasValue) throw new InvalidQueueMessageException($"Import {importId} has no status row.");
+        if (row.Value!.GetString("Status") != "queued") return; // already done: at-least-once delivery
+        var blob = blobs.GetBlobContainerClient(LheoImportApi.Container).GetBlobClient($"{providerOrg}/{importId}.xml");
+        await using var xml = await blob.OpenReadAsync(cancellationToken: ct);
+        var result = await ImportAsync(providerOrg, xml, importId, ct);
+        var accepted = row.Value.GetDateTimeOffset("AcceptedAt") ?? result.AcceptedAt;
+        await Table.UpdateEntityAsync(ToEntity(providerOrg, result with { AcceptedAt = accepted }), row.Value.ETag, TableUpdateMode.Replace, ct);
+    }
+
+    public async Task<LheoImportApi.ImportView?> FindAsync(string providerOrg, string importId, CancellationToken ct)
+    {
+        if (!OfferService.IsId(importId)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(providerOrg, importId, cancellationToken: ct);
+        if (!row.HasValue) return null;
+        var e = row.Value!;
+        return new(importId, e.GetString("Status"), e.GetInt32("Created") ?? 0, e.GetInt32("Updated") ?? 0, e.GetInt32("WithoutPlaces") ?? 0,
+            Split(e.GetString("OfferIds")), Split(e.GetString("Problems")), e.GetDateTimeOffset("AcceptedAt") ?? default, e.GetDateTimeOffset("CompletedAt"));
+    }
+
+    /// <summary>The same LHEO identifiers from the same provider always name the same offer.</summary>
+    public static string OfferId(string providerOrg, string externalId) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{providerOrg}\n{externalId}")))[..32];
+
+    private static TableEntity ToEntity(string org, LheoImportApi.ImportView v) => new(org, v.Id)
+    {
+        ["Status"] = v.Status, ["Created"] = v.Created, ["Updated"] = v.Updated, ["WithoutPlaces"] = v.SessionsWithoutPlaces,
+        // Bounded so that the row stays far below the 64 KiB property limit.
+        ["OfferIds"] = string.Join('\n', v.OfferIds.Take(1000)), ["Problems"] = Clip(string.Join('\n', v.Problems.Take(100)), 30_000),
+        ["AcceptedAt"] = v.AcceptedAt, ["CompletedAt"] = v.CompletedAt,
+    };
+
+    private static string Clip(string s, int max) => s.Length > max ? s[..max] : s;
+    private static IReadOnlyList<string> Split(string? s) => string.IsNullOrEmpty(s) ? [] : s.Split('\n');
+}
