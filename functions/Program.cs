@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Matching.Demo;
 using Matching.Diagnostics;
 using Matching.Health;
 using Matching.Hosting;
@@ -42,6 +43,7 @@ builder.Services.AddSingleton<StorageHealth>();
 builder.Services.AddDiagnosticPings();
 builder.Services.AddLearners();
 builder.Services.AddOffers();
+builder.Services.AddDemoData(builder.Configuration);
 
 var app = builder.Build();
 

@@ -58,11 +58,11 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
 
     public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
-    public async Task<LearnersApi.LearnerView> CreateAsync(string org, string displayName, CancellationToken ct)
+    public async Task<LearnersApi.LearnerView> CreateAsync(string org, string displayName, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var entity = new TableEntity(org, Guid.NewGuid().ToString("N")) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
-        await Table.AddEntityAsync(entity, ct);
+        var entity = new TableEntity(org, id ?? Guid.NewGuid().ToString("N")) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
+        await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
         return ToView(entity);
     }
 
