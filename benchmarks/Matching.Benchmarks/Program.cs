@@ -19,6 +19,8 @@ await using var azurite = await Azurite.StartAsync();
 if (scenario is "startup" or "all") await Scenarios.StartupAsync(appDll, azurite);
 if (scenario is "queue" or "all") await Scenarios.QueueLatencyAsync(appDll, azurite);
 if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
+if (scenario is "claims" or "all") await OfferScenarios.ClaimsAsync(appDll, azurite);
+if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azurite);
 
 namespace Matching.Benchmarks
 {
@@ -136,7 +138,7 @@ namespace Matching.Benchmarks
             Report("GET /api/health latency at 200 req/s (ms)", latencies.ToList());
         }
 
-        private static void Report(string what, List<double> values)
+        internal static void Report(string what, List<double> values)
         {
             values.Sort();
             double P(double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];

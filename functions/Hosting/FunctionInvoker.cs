@@ -41,7 +41,7 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
         try
         {
             await handler.RunAsync(timer, cancellationToken);
-            logger.LogInformation("Timer function {FunctionName} ran", function.Name);
+            logger.LogDebug("Timer function {FunctionName} ran", function.Name);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

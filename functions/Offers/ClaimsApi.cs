@@ -13,9 +13,8 @@ namespace Matching.Offers;
 /// <summary>NGOs claim seats on offers; providers see the claims on their own offers.</summary>
 public static class ClaimsApi
 {
+    /// <summary>Scoped to the NGO and the offer it is sent to (the request target).</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
-    /// <summary>Keys reserved per NGO across offers, so that one key cannot book two different offers.</summary>
-    public const string KeysTable = "claimkeys";
 
     public sealed record BeneficiaryView(string Id, string? DisplayName);
 
@@ -65,7 +64,7 @@ public static class ClaimsApi
     }
 
     private static async Task<IResult> ClaimAsync(string offerId, ClaimRequest request, HttpContext http, OfferLedgers ledgers,
-        LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
+        LearnerDirectory learners, CancellationToken ct)
     {
         var caller = http.Caller();
         var key = http.Request.Headers[IdempotencyHeader].ToString();
@@ -82,23 +81,9 @@ public static class ClaimsApi
         var keyHash = Hash(key);
         var bodyHash = Hash(JsonSerializer.Serialize(new
         {
-            offerId, request.Seats, Beneficiaries = (request.Beneficiaries ?? []).Order(StringComparer.Ordinal).ToArray(),
+            request.Seats, Beneficiaries = (request.Beneficiaries ?? []).Order(StringComparer.Ordinal).ToArray(),
             request.NeedsNote, request.AllowPartial, request.ShareBeneficiariesWithProvider,
         }));
-        // Reserve the key for this NGO across all offers first (idempotent and convergent): a key already used
-        // for another offer or another body is refused before anything is booked.
-        await provisioner.EnsureReadyAsync(ct);
-        var keys = tables.GetTableClient(KeysTable);
-        try
-        {
-            await keys.AddEntityAsync(new TableEntity(caller.OrganisationId, keyHash) { ["BodyHash"] = bodyHash, ["OfferId"] = offerId }, ct);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            var earlier = (await keys.GetEntityAsync<TableEntity>(caller.OrganisationId, keyHash, cancellationToken: ct)).Value;
-            if (earlier.GetString("BodyHash") != bodyHash) return KeyReused();
-        }
-
         var result = await ledgers.For(offerId).ClaimAsync(caller.OrganisationId, request, keyHash, bodyHash);
         if (result.Error is { Kind: LedgerErrorKind.IdempotencyMismatch }) return KeyReused();
         if (result.Error is not null) return Problems.NotFound("The offer");

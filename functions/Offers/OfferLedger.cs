@@ -35,8 +35,8 @@ public sealed class OfferLedgers(TableServiceClient tables, StorageProvisioner p
 /// updates the offer row under its ETag (If-Match). Across processes the ETag serialises writers: a writer
 /// whose offer row is stale gets 412, drops its cache, reloads and decides again. Because every transaction
 /// carries that condition, the other rows can be written unconditionally. This is why seats confirmed plus
-/// held can never exceed the total, and why a retried request with the same idempotency key is answered
-/// from the record written in the same transaction as its claim.
+/// held can never exceed the total, and why a retried request with the same idempotency key finds its
+/// claim: the claim's row key is derived from the NGO and the key, and is written in the same transaction.
 /// </summary>
 public sealed class OfferLedger
 {
@@ -58,6 +58,8 @@ public sealed class OfferLedger
     private OfferState? _offer;
     private ETag _offerETag;
     private readonly Dictionary<string, NgoSeats> _ngo = new(StringComparer.Ordinal);
+    // Every claim id in the partition: a claim whose id is absent is new, and needs no read to know it.
+    private HashSet<string>? _claimIds;
 
     internal OfferLedger(string offerId, TableClient table, StorageProvisioner provisioner, OfferCatalog catalog, TimeProvider time, ILogger logger)
     {
@@ -111,12 +113,20 @@ public sealed class OfferLedger
 
     private List<LedgerOp> TakeBatch()
     {
+        // One transaction holds at most 100 actions: the offer row, each operation's rows, and room for
+        // promotions when an operation in the batch can free seats.
         var batch = new List<LedgerOp>();
-        var budget = BatchBudget - 1 - PromotionsPerBatch * 3;
-        while (_pending.Count > 0 && (batch.Count == 0 || _pending[0].Weight <= budget))
+        var budget = BatchBudget - 1;
+        var promotionRoom = 0;
+        while (_pending.Count > 0)
         {
-            budget -= _pending[0].Weight;
-            batch.Add(_pending[0]);
+            var next = _pending[0];
+            var room = next.CanFreeSeats ? PromotionsPerBatch * 3 : 0;
+            var extra = Math.Max(0, room - promotionRoom);
+            if (batch.Count > 0 && next.Weight + extra > budget) break;
+            budget -= next.Weight + extra;
+            promotionRoom = Math.Max(promotionRoom, room);
+            batch.Add(next);
             _pending.RemoveAt(0);
         }
         return batch;
@@ -163,6 +173,7 @@ public sealed class OfferLedger
     {
         _offer = null;
         _ngo.Clear();
+        _claimIds = null;
     }
 
     private async Task<PartitionWork?> LoadAsync(List<LedgerOp> batch)
@@ -174,13 +185,23 @@ public sealed class OfferLedger
             _offer = OfferRows.ToOffer(head.Value!);
             _offerETag = head.Value!.ETag;
             _ngo.Clear();
+            _claimIds = null;
         }
-        var work = new PartitionWork(_offerId, _table, _offer.Copy(), new Dictionary<string, NgoSeats>(_ngo, StringComparer.Ordinal), _time.GetUtcNow());
-        // Prefetch in parallel what the claims of this batch will read.
+        if (_claimIds is null)
+        {
+            // Read after the offer row: anything written since makes our transaction fail on its ETag.
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var e in _table.QueryAsync<TableEntity>(OfferRows.PrefixFilter(_offerId, OfferRows.ClaimPrefix), select: ["RowKey"]))
+                ids.Add(e.RowKey[OfferRows.ClaimPrefix.Length..]);
+            _claimIds = ids;
+        }
+        var work = new PartitionWork(_offerId, _table, _offer.Copy(), new Dictionary<string, NgoSeats>(_ngo, StringComparer.Ordinal),
+            _claimIds, _time.GetUtcNow());
+        // Prefetch in parallel what the claims of this batch will read: NGO rows not cached, and earlier claims for retried keys.
         var claims = batch.OfType<ClaimOp>().ToArray();
         await Task.WhenAll(
             claims.Select(c => (Task)work.NgoAsync(c.Org))
-                .Concat(claims.Select(c => (Task)work.IdempotencyAsync(c.Org, c.KeyHash))));
+                .Concat(claims.Select(c => OfferRows.ClaimIdFor(c.Org, c.KeyHash)).Where(_claimIds.Contains).Select(id => (Task)work.ClaimAsync(id))));
         return work;
     }
 
@@ -196,6 +217,7 @@ public sealed class OfferLedger
         _offerETag = response.Value[0].Headers.ETag ?? throw new InvalidOperationException("No ETag for the offer row.");
         _offer = work.Offer;
         foreach (var (org, seats) in work.Ngo) _ngo[org] = seats;
+        _claimIds?.UnionWith(work.NewClaimIds);
         _catalog.Upsert(work.Offer);
     }
 
@@ -204,8 +226,10 @@ public sealed class OfferLedger
     internal abstract class LedgerOp
     {
         public TaskCompletionSource<object> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        /// <summary>Most transaction actions this operation can add.</summary>
+        /// <summary>Most transaction actions this operation can add (promotions aside).</summary>
         public abstract int Weight { get; }
+        /// <summary>Whether the operation can free seats, and so promote from the waitlist.</summary>
+        public virtual bool CanFreeSeats => true;
         public abstract Task<object> ApplyAsync(PartitionWork work);
         public abstract object NotFound(string message);
         public void Complete(object result) => Done.TrySetResult(result);
@@ -222,17 +246,19 @@ public sealed class OfferLedger
     {
         public string Org => org;
         public string KeyHash => keyHash;
-        public override int Weight => 4;
+        public override int Weight => 3; // claim row, waitlist row, the NGO's row (with a fair-share cap)
+        public override bool CanFreeSeats => false;
 
         public override async Task<object> ApplyAsync(PartitionWork work)
         {
-            if (await work.IdempotencyAsync(org, keyHash) is { } earlier)
+            // The claim's id is derived from the NGO and its key, so the claim row is its own idempotency record.
+            // Two requests with one key can meet in one batch: the second finds the first's row here.
+            var claimId = OfferRows.ClaimIdFor(org, keyHash);
+            if ((work.IsKnownClaim(claimId) ? await work.ClaimAsync(claimId) : work.PendingClaim(claimId)) is { } earlier)
             {
                 if (earlier.BodyHash != bodyHash)
                     return Fail(LedgerErrorKind.IdempotencyMismatch, "This Idempotency-Key was used with a different request.");
-                var original = await work.ClaimAsync(earlier.ClaimId)
-                    ?? throw new InvalidOperationException("An idempotency record points to a missing claim.");
-                return Ok(new ClaimResult(original, Replayed: true));
+                return Ok(new ClaimResult(earlier, Replayed: true));
             }
 
             var offer = work.Offer;
@@ -242,7 +268,7 @@ public sealed class OfferLedger
             var outcome = SeatRules.Decide(offer, ngo, request, work.Now, out var ngoAfter);
             var claim = new SeatClaim
             {
-                Id = Guid.NewGuid().ToString("N"),
+                Id = claimId,
                 OfferId = offer.Id,
                 NgoOrg = org,
                 SeatsRequested = request.Seats,
@@ -262,7 +288,6 @@ public sealed class OfferLedger
             };
             work.SetNgo(org, ngoAfter);
             work.PutClaim(claim, isNew: true);
-            work.PutIdempotency(org, keyHash, claim.Id, bodyHash);
             if (claim.Status == ClaimStatus.Waitlisted) work.Enqueue(claim);
             return Ok(new ClaimResult(claim, Replayed: false));
         }
@@ -325,6 +350,9 @@ public sealed class OfferLedger
             if (work.Offer.ProviderOrg != providerOrg) return Fail(LedgerErrorKind.NotFound, "The offer was not found.");
             var candidate = work.Offer.Copy();
             if (change(candidate) is { } conflict) return Fail(LedgerErrorKind.Conflict, conflict);
+            // Per-NGO seats are kept only while there is a cap, so a cap can only come before the first claim.
+            if (candidate.Details.PerNgoCap is not null && work.Offer.Details.PerNgoCap is null && work.Offer.NextSequence > 0)
+                return Fail(LedgerErrorKind.Conflict, "A fair-share cap (perNgoCap) can be set only before the first claim.");
             if (candidate.Details.TotalSeats < candidate.Confirmed + candidate.Held)
                 return Fail(LedgerErrorKind.Conflict, $"{candidate.Confirmed + candidate.Held} seats are confirmed or held: totalSeats cannot go below that.");
             candidate.UpdatedAt = work.Now;

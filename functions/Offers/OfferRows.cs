@@ -6,8 +6,8 @@ namespace Matching.Offers;
 
 /// <summary>
 /// The rows of an offer's partition in the <c>offers</c> table (PartitionKey = offer id). Everything that
-/// must change atomically (the counters, the claims, the waitlist, the idempotency records, the per-NGO
-/// seats) lives here, so that one entity-group transaction can change it.
+/// must change atomically (the counters, the claims, which are their own idempotency records, the waitlist,
+/// the per-NGO seats) lives here, so that one entity-group transaction can change it.
 /// </summary>
 public static class OfferRows
 {
@@ -16,7 +16,6 @@ public static class OfferRows
     public const string ClaimPrefix = "claim|";
     public const string WaitPrefix = "wait|";
     public const string NgoPrefix = "ngo|";
-    public const string IdempotencyPrefix = "idem|";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -26,7 +25,9 @@ public static class OfferRows
     public static string ClaimKey(string claimId) => ClaimPrefix + claimId;
     public static string WaitKey(long sequence) => WaitPrefix + sequence.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
     public static string NgoKey(string org) => NgoPrefix + org;
-    public static string IdempotencyKey(string org, string keyHash) => $"{IdempotencyPrefix}{org}|{keyHash}";
+    /// <summary>A claim's id is derived from its NGO and idempotency key: a retry addresses the same row.</summary>
+    public static string ClaimIdFor(string org, string keyHash) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{org}\n{keyHash}")))[..32];
 
     /// <summary>Filter for the rows of one kind in one partition, by RowKey prefix.</summary>
     public static string PrefixFilter(string offerId, string prefix) => TableClient.CreateQueryFilter(
@@ -143,7 +144,4 @@ public static class OfferRows
 
     /// <summary>A waitlist row: the claim it points to, in arrival order (RowKey = sequence).</summary>
     public static TableEntity WaitEntity(SeatClaim c) => new(c.OfferId, WaitKey(c.Sequence)) { ["ClaimId"] = c.Id };
-
-    public static TableEntity IdempotencyEntity(string offerId, string org, string keyHash, string claimId, string bodyHash) =>
-        new(offerId, IdempotencyKey(org, keyHash)) { ["ClaimId"] = claimId, ["BodyHash"] = bodyHash };
 }

@@ -11,7 +11,6 @@ public static class OffersModule
 
     public static IServiceCollection AddOffers(this IServiceCollection services) => services
         .AddTable(OfferRows.Table)
-        .AddTable(ClaimsApi.KeysTable)
         .AddSingleton<OfferCatalog>()
         .AddSingleton<OfferLedgers>()
         .AddSingleton<OfferService>()

@@ -7,7 +7,8 @@ namespace Matching.Offers;
 /// One batch's view of an offer partition: the working copy of the counters and of every row read or
 /// changed, and the row writes that the batch's transaction will carry (one action per row, its final state).
 /// </summary>
-internal sealed class PartitionWork(string offerId, TableClient table, OfferState offer, Dictionary<string, NgoSeats> ngo, DateTimeOffset now)
+internal sealed class PartitionWork(string offerId, TableClient table, OfferState offer, Dictionary<string, NgoSeats> ngo,
+    IReadOnlySet<string> knownClaimIds, DateTimeOffset now)
 {
     private sealed class Row(string rowKey, TableEntity? entity, bool existsInStore)
     {
@@ -30,6 +31,14 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
     public bool MorePromotions { get; private set; }
 
     public void ReplaceOffer(OfferState candidate) => Offer = candidate;
+
+    /// <summary>Whether a claim with this id is in storage (as of the offer row this batch started from).</summary>
+    public bool IsKnownClaim(string claimId) => knownClaimIds.Contains(claimId);
+
+    /// <summary>Claims this batch creates.</summary>
+    public IEnumerable<string> NewClaimIds => _rows.Values
+        .Where(r => r.Dirty && !r.ExistsInStore && r.Entity is not null && r.RowKey.StartsWith(OfferRows.ClaimPrefix, StringComparison.Ordinal))
+        .Select(r => r.RowKey[OfferRows.ClaimPrefix.Length..]);
 
     // ---- reads (once per row per batch) --------------------------------------------------------------
 
@@ -58,8 +67,12 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
         return found.HasValue ? found.Value : null;
     }
 
+    /// <summary>Per-NGO seats exist only for the fair-share cap; without a cap they are neither read nor written.</summary>
+    private bool TracksNgoSeats => Offer.Details.PerNgoCap is not null;
+
     public async Task<NgoSeats> NgoAsync(string org)
     {
+        if (!TracksNgoSeats) return NgoSeats.None;
         lock (_sync) if (Ngo.TryGetValue(org, out var known)) return known;
         var entity = await ReadAsync(OfferRows.NgoKey(org));
         lock (_sync)
@@ -69,10 +82,11 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
         }
     }
 
-    public async Task<(string ClaimId, string BodyHash)?> IdempotencyAsync(string org, string keyHash)
+    /// <summary>A claim written earlier in this batch, without reading storage.</summary>
+    public SeatClaim? PendingClaim(string claimId)
     {
-        var entity = await ReadAsync(OfferRows.IdempotencyKey(org, keyHash));
-        return entity is null ? null : (entity.GetString("ClaimId"), entity.GetString("BodyHash"));
+        lock (_sync)
+            return _rows.TryGetValue(OfferRows.ClaimKey(claimId), out var row) && row.Entity is { } e ? OfferRows.ToClaim(e) : null;
     }
 
     public async Task<SeatClaim?> ClaimAsync(string claimId)
@@ -109,11 +123,9 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
 
     public void PutClaim(SeatClaim claim, bool isNew) => Put(OfferRows.ClaimKey(claim.Id), OfferRows.ToEntity(claim), !isNew);
 
-    public void PutIdempotency(string org, string keyHash, string claimId, string bodyHash) =>
-        Put(OfferRows.IdempotencyKey(org, keyHash), OfferRows.IdempotencyEntity(offerId, org, keyHash, claimId, bodyHash), existsInStore: false);
-
     public void SetNgo(string org, NgoSeats seats)
     {
+        if (!TracksNgoSeats) return;
         Ngo[org] = seats;
         _ngoDirty.Add(org);
     }
@@ -131,6 +143,7 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
     {
         var ngo = Ngo.GetValueOrDefault(claim.NgoOrg) ?? NgoSeats.None;
         SetNgo(claim.NgoOrg, SeatRules.Return(Offer, claim, ngo));
+        // (Return also updates the offer's counters, with or without per-NGO seats.)
         if (claim.Status == ClaimStatus.Waitlisted)
         {
             Put(OfferRows.WaitKey(claim.Sequence), null, existsInStore: true);

@@ -37,12 +37,12 @@ public sealed class ClaimTests(StorageFixture fixture)
 
         await HttpPlatformTests.AssertProblem(await ClaimAsync(ngo, id, "retry-1", new { seats = 3 }),
             HttpStatusCode.UnprocessableEntity, "urn:matching:problem:idempotency-key-reused");
-        var otherOffer = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 5));
-        await HttpPlatformTests.AssertProblem(await ClaimAsync(ngo, otherOffer, "retry-1", new { seats = 2 }),
-            HttpStatusCode.UnprocessableEntity, "urn:matching:problem:idempotency-key-reused");
+        // Keys are scoped to the NGO and the offer they are sent to: another NGO's same key is another claim.
+        var other = await ClaimAsync(App.ClientFor(Role.Ngo, NewOrg("ngo")), id, "retry-1", new { seats = 1 });
+        Assert.NotEqual(original.GetProperty("id").GetString(), (await Json(other)).GetProperty("id").GetString());
 
         var offer = await Json(await ngo.GetAsync($"/api/offers/{id}"));
-        Assert.Equal(3, offer.GetProperty("seatsRemaining").GetInt32()); // booked once
+        Assert.Equal(2, offer.GetProperty("seatsRemaining").GetInt32()); // 5 - 2 (booked once) - 1 (the other NGO)
     }
 
     [Fact]
@@ -169,7 +169,8 @@ public sealed class ClaimTests(StorageFixture fixture)
     [Fact]
     public async Task Concurrent_claims_never_oversell_never_lose_a_claim_never_book_twice_and_serve_the_waitlist_in_order()
     {
-        var id = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 100));
+        // A fair-share cap of 12 seats per NGO, so that the per-NGO accounting is exercised under load too.
+        var id = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 100, perNgoCap: 12));
         var ngos = Enumerable.Range(0, 20).Select(i => (Org: NewOrg($"ngo{i}"), Client: (HttpClient?)null)).ToArray();
         for (var i = 0; i < ngos.Length; i++) ngos[i].Client = App.ClientFor(Role.Ngo, ngos[i].Org);
         var random = new Random(42);
@@ -219,11 +220,15 @@ public sealed class ClaimTests(StorageFixture fixture)
         Assert.Equal(waiting.Count, head.GetInt32("WaitlistedClaims"));
         Assert.Equal(waiting.Count, rows.Count(r => r.RowKey.StartsWith("wait|", StringComparison.Ordinal)));
         Assert.Equal(released.Count, stored.Count(r => Status(r) == "Released"));
-        // Per-NGO rows agree with the claims.
+        // Per-NGO rows agree with the claims, and no NGO went over its fair share.
         foreach (var g in stored.GroupBy(r => r.GetString("NgoOrg")))
         {
             var ngoRow = rows.Single(r => r.RowKey == "ngo|" + g.Key);
-            Assert.Equal(g.Where(r => Status(r) is "Confirmed" or "Held").Sum(Seats), ngoRow.GetInt32("Active"));
+            var active = g.Where(r => Status(r) is "Confirmed" or "Held").Sum(Seats);
+            var waitingSeats = g.Where(r => Status(r) == "Waitlisted").Sum(r => r.GetInt32("SeatsWaiting") ?? 0);
+            Assert.Equal(active, ngoRow.GetInt32("Active"));
+            Assert.Equal(waitingSeats, ngoRow.GetInt32("Waitlisted"));
+            Assert.True(active + waitingSeats <= 12, $"{g.Key} holds {active} + {waitingSeats} seats over a cap of 12");
         }
 
         // The waitlist is first-in first-out: every claim promoted from it arrived before every claim still waiting,
@@ -236,6 +241,6 @@ public sealed class ClaimTests(StorageFixture fixture)
             var headOfLine = waiting.OrderBy(r => r.GetInt64("Sequence")).First();
             Assert.True(100 - confirmed - held < (headOfLine.GetInt32("SeatsWaiting") ?? 0), "seats are free but the head of the waitlist still waits");
         }
-        Assert.NotEmpty(waiting); // 240 claims of 1-3 seats oversubscribe 100 seats: the line never empties
+        Assert.Contains(stored, r => r.GetString("Reason") == "OverNgoCap"); // the cap did bind
     }
 }

@@ -26,7 +26,7 @@ public sealed class DemoDataTests(StorageFixture fixture)
         Assert.Equal(1000, view.GetProperty("totalSeats").GetInt32());
         await Eventually.Until(async () => await ngo.GetAsync($"/api/learners/{DemoData.YusufId}"), r => r.IsSuccessStatusCode,
             TimeSpan.FromSeconds(20), "the demo learners");
-        var page = await Json(await ngo.GetAsync("/api/offers?near=46.2,1.9&radiusKm=50"));
+        var page = await Json(await ngo.GetAsync("/api/offers?topic=Digital%20skills&near=46.2,1.9&radiusKm=50&sort=distance"));
         Assert.Contains(page.GetProperty("items").EnumerateArray(), o => o.GetProperty("id").GetString() == DemoData.DigitalFirstSteps);
     }
 }
