@@ -120,13 +120,14 @@ internal static class OfferScenarios
         var second = new List<double>();
         for (var i = 0; i < queries; i++)
         {
+            var url = Query(i);
             var t = Stopwatch.GetTimestamp();
-            var page = await http.GetFromJsonAsync<JsonElement>(Query(i));
+            var page = await http.GetFromJsonAsync<JsonElement>(url);
             latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             if (page.GetProperty("continuationToken").GetString() is { } token)
             {
                 t = Stopwatch.GetTimestamp();
-                (await http.GetAsync(Query(i) + "&continuationToken=" + token)).EnsureSuccessStatusCode();
+                (await http.GetAsync(url + "&continuationToken=" + token)).EnsureSuccessStatusCode();
                 second.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             }
         }

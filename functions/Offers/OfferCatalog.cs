@@ -31,27 +31,37 @@ public sealed class OfferCatalog(TableServiceClient tables, StorageProvisioner p
     // Last write wins: a page reads its seat counts from storage anyway, and the next refresh heals a stale row.
     public void Upsert(OfferState offer) => _offers[offer.Id] = offer.Copy();
 
+    /// <summary>The first call loads the catalog; later calls start a refresh in the background when it is due.</summary>
     public async Task EnsureLoadedAsync(CancellationToken ct)
     {
-        if (_loadedUpTo is { } upTo && time.GetUtcNow() - upTo < RefreshEvery) return;
-        if (_loadedUpTo is not null && !await _refresh.WaitAsync(0, ct)) return; // someone is refreshing: serve what we have
-        if (_loadedUpTo is null) await _refresh.WaitAsync(ct);
+        if (_loadedUpTo is { } upTo)
+        {
+            if (time.GetUtcNow() - upTo >= RefreshEvery && _refresh.Wait(0))
+                _ = Task.Run(async () => { try { await RefreshAsync(CancellationToken.None); } catch (Exception) { /* next browse retries */ } finally { _refresh.Release(); } });
+            return;
+        }
+        await _refresh.WaitAsync(ct);
         try
         {
-            if (_loadedUpTo is { } again && time.GetUtcNow() - again < RefreshEvery) return;
-            await provisioner.EnsureReadyAsync(ct);
-            var started = time.GetUtcNow();
-            var filter = _loadedUpTo is { } since
-                ? TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and Timestamp ge {since.AddSeconds(-10)}")
-                : TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey}");
-            await foreach (var e in tables.GetTableClient(OfferRows.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
-                Upsert(OfferRows.ToOffer(e));
-            _loadedUpTo = started;
+            if (_loadedUpTo is null) await RefreshAsync(ct);
         }
         finally
         {
             _refresh.Release();
         }
+    }
+
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var started = time.GetUtcNow();
+        // Incremental after the first load; the overlap covers clock skew between us and storage.
+        var filter = _loadedUpTo is { } since
+            ? TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and Timestamp ge {since.AddSeconds(-10)}")
+            : TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey}");
+        await foreach (var e in tables.GetTableClient(OfferRows.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            Upsert(OfferRows.ToOffer(e));
+        _loadedUpTo = started;
     }
 
     public OfferPage Search(OfferQuery q, string? continuation)
