@@ -21,6 +21,8 @@ internal static class OfferScenarios
     /// </summary>
     public static async Task ClaimsAsync(string appDll, Azurite azurite, int claimers = 64, int seconds = 60, int seats = 1000, int operations = 4000)
     {
+        // --long: claim for the whole minute, to see the emulator slow down as one partition grows.
+        if (Environment.GetCommandLineArgs().Contains("--long")) operations = int.MaxValue;
         var port = AppProcess.FreePort();
         await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
         using var provider = await AppProcess.ReadyClientAsync(port);
@@ -32,8 +34,6 @@ internal static class OfferScenarios
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = claimers };
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         var perWindow = new int[seconds / 5 + 2];
-        var args = Environment.GetCommandLineArgs();
-        if (args.Contains("--long")) (operations, seats) = (int.MaxValue, 3000); // the emulator's slow-down as one partition grows
         var statuses = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var errors = 0;
         var started = 0;
