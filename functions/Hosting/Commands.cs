@@ -43,6 +43,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         var roleText = Options.GetValueOrDefault("role") ?? throw new ArgumentException("token needs --role (provider, ngo, mentor, learner, admin).");
         if (!Caller.TryParseRole(roleText, out var role)) throw new ArgumentException($"Unknown role '{roleText}'.");
         var org = Options.GetValueOrDefault("org") ?? throw new ArgumentException("token needs --org (an organisation id, e.g. konexio).");
+        if (!Caller.IsOrganisationId(org)) throw new ArgumentException("An organisation id has letters, digits, '.', '_' and '-' only.");
         var subject = Options.GetValueOrDefault("sub") ?? $"{role.ToString().ToLowerInvariant()}-{org}";
         var hours = Options.TryGetValue("hours", out var h) && double.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 8;
         Console.WriteLine(DevelopmentTokens.Mint(settings, subject, role, org, TimeSpan.FromHours(hours)));

@@ -18,9 +18,13 @@ public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
         var subject = user.FindFirst(SubjectClaim)?.Value ?? user.FindFirst("oid")?.Value;
         var roleText = user.FindFirst(RoleClaim)?.Value ?? user.FindFirst(EntraRolesClaim)?.Value;
         var org = user.FindFirst(OrganisationClaim)?.Value;
-        if (string.IsNullOrWhiteSpace(subject) || string.IsNullOrWhiteSpace(org) || !TryParseRole(roleText, out var role)) return null;
-        return new Caller(subject, role, org);
+        if (string.IsNullOrWhiteSpace(subject) || !IsOrganisationId(org) || !TryParseRole(roleText, out var role)) return null;
+        return new Caller(subject, role, org!);
     }
+
+    /// <summary>Organisation ids become table keys: letters, digits, '.', '_' and '-' only, 1 to 100 characters.</summary>
+    public static bool IsOrganisationId(string? org) =>
+        org is { Length: >= 1 and <= 100 } && char.IsAsciiLetterOrDigit(org[0]) && org.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     public static bool TryParseRole(string? text, out Role role) =>
         Enum.TryParse(text, ignoreCase: true, out role) && Enum.IsDefined(role) && !int.TryParse(text, out _);

@@ -34,6 +34,19 @@ public sealed class SecurityTests
         Assert.Null(Caller.From(new ClaimsPrincipal(new ClaimsIdentity())));
     }
 
+    [Theory]
+    [InlineData("konexio", true)]
+    [InlineData("ngo-12.fr_b", true)]
+    [InlineData("a/b", false)]
+    [InlineData("a#b", false)]
+    [InlineData("-lead", false)]
+    [InlineData("", false)]
+    public void Organisation_ids_are_safe_table_keys(string org, bool valid)
+    {
+        Assert.Equal(valid, Caller.IsOrganisationId(org));
+        Assert.Equal(valid, Caller.From(Principal(("sub", "u"), ("role", "ngo"), ("org", org))) is not null);
+    }
+
     [Fact]
     public void Organisation_scope_is_exact()
     {
