@@ -57,12 +57,14 @@ public sealed record AuthSettings(string Audience, string? EntraTenantId, Symmet
     public static bool RunningOnAzure => Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID") is { Length: > 0 }
         || Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME") is { Length: > 0 };
 
-    public static AuthSettings Read(IConfiguration configuration)
+    public static AuthSettings Read(IConfiguration configuration) => Read(configuration, RunningOnAzure);
+
+    public static AuthSettings Read(IConfiguration configuration, bool runningOnAzure)
     {
         var section = configuration.GetSection("Auth");
         var tenant = section["EntraTenantId"] is { Length: > 0 } t ? t : null;
         var devKeyText = section["DevelopmentSigningKey"] is { Length: > 0 } k ? k : null;
-        if (devKeyText is not null && RunningOnAzure)
+        if (devKeyText is not null && runningOnAzure)
             throw new InvalidOperationException("Auth:DevelopmentSigningKey is refused on Azure: configure Auth:EntraTenantId and Auth:Audience.");
         SymmetricSecurityKey? devKey = null;
         if (devKeyText is not null && tenant is null)

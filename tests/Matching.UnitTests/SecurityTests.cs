@@ -71,3 +71,31 @@ public sealed class SecurityTests
         Assert.Throws<InvalidOperationException>(() => DevelopmentTokens.Mint(settings, "s", Role.Ngo, "o", TimeSpan.FromHours(1)));
     }
 }
+
+public sealed class AzureRefusalTests
+{
+    [Fact]
+    public void The_development_key_is_refused_on_azure()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:DevelopmentSigningKey"] = new string('k', 40),
+        }).Build();
+        var ex = Assert.Throws<InvalidOperationException>(() => AuthSettings.Read(config, runningOnAzure: true));
+        Assert.Contains("refused on Azure", ex.Message);
+        Assert.NotNull(AuthSettings.Read(config, runningOnAzure: false).DevelopmentKey);
+    }
+
+    [Fact]
+    public void Entra_settings_take_precedence_over_a_development_key()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:EntraTenantId"] = "00000000-0000-0000-0000-000000000001",
+            ["Auth:Audience"] = "api://matching-prod",
+        }).Build();
+        var settings = AuthSettings.Read(config, runningOnAzure: true);
+        Assert.Equal(("api://matching-prod", "00000000-0000-0000-0000-000000000001"), (settings.Audience, settings.EntraTenantId));
+        Assert.Null(settings.DevelopmentKey);
+    }
+}
