@@ -4,13 +4,14 @@ namespace Matching.Hosting;
 
 /// <summary>
 /// The app's subcommands: <c>token</c> mints a local development token; <c>package</c> writes the Functions
-/// package (host.json and one function.json folder per function) from the app's own declarations.
+/// package (host.json and one function.json folder per function) from the app's own declarations; <c>zip</c>
+/// zips a published package with its Unix permissions.
 /// </summary>
 public sealed record Commands(string Name, IReadOnlyDictionary<string, string> Options)
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "package")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -28,6 +29,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
             return Name switch
             {
                 "token" => MintToken(app.Services.GetRequiredService<AuthSettings>()),
+                "zip" => await WriteZipAsync(),
                 _ => await WritePackageAsync(app),
             };
         }
@@ -47,6 +49,15 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         var subject = Options.GetValueOrDefault("sub") ?? $"{role.ToString().ToLowerInvariant()}-{org}";
         var hours = Options.TryGetValue("hours", out var h) && double.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 8;
         Console.WriteLine(DevelopmentTokens.Mint(settings, subject, role, org, TimeSpan.FromHours(hours)));
+        return 0;
+    }
+
+    private async Task<int> WriteZipAsync()
+    {
+        var from = Options.GetValueOrDefault("from") ?? throw new ArgumentException("zip needs --from (the published package folder).");
+        var to = Options.GetValueOrDefault("to") ?? throw new ArgumentException("zip needs --to (the zip to write).");
+        var bytes = FunctionPackage.WriteZip(from, to);
+        await Console.Out.WriteLineAsync($"Wrote {Path.GetFullPath(to)}: {bytes / 1024.0 / 1024.0:0.0} MiB ({bytes:N0} bytes)");
         return 0;
     }
 

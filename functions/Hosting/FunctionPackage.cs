@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -95,6 +96,28 @@ public static class FunctionPackage
             File.WriteAllText(Path.Combine(folder, "function.json"), f.FunctionJson.ToJsonString(options));
         }
         return functions;
+    }
+
+    /// <summary>
+    /// Zips a package folder for deployment, keeping Unix permissions (the exec bit of the handler) in each
+    /// entry's external attributes, as the host's unzip honours them.
+    /// </summary>
+    public static long WriteZip(string directory, string zipPath)
+    {
+        if (!File.Exists(Path.Combine(directory, "host.json"))) throw new InvalidOperationException($"{directory} has no host.json: publish first.");
+        if (File.Exists(zipPath)) File.Delete(zipPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(zipPath))!);
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var entry = zip.CreateEntryFromFile(file, Path.GetRelativePath(directory, file).Replace('\\', '/'),
+                    System.IO.Compression.CompressionLevel.Optimal);
+                if (!OperatingSystem.IsWindows())
+                    entry.ExternalAttributes = ((int)File.GetUnixFileMode(file) | 0x8000) << 16; // S_IFREG | mode
+            }
+        }
+        return new FileInfo(zipPath).Length;
     }
 
     /// <summary>ASP.NET Core and the Functions host share the route template syntax, except the catch-all.</summary>

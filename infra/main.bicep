@@ -1,0 +1,131 @@
+// Matching on Azure Functions Flex Consumption: the function app (our custom handler), its storage,
+// a user-assigned managed identity with exactly the roles it needs, and monitoring without local auth.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to name and tag every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@description('Entra ID tenant whose tokens the API accepts.')
+param entraTenantId string
+
+@description('Audience (application ID URI or client id) the API expects in tokens.')
+param entraAudience string
+
+@minValue(40)
+@maxValue(1000)
+@description('Most instances the Flex Consumption plan may scale out to.')
+param maximumInstanceCount int = 100
+
+@allowed([512, 2048, 4096])
+@description('Memory per instance, in MB.')
+param instanceMemoryMB int = 2048
+
+@minValue(0)
+@maxValue(10)
+@description('Always-ready instances for HTTP functions (0 = scale from zero; each one is billed while idle).')
+param alwaysReadyHttpInstances int = 0
+
+@description('Flex runtime stack: "custom" for a custom handler; see infra/README.md for the fallback.')
+@allowed(['custom', 'dotnet-isolated'])
+param runtimeName string = 'custom'
+
+@description('Version of the runtime stack.')
+param runtimeVersion string = '1.0'
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
+
+// What the app uses; created here so that the app never needs rights to create them, and checked against
+// the app's own declarations by tests/Matching.DeploymentTests.
+var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'offers']
+var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison']
+var storageContainers = ['lheo-imports']
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    containers: concat([deploymentContainer], storageContainers)
+    tables: storageTables
+    queues: storageQueues
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module api 'app/functionapp.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: '${abbrs.webSitesFunctions}api-${resourceToken}'
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainer: deploymentContainer
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    entraTenantId: entraTenantId
+    entraAudience: entraAudience
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    runtimeName: runtimeName
+    runtimeVersion: runtimeVersion
+  }
+  dependsOn: [rbac]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
