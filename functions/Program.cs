@@ -38,6 +38,7 @@ builder.Services.AddMatchingStorage(builder.Configuration);
 builder.Services.AddMatchingAuth(builder.Configuration);
 builder.Services.AddMatchingOpenApi();
 builder.Services.AddSingleton<StorageHealth>();
+builder.Services.AddMatchingTelemetry(builder.Configuration);
 
 // Features
 builder.Services.AddDiagnosticPings();

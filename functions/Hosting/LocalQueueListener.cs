@@ -124,6 +124,7 @@ public sealed class LocalQueueListener(
         // Copy first, then delete: a crash in between duplicates into poison rather than losing the message.
         await poison.SendMessageAsync(received.Body, cancellationToken: stoppingToken);
         await queue.DeleteMessageAsync(received.MessageId, popReceipt, stoppingToken);
+        Platform.Telemetry.Poisoned.Add(1, new KeyValuePair<string, object?>("queue", function.QueueName));
         logger.LogError("Message {MessageId} moved to {PoisonQueue} after {DequeueCount} attempts",
             received.MessageId, function.PoisonQueueName, received.DequeueCount);
     }

@@ -135,8 +135,13 @@ public sealed class OfferLedger
     /// <summary>Decides and writes one batch; retries the whole batch when another writer got there first.</summary>
     private async Task<bool> ProcessAsync(List<LedgerOp> batch)
     {
+        using var activity = Platform.Telemetry.Source.StartActivity("offer.ledger.batch");
+        activity?.SetTag("matching.offer.id", _offerId);
+        activity?.SetTag("matching.batch.operations", batch.Count);
+        activity?.SetTag("matching.batch.claims", batch.Count(op => op is ClaimOp));
         for (var attempt = 1; ; attempt++)
         {
+            activity?.SetTag("matching.batch.attempts", attempt);
             try
             {
                 await _provisioner.EnsureReadyAsync();
@@ -149,7 +154,12 @@ public sealed class OfferLedger
                 var results = new List<object>(batch.Count);
                 foreach (var op in batch) results.Add(await op.ApplyAsync(work));
                 await CommitAsync(work);
-                for (var i = 0; i < batch.Count; i++) batch[i].Complete(results[i]);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (results[i] is LedgerResult<ClaimResult> { Value: { Replayed: false } claimed })
+                        Platform.Telemetry.Claims.Add(1, new KeyValuePair<string, object?>("outcome", claimed.Claim.Status.ToString().ToLowerInvariant()));
+                    batch[i].Complete(results[i]);
+                }
                 return work.MorePromotions;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
@@ -162,6 +172,7 @@ public sealed class OfferLedger
             {
                 if (StorageFailure.IsMissingResource(ex)) _provisioner.Invalidate();
                 ResetCache();
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
                 _logger.LogWarning("Offer ledger batch of {Count} failed: {ErrorType}", batch.Count, ex.GetType().Name);
                 foreach (var op in batch) op.Done.TrySetException(ex);
                 return false;
