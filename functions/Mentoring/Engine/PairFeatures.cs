@@ -1,0 +1,108 @@
+namespace Matching.Mentoring.Engine;
+
+/// <summary>
+/// The features of a learner–mentor pair, computed by one piece of code for training, evaluation and serving,
+/// so that they cannot drift apart. Every value is in [0, 1].
+/// </summary>
+public static class PairFeatures
+{
+    public static readonly string[] Names =
+    [
+        "goalOverlap", "languageLevel", "availabilityOverlap", "proximity", "modeFit", "mentorLoad",
+        "acceptanceRecord", "ratingRecord", "occupationMatch", "sectorMatch", "textSimilarity", "experience",
+    ];
+
+    public const int Count = 12;
+    public const int GoalOverlap = 0, LanguageLevel = 1, AvailabilityOverlap = 2, Proximity = 3, ModeFit = 4, MentorLoad = 5,
+        AcceptanceRecord = 6, RatingRecord = 7, OccupationMatch = 8, SectorMatch = 9, TextSimilarity = 10, Experience = 11;
+
+    /// <summary>Plain words for each feature, used by explanations.</summary>
+    public static readonly string[] Phrases =
+    [
+        "can help with what the learner asked for",
+        "shares a language at a comfortable level",
+        "has plenty of time in common each week",
+        "lives close enough to meet in person",
+        "meets the way the learner can (video, phone, in person)",
+        "has room for a new mentee",
+        "has had proposals accepted before",
+        "has been rated well by earlier mentees",
+        "works in the occupation the learner aims for",
+        "works in the learner's target sector",
+        "describes experience close to the learner's goals",
+        "has years of professional experience",
+    ];
+
+    public static void Compute(MatchRequest request, PreparedLearner learner, PreparedMentor mentor, Span<float> into)
+    {
+        var m = mentor.Profile;
+        var goals = request.Goals;
+        var covered = 0;
+        foreach (var g in goals) if (m.Expertise.Contains(g)) covered++;
+        into[GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
+        into[LanguageLevel] = BestSharedLevel(learner.Profile, m) / 7f;
+        into[AvailabilityOverlap] = (float)Math.Min(1, learner.Time.OverlapHours(mentor.Time) / 10.0);
+        var distance = Distance(learner.Profile, m);
+        into[Proximity] = distance is { } d && m.TravelRadiusKm > 0 ? (float)Math.Max(0, 1 - d / m.TravelRadiusKm) : 0;
+        var shared = learner.Profile.Modes.Count(m.Modes.Contains);
+        into[ModeFit] = learner.Profile.Modes.Count == 0 ? 0 : (float)shared / learner.Profile.Modes.Count;
+        into[MentorLoad] = m.Capacity <= 0 ? 1 : Math.Min(1, (float)m.Load / m.Capacity);
+        var r = m.Record;
+        into[AcceptanceRecord] = r is null ? 0.5f : (r.Accepted + 1f) / (r.Proposals + 2f); // smoothed: unknown = 0.5
+        into[RatingRecord] = r?.AverageRating is { } rating ? (float)Math.Clamp((rating - 1) / 4, 0, 1) : 0.5f;
+        into[OccupationMatch] = OccupationSimilarity(learner.Profile, m);
+        into[SectorMatch] = learner.Profile.TargetSector is { } s && m.Sector is { } ms && string.Equals(s.Trim(), ms.Trim(), StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+        into[TextSimilarity] = (float)request.GoalTextVector().Cosine(mentor.Bio);
+        into[Experience] = Math.Min(30, Math.Max(0, m.YearsOfExperience)) / 30f;
+    }
+
+    public static int BestSharedLevel(LearnerProfile learner, MentorProfile mentor)
+    {
+        var best = 0;
+        foreach (var l in learner.Languages)
+            foreach (var ml in mentor.Languages)
+                if (string.Equals(l.Language, ml.Language, StringComparison.OrdinalIgnoreCase))
+                    best = Math.Max(best, Math.Min((int)l.Level, (int)ml.Level));
+        return best;
+    }
+
+    public static double? Distance(LearnerProfile learner, MentorProfile mentor) =>
+        learner.Place is { } a && mentor.Home is { } b ? Offers.Geo.DistanceKm(a.Latitude, a.Longitude, b.Latitude, b.Longitude) : null;
+
+    private static float OccupationSimilarity(LearnerProfile learner, MentorProfile mentor)
+    {
+        if (learner.TargetRome is { } rome && mentor.Rome is { } mr)
+        {
+            if (string.Equals(rome, mr, StringComparison.OrdinalIgnoreCase)) return 1;
+            if (rome.Length >= 3 && mr.Length >= 3 && string.Equals(rome[..3], mr[..3], StringComparison.OrdinalIgnoreCase)) return 0.6f; // same ROME domain
+        }
+        if (learner.TargetOccupation is { } o && mentor.Occupation is { } mo)
+        {
+            var similarity = TextVector.From(o).Cosine(TextVector.From(mo));
+            return (float)Math.Min(1, similarity);
+        }
+        return 0;
+    }
+}
+
+/// <summary>A mentor with what every request needs precomputed once per snapshot.</summary>
+public sealed class PreparedMentor(MentorProfile profile, DateTime weekStartUtc)
+{
+    public MentorProfile Profile { get; } = profile;
+    public WeeklyTime Time { get; } = WeeklyTime.From(profile.Availability, weekStartUtc);
+    public TextVector Bio { get; } = TextVector.From(string.Join(' ', profile.Bio, profile.Occupation, profile.Sector));
+}
+
+public sealed class PreparedLearner(LearnerProfile profile, DateTime weekStartUtc)
+{
+    public LearnerProfile Profile { get; } = profile;
+    public WeeklyTime Time { get; } = WeeklyTime.From(profile.Availability, weekStartUtc);
+}
+
+public static class MatchRequestExtensions
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MatchRequest, TextVector> Vectors = new();
+
+    public static TextVector GoalTextVector(this MatchRequest request) =>
+        Vectors.GetValue(request, r => TextVector.From(string.Join(' ', r.GoalText, r.Learner.TargetOccupation, r.Learner.TargetSector)));
+}

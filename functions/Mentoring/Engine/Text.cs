@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace Matching.Mentoring.Engine;
+
+/// <summary>A bag of words (accents folded, stop words out) for a cosine similarity between goals and a bio.</summary>
+public sealed class TextVector
+{
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "the","and","for","with","a","an","of","to","in","on","my","i","me","is","are","be","or","at","as","by","it","this","that","want","would","like",
+        "le","la","les","de","des","du","et","un","une","en","pour","avec","dans","sur","je","mon","ma","mes","au","aux","a","est","veux","voudrais","qui","que",
+    };
+
+    private readonly Dictionary<string, double> _weights;
+    private readonly double _norm;
+
+    private TextVector(Dictionary<string, double> weights)
+    {
+        _weights = weights;
+        _norm = Math.Sqrt(weights.Values.Sum(w => w * w));
+    }
+
+    public static TextVector Empty { get; } = new([]);
+
+    public static TextVector From(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return Empty;
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var token in Tokens(text))
+            weights[token] = weights.GetValueOrDefault(token) + 1;
+        return new TextVector(weights);
+    }
+
+    public static IEnumerable<string> Tokens(string text)
+    {
+        var folded = new StringBuilder(text.Length);
+        foreach (var c in text.Normalize(NormalizationForm.FormD))
+            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) folded.Append(char.ToLowerInvariant(c));
+        foreach (var raw in folded.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var token = new string(raw.Where(char.IsLetterOrDigit).ToArray());
+            if (token.Length < 3 || StopWords.Contains(token)) continue;
+            // A crude stem so that "developer" and "development" meet.
+            yield return token.Length > 6 ? token[..6] : token;
+        }
+    }
+
+    public double Cosine(TextVector other)
+    {
+        if (_norm == 0 || other._norm == 0) return 0;
+        var (small, large) = _weights.Count <= other._weights.Count ? (this, other) : (other, this);
+        double dot = 0;
+        foreach (var (k, w) in small._weights)
+            if (large._weights.TryGetValue(k, out var v)) dot += w * v;
+        return dot / (_norm * other._norm);
+    }
+}
