@@ -11,7 +11,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip" or "generate" or "train")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -30,6 +30,8 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
             {
                 "token" => MintToken(app.Services.GetRequiredService<AuthSettings>()),
                 "zip" => await WriteZipAsync(),
+                "generate" => Generate(),
+                "train" => Train(),
                 _ => await WritePackageAsync(app),
             };
         }
@@ -49,6 +51,34 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         var subject = Options.GetValueOrDefault("sub") ?? $"{role.ToString().ToLowerInvariant()}-{org}";
         var hours = Options.TryGetValue("hours", out var h) && double.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 8;
         Console.WriteLine(DevelopmentTokens.Mint(settings, subject, role, org, TimeSpan.FromHours(hours)));
+        return 0;
+    }
+
+    /// <summary>Writes a SYNTHETIC training file (seeded): profiles and outcomes drawn from the written-down model.</summary>
+    private int Generate()
+    {
+        var output = Options.GetValueOrDefault("out") ?? throw new ArgumentException("generate needs --out (a .jsonl file).");
+        int Int(string name, int fallback) => Options.TryGetValue(name, out var v) && int.TryParse(v, out var n) && n > 0 ? n : fallback;
+        var options = new Mentoring.Engine.SyntheticData.Options(Int("mentors", 800), Int("learners", 2500), Int("candidates", 12), Int("seed", 42));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        using var writer = new StreamWriter(output);
+        var (mentors, learners, outcomes) = Mentoring.Engine.SyntheticData.Write(writer, options, Mentoring.Engine.WeeklyTime.WeekStart(DateTimeOffset.UtcNow));
+        Console.WriteLine($"Wrote SYNTHETIC data to {Path.GetFullPath(output)}: {mentors} mentors, {learners} learners, {outcomes} outcomes (seed {options.Seed}).");
+        return 0;
+    }
+
+    /// <summary>Trains a model from a training file, evaluates it against the rule baseline, writes {version}.zip and {version}.json.</summary>
+    private int Train()
+    {
+        var input = Options.GetValueOrDefault("input") ?? throw new ArgumentException("train needs --input (a .jsonl training file).");
+        var output = Options.GetValueOrDefault("out") ?? throw new ArgumentException("train needs --out (a folder for the model).");
+        var version = Options.GetValueOrDefault("version") ?? $"v{DateTime.UtcNow:yyyyMMddHHmmss}";
+        using var reader = new StreamReader(input);
+        var data = Mentoring.Engine.TrainingData.Read(reader);
+        foreach (var problem in data.Problems.Take(20)) Console.Error.WriteLine(problem);
+        var report = Mentoring.Engine.Evaluation.TrainAndEvaluate(data, output, version, DateTimeOffset.UtcNow, new());
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { report.Version, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline, skippedLines = data.Problems.Count },
+            new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 

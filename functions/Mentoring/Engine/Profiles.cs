@@ -45,7 +45,7 @@ public sealed record MentorProfile(
     Gender? Gender = null,
     TrackRecord? Record = null)
 {
-    public int Load => ActiveMentees + PendingProposals;
+    [System.Text.Json.Serialization.JsonIgnore] public int Load => ActiveMentees + PendingProposals;
 }
 
 /// <summary>A learner as the engine sees it.</summary>

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Microsoft.ML;
+
+namespace Matching.Mentoring.Engine;
+
+public sealed record ScorerMetrics(string Scorer, double Ndcg5, double PrecisionAt1, double Auc, double Coverage, double TopMentorShare, double LoadGini);
+
+/// <summary>The evaluation report written beside each model zip; it also carries what serving needs (feature means).</summary>
+public sealed record ModelReport(
+    string Version, DateTimeOffset TrainedAt, string Data, int TrainExamples, int TestExamples, int TestRequests,
+    ScorerMetrics Model, ScorerMetrics Baseline, string[] FeatureNames, float[] FeatureMeans, IReadOnlyList<string> DataProblems);
+
+/// <summary>Held-out evaluation of any scorer, and the train command's whole pipeline.</summary>
+public static class Evaluation
+{
+    public static ScorerMetrics Measure(IPairScorer scorer, IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> test,
+        IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc)
+    {
+        double ndcg = 0, p1 = 0;
+        var scored = new List<(float Score, bool Label)>();
+        var requests = 0;
+        foreach (var (_, _, pairs) in test)
+        {
+            var features = pairs.SelectMany(p => p.Row.Features).ToArray();
+            var scores = new float[pairs.Count];
+            scorer.Score(features, scores);
+            for (var i = 0; i < pairs.Count; i++) scored.Add((scores[i], pairs[i].Row.Label));
+            if (!pairs.Any(p => p.Row.Label)) continue; // NDCG and precision are defined where something worked
+            requests++;
+            var ranked = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ToArray();
+            double dcg = 0, ideal = 0;
+            var positives = pairs.Count(p => p.Row.Label);
+            for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
+            {
+                if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
+                if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
+            }
+            ndcg += dcg / ideal;
+            p1 += pairs[ranked[0]].Row.Label ? 1 : 0;
+        }
+
+        // Coverage and load spread: each test request matched against the whole pool, as in production.
+        var picks = new Dictionary<string, int>(StringComparer.Ordinal);
+        var covered = 0;
+        foreach (var (_, request, _) in test)
+        {
+            var result = Matcher.Match(request, pool, scorer, 1, weekStartUtc);
+            if (result.Proposals.Count == 0) continue;
+            covered++;
+            picks[result.Proposals[0].MentorId] = picks.GetValueOrDefault(result.Proposals[0].MentorId) + 1;
+        }
+        var counts = pool.Select(m => (double)picks.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
+        return new ScorerMetrics(scorer.Name, Round(ndcg / Math.Max(1, requests)), Round(p1 / Math.Max(1, requests)), Round(Auc(scored)),
+            Round((double)covered / Math.Max(1, test.Count)), Round(picks.Count == 0 ? 0 : (double)picks.Values.Max() / covered), Round(Gini(counts)));
+    }
+
+    private static double Round(double v) => Math.Round(v, 4);
+
+    /// <summary>Area under the ROC curve by the rank-sum statistic (ties count half).</summary>
+    public static double Auc(IReadOnlyList<(float Score, bool Label)> scored)
+    {
+        var ordered = scored.OrderBy(s => s.Score).ToArray();
+        double rankSum = 0;
+        long positives = 0;
+        for (var i = 0; i < ordered.Length;)
+        {
+            var j = i;
+            while (j < ordered.Length && ordered[j].Score == ordered[i].Score) j++;
+            var averageRank = (i + j + 1) / 2.0;
+            for (var t = i; t < j; t++) if (ordered[t].Label) { rankSum += averageRank; positives++; }
+            i = j;
+        }
+        var negatives = ordered.Length - positives;
+        return positives == 0 || negatives == 0 ? 0.5 : (rankSum - positives * (positives + 1) / 2.0) / (positives * (double)negatives);
+    }
+
+    public static double Gini(double[] sortedCounts)
+    {
+        var n = sortedCounts.Length;
+        var total = sortedCounts.Sum();
+        if (n == 0 || total == 0) return 0;
+        double weighted = 0;
+        for (var i = 0; i < n; i++) weighted += (i + 1) * sortedCounts[i];
+        return 2 * weighted / (n * total) - (n + 1.0) / n;
+    }
+
+    /// <summary>Trains on 80% of the requests (split by request id), evaluates both scorers on the other 20%, writes the zip and the report.</summary>
+    public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, TreeModel.TrainingOptions options)
+    {
+        var week = WeeklyTime.WeekStart(now);
+        var examples = data.Examples(week);
+        bool IsTest(string requestId) => (uint)StableHash(requestId) % 5 == 0;
+        var train = examples.Where(e => !IsTest(e.RequestId)).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        var test = examples.Where(e => IsTest(e.RequestId)).ToList();
+        if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
+
+        var ml = new MLContext(options.Seed);
+        var transformer = TreeModel.Train(ml, train, options);
+        Directory.CreateDirectory(outputDirectory);
+        var zip = Path.Combine(outputDirectory, $"{version}.zip");
+        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(train).Schema, zip);
+
+        var means = TreeModel.Means(train);
+        var model = TreeModel.FromMlNet(version, ml.Model.Load(zip, out _), means);
+        var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
+        var report = new ModelReport(version, now, "synthetic (SyntheticData, see docs/matching-model.md)" , train.Count, test.Sum(t => t.Pairs.Count), test.Count,
+            Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList());
+        File.WriteAllText(Path.Combine(outputDirectory, $"{version}.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
+        return report;
+    }
+
+    private static int StableHash(string s)
+    {
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var c in s) h = (h ^ c) * 16777619;
+            return h;
+        }
+    }
+
+    /// <summary>Loads a model zip and its report (for the feature means) into the serving form.</summary>
+    public static (TreeModel Model, ModelReport Report) Load(Stream zip, ModelReport report)
+    {
+        var ml = new MLContext();
+        return (TreeModel.FromMlNet(report.Version, ml.Model.Load(zip, out _), report.FeatureMeans), report);
+    }
+}

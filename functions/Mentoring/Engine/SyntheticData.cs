@@ -1,0 +1,154 @@
+namespace Matching.Mentoring.Engine;
+
+/// <summary>
+/// SYNTHETIC data for bootstrapping, before real outcomes exist. Seeded, so the same seed gives the same
+/// file. Profiles are plausible (languages, occupations with ROME codes, evening and weekend availability
+/// across a few time zones); outcomes are drawn from <see cref="Truth"/>, an explicit, written-down model of
+/// what makes a mentoring pair work (docs/matching-model.md). Proposals shown in the synthetic history are a
+/// random sample of eligible mentors, so the labels do not inherit any scorer's choices.
+/// </summary>
+public static class SyntheticData
+{
+    private static readonly (string Occupation, string Rome, string Sector)[] Occupations =
+    [
+        ("software developer", "M1805", "digital"), ("web designer", "E1205", "digital"), ("network technician", "I1401", "digital"),
+        ("accountant", "M1203", "finance"), ("bank advisor", "C1206", "finance"), ("nurse", "J1506", "health"),
+        ("care assistant", "J1501", "health"), ("logistics manager", "N1301", "logistics"), ("warehouse team leader", "N1103", "logistics"),
+        ("chef", "G1602", "hospitality"), ("hotel receptionist", "G1703", "hospitality"), ("electrician", "F1602", "construction"),
+        ("site manager", "F1201", "construction"), ("recruiter", "M1502", "human resources"), ("sales representative", "D1402", "retail"),
+        ("shop manager", "D1301", "retail"), ("teacher", "K2107", "education"), ("social worker", "K1201", "social"),
+        ("entrepreneur", "M1302", "business"), ("graphic designer", "E1205", "media"),
+    ];
+
+    private static readonly string[] Zones = ["Europe/Paris", "Europe/Paris", "Europe/Paris", "Europe/Paris", "Europe/London", "Africa/Casablanca", "America/Toronto", "Asia/Beirut"];
+    private static readonly string[] Languages = ["fr", "en", "ar", "uk", "fa", "ps", "es", "ti", "ru"];
+
+    private static readonly Dictionary<Expertise, string[]> GoalWords = new()
+    {
+        [Expertise.CvReview] = ["update my CV", "write a resume", "present my experience"],
+        [Expertise.ProfessionalProject] = ["build a professional project", "change career", "find a training path"],
+        [Expertise.InterviewPreparation] = ["prepare job interviews", "practise interviews"],
+        [Expertise.JobSearch] = ["find a job", "apply to offers", "search for work"],
+        [Expertise.DigitalSkills] = ["use a computer", "learn office software", "use online services"],
+        [Expertise.FrenchPractice] = ["practise French", "speak French at work"],
+        [Expertise.Entrepreneurship] = ["start a business", "create my company"],
+        [Expertise.SectorKnowledge] = ["understand the sector", "learn how the trade works"],
+    };
+
+    public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42);
+
+    /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
+    public static (int Mentors, int Learners, int Outcomes) Write(TextWriter writer, Options options, DateTime weekStartUtc)
+    {
+        var random = new Random(options.Seed);
+        var mentors = Enumerable.Range(0, options.Mentors).Select(i => Mentor(random, $"m{i:D5}")).ToList();
+        var learners = Enumerable.Range(0, options.Learners).Select(i => Learner(random, $"l{i:D5}")).ToList();
+        foreach (var m in mentors) writer.WriteLine(TrainingData.Line("mentor", m));
+        foreach (var l in learners) writer.WriteLine(TrainingData.Line("learner", l));
+        var prepared = mentors.Select(m => new PreparedMentor(m, weekStartUtc)).ToList();
+        var outcomes = 0;
+        var features = new float[PairFeatures.Count];
+        foreach (var (learnerProfile, index) in learners.Select((l, i) => (l, i)))
+        {
+            var (goals, text) = Goals(random, learnerProfile);
+            var request = new MatchRequest(learnerProfile, goals, text);
+            var learner = new PreparedLearner(learnerProfile, weekStartUtc);
+            var eligible = prepared.Where(m => Filters.Check(learner, m) == Exclusion.None).ToList();
+            foreach (var mentor in eligible.OrderBy(_ => random.Next()).Take(options.CandidatesPerRequest))
+            {
+                PairFeatures.Compute(request, learner, mentor, features);
+                var p = Truth(request, features, random);
+                var accepted = random.NextDouble() < p;
+                var held = accepted && random.NextDouble() < 0.9;
+                int? rating = held ? Math.Clamp((int)Math.Round(2 + 3 * p + Normal(random) * 0.7), 1, 5) : null;
+                writer.WriteLine(TrainingData.Line("outcome", new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, accepted, held, rating)));
+                outcomes++;
+            }
+        }
+        return (mentors.Count, learners.Count, outcomes);
+    }
+
+    /// <summary>
+    /// The written-down model of what makes a pair work (see docs/matching-model.md): the probability that a
+    /// proposal is accepted and leads to sessions. It has thresholds and interactions on purpose (a sector
+    /// mentor matters for a professional project, not for French practice; overload makes mentors drop out;
+    /// a basic shared language is a barrier unless French practice is the goal), which a weighted sum cannot
+    /// express.
+    /// </summary>
+    public static double Truth(MatchRequest request, ReadOnlySpan<float> f, Random noise)
+    {
+        var goals = request.Goals;
+        var careerGoal = goals.Any(g => g is Expertise.SectorKnowledge or Expertise.ProfessionalProject or Expertise.InterviewPreparation);
+        var level = f[PairFeatures.LanguageLevel] * 7;
+        double z = -2.0;
+        z += 2.6 * f[PairFeatures.GoalOverlap];
+        z += careerGoal ? 2.4 * f[PairFeatures.OccupationMatch] + 1.0 * f[PairFeatures.SectorMatch] : 0.2 * f[PairFeatures.OccupationMatch];
+        if (goals.Contains(Expertise.FrenchPractice)) z += level >= 6 ? 0.9 : 0;
+        else z += level <= 3 ? -1.4 : level >= 5 ? 0.4 : 0;
+        z += 1.4 * Math.Log(1 + 10 * f[PairFeatures.AvailabilityOverlap]) / Math.Log(11);
+        z += f[PairFeatures.MentorLoad] >= 0.5 ? -1.8 : 0.3;
+        z += 1.6 * (f[PairFeatures.AcceptanceRecord] - 0.5) + 0.8 * (f[PairFeatures.RatingRecord] - 0.5);
+        var phoneOnly = request.Learner.Modes.Count == 1 && request.Learner.Modes[0] == SessionMode.Phone;
+        if (phoneOnly) z += f[PairFeatures.ModeFit] >= 1 ? 0.6 : -0.6;
+        z += 0.8 * f[PairFeatures.TextSimilarity];
+        z += Normal(noise) * 0.4;
+        return 1 / (1 + Math.Exp(-z));
+    }
+
+    private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
+
+    private static MentorProfile Mentor(Random r, string id)
+    {
+        var job = Occupations[r.Next(Occupations.Length)];
+        var languages = new List<LanguageSkill> { new("fr", r.NextDouble() < 0.8 ? Cefr.Native : Cefr.C1) };
+        if (r.NextDouble() < 0.6) languages.Add(new("en", (Cefr)r.Next(3, 7)));
+        if (r.NextDouble() < 0.2) languages.Add(new(Languages[r.Next(2, Languages.Length)], (Cefr)r.Next(4, 8)));
+        var expertise = Enum.GetValues<Expertise>().Where(_ => r.NextDouble() < 0.35).ToList();
+        if (expertise.Count == 0) expertise.Add(Expertise.CvReview);
+        var modes = new List<SessionMode> { SessionMode.Video };
+        if (r.NextDouble() < 0.6) modes.Add(SessionMode.Phone);
+        if (r.NextDouble() < 0.3) modes.Add(SessionMode.InPerson);
+        var capacity = r.Next(1, 4);
+        var proposals = r.Next(0, 12);
+        var accepted = proposals == 0 ? 0 : r.Next(0, proposals + 1);
+        var bio = $"{job.Occupation} in {job.Sector}; I help with {string.Join(", ", expertise.Select(e => GoalWords[e][0]))}.";
+        return new MentorProfile(id, languages, expertise, job.Occupation, job.Sector, job.Rome, r.Next(1, 35), modes,
+            new Place(43 + r.NextDouble() * 6, -1 + r.NextDouble() * 7), r.Next(5, 40), Availability(r, 3, 6), capacity,
+            r.Next(0, capacity + 1), 0, r.NextDouble() < 0.05, bio, r.NextDouble() < 0.5 ? Gender.Woman : Gender.Man,
+            proposals == 0 ? null : new TrackRecord(proposals, accepted, accepted, accepted == 0 ? null : 2.5 + r.NextDouble() * 2.5));
+    }
+
+    private static LearnerProfile Learner(Random r, string id)
+    {
+        var job = Occupations[r.Next(Occupations.Length)];
+        var languages = new List<LanguageSkill> { new(Languages[r.Next(Languages.Length)], Cefr.Native), new("fr", (Cefr)r.Next(1, 6)) };
+        if (r.NextDouble() < 0.4) languages.Add(new("en", (Cefr)r.Next(1, 6)));
+        var modes = r.NextDouble() < 0.2 ? new List<SessionMode> { SessionMode.Phone } : [SessionMode.Video, SessionMode.Phone];
+        if (r.NextDouble() < 0.3) modes.Add(SessionMode.InPerson);
+        return new LearnerProfile(id, languages, job.Occupation, job.Sector, r.NextDouble() < 0.7 ? job.Rome : null, modes,
+            new Place(43 + r.NextDouble() * 6, -1 + r.NextDouble() * 7), Availability(r, 2, 8),
+            r.NextDouble() < 0.05 ? Gender.Woman : null);
+    }
+
+    private static (IReadOnlyList<Expertise>, string) Goals(Random r, LearnerProfile learner)
+    {
+        var all = Enum.GetValues<Expertise>();
+        var goals = all.OrderBy(_ => r.Next()).Take(r.Next(1, 3)).ToList();
+        var text = string.Join(" and ", goals.Select(g => GoalWords[g][r.Next(GoalWords[g].Length)])) + $" as a {learner.TargetOccupation}";
+        return (goals, "I want to " + text);
+    }
+
+    private static Availability Availability(Random r, int minSlots, int maxSlots)
+    {
+        var zone = Zones[r.Next(Zones.Length)];
+        var slots = new List<WeeklySlot>();
+        for (var i = r.Next(minSlots, maxSlots + 1); i > 0; i--)
+        {
+            var day = (DayOfWeek)r.Next(7);
+            var weekend = day is DayOfWeek.Saturday or DayOfWeek.Sunday;
+            var start = weekend ? r.Next(9, 17) : r.NextDouble() < 0.3 ? r.Next(9, 16) : r.Next(17, 21);
+            slots.Add(new WeeklySlot(day, new TimeOnly(start, 0), new TimeOnly(start + r.Next(1, 3), 0)));
+        }
+        return new Availability(zone, slots);
+    }
+}
