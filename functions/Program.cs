@@ -4,6 +4,7 @@ using Matching.Diagnostics;
 using Matching.Health;
 using Matching.Hosting;
 using Matching.Learners;
+using Matching.Mentoring;
 using Matching.Offers;
 using Matching.Platform;
 using Matching.Security;
@@ -44,6 +45,7 @@ builder.Services.AddMatchingTelemetry(builder.Configuration);
 builder.Services.AddDiagnosticPings();
 builder.Services.AddLearners();
 builder.Services.AddOffers();
+builder.Services.AddMentoring();
 builder.Services.AddDemoData(builder.Configuration);
 
 var app = builder.Build();
@@ -64,6 +66,7 @@ app.MapMatchingOpenApi();
 app.MapDiagnosticPings();
 app.MapLearners();
 app.MapOfferEndpoints();
+app.MapMentoring();
 
 if (command is not null) return await command.RunAsync(app);
 

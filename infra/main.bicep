@@ -45,9 +45,9 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 
 // What the app uses; created here so that the app never needs rights to create them, and checked against
 // the app's own declarations by tests/Matching.DeploymentTests.
-var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'offers']
-var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison']
-var storageContainers = ['lheo-imports']
+var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'mentorrequests', 'mentors', 'offers']
+var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-requests', 'mentor-requests-poison']
+var storageContainers = ['lheo-imports', 'models']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'

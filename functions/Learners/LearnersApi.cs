@@ -82,6 +82,18 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         return response.Status != 404;
     }
 
+    /// <summary>A learner's row with its ETag, for the conditional changes of the mentoring capability.</summary>
+    public async Task<TableEntity?> RowAsync(string org, string id, CancellationToken ct)
+    {
+        if (!IsId(id)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
+        return found.HasValue ? found.Value : null;
+    }
+
+    /// <summary>Merges the given properties into the learner's row if it has not changed since it was read.</summary>
+    public Task UpdateAsync(TableEntity changes, Azure.ETag etag, CancellationToken ct) => Table.UpdateEntityAsync(changes, etag, TableUpdateMode.Merge, ct);
+
     /// <summary>The ids among <paramref name="ids"/> that are not learners of <paramref name="org"/>.</summary>
     public async Task<IReadOnlyList<string>> NotOwnAsync(string org, IEnumerable<string> ids, CancellationToken ct)
     {

@@ -1,0 +1,23 @@
+using Matching.Hosting;
+using Matching.Storage;
+
+namespace Matching.Mentoring;
+
+public static class MentoringModule
+{
+    public static IServiceCollection AddMentoring(this IServiceCollection services) => services
+        .AddTable(MentorDirectory.Table)
+        .AddTable(MentorRequests.Table)
+        .AddBlobContainer(ModelStore.Container)
+        .AddSingleton<MentorSnapshot>()
+        .AddSingleton<MentorDirectory>()
+        .AddSingleton<ModelStore>()
+        .AddQueueFunction<MentorRequests.ScoreMentorRequest>(MentorRequests.FunctionName, MentorRequests.Queue);
+
+    public static void MapMentoring(this IEndpointRouteBuilder app)
+    {
+        app.MapMentors();
+        app.MapLearnerProfiles();
+        app.MapMentorRequests();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Matching.Mentoring.Engine;
+using Matching.Storage;
+
+namespace Matching.Mentoring;
+
+/// <summary>
+/// The scorer in use. The current model comes from Blob Storage (<c>models/current.json</c> names a version;
+/// <c>{version}.zip</c> and <c>{version}.json</c> hold it), else from the configured path (by default the model
+/// shipped beside the app), else the rule scorer. A newly promoted version is picked up by a periodic check,
+/// without a restart; the swap is one reference assignment, so scoring never sees half a model.
+/// </summary>
+public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provisioner, IConfiguration configuration, TimeProvider time,
+    ILogger<ModelStore> logger)
+{
+    public const string Container = "models";
+    public const string Pointer = "current.json";
+    private static readonly RuleScorer Rules = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile IPairScorer? _current;
+    private string? _pointerETag;
+    private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
+
+    private TimeSpan CheckEvery => TimeSpan.FromSeconds(configuration.GetValue("Mentoring:ModelCheckSeconds", 60));
+
+    public async Task<IPairScorer> CurrentAsync(CancellationToken ct)
+    {
+        if (_current is { } current && time.GetUtcNow() - _checkedAt < CheckEvery) return current;
+        if (_current is not null && !await _gate.WaitAsync(0, ct)) return _current;
+        if (_current is null) await _gate.WaitAsync(ct);
+        try
+        {
+            if (_current is { } again && time.GetUtcNow() - _checkedAt < CheckEvery) return again;
+            _current = await LoadAsync(ct) ?? _current ?? Rules;
+            _checkedAt = time.GetUtcNow();
+            return _current;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<IPairScorer?> LoadAsync(CancellationToken ct)
+    {
+        try
+        {
+            await provisioner.EnsureReadyAsync(ct);
+            var container = blobs.GetBlobContainerClient(Container);
+            var pointer = container.GetBlobClient(Pointer);
+            var properties = await pointer.GetPropertiesAsync(cancellationToken: ct);
+            if (properties.Value.ETag.ToString() == _pointerETag && _current is not null) return null; // unchanged
+            var content = await pointer.DownloadContentAsync(ct);
+            var version = content.Value.Content.ToObjectFromJson<PointerFile>()?.Version;
+            if (string.IsNullOrWhiteSpace(version) || version.Contains('/')) throw new InvalidDataException("models/current.json names no version.");
+            var report = (await container.GetBlobClient($"{version}.json").DownloadContentAsync(ct)).Value.Content.ToObjectFromJson<ModelReport>(TrainingData.Json)!;
+            await using var zip = new MemoryStream((await container.GetBlobClient($"{version}.zip").DownloadContentAsync(ct)).Value.Content.ToArray());
+            var (model, _) = Evaluation.Load(zip, report);
+            _pointerETag = properties.Value.ETag.ToString();
+            logger.LogInformation("Scoring with model {Version} from Blob Storage", version);
+            return model;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return _current ?? LoadFromPath();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or RequestFailedException || StorageFailure.IsUnavailable(ex))
+        {
+            logger.LogWarning("Model check failed, keeping {Scorer}: {ErrorType}", _current?.Name ?? "the configured model", ex.GetType().Name);
+            return _current ?? LoadFromPath();
+        }
+    }
+
+    private IPairScorer? LoadFromPath()
+    {
+        var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1.zip");
+        var reportPath = Path.ChangeExtension(path, ".json");
+        if (!File.Exists(path) || !File.Exists(reportPath))
+        {
+            logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);
+            return Rules;
+        }
+        var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)!;
+        using var zip = File.OpenRead(path);
+        return Evaluation.Load(zip, report).Model;
+    }
+
+    private sealed record PointerFile(string Version);
+}

@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+using Matching.Mentoring.Engine;
+using Matching.Platform;
+
+namespace Matching.Mentoring;
+
+/// <summary>What a mentor says about themself (PUT /api/mentors/me).</summary>
+public sealed record MentorProfileInput(
+    string DisplayName,
+    string ContactEmail,
+    IReadOnlyList<LanguageSkill> Languages,
+    IReadOnlyList<Expertise> Expertise,
+    Availability Availability,
+    IReadOnlyList<SessionMode> Modes,
+    int Capacity,
+    string? Occupation = null,
+    string? Sector = null,
+    string? Rome = null,
+    string? Esco = null,
+    int YearsOfExperience = 0,
+    Place? Home = null,
+    double TravelRadiusKm = 0,
+    string? Bio = null,
+    Gender? Gender = null);
+
+/// <summary>What matching needs to know about a learner (PUT /api/learners/{id}/profile). Nothing else.</summary>
+public sealed record LearnerProfileInput(
+    IReadOnlyList<LanguageSkill> Languages,
+    Availability Availability,
+    IReadOnlyList<SessionMode> Modes,
+    string? TargetOccupation = null,
+    string? TargetSector = null,
+    string? TargetRome = null,
+    Place? Place = null,
+    Gender? PreferredMentorGender = null,
+    string? Notes = null);
+
+public static partial class ProfileRules
+{
+    public static Validation Validate(MentorProfileInput m)
+    {
+        var v = new Validation();
+        v.Require(m.DisplayName is { Length: >= 1 and <= 60 } && m.DisplayName.Trim().Length > 0, "displayName", "1 to 60 characters.");
+        v.Require(m.ContactEmail is { Length: <= 254 } && Email().IsMatch(m.ContactEmail), "contactEmail", "A valid email address.");
+        Languages(v, m.Languages);
+        v.Require(m.Expertise is { Count: >= 1 and <= 8 } && m.Expertise.All(Enum.IsDefined), "expertise", "1 to 8 of: cvReview, professionalProject, interviewPreparation, jobSearch, digitalSkills, frenchPractice, entrepreneurship, sectorKnowledge.");
+        Modes(v, m.Modes);
+        AvailabilityRules(v, m.Availability);
+        v.Range(m.Capacity, 1, 10, "capacity");
+        v.Range(m.YearsOfExperience, 0, 60, "yearsOfExperience");
+        Text(v, m.Occupation, "occupation", 120);
+        Text(v, m.Sector, "sector", 80);
+        Text(v, m.Bio, "bio", 1000);
+        v.Require(m.Rome is null || Rome().IsMatch(m.Rome), "rome", "A ROME code is a letter and four digits, e.g. M1805.");
+        v.Require(m.Esco is null || m.Esco.StartsWith("http://data.europa.eu/esco/", StringComparison.Ordinal) && m.Esco.Length <= 300, "esco", "An ESCO URI.");
+        if (m.Modes?.Contains(SessionMode.InPerson) == true)
+        {
+            v.Require(m.Home is not null, "home", "Meeting in person needs a home place.");
+            v.Require(m.TravelRadiusKm is > 0 and <= 200, "travelRadiusKm", "Between 0 and 200 km for in-person meetings.");
+        }
+        PlaceRules(v, m.Home, "home");
+        return v;
+    }
+
+    public static Validation Validate(LearnerProfileInput l)
+    {
+        var v = new Validation();
+        Languages(v, l.Languages);
+        Modes(v, l.Modes);
+        AvailabilityRules(v, l.Availability);
+        Text(v, l.TargetOccupation, "targetOccupation", 120);
+        Text(v, l.TargetSector, "targetSector", 80);
+        Text(v, l.Notes, "notes", 500);
+        v.Require(l.TargetRome is null || Rome().IsMatch(l.TargetRome), "targetRome", "A ROME code is a letter and four digits, e.g. M1805.");
+        if (l.Modes?.Contains(SessionMode.InPerson) == true) v.Require(l.Place is not null, "place", "Meeting in person needs a place.");
+        PlaceRules(v, l.Place, "place");
+        return v;
+    }
+
+    private static void Languages(Validation v, IReadOnlyList<LanguageSkill>? languages)
+    {
+        v.Require(languages is { Count: >= 1 and <= 10 }, "languages", "1 to 10 languages with a CEFR level.");
+        for (var i = 0; i < (languages?.Count ?? 0); i++)
+        {
+            v.Require(languages![i] is not null && IsoLanguages.IsValid(languages[i].Language), $"languages[{i}].language", "An ISO 639-1 code, e.g. fr.");
+            v.Require(languages[i] is not null && Enum.IsDefined(languages[i].Level), $"languages[{i}].level", "a1, a2, b1, b2, c1, c2 or native.");
+        }
+    }
+
+    private static void Modes(Validation v, IReadOnlyList<SessionMode>? modes) =>
+        v.Require(modes is { Count: >= 1 and <= 3 } && modes.All(Enum.IsDefined) && modes.Distinct().Count() == modes.Count, "modes", "1 to 3 of video, phone, inPerson.");
+
+    private static void AvailabilityRules(Validation v, Availability? a)
+    {
+        if (a is null) { v.Add("availability", "Is required."); return; }
+        v.Require(a.TimeZone is not null && WeeklyTime.IsKnownZone(a.TimeZone), "availability.timeZone", "An IANA time zone, e.g. Europe/Paris.");
+        v.Require(a.Slots is { Count: >= 1 and <= 28 }, "availability.slots", "1 to 28 weekly slots.");
+        for (var i = 0; i < (a.Slots?.Count ?? 0); i++)
+            v.Require(a.Slots![i] is { } s && s.End > s.Start && Enum.IsDefined(s.Day), $"availability.slots[{i}]", "A day and a start before the end, e.g. monday 18:00:00-20:00:00.");
+    }
+
+    private static void PlaceRules(Validation v, Place? p, string field)
+    {
+        if (p is null) return;
+        v.Require(p.Latitude is >= -90 and <= 90, field + ".latitude", "Between -90 and 90.");
+        v.Require(p.Longitude is >= -180 and <= 180, field + ".longitude", "Between -180 and 180.");
+        v.Require(p.InseeCode is null || InseeCode().IsMatch(p.InseeCode), field + ".inseeCode", "An INSEE commune code, e.g. 75056.");
+    }
+
+    private static void Text(Validation v, string? value, string field, int max) =>
+        v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, $"At most {max} characters, no control characters.");
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")] private static partial Regex Email();
+    [GeneratedRegex("^[A-N][0-9]{4}$")] private static partial Regex Rome();
+    [GeneratedRegex("^([0-9]{5}|2[AB][0-9]{3})$")] private static partial Regex InseeCode();
+}
