@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Matching.Mentoring.Engine;
@@ -35,16 +34,31 @@ public sealed class TextVector
     public static IEnumerable<string> Tokens(string text)
     {
         var folded = new StringBuilder(text.Length);
-        foreach (var c in text.Normalize(NormalizationForm.FormD))
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark) folded.Append(char.ToLowerInvariant(c));
-        foreach (var raw in folded.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        // The app runs with invariant globalization (no ICU, so no Unicode normalization): fold accents by table.
+        foreach (var c in text)
+            folded.Append(char.IsLetterOrDigit(c) ? Fold(char.ToLowerInvariant(c)) : " "); // "d'embauche" is "d embauche"
+        foreach (var token in folded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            var token = new string(raw.Where(char.IsLetterOrDigit).ToArray());
             if (token.Length < 3 || StopWords.Contains(token)) continue;
             // A crude stem so that "developer" and "development" meet.
             yield return token.Length > 6 ? token[..6] : token;
         }
     }
+
+    private static string Fold(char c) => c switch
+    {
+        'à' or 'â' or 'ä' or 'á' or 'ã' or 'å' => "a",
+        'ç' => "c",
+        'è' or 'é' or 'ê' or 'ë' => "e",
+        'ì' or 'í' or 'î' or 'ï' => "i",
+        'ñ' => "n",
+        'ò' or 'ó' or 'ô' or 'ö' or 'õ' => "o",
+        'ù' or 'ú' or 'û' or 'ü' => "u",
+        'ý' or 'ÿ' => "y",
+        'œ' => "oe",
+        'æ' => "ae",
+        _ => c.ToString(),
+    };
 
     public double Cosine(TextVector other)
     {
