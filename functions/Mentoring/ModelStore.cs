@@ -53,7 +53,7 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
             var properties = await pointer.GetPropertiesAsync(cancellationToken: ct);
             if (properties.Value.ETag.ToString() == _pointerETag && _current is not null) return null; // unchanged
             var content = await pointer.DownloadContentAsync(ct);
-            var version = content.Value.Content.ToObjectFromJson<PointerFile>()?.Version;
+            var version = content.Value.Content.ToObjectFromJson<PointerFile>(TrainingData.Json)?.Version;
             if (string.IsNullOrWhiteSpace(version) || version.Contains('/')) throw new InvalidDataException("models/current.json names no version.");
             var report = (await container.GetBlobClient($"{version}.json").DownloadContentAsync(ct)).Value.Content.ToObjectFromJson<ModelReport>(TrainingData.Json)!;
             await using var zip = new MemoryStream((await container.GetBlobClient($"{version}.zip").DownloadContentAsync(ct)).Value.Content.ToArray());

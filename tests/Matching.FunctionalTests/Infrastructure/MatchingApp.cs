@@ -63,7 +63,11 @@ public sealed class StorageFixture : IAsyncLifetime
     {
         Azurite = await Azurite.StartAsync();
         var hostJson = MatchingApp.FastHostJson();
-        App = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:HostJsonPath"] = hostJson });
+        App = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Matching:HostJsonPath"] = hostJson,
+            ["Mentoring:ModelCheckSeconds"] = "1", // so that a promoted model is picked up within the test
+        });
         HostedApp = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?>
         {
             ["Matching:HostJsonPath"] = hostJson,

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Security;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+
+namespace Matching.FunctionalTests;
+
+[Collection(StorageCollection.Name)]
+public sealed class MentoringTests(StorageFixture fixture)
+{
+    private MatchingApp App => fixture.App;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    // Each test speaks its own rare language, so that mentors from other tests never qualify.
+    private static object Mentor(string name, string language, string[] expertise, string rome = "M1805", int capacity = 2, string[]? modes = null) => new
+    {
+        displayName = name,
+        contactEmail = $"{name.ToLowerInvariant()}@example.org",
+        languages = new object[] { new { language, level = "native" }, new { language = "fr", level = "c1" } },
+        expertise,
+        occupation = "software developer",
+        sector = "digital",
+        rome,
+        yearsOfExperience = 12,
+        modes = modes ?? new[] { "video", "phone" },
+        availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" }, new { day = "thursday", start = "18:00:00", end = "21:00:00" } } },
+        capacity,
+        bio = "Developer; I help with CVs and job interviews in tech.",
+    };
+
+    private static object LearnerProfile(string language, string timeZone = "Europe/Paris") => new
+    {
+        languages = new object[] { new { language, level = "b2" }, new { language = "ar", level = "native" } },
+        availability = new { timeZone, slots = new[] { new { day = "monday", start = "17:00:00", end = "21:00:00" } } },
+        modes = new[] { "phone" },
+        targetOccupation = "web developer",
+        targetRome = "M1805",
+    };
+
+    private async Task<string> LearnerAsync(HttpClient ngo, object profile)
+    {
+        var id = (await Json(await ngo.PostAsJsonAsync("/api/learners", new { displayName = "Amina" }))).GetProperty("id").GetString()!;
+        await Json(await ngo.PutAsJsonAsync($"/api/learners/{id}/profile", profile));
+        return id;
+    }
+
+    private static async Task<JsonElement> SettledAsync(HttpClient client, Uri location) =>
+        await Eventually.Until(async () => await Json(await client.GetAsync(location)), r => r.GetProperty("status").GetString() != "queued",
+            Patience, "the request to be scored");
+
+    [Fact]
+    public async Task A_request_is_scored_into_explained_proposals_without_contact_details_and_counts_against_capacity()
+    {
+        const string language = "kl";
+        var mentors = new[] { ("Claire", new[] { "cvReview", "interviewPreparation" }), ("Bruno", new[] { "entrepreneurship" }), ("Dalia", new[] { "cvReview" }) };
+        var mentorClients = new Dictionary<string, HttpClient>();
+        foreach (var (name, expertise) in mentors)
+        {
+            var client = App.ClientFor(Role.Mentor, "volunteers", subject: $"{name}-{Guid.NewGuid():N}");
+            Assert.Equal("kl", (await Json(await client.PutAsJsonAsync("/api/mentors/me", Mentor(name, language, expertise)))).GetProperty("languages")[0].GetProperty("language").GetString());
+            mentorClients[name] = client;
+        }
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var learner = await LearnerAsync(ngo, LearnerProfile(language));
+
+        var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, goalText = "update my CV for developer jobs" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("queued", (await Json(accepted)).GetProperty("status").GetString());
+        var request = await SettledAsync(ngo, accepted.Headers.Location!);
+
+        Assert.Equal("proposed", request.GetProperty("status").GetString());
+        Assert.StartsWith("ml-", request.GetProperty("scorer").GetString());
+        var proposals = request.GetProperty("proposals").EnumerateArray().ToList();
+        Assert.Equal(3, proposals.Count);
+        Assert.Contains(proposals[0].GetProperty("displayName").GetString(), new[] { "Claire", "Dalia" }); // they can help with a CV
+        Assert.All(proposals, p => Assert.StartsWith("Proposed", p.GetProperty("explanation").GetString()));
+        Assert.All(proposals, p => Assert.InRange(p.GetProperty("score").GetDouble(), 0, 100));
+        Assert.DoesNotContain("@example.org", request.GetRawText()); // contact details come only with an accepted match
+
+        // Each proposed mentor sees it pending; a second request for the same learner waits for this one.
+        var pending = await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me/proposals"));
+        Assert.Contains(pending.EnumerateArray(), p => p.GetProperty("requestId").GetString() == request.GetProperty("id").GetString());
+        Assert.Equal(1, (await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).GetProperty("pendingProposals").GetInt32());
+        var second = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "jobSearch" } });
+        await HttpPlatformTests.AssertProblem(second, HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+
+        // Cancelling frees the mentors' capacity and the learner's slot.
+        var cancelled = await Json(await ngo.PostAsync($"/api/mentor-requests/{request.GetProperty("id").GetString()}/cancel", null));
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal(0, (await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).GetProperty("pendingProposals").GetInt32());
+        Assert.Equal(HttpStatusCode.Accepted, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "jobSearch" } })).StatusCode);
+
+        // Another NGO sees nothing of it.
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync(accepted.Headers.Location), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+    }
+
+    [Fact]
+    public async Task No_candidates_come_with_reasons_and_paused_or_full_mentors_are_left_out()
+    {
+        const string language = "ty";
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        await Json(await mentor.PutAsJsonAsync("/api/mentors/me", Mentor("Eve", language, ["cvReview"])));
+        await Json(await mentor.PostAsync("/api/mentors/me/pause", null));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+
+        // Nobody else speaks "ty" at a usable level: the paused mentor is the only one who could have helped.
+        var learner = await LearnerAsync(ngo, LearnerProfile(language));
+        var first = await SettledAsync(ngo, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).Headers.Location!);
+        Assert.Equal("noCandidates", first.GetProperty("status").GetString());
+        var reasons = first.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()).ToList();
+        Assert.Contains("paused", reasons);
+        Assert.Contains("no-shared-language", reasons);
+        Assert.Empty(first.GetProperty("proposals").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task A_learner_asks_for_themself_only_and_bad_input_is_named()
+    {
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var learner = await LearnerAsync(ngo, LearnerProfile("bi"));
+        var self = App.ClientFor(Role.Learner, ngoOrg, subject: learner);
+        Assert.Equal(HttpStatusCode.Accepted, (await self.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "digitalSkills" } })).StatusCode);
+        var other = await LearnerAsync(ngo, LearnerProfile("bi"));
+        await HttpPlatformTests.AssertProblem(await self.PostAsJsonAsync("/api/mentor-requests", new { learnerId = other, goals = new[] { "digitalSkills" } }),
+            HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+
+        var bad = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = other, goals = Array.Empty<string>() });
+        Assert.True((await HttpPlatformTests.AssertProblem(bad, HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors").TryGetProperty("goals", out _));
+        var badProfile = await ngo.PutAsJsonAsync($"/api/learners/{other}/profile", new
+        {
+            languages = new[] { new { language = "xx", level = "b2" } },
+            availability = new { timeZone = "Mars/Olympus", slots = new[] { new { day = "monday", start = "20:00:00", end = "18:00:00" } } },
+            modes = new[] { "inPerson" },
+        });
+        var errors = (await HttpPlatformTests.AssertProblem(badProfile, HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors");
+        foreach (var field in new[] { "languages[0].language", "availability.timeZone", "availability.slots[0]", "place" })
+            Assert.True(errors.TryGetProperty(field, out _), $"{field} in {errors}");
+
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        var badMentor = await mentor.PutAsJsonAsync("/api/mentors/me", new
+        {
+            displayName = "", contactEmail = "not-an-email", languages = new[] { new { language = "fr", level = "native" } }, expertise = new[] { "cvReview" },
+            modes = new[] { "video" }, availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" } } },
+            capacity = 0,
+        });
+        var mentorErrors = (await HttpPlatformTests.AssertProblem(badMentor, HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors");
+        foreach (var field in new[] { "displayName", "contactEmail", "capacity" }) Assert.True(mentorErrors.TryGetProperty(field, out _), field);
+        await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/mentors/me"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+    }
+
+    [Fact]
+    public async Task A_newly_promoted_model_is_picked_up_without_a_restart()
+    {
+        const string language = "ch";
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        await Json(await mentor.PutAsJsonAsync("/api/mentors/me", Mentor("Farid", language, ["cvReview"], capacity: 5)));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+
+        // Promote "v2" (the shipped model under a new version) in Blob Storage.
+        var container = new BlobServiceClient(App.ConnectionString).GetBlobContainerClient("models");
+        await container.CreateIfNotExistsAsync();
+        var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1");
+        await container.GetBlobClient("v2.zip").UploadAsync(shipped + ".zip", overwrite: true);
+        var report = File.ReadAllText(shipped + ".json").Replace("\"version\": \"v1\"", "\"version\": \"v2\"");
+        await container.GetBlobClient("v2.json").UploadAsync(BinaryData.FromString(report), overwrite: true);
+        await container.GetBlobClient("current.json").UploadAsync(BinaryData.FromString("""{"version":"v2"}"""), overwrite: true);
+
+        try
+        {
+            var scorer = await Eventually.Until(async () =>
+            {
+                var learner = await LearnerAsync(ngo, LearnerProfile(language));
+                var r = await SettledAsync(ngo, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).Headers.Location!);
+                return r.GetProperty("scorer").GetString();
+            }, s => s == "ml-v2", Patience, "the promoted model to score");
+            Assert.Equal("ml-v2", scorer);
+        }
+        finally
+        {
+            await container.DeleteBlobIfExistsAsync("current.json");
+        }
+    }
+}
