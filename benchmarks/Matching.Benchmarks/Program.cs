@@ -15,12 +15,18 @@ var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
 
+if (scenario is "engine")
+{
+    Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
+    return;
+}
 await using var azurite = await Azurite.StartAsync();
 if (scenario is "startup" or "all") await Scenarios.StartupAsync(appDll, azurite);
 if (scenario is "queue" or "all") await Scenarios.QueueLatencyAsync(appDll, azurite);
 if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
 if (scenario is "claims" or "all") await OfferScenarios.ClaimsAsync(appDll, azurite);
 if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azurite);
+if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
 
 namespace Matching.Benchmarks
 {

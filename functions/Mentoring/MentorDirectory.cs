@@ -203,26 +203,35 @@ public sealed class MentorSnapshot(TableServiceClient tables, StorageProvisioner
         return (list, week);
     }
 
+    /// <summary>The first call loads every mentor; later refreshes run in the background and never delay scoring.</summary>
     private async Task RefreshIfDueAsync(CancellationToken ct)
     {
-        if (_loadedUpTo is { } upTo && time.GetUtcNow() - upTo < RefreshEvery) return;
-        if (_loadedUpTo is not null && !await _gate.WaitAsync(0, ct)) return;
-        if (_loadedUpTo is null) await _gate.WaitAsync(ct);
+        if (_loadedUpTo is { } upTo)
+        {
+            if (time.GetUtcNow() - upTo >= RefreshEvery && _gate.Wait(0))
+                _ = Task.Run(async () => { try { await RefreshAsync(CancellationToken.None); } catch (Exception) { /* the next scoring retries */ } finally { _gate.Release(); } });
+            return;
+        }
+        await _gate.WaitAsync(ct);
         try
         {
-            if (_loadedUpTo is { } again && time.GetUtcNow() - again < RefreshEvery) return;
-            await provisioner.EnsureReadyAsync(ct);
-            var started = time.GetUtcNow();
-            var filter = _loadedUpTo is { } since
-                ? TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey} and Timestamp ge {since.AddSeconds(-10)}")
-                : TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey}");
-            await foreach (var e in tables.GetTableClient(MentorDirectory.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
-                Upsert(MentorDirectory.ToRecord(e));
-            _loadedUpTo = started;
+            if (_loadedUpTo is null) await RefreshAsync(ct);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var started = time.GetUtcNow();
+        var filter = _loadedUpTo is { } since
+            ? TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey} and Timestamp ge {since.AddSeconds(-10)}")
+            : TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey}");
+        await foreach (var e in tables.GetTableClient(MentorDirectory.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
+            Upsert(MentorDirectory.ToRecord(e));
+        _loadedUpTo = started;
     }
 }

@@ -97,7 +97,7 @@ public static class SyntheticData
 
     private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 
-    private static MentorProfile Mentor(Random r, string id)
+    internal static MentorProfile Mentor(Random r, string id)
     {
         var job = Occupations[r.Next(Occupations.Length)];
         var languages = new List<LanguageSkill> { new("fr", r.NextDouble() < 0.8 ? Cefr.Native : Cefr.C1) };
@@ -118,7 +118,7 @@ public static class SyntheticData
             proposals == 0 ? null : new TrackRecord(proposals, accepted, accepted, accepted == 0 ? null : 2.5 + r.NextDouble() * 2.5));
     }
 
-    private static LearnerProfile Learner(Random r, string id)
+    internal static LearnerProfile Learner(Random r, string id)
     {
         var job = Occupations[r.Next(Occupations.Length)];
         var languages = new List<LanguageSkill> { new(Languages[r.Next(Languages.Length)], Cefr.Native), new("fr", (Cefr)r.Next(1, 6)) };
@@ -130,7 +130,7 @@ public static class SyntheticData
             r.NextDouble() < 0.05 ? Gender.Woman : null);
     }
 
-    private static (IReadOnlyList<Expertise>, string) Goals(Random r, LearnerProfile learner)
+    internal static (IReadOnlyList<Expertise>, string) Goals(Random r, LearnerProfile learner)
     {
         var all = Enum.GetValues<Expertise>();
         var goals = all.OrderBy(_ => r.Next()).Take(r.Next(1, 3)).ToList();

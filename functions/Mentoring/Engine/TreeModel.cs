@@ -98,7 +98,7 @@ public sealed class TreeModel : IPairScorer
 
     // ---- training and loading (ML.NET) -------------------------------------------------------------
 
-    public sealed record TrainingOptions(int Trees = 200, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.1, int Seed = 7);
+    public sealed record TrainingOptions(int Trees = 80, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.2, int Seed = 7);
 
     public static ITransformer Train(MLContext ml, IReadOnlyList<PairRow> rows, TrainingOptions options)
     {

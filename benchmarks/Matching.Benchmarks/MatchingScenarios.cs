@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Matching.Mentoring.Engine;
+
+namespace Matching.Benchmarks;
+
+/// <summary>The engine in process: one request against 10,000 mentors, a 1,000 x 1,000 cohort, and model loading.</summary>
+internal static class MatchingScenarios
+{
+    public static void Engine(string modelPath)
+    {
+        var week = WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
+        var random = new Random(3);
+        var loads = new List<double>();
+        TreeModel? model = null;
+        var report = System.Text.Json.JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(Path.ChangeExtension(modelPath, ".json")), TrainingData.Json)!;
+        for (var i = 0; i < 20; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using var zip = File.OpenRead(modelPath);
+            model = Evaluation.Load(zip, report).Model;
+            loads.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        Console.WriteLine($"model: {model!.Name}, {model.Trees} trees");
+        Scenarios.Report("model load from zip (ms; the first includes ML.NET's own start-up)", loads);
+        Console.WriteLine($"model load, first: {loads[0]:0.0} ms");
+
+        var prepareWatch = Stopwatch.StartNew();
+        var mentors = Enumerable.Range(0, 10_000).Select(i => new PreparedMentor(SyntheticData.Mentor(random, $"m{i:D5}"), week)).ToList();
+        Console.WriteLine($"engine: prepared 10,000 mentors (snapshot build) in {prepareWatch.Elapsed.TotalMilliseconds:0} ms");
+        var requests = Enumerable.Range(0, 300).Select(i =>
+        {
+            var learner = SyntheticData.Learner(random, $"l{i:D5}");
+            var (goals, text) = SyntheticData.Goals(random, learner);
+            return new MatchRequest(learner, goals, text);
+        }).ToList();
+
+        foreach (var scorer in new IPairScorer[] { model, new RuleScorer() })
+        {
+            for (var i = 0; i < 20; i++) Matcher.Match(requests[i], mentors, scorer, 5, week); // warm-up
+            var times = new List<double>();
+            var candidates = 0L;
+            foreach (var request in requests)
+            {
+                var t = Stopwatch.GetTimestamp();
+                var result = Matcher.Match(request, mentors, scorer, 5, week);
+                times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                candidates += result.CandidatesScored;
+            }
+            Console.WriteLine($"engine: {scorer.Name}: {candidates / requests.Count} candidates per request pass the filters on average");
+            Scenarios.Report($"one request vs 10,000 mentors, filter+features+{scorer.Name}+top-5 with explanations (ms)", times);
+        }
+
+        var cohortMentors = mentors.Take(1000).ToList();
+        var cohort = Enumerable.Range(0, 1000).Select(i => requests[i % requests.Count] with { Learner = SyntheticData.Learner(random, $"c{i:D5}") }).ToList();
+        CohortScoring.Score(cohort.Take(50).ToList(), cohortMentors, model, week); // warm-up
+        var runs = new List<double>();
+        var scored = 0;
+        for (var run = 0; run < 5; run++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var scores = CohortScoring.Score(cohort, cohortMentors, model, week);
+            runs.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            scored = scores.Count(s => s >= 0);
+        }
+        var best = runs.Min();
+        Console.WriteLine($"cohort: 1,000 learners x 1,000 mentors ({scored:N0} pairs pass the filters, all 1,000,000 checked): " +
+            $"median {runs.Order().ElementAt(2):0} ms, best {best:0} ms; {1_000_000 / (runs.Order().ElementAt(2) / 1000):N0} pairs/s checked, " +
+            $"{scored / (runs.Order().ElementAt(2) / 1000):N0} pairs/s featurized and scored, {Environment.ProcessorCount} cores");
+    }
+}
+
+/// <summary>Request accepted over HTTP to proposals stored, in local mode, with 10,000 mentors in Table Storage.</summary>
+internal static class RequestScenarios
+{
+    public static async Task RequestsAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int requests = 100)
+    {
+        var week = WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
+        var random = new Random(5);
+        var table = new Azure.Data.Tables.TableClient(azurite.ConnectionString, Matching.Mentoring.MentorDirectory.Table);
+        await table.CreateIfNotExistsAsync();
+        var seed = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, mentors), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            var profile = SyntheticData.Mentor(new Random(i), $"{i:D32}") with { Capacity = 50, ActiveMentees = 0 };
+            var record = new Matching.Mentoring.MentorRecord(profile, $"Mentor {i}", $"mentor{i}@example.org", null, DateTimeOffset.UtcNow);
+            await table.AddEntityAsync(Matching.Mentoring.MentorDirectory.ToEntity(record), ct);
+        });
+        Console.WriteLine($"requests: seeded {mentors} mentors in {seed.Elapsed.TotalSeconds:0.0} s");
+
+        var port = AppProcess.FreePort();
+        await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+        using var http = await AppProcess.ReadyClientAsync(port);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        var latencies = new List<double>();
+        for (var i = -5; i < requests; i++) // five warm-up requests: the first loads the mentor snapshot
+        {
+            var learner = SyntheticData.Learner(random, "x");
+            var (goals, text) = SyntheticData.Goals(random, learner);
+            var created = await http.PostAsJsonAsync("/api/learners", new { displayName = "Learner" });
+            var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            (await http.PutAsJsonAsync($"/api/learners/{id}/profile", new Matching.Mentoring.LearnerProfileInput(learner.Languages, learner.Availability, learner.Modes,
+                learner.TargetOccupation, learner.TargetSector, learner.TargetRome, learner.Place), TrainingData.Json)).EnsureSuccessStatusCode();
+            var accepted = await http.PostAsJsonAsync("/api/mentor-requests", new { learnerId = id, goals, goalText = text }, TrainingData.Json);
+            accepted.EnsureSuccessStatusCode();
+            JsonElement view;
+            do
+            {
+                await Task.Delay(10);
+                view = await http.GetFromJsonAsync<JsonElement>(accepted.Headers.Location);
+            } while (view.GetProperty("status").GetString() == "queued");
+            if (i >= 0) latencies.Add((view.GetProperty("updatedAt").GetDateTimeOffset() - view.GetProperty("createdAt").GetDateTimeOffset()).TotalMilliseconds);
+        }
+        Scenarios.Report($"mentor request accepted to proposals stored, {mentors} mentors, local mode (ms)", latencies);
+    }
+}
