@@ -1,4 +1,8 @@
+using System.Text.Json;
+using Azure.Data.Tables;
 using Matching.Learners;
+using Matching.Mentoring;
+using Matching.Mentoring.Engine;
 using Matching.Offers;
 using Matching.Offers.Lheo;
 using Matching.Security;
@@ -9,7 +13,7 @@ namespace Matching.Demo;
 /// A small fictional dataset for local runs (<c>scripts/run.sh --demo</c>), so that the README's requests work
 /// at once. Every id is fixed, so seeding twice changes nothing. Only in local mode, never on Azure.
 /// </summary>
-public sealed class DemoData(OfferService offers, LearnerDirectory learners, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
+public sealed class DemoData(OfferService offers, LearnerDirectory learners, MentorDirectory mentors, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
 {
     public const string ProviderOrg = "langues-plus";
     public const string NgoOrg = "konexio";
@@ -20,6 +24,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Tim
     public static readonly string VirtualClassroom = OfferId("classe-virtuelle");
     public const string AminaId = "0000000000000000000000000000a001";
     public const string YusufId = "0000000000000000000000000000a002";
+    public const string VolunteerOrg = "benevoles-pro";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,8 +65,54 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Tim
             [new OfferTopic("Distance learning tools")], ["fr"], OfferFormat.VirtualClass, 50,
             opens, opens.AddMonths(3), "Mise en place sous une semaine ; précisez vos besoins pédagogiques, le volume et le nombre de stagiaires.",
             PerNgoCap: 10), ct);
-        await learners.CreateAsync(NgoOrg, "Amina", ct, AminaId);
-        await learners.CreateAsync(NgoOrg, "Yusuf", ct, YusufId);
+        if (await learners.FindAsync(NgoOrg, AminaId, ct) is null) await learners.CreateAsync(NgoOrg, "Amina", ct, AminaId);
+        if (await learners.FindAsync(NgoOrg, YusufId, ct) is null) await learners.CreateAsync(NgoOrg, "Yusuf", ct, YusufId);
+        await SeedMentoringAsync(ct);
+    }
+
+    private static Availability Evenings(string zone, params (DayOfWeek Day, int From, int To)[] slots) =>
+        new(zone, slots.Select(s => new WeeklySlot(s.Day, new TimeOnly(s.From, 0), new TimeOnly(s.To, 0))).ToList());
+
+    /// <summary>Four fictional volunteers (tokens: --role mentor --org benevoles-pro --sub claire|karim|sophie|malik) and the two learners' profiles.</summary>
+    private async Task SeedMentoringAsync(CancellationToken ct)
+    {
+        var volunteers = new (string Sub, MentorProfileInput Profile)[]
+        {
+            ("claire", new MentorProfileInput("Claire", "claire@example.org", [new("fr", Cefr.Native), new("en", Cefr.C1)],
+                [Expertise.CvReview, Expertise.InterviewPreparation, Expertise.SectorKnowledge],
+                Evenings("Europe/Paris", (DayOfWeek.Monday, 18, 20), (DayOfWeek.Thursday, 18, 20)), [SessionMode.Video, SessionMode.Phone], 2,
+                "web developer", "digital", "M1805", YearsOfExperience: 12, Bio: "Web developer for twelve years; I review CVs and rehearse interviews for tech jobs.")),
+            ("karim", new MentorProfileInput("Karim", "karim@example.org", [new("fr", Cefr.Native), new("ar", Cefr.Native)],
+                [Expertise.ProfessionalProject, Expertise.JobSearch, Expertise.Entrepreneurship],
+                Evenings("Europe/Paris", (DayOfWeek.Tuesday, 19, 21), (DayOfWeek.Saturday, 10, 12)), [SessionMode.Video, SessionMode.Phone, SessionMode.InPerson], 3,
+                "logistics manager", "logistics", "N1301", YearsOfExperience: 20, Home: new Place(46.1716, 1.8717, "23096"), TravelRadiusKm: 30,
+                Bio: "Logistics manager in the Creuse; I help build a professional project and find a job.")),
+            ("sophie", new MentorProfileInput("Sophie", "sophie@example.org", [new("fr", Cefr.Native), new("uk", Cefr.B2)],
+                [Expertise.DigitalSkills, Expertise.FrenchPractice, Expertise.CvReview],
+                Evenings("Europe/Paris", (DayOfWeek.Monday, 17, 19), (DayOfWeek.Wednesday, 17, 19)), [SessionMode.Phone], 2,
+                "teacher", "education", "K2107", YearsOfExperience: 8, Bio: "Teacher; French conversation by phone and first steps with computers.", Gender: Gender.Woman)),
+            ("malik", new MentorProfileInput("Malik", "malik@example.org", [new("fr", Cefr.C2), new("en", Cefr.Native)],
+                [Expertise.InterviewPreparation, Expertise.SectorKnowledge],
+                Evenings("America/Toronto", (DayOfWeek.Monday, 12, 14)), [SessionMode.Video], 1,
+                "accountant", "finance", "M1203", YearsOfExperience: 15, Bio: "Accountant in Montreal; interview practice for finance roles.")),
+        };
+        foreach (var (sub, profile) in volunteers)
+        {
+            var id = MentorDirectory.IdFor(VolunteerOrg, sub);
+            if (await mentors.FindAsync(id, ct) is null) await mentors.SaveAsync(id, profile, paused: null, ct);
+        }
+        await LearnerProfile(AminaId, new LearnerProfileInput([new("ar", Cefr.Native), new("fr", Cefr.B1)],
+            Evenings("Europe/Paris", (DayOfWeek.Monday, 17, 21), (DayOfWeek.Thursday, 18, 21)), [SessionMode.Phone, SessionMode.Video],
+            TargetOccupation: "web developer", TargetSector: "digital", TargetRome: "M1805"), ct);
+        await LearnerProfile(YusufId, new LearnerProfileInput([new("ps", Cefr.Native), new("fr", Cefr.A2), new("en", Cefr.B1)],
+            Evenings("Europe/Paris", (DayOfWeek.Tuesday, 18, 21), (DayOfWeek.Saturday, 9, 13)), [SessionMode.Phone, SessionMode.InPerson],
+            TargetOccupation: "warehouse team leader", TargetSector: "logistics", Place: new Place(46.16, 1.87, "23096")), ct);
+    }
+
+    private async Task LearnerProfile(string learnerId, LearnerProfileInput profile, CancellationToken ct)
+    {
+        if (await learners.RowAsync(NgoOrg, learnerId, ct) is { } row && row.GetString("Profile") is null)
+            await learners.UpdateAsync(new TableEntity(NgoOrg, learnerId) { ["Profile"] = JsonSerializer.Serialize(profile, TrainingData.Json) }, row.ETag, ct);
     }
 
     private async Task Offer(string id, OfferDetails details, CancellationToken ct)

@@ -28,5 +28,11 @@ public sealed class DemoDataTests(StorageFixture fixture)
             TimeSpan.FromSeconds(20), "the demo learners");
         var page = await Json(await ngo.GetAsync("/api/offers?topic=Digital%20skills&near=46.2,1.9&radiusKm=50&sort=distance"));
         Assert.Contains(page.GetProperty("items").EnumerateArray(), o => o.GetProperty("id").GetString() == DemoData.DigitalFirstSteps);
+
+        // The README's mentoring walk-through: Amina's request gets proposals from the demo volunteers.
+        await Eventually.Until(async () => await ngo.GetAsync($"/api/learners/{DemoData.AminaId}/profile"), r => r.IsSuccessStatusCode,
+            TimeSpan.FromSeconds(20), "Amina's profile");
+        var claire = app.ClientFor(Role.Mentor, DemoData.VolunteerOrg, subject: "claire");
+        Assert.Equal("Claire", (await Json(await claire.GetAsync("/api/mentors/me"))).GetProperty("displayName").GetString());
     }
 }
