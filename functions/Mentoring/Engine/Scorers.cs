@@ -84,11 +84,21 @@ public static class Explanations
         return (text, factors);
     }
 
-    private static string Negative(int feature) => feature switch
-    {
-        PairFeatures.MentorLoad => "is already close to full capacity",
-        PairFeatures.AvailabilityOverlap => "has little time in common with the learner",
-        PairFeatures.LanguageLevel => "shares a language only at a basic level",
-        _ => "is weaker on " + PairFeatures.Names[feature],
-    };
+    private static readonly string[] NegativePhrases =
+    [
+        "covers only part of what the learner asked for",
+        "shares a language only at a basic level",
+        "has little time in common with the learner",
+        "lives far from the learner",
+        "cannot meet in every way the learner can",
+        "is already close to full capacity",
+        "has had few proposals accepted so far",
+        "has mixed ratings from earlier mentees",
+        "works in a different occupation",
+        "works in another sector",
+        "describes experience that differs from the learner's goals",
+        "has fewer years of experience",
+    ];
+
+    private static string Negative(int feature) => NegativePhrases[feature];
 }
