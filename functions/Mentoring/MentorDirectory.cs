@@ -167,17 +167,15 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
 /// <summary>
 /// Active mentors, cached per instance so that scoring never scans the table per request. Loaded on first
 /// use; this instance's own writes are folded in at once; other instances' writes arrive by an incremental
-/// refresh every few seconds. Mentors are prepared (availability in UTC for the current week, bio vector)
+/// refresh every 10 s in the background (<see cref="TableMirror"/>). Mentors are prepared (availability in UTC for the current week, bio vector)
 /// once, and again when the week turns.
 /// </summary>
 public sealed class MentorSnapshot(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
 {
-    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, (MentorRecord Record, PreparedMentor Prepared)> _mentors = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile PreparedMentor[]? _list;
     private DateTime _week = WeeklyTime.WeekStart(time.GetUtcNow());
-    private DateTimeOffset? _loadedUpTo;
+    private TableMirror? _mirror;
 
     /// <summary>Folds in one mentor's change: only that mentor is prepared again.</summary>
     public void Upsert(MentorRecord record)
@@ -198,40 +196,11 @@ public sealed class MentorSnapshot(TableServiceClient tables, StorageProvisioner
             foreach (var (id, m) in _mentors) _mentors[id] = (m.Record, new PreparedMentor(m.Record.Profile, week));
             _list = null;
         }
-        await RefreshIfDueAsync(ct);
+        if (_mirror is null)
+            Interlocked.CompareExchange(ref _mirror, new TableMirror(() => tables.GetTableClient(MentorDirectory.Table), MentorDirectory.ProfileKey,
+                TimeSpan.FromSeconds(10), e => Upsert(MentorDirectory.ToRecord(e)), provisioner, time), null);
+        await _mirror.EnsureFreshAsync(ct);
         var list = _list ??= _mentors.Values.Select(m => m.Prepared).ToArray();
         return (list, week);
-    }
-
-    /// <summary>The first call loads every mentor; later refreshes run in the background and never delay scoring.</summary>
-    private async Task RefreshIfDueAsync(CancellationToken ct)
-    {
-        if (_loadedUpTo is { } upTo)
-        {
-            if (time.GetUtcNow() - upTo >= RefreshEvery && _gate.Wait(0))
-                _ = Task.Run(async () => { try { await RefreshAsync(CancellationToken.None); } catch (Exception) { /* the next scoring retries */ } finally { _gate.Release(); } });
-            return;
-        }
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (_loadedUpTo is null) await RefreshAsync(ct);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task RefreshAsync(CancellationToken ct)
-    {
-        await provisioner.EnsureReadyAsync(ct);
-        var started = time.GetUtcNow();
-        var filter = _loadedUpTo is { } since
-            ? TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey} and Timestamp ge {since.AddSeconds(-10)}")
-            : TableClient.CreateQueryFilter($"RowKey eq {MentorDirectory.ProfileKey}");
-        await foreach (var e in tables.GetTableClient(MentorDirectory.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            Upsert(MentorDirectory.ToRecord(e));
-        _loadedUpTo = started;
     }
 }

@@ -23,45 +23,19 @@ public sealed record OfferPage(IReadOnlyList<(OfferState Offer, double? Distance
 /// </summary>
 public sealed class OfferCatalog(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
 {
-    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, OfferState> _offers = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private DateTimeOffset? _loadedUpTo;
+    private TableMirror? _mirror;
 
     // Last write wins: a page reads its seat counts from storage anyway, and the next refresh heals a stale row.
     public void Upsert(OfferState offer) => _offers[offer.Id] = offer.Copy();
 
-    /// <summary>The first call loads the catalog; later calls start a refresh in the background when it is due.</summary>
-    public async Task EnsureLoadedAsync(CancellationToken ct)
+    /// <summary>The first call loads the catalog; later calls refresh it in the background every 5 s.</summary>
+    public Task EnsureLoadedAsync(CancellationToken ct)
     {
-        if (_loadedUpTo is { } upTo)
-        {
-            if (time.GetUtcNow() - upTo >= RefreshEvery && _refresh.Wait(0))
-                _ = Task.Run(async () => { try { await RefreshAsync(CancellationToken.None); } catch (Exception) { /* next browse retries */ } finally { _refresh.Release(); } });
-            return;
-        }
-        await _refresh.WaitAsync(ct);
-        try
-        {
-            if (_loadedUpTo is null) await RefreshAsync(ct);
-        }
-        finally
-        {
-            _refresh.Release();
-        }
-    }
-
-    private async Task RefreshAsync(CancellationToken ct)
-    {
-        await provisioner.EnsureReadyAsync(ct);
-        var started = time.GetUtcNow();
-        // Incremental after the first load; the overlap covers clock skew between us and storage.
-        var filter = _loadedUpTo is { } since
-            ? TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and Timestamp ge {since.AddSeconds(-10)}")
-            : TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey}");
-        await foreach (var e in tables.GetTableClient(OfferRows.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
-            Upsert(OfferRows.ToOffer(e));
-        _loadedUpTo = started;
+        if (_mirror is null)
+            Interlocked.CompareExchange(ref _mirror, new TableMirror(() => tables.GetTableClient(OfferRows.Table), OfferRows.HeadKey,
+                TimeSpan.FromSeconds(5), e => Upsert(OfferRows.ToOffer(e)), provisioner, time), null);
+        return _mirror.EnsureFreshAsync(ct);
     }
 
     public OfferPage Search(OfferQuery q, string? continuation)
