@@ -10,7 +10,9 @@ using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 
-var command = Commands.Parse(args);
+Commands? command;
+try { command = Commands.Parse(args); }
+catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return 2; }
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = command is null ? args : [],

@@ -5,7 +5,8 @@ namespace Matching.Hosting;
 /// <summary>
 /// The app's subcommands: <c>token</c> mints a local development token; <c>package</c> writes the Functions
 /// package (host.json and one function.json folder per function) from the app's own declarations; <c>zip</c>
-/// zips a published package with its Unix permissions.
+/// zips a published package with its Unix permissions; <c>generate</c> writes a synthetic training file and
+/// <c>train</c> trains and evaluates a matching model (docs/matching-model.md).
 /// </summary>
 public sealed record Commands(string Name, IReadOnlyDictionary<string, string> Options)
 {
