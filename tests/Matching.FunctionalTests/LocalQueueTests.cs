@@ -78,3 +78,35 @@ public sealed class LocalQueueTests(StorageFixture fixture)
         return peeked.Value.Any(m => m.Body.ToString().Contains(text, StringComparison.Ordinal));
     }
 }
+
+/// <summary>A message already delivered more than maxDequeueCount times goes to poison without running (own Azurite: no other listener).</summary>
+public sealed class OverDeliveredMessageTests
+{
+    [Fact]
+    public async Task A_message_over_the_dequeue_limit_is_poisoned_without_running()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var org = "org-over";
+        var id = Guid.NewGuid().ToString("N");
+        var table = new TableClient(azurite.ConnectionString, "diagnosticpings");
+        await table.CreateIfNotExistsAsync();
+        await table.AddEntityAsync(new TableEntity(org, id) { ["Status"] = "queued", ["Attempts"] = 0L, ["AcceptedAt"] = DateTimeOffset.UtcNow });
+        var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, "diagnostic-pings",
+            new Azure.Storage.Queues.QueueClientOptions { MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64 });
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync(JsonSerializer.Serialize(new { organisationId = org, pingId = id, failFirstAttempts = 0 }));
+        for (var i = 0; i < 3; i++) // three deliveries that never finished (as after crashes): the next is the fourth
+        {
+            var m = (await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(30))).Value;
+            Assert.NotNull(m);
+            await queue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero); // visible again at once
+        }
+
+        await using var app = new MatchingApp(azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:HostJsonPath"] = MatchingApp.FastHostJson() });
+        _ = app.Server; // maxDequeueCount 3
+        var poison = app.Queue("diagnostic-pings-poison");
+        await Eventually.Until(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync(5)).Value.Any(m => m.Body.ToString().Contains(id)),
+            found => found, TimeSpan.FromSeconds(15), "the over-delivered message in the poison queue");
+        Assert.Equal("queued", (await table.GetEntityAsync<TableEntity>(org, id)).Value.GetString("Status")); // the handler never ran
+    }
+}

@@ -77,7 +77,11 @@ public sealed class Azurite : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_process is null) return;
-        if (!_process.HasExited)
+        if (!_process.HasExited && _location is null)
+        {
+            _process.Kill(entireProcessTree: true); // in memory: nothing to flush
+        }
+        else if (!_process.HasExited)
         {
             // SIGTERM lets Azurite flush its on-disk data, like a storage service going away cleanly.
             using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
