@@ -5,14 +5,15 @@ namespace Matching.Hosting;
 /// <summary>
 /// The app's subcommands: <c>token</c> mints a local development token; <c>package</c> writes the Functions
 /// package (host.json and one function.json folder per function) from the app's own declarations; <c>zip</c>
-/// zips a published package with its Unix permissions; <c>generate</c> writes a synthetic training file and
-/// <c>train</c> trains and evaluates a matching model (docs/matching-model.md).
+/// zips a published package with its Unix permissions; <c>generate</c> writes a synthetic training file,
+/// <c>train</c> trains and evaluates a matching model, <c>evaluate</c> reports a model on a labelled file and
+/// <c>promote</c> makes a model current in Blob Storage (docs/matching-model.md).
 /// </summary>
 public sealed record Commands(string Name, IReadOnlyDictionary<string, string> Options)
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip" or "generate" or "train")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip" or "generate" or "train" or "evaluate" or "promote")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -33,6 +34,8 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
                 "zip" => await WriteZipAsync(),
                 "generate" => Generate(),
                 "train" => Train(),
+                "evaluate" => Evaluate(),
+                "promote" => await PromoteAsync(app),
                 _ => await WritePackageAsync(app),
             };
         }
@@ -80,6 +83,46 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         var report = Mentoring.Engine.Evaluation.TrainAndEvaluate(data, output, version, DateTimeOffset.UtcNow, new());
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { report.Version, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline, skippedLines = data.Problems.Count },
             new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>Reports a model and the rule baseline on a labelled file (for example newer, held-out outcomes).</summary>
+    private int Evaluate()
+    {
+        var input = Options.GetValueOrDefault("input") ?? throw new ArgumentException("evaluate needs --input (a .jsonl file of labelled outcomes).");
+        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("evaluate needs --model (a model .zip with its .json beside it).");
+        using var reader = new StreamReader(input);
+        var data = Mentoring.Engine.TrainingData.Read(reader);
+        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(Path.ChangeExtension(modelPath, ".json")), Mentoring.Engine.TrainingData.Json)
+            ?? throw new InvalidOperationException("The model's report is missing.");
+        using var zip = File.OpenRead(modelPath);
+        var model = Mentoring.Engine.Evaluation.Load(zip, report).Model;
+        var week = Mentoring.Engine.WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
+        var examples = data.Examples(week);
+        var pool = data.Mentors.Values.Select(m => new Mentoring.Engine.PreparedMentor(m, week)).ToList();
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            requests = examples.Count, pairs = examples.Sum(e => e.Pairs.Count), skippedLines = data.Problems.Count,
+            model = Mentoring.Engine.Evaluation.Measure(model, examples, pool, week),
+            baseline = Mentoring.Engine.Evaluation.Measure(new Mentoring.Engine.RuleScorer(), examples, pool, week),
+        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    /// <summary>Uploads a model (zip and report) to Blob Storage and makes it current: running instances pick it up without a restart.</summary>
+    private async Task<int> PromoteAsync(WebApplication app)
+    {
+        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("promote needs --model (a model .zip with its .json beside it).");
+        var reportPath = Path.ChangeExtension(modelPath, ".json");
+        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(reportPath), Mentoring.Engine.TrainingData.Json)
+            ?? throw new InvalidOperationException("The model's report is missing.");
+        await using (var check = File.OpenRead(modelPath)) Mentoring.Engine.Evaluation.Load(check, report); // refuse a model that does not load
+        var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
+        await container.CreateIfNotExistsAsync();
+        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(modelPath, overwrite: true);
+        await container.GetBlobClient($"{report.Version}.json").UploadAsync(reportPath, overwrite: true);
+        await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true);
+        await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
         return 0;
     }
 
