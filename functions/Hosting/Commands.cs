@@ -39,7 +39,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
                 _ => await WritePackageAsync(app),
             };
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or IOException or FormatException)
         {
             await Console.Error.WriteLineAsync(ex.Message);
             return 2;
