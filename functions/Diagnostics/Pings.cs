@@ -59,7 +59,7 @@ public static class Pings
         if (!validation.IsValid) return validation.ToResult();
 
         var caller = http.Caller();
-        var id = Guid.NewGuid().ToString("N");
+        var id = Ids.New();
         var entity = new TableEntity(caller.OrganisationId, id)
         {
             ["Status"] = "queued", ["Attempts"] = 0L, ["AcceptedAt"] = time.GetUtcNow(),
@@ -84,14 +84,12 @@ public static class Pings
     private static async Task<IResult> GetAsync(string pingId, HttpContext http, TableServiceClient tables,
         StorageProvisioner provisioner, CancellationToken ct)
     {
-        if (!IsId(pingId)) return Problems.NotFound("The ping");
+        if (!Ids.IsValid(pingId)) return Problems.NotFound("The ping");
         await provisioner.EnsureReadyAsync(ct);
         // The caller's organisation is the partition: another organisation's ping is simply not found.
         var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(http.Caller().OrganisationId, pingId, cancellationToken: ct);
         return found.HasValue ? Results.Ok(ToView(found.Value!)) : Problems.NotFound("The ping");
     }
-
-    private static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
 
     private static PingView ToView(TableEntity e) => new(e.RowKey, e.GetString("Status"), e.GetInt64("Attempts") ?? 0,
         e.GetDateTimeOffset("AcceptedAt") ?? default, e.GetDateTimeOffset("HandledAt"));
@@ -103,7 +101,7 @@ public static class Pings
         public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
         {
             var ping = message.ReadJson<PingMessage>(json.Value.SerializerOptions);
-            if (string.IsNullOrEmpty(ping.OrganisationId) || !IsId(ping.PingId))
+            if (string.IsNullOrEmpty(ping.OrganisationId) || !Ids.IsValid(ping.PingId))
                 throw new InvalidQueueMessageException($"Message {message.Id} does not name a ping.");
             if (message.DequeueCount <= ping.FailFirstAttempts)
                 throw new InvalidOperationException($"Ping asked to fail delivery {message.DequeueCount} of its first {ping.FailFirstAttempts}.");

@@ -93,10 +93,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("evaluate needs --model (a model .zip with its .json beside it).");
         using var reader = new StreamReader(input);
         var data = Mentoring.Engine.TrainingData.Read(reader);
-        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(Path.ChangeExtension(modelPath, ".json")), Mentoring.Engine.TrainingData.Json)
-            ?? throw new InvalidOperationException("The model's report is missing.");
-        using var zip = File.OpenRead(modelPath);
-        var model = Mentoring.Engine.Evaluation.Load(zip, report).Model;
+        var model = Mentoring.Engine.Evaluation.LoadFile(modelPath).Model;
         var week = Mentoring.Engine.WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
         var examples = data.Examples(week);
         var pool = data.Mentors.Values.Select(m => new Mentoring.Engine.PreparedMentor(m, week)).ToList();
@@ -113,10 +110,8 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
     private async Task<int> PromoteAsync(WebApplication app)
     {
         var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("promote needs --model (a model .zip with its .json beside it).");
-        var reportPath = Path.ChangeExtension(modelPath, ".json");
-        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(reportPath), Mentoring.Engine.TrainingData.Json)
-            ?? throw new InvalidOperationException("The model's report is missing.");
-        await using (var check = File.OpenRead(modelPath)) Mentoring.Engine.Evaluation.Load(check, report); // refuse a model that does not load
+        var reportPath = Mentoring.Engine.Evaluation.ReportPath(modelPath);
+        var (_, report) = Mentoring.Engine.Evaluation.LoadFile(modelPath); // refuse a model that does not load
         var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
         await container.CreateIfNotExistsAsync();
         await container.GetBlobClient($"{report.Version}.zip").UploadAsync(modelPath, overwrite: true);

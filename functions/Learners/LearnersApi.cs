@@ -56,19 +56,17 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
 {
     private TableClient Table => tables.GetTableClient(LearnersApi.Table);
 
-    public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
-
     public async Task<LearnersApi.LearnerView> CreateAsync(string org, string displayName, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var entity = new TableEntity(org, id ?? Guid.NewGuid().ToString("N")) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
+        var entity = new TableEntity(org, id ?? Ids.New()) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
         await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
         return ToView(entity);
     }
 
     public async Task<LearnersApi.LearnerView?> FindAsync(string org, string id, CancellationToken ct)
     {
-        if (!IsId(id)) return null;
+        if (!Ids.IsValid(id)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
         return found.HasValue ? ToView(found.Value!) : null;
@@ -76,7 +74,7 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
 
     public async Task<bool> DeleteAsync(string org, string id, CancellationToken ct)
     {
-        if (!IsId(id)) return false;
+        if (!Ids.IsValid(id)) return false;
         await provisioner.EnsureReadyAsync(ct);
         var response = await Table.DeleteEntityAsync(org, id, Azure.ETag.All, ct);
         return response.Status != 404;
@@ -85,7 +83,7 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
     /// <summary>A learner's row with its ETag, for the conditional changes of the mentoring capability.</summary>
     public async Task<TableEntity?> RowAsync(string org, string id, CancellationToken ct)
     {
-        if (!IsId(id)) return null;
+        if (!Ids.IsValid(id)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
         return found.HasValue ? found.Value : null;

@@ -1,10 +1,9 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Mentoring.Engine;
+using Matching.Platform;
 using Matching.Storage;
 
 namespace Matching.Mentoring;
@@ -25,7 +24,7 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
 
     /// <summary>A mentor's id is derived from their organisation and token subject: one profile per person.</summary>
     public static string IdFor(string org, string subject) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{org}\n{subject}")))[..32];
+        Ids.Derive(org, subject);
 
     public async Task<MentorRecord?> FindAsync(string mentorId, CancellationToken ct)
     {

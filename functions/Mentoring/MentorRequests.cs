@@ -75,7 +75,7 @@ public static class MentorRequests
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The learner already has an active request",
                 $"Cancel request {active} first, or follow it at /api/mentor-requests/{active}.");
 
-        var id = Guid.NewGuid().ToString("N");
+        var id = Ids.New();
         var now = time.GetUtcNow();
         try
         {
@@ -144,7 +144,7 @@ public static class MentorRequests
 
     private static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
     {
-        if (requestId.Length != 32 || !requestId.All(char.IsAsciiHexDigitLower)) return null;
+        if (!Ids.IsValid(requestId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         // The NGO's organisation is the partition: another organisation's request is not found.
         var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, requestId, cancellationToken: ct);

@@ -76,15 +76,12 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
     private IPairScorer? LoadFromPath()
     {
         var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1.zip");
-        var reportPath = Path.ChangeExtension(path, ".json");
-        if (!File.Exists(path) || !File.Exists(reportPath))
+        if (!File.Exists(path) || !File.Exists(Evaluation.ReportPath(path)))
         {
             logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);
             return Rules;
         }
-        var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)!;
-        using var zip = File.OpenRead(path);
-        return Evaluation.Load(zip, report).Model;
+        return Evaluation.LoadFile(path).Model;
     }
 
     private sealed record PointerFile(string Version);

@@ -51,8 +51,8 @@ public static partial class ProfileRules
         Text(v, m.Occupation, "occupation", 120);
         Text(v, m.Sector, "sector", 80);
         Text(v, m.Bio, "bio", 1000);
-        v.Require(m.Rome is null || Rome().IsMatch(m.Rome), "rome", "A ROME code is a letter and four digits, e.g. M1805.");
-        v.Require(m.Esco is null || m.Esco.StartsWith("http://data.europa.eu/esco/", StringComparison.Ordinal) && m.Esco.Length <= 300, "esco", "An ESCO URI.");
+        v.Require(m.Rome is null || Codes.IsRome(m.Rome), "rome", "A ROME code is a letter and four digits, e.g. M1805.");
+        v.Require(m.Esco is null || Codes.IsEsco(m.Esco), "esco", "An ESCO URI.");
         if (m.Modes?.Contains(SessionMode.InPerson) == true)
         {
             v.Require(m.Home is not null, "home", "Meeting in person needs a home place.");
@@ -71,7 +71,7 @@ public static partial class ProfileRules
         Text(v, l.TargetOccupation, "targetOccupation", 120);
         Text(v, l.TargetSector, "targetSector", 80);
         Text(v, l.Notes, "notes", 500);
-        v.Require(l.TargetRome is null || Rome().IsMatch(l.TargetRome), "targetRome", "A ROME code is a letter and four digits, e.g. M1805.");
+        v.Require(l.TargetRome is null || Codes.IsRome(l.TargetRome), "targetRome", "A ROME code is a letter and four digits, e.g. M1805.");
         if (l.Modes?.Contains(SessionMode.InPerson) == true) v.Require(l.Place is not null, "place", "Meeting in person needs a place.");
         PlaceRules(v, l.Place, "place");
         return v;
@@ -104,13 +104,11 @@ public static partial class ProfileRules
         if (p is null) return;
         v.Require(p.Latitude is >= -90 and <= 90, field + ".latitude", "Between -90 and 90.");
         v.Require(p.Longitude is >= -180 and <= 180, field + ".longitude", "Between -180 and 180.");
-        v.Require(p.InseeCode is null || InseeCode().IsMatch(p.InseeCode), field + ".inseeCode", "An INSEE commune code, e.g. 75056.");
+        v.Require(p.InseeCode is null || Codes.IsInsee(p.InseeCode), field + ".inseeCode", "An INSEE commune code, e.g. 75056.");
     }
 
     private static void Text(Validation v, string? value, string field, int max) =>
         v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, $"At most {max} characters, no control characters.");
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")] private static partial Regex Email();
-    [GeneratedRegex("^[A-N][0-9]{4}$")] private static partial Regex Rome();
-    [GeneratedRegex("^([0-9]{5}|2[AB][0-9]{3})$")] private static partial Regex InseeCode();
 }

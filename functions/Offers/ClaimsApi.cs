@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -73,13 +71,13 @@ public static class ClaimsApi
                 "Send an Idempotency-Key header of 1 to 255 visible ASCII characters, unique per claim.");
         ValidateRequest(request, v);
         if (!v.IsValid) return v.ToResult();
-        if (!OfferService.IsId(offerId)) return Problems.NotFound("The offer");
+        if (!Ids.IsValid(offerId)) return Problems.NotFound("The offer");
         var notOwn = await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries ?? [], ct);
         if (notOwn.Count > 0)
             return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });
 
-        var keyHash = Hash(key);
-        var bodyHash = Hash(JsonSerializer.Serialize(new
+        var keyHash = Ids.Fingerprint(key);
+        var bodyHash = Ids.Fingerprint(JsonSerializer.Serialize(new
         {
             request.Seats, Beneficiaries = (request.Beneficiaries ?? []).Order(StringComparer.Ordinal).ToArray(),
             request.NeedsNote, request.AllowPartial, request.ShareBeneficiariesWithProvider,
@@ -100,7 +98,7 @@ public static class ClaimsApi
         v.Range(request.Seats, 1, 1000, "seats");
         var named = request.Beneficiaries ?? [];
         v.Require(named.Count <= request.Seats, "beneficiaries", "Name at most as many beneficiaries as seats.");
-        v.Require(named.All(id => id is not null && LearnerDirectory.IsId(id)), "beneficiaries", "Each beneficiary is a learner id.");
+        v.Require(named.All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
         v.Require(named.Distinct().Count() == named.Count, "beneficiaries", "A learner is named once.");
         v.Require(request.NeedsNote is null || request.NeedsNote.Length <= 2000, "needsNote", "At most 2000 characters.");
     }
@@ -136,7 +134,7 @@ public static class ClaimsApi
 
     private static async Task<IResult> ReleaseAsync(string offerId, string claimId, HttpContext http, OfferLedgers ledgers, CancellationToken ct)
     {
-        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return Problems.NotFound("The claim");
+        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
         var caller = http.Caller();
         return ToResult(await ledgers.For(offerId).ReleaseAsync(caller.OrganisationId, claimId), caller);
     }
@@ -144,11 +142,11 @@ public static class ClaimsApi
     private static async Task<IResult> ConfirmAsync(string offerId, string claimId, ConfirmRequest request, HttpContext http,
         OfferLedgers ledgers, LearnerDirectory learners, CancellationToken ct)
     {
-        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return Problems.NotFound("The claim");
+        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
         var caller = http.Caller();
         var v = new Validation();
         v.Require(request.Beneficiaries is { Count: >= 1 and <= 1000 }, "beneficiaries", "Name 1 to 1000 beneficiaries.");
-        v.Require((request.Beneficiaries ?? []).All(id => id is not null && LearnerDirectory.IsId(id)), "beneficiaries", "Each beneficiary is a learner id.");
+        v.Require((request.Beneficiaries ?? []).All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
         v.Require((request.Beneficiaries ?? []).Distinct().Count() == (request.Beneficiaries?.Count ?? 0), "beneficiaries", "A learner is named once.");
         if (!v.IsValid) return v.ToResult();
         if ((await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries!, ct)).Count > 0)
@@ -167,7 +165,7 @@ public static class ClaimsApi
     private static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers,
         TableServiceClient tables, CancellationToken ct)
     {
-        if (!OfferService.IsId(offerId) || !OfferService.IsId(claimId)) return null;
+        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return null;
         var offer = await offers.ReadAsync(offerId, ct);
         if (offer is null) return null;
         var found = await tables.GetTableClient(OfferRows.Table).GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.ClaimKey(claimId), cancellationToken: ct);
@@ -195,5 +193,4 @@ public static class ClaimsApi
             c.CreatedAt, c.UpdatedAt, c.PromotedAt);
     }
 
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

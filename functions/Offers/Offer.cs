@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Matching.Platform;
 
 namespace Matching.Offers;
@@ -34,7 +33,7 @@ public sealed record OfferDetails(
     bool RequiresNamedBeneficiaries = false);
 
 /// <summary>Every rule about an offer's fields, in one place.</summary>
-public static partial class OfferRules
+public static class OfferRules
 {
     public const int DefaultHoldMinutes = 48 * 60;
     public const int MaxSeats = 100_000;
@@ -59,9 +58,9 @@ public static partial class OfferRules
             var f = $"topics[{i}]";
             if (t is null) { v.Add(f, "Must not be null."); continue; }
             Text(v, t.Label, f + ".label", 1, 80, required: true);
-            v.Require(t.Rome is null || RomeCode().IsMatch(t.Rome), f + ".rome", "A ROME code is a letter and four digits, e.g. M1607.");
-            v.Require(t.Formacode is null || FormacodeCode().IsMatch(t.Formacode), f + ".formacode", "A FORMACODE is five digits, e.g. 15234.");
-            v.Require(t.Esco is null || t.Esco.StartsWith("http://data.europa.eu/esco/", StringComparison.Ordinal) && t.Esco.Length <= 300,
+            v.Require(t.Rome is null || Codes.IsRome(t.Rome), f + ".rome", "A ROME code is a letter and four digits, e.g. M1607.");
+            v.Require(t.Formacode is null || Codes.IsFormacode(t.Formacode), f + ".formacode", "A FORMACODE is five digits, e.g. 15234.");
+            v.Require(t.Esco is null || Codes.IsEsco(t.Esco),
                 f + ".esco", "An ESCO identifier is a URI under http://data.europa.eu/esco/.");
         }
         v.Require(d.Languages is { Count: >= 1 and <= 10 }, "languages", "Give between 1 and 10 languages.");
@@ -77,7 +76,7 @@ public static partial class OfferRules
         {
             Text(v, venue.Address, "venue.address", 3, 300, required: true);
             Text(v, venue.Name, "venue.name", 0, 120);
-            v.Require(venue.InseeCode is not null && InseeCode().IsMatch(venue.InseeCode), "venue.inseeCode", "An INSEE commune code is five characters, e.g. 75056 or 2A004.");
+            v.Require(Codes.IsInsee(venue.InseeCode), "venue.inseeCode", "An INSEE commune code is five characters, e.g. 75056 or 2A004.");
             v.Require(venue.Latitude is >= -90 and <= 90, "venue.latitude", "Must be between -90 and 90.");
             v.Require(venue.Longitude is >= -180 and <= 180, "venue.longitude", "Must be between -180 and 180.");
         }
@@ -97,7 +96,4 @@ public static partial class OfferRules
         v.Require(!value.Any(char.IsControl) || field is "description" or "eligibility", field, "Must not contain control characters.");
     }
 
-    [GeneratedRegex("^[A-N][0-9]{4}$")] private static partial Regex RomeCode();
-    [GeneratedRegex("^[0-9]{5}$")] private static partial Regex FormacodeCode();
-    [GeneratedRegex("^([0-9]{5}|2[AB][0-9]{3})$")] private static partial Regex InseeCode();
 }

@@ -27,7 +27,7 @@ public static class OfferRows
     public static string NgoKey(string org) => NgoPrefix + org;
     /// <summary>A claim's id is derived from its NGO and idempotency key: a retry addresses the same row.</summary>
     public static string ClaimIdFor(string org, string keyHash) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{org}\n{keyHash}")))[..32];
+        Platform.Ids.Derive(org, keyHash);
 
     /// <summary>Filter for the rows of one kind in one partition, by RowKey prefix.</summary>
     public static string PrefixFilter(string offerId, string prefix) => TableClient.CreateQueryFilter(

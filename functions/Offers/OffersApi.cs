@@ -163,15 +163,13 @@ public sealed class OfferService(TableServiceClient tables, StorageProvisioner p
 {
     private TableClient Table => tables.GetTableClient(OfferRows.Table);
 
-    public static bool IsId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigitLower);
-
     public async Task<OfferState> CreateAsync(string providerOrg, OfferDetails details, string? externalId, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
         var now = time.GetUtcNow();
         var offer = new OfferState
         {
-            Id = id ?? Guid.NewGuid().ToString("N"), ProviderOrg = providerOrg, Details = details, Status = OfferStatus.Draft,
+            Id = id ?? Ids.New(), ProviderOrg = providerOrg, Details = details, Status = OfferStatus.Draft,
             ExternalId = externalId, CreatedAt = now, UpdatedAt = now,
         };
         await Table.AddEntityAsync(OfferRows.ToEntity(offer), ct);
@@ -189,14 +187,14 @@ public sealed class OfferService(TableServiceClient tables, StorageProvisioner p
 
     public async Task<OfferState?> ReadAsync(string offerId, CancellationToken ct)
     {
-        if (!IsId(offerId)) return null;
+        if (!Ids.IsValid(offerId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.HeadKey, cancellationToken: ct);
         return found.HasValue ? OfferRows.ToOffer(found.Value!) : null;
     }
 
     public Task<LedgerResult<OfferState>> ChangeAsync(Caller caller, string offerId, Func<OfferState, string?> change, CancellationToken ct) =>
-        IsId(offerId)
+        Ids.IsValid(offerId)
             ? ledgers.For(offerId).ChangeOfferAsync(caller.OrganisationId, change)
             : Task.FromResult(LedgerResult<OfferState>.Fail(LedgerErrorKind.NotFound, "The offer was not found."));
 

@@ -16,8 +16,7 @@ public sealed class StorageProvisioner(
     BlobServiceClient blobs,
     IEnumerable<TableDeclaration> declaredTables,
     IEnumerable<BlobContainerDeclaration> declaredContainers,
-    FunctionCatalog catalog,
-    IEnumerable<ExtraQueue> extraQueues)
+    FunctionCatalog catalog)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
@@ -26,7 +25,6 @@ public sealed class StorageProvisioner(
 
     public IReadOnlyList<string> QueueNames { get; } = catalog.QueueFunctions
         .SelectMany(q => new[] { q.QueueName, q.PoisonQueueName })
-        .Concat(extraQueues.Select(q => q.Name))
         .Distinct().Order().ToArray();
 
     /// <summary>Called when storage says a table or queue is missing: the next use creates them again.</summary>
@@ -55,6 +53,3 @@ public sealed class StorageProvisioner(
 }
 
 public sealed record BlobContainerDeclaration(string Name);
-
-/// <summary>A queue that is written to but has no function of ours reading it.</summary>
-public sealed record ExtraQueue(string Name);

@@ -1,3 +1,4 @@
+using Matching.Platform;
 using Matching.Offers;
 
 namespace Matching.UnitTests;

@@ -125,4 +125,16 @@ public static class Evaluation
         var ml = new MLContext();
         return (TreeModel.FromMlNet(report.Version, ml.Model.Load(zip, out _), report.FeatureMeans), report);
     }
+
+    /// <summary>A model file: <c>{version}.zip</c> with its report <c>{version}.json</c> beside it, as <c>train</c> writes them.</summary>
+    public static (TreeModel Model, ModelReport Report) LoadFile(string zipPath)
+    {
+        var reportPath = ReportPath(zipPath);
+        var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)
+            ?? throw new InvalidDataException($"{reportPath} holds no report.");
+        using var zip = File.OpenRead(zipPath);
+        return Load(zip, report);
+    }
+
+    public static string ReportPath(string zipPath) => Path.ChangeExtension(zipPath, ".json");
 }

@@ -67,7 +67,7 @@ public static class PairFeatures
     }
 
     public static double? Distance(LearnerProfile learner, MentorProfile mentor) =>
-        learner.Place is { } a && mentor.Home is { } b ? Offers.Geo.DistanceKm(a.Latitude, a.Longitude, b.Latitude, b.Longitude) : null;
+        learner.Place is { } a && mentor.Home is { } b ? Platform.Geo.DistanceKm(a.Latitude, a.Longitude, b.Latitude, b.Longitude) : null;
 
     private static float OccupationSimilarity(LearnerProfile learner, MentorProfile mentor)
     {

@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -136,7 +134,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
     public async Task<LheoImportApi.ImportView> QueueAsync(string providerOrg, Stream xml, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var id = Guid.NewGuid().ToString("N");
+        var id = Ids.New();
         await blobs.GetBlobContainerClient(LheoImportApi.Container).GetBlobClient($"{providerOrg}/{id}.xml").UploadAsync(xml, ct);
         var view = new LheoImportApi.ImportView(id, "queued", 0, 0, 0, [], [], time.GetUtcNow(), null);
         await Table.AddEntityAsync(ToEntity(providerOrg, view), ct);
@@ -159,7 +157,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
 
     public async Task<LheoImportApi.ImportView?> FindAsync(string providerOrg, string importId, CancellationToken ct)
     {
-        if (!OfferService.IsId(importId)) return null;
+        if (!Ids.IsValid(importId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var row = await Table.GetEntityIfExistsAsync<TableEntity>(providerOrg, importId, cancellationToken: ct);
         if (!row.HasValue) return null;
@@ -170,7 +168,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
 
     /// <summary>The same LHEO identifiers from the same provider always name the same offer.</summary>
     public static string OfferId(string providerOrg, string externalId) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{providerOrg}\n{externalId}")))[..32];
+        Ids.Derive(providerOrg, externalId);
 
     private static TableEntity ToEntity(string org, LheoImportApi.ImportView v) => new(org, v.Id)
     {
