@@ -9,7 +9,21 @@ using Matching.Offers;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 
+// Under the Functions host: the isolated worker, with ASP.NET Core integration for HTTP functions.
+if (HostingSetup.StartedByFunctionsHost(args))
+{
+    var worker = FunctionsApplication.CreateBuilder(args);
+    worker.ConfigureFunctionsWebApplication();
+    worker.UseMiddleware<WorkerFunctionMiddleware>();
+    worker.Services.AddMatching(worker.Configuration, underFunctionsHost: true).AddWorkerHosting();
+    await worker.Build().RunAsync();
+    return 0;
+}
+
+// Anywhere else: the local host (scripts/run.sh, the tests), or one of the app's commands.
 Commands? command;
 try { command = Commands.Parse(args); }
 catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return 2; }
@@ -19,61 +33,55 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     // Settings and host.json sit beside the binaries, wherever the process was started from.
     ContentRootPath = AppContext.BaseDirectory,
 });
-
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
-builder.AddFunctionsHosting();
-
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.ConfigureHttpJsonOptions(o =>
-{
-    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
-    // Misspelt fields are rejected with a 400 naming them, not silently ignored.
-    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-    // Missing required fields and nulls in non-nullable ones are 400s naming the field.
-    o.SerializerOptions.RespectNullableAnnotations = true;
-    o.SerializerOptions.RespectRequiredConstructorParameters = true;
-});
-builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
-builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddMatchingStorage(builder.Configuration);
-builder.Services.AddMatchingAuth(builder.Configuration);
-builder.Services.AddMatchingOpenApi();
-builder.Services.AddSingleton<StorageHealth>();
-builder.Services.AddMatchingTelemetry(builder.Configuration);
-
-// Features
-builder.Services.AddDiagnosticPings();
-builder.Services.AddLearners();
-builder.Services.AddOffers();
-builder.Services.AddMentoring();
-builder.Services.AddDemoData(builder.Configuration);
+builder.AddLocalHosting();
+builder.Services.AddMatching(builder.Configuration, underFunctionsHost: false);
 
 var app = builder.Build();
-
-app.UseCorrelationAndRequestLog();
+app.UseCorrelation();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseRouting();
-app.UseLoopbackOnlyRoutes();
-app.UseBodySizeLimit();
-app.UseAuthentication();
-app.UseAuthorization();
-
 app.MapReadiness();
-app.MapFunctionInvocations();
-app.MapHealth();
-app.MapMatchingOpenApi();
-app.MapDiagnosticPings();
-app.MapLearners();
-app.MapOfferEndpoints();
-app.MapMentoring();
+app.MapHttpFunctions();
 
 if (command is not null) return await command.RunAsync(app);
-
 await app.RunAsync();
 return 0;
 
 /// <summary>Visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;
+
+internal static class AppServices
+{
+    /// <summary>Everything the functions use, the same in both hosts.</summary>
+    public static IServiceCollection AddMatching(this IServiceCollection services, IConfiguration configuration, bool underFunctionsHost)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            // Misspelt fields are rejected with a 400 naming them, not silently ignored.
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // Missing required fields and nulls in non-nullable ones are 400s naming the field.
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.RespectRequiredConstructorParameters = true;
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddFunctionRuntime();
+        services.AddMatchingStorage(configuration);
+        services.AddMatchingAuth(configuration);
+        services.AddMatchingOpenApi();
+        services.AddSingleton<StorageHealth>();
+        services.AddMatchingTelemetry(configuration, underFunctionsHost);
+
+        // Features
+        services.AddDiagnosticPings();
+        services.AddLearners();
+        services.AddOffers();
+        services.AddMentoring();
+        services.AddDemoData(configuration, underFunctionsHost);
+        return services;
+    }
+}

@@ -126,9 +126,9 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
 
 public static class DemoDataSetup
 {
-    public static IServiceCollection AddDemoData(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDemoData(this IServiceCollection services, IConfiguration configuration, bool underFunctionsHost)
     {
-        if (configuration.GetValue("Matching:SeedDemoData", false) && !Hosting.HostingSetup.UnderFunctionsHost && !AuthSettings.RunningOnAzure)
+        if (configuration.GetValue("Matching:SeedDemoData", false) && !underFunctionsHost && !AuthSettings.RunningOnAzure)
             services.AddHostedService<DemoData>();
         return services;
     }

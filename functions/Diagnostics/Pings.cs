@@ -5,6 +5,7 @@ using Matching.Hosting;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Diagnostics;
 
@@ -22,29 +23,10 @@ public static class Pings
     public const int MaxFailFirstAttempts = 10;
     public static readonly TimeSpan KeepFor = TimeSpan.FromDays(7);
 
-    public static IServiceCollection AddDiagnosticPings(this IServiceCollection services) => services
-        .AddTable(Table)
-        .AddQueueFunction<RecordDiagnosticPing>(FunctionName, Queue)
-        .AddTimerFunction<PurgeDiagnosticPings>(PurgeFunctionName, "0 15 3 * * *");
+    /// <summary>The app setting holding the purge timer's schedule (03:15 UTC daily by default).</summary>
+    public const string PurgeSchedule = "PurgeDiagnosticPingsSchedule";
 
-    public static void MapDiagnosticPings(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/api/diagnostics/pings").WithTags("Diagnostics")
-            .RequireRoles(Role.Ngo, Role.Provider, Role.Admin);
-
-        group.MapPost("", CreateAsync)
-            .WithName("CreateDiagnosticPing")
-            .WithSummary("Sends a ping through the queue; answers 202 with its status URL.")
-            .Produces<PingView>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-        group.MapGet("/{pingId}", GetAsync)
-            .WithName("GetDiagnosticPing")
-            .WithSummary("Shows a ping of the caller's organisation: queued, or handled with the number of attempts.")
-            .Produces<PingView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-    }
+    public static IServiceCollection AddDiagnosticPings(this IServiceCollection services) => services.AddTable(Table);
 
     public sealed record CreatePingRequest(int FailFirstAttempts = 0);
 
@@ -52,10 +34,22 @@ public static class Pings
 
     internal sealed record PingMessage(string OrganisationId, string PingId, int FailFirstAttempts);
 
-    private static async Task<IResult> CreateAsync(CreatePingRequest request, HttpContext http, TableServiceClient tables,
-        StorageProvisioner provisioner, QueueSender queue, TimeProvider time, CancellationToken ct)
+    internal static PingView ToView(TableEntity e) => new(e.RowKey, e.GetString("Status"), e.GetInt64("Attempts") ?? 0,
+        e.GetDateTimeOffset("AcceptedAt") ?? default, e.GetDateTimeOffset("HandledAt"));
+}
+
+[Tags("Diagnostics"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
+public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, TimeProvider time)
+{
+    [Function("CreateDiagnosticPing")]
+    [EndpointSummary("Sends a ping through the queue; answers 202 with its status URL.")]
+    [AcceptsJson(typeof(Pings.CreatePingRequest)), ProducesResponseType<Pings.PingView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "diagnostics/pings")] HttpRequest req, CancellationToken ct)
     {
-        var validation = new Validation().Range(request.FailFirstAttempts, 0, MaxFailFirstAttempts, "failFirstAttempts");
+        var http = req.HttpContext;
+        var request = await req.ReadJsonAsync<Pings.CreatePingRequest>(ct);
+        var validation = new Validation().Range(request.FailFirstAttempts, 0, Pings.MaxFailFirstAttempts, "failFirstAttempts");
         if (!validation.IsValid) return validation.ToResult();
 
         var caller = http.Caller();
@@ -65,11 +59,11 @@ public static class Pings
             ["Status"] = "queued", ["Attempts"] = 0L, ["AcceptedAt"] = time.GetUtcNow(),
         };
         await provisioner.EnsureReadyAsync(ct);
-        var table = tables.GetTableClient(Table);
+        var table = tables.GetTableClient(Pings.Table);
         await table.AddEntityAsync(entity, ct);
         try
         {
-            await queue.SendAsync(Queue, new PingMessage(caller.OrganisationId, id, request.FailFirstAttempts), ct);
+            await queue.SendAsync(Pings.Queue, new Pings.PingMessage(caller.OrganisationId, id, request.FailFirstAttempts), ct);
         }
         catch (Exception)
         {
@@ -77,55 +71,59 @@ public static class Pings
             try { await table.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); } catch (Exception) { }
             throw;
         }
-        var view = ToView(entity);
+        var view = Pings.ToView(entity);
         return Results.Accepted($"/api/diagnostics/pings/{id}", view);
     }
 
-    private static async Task<IResult> GetAsync(string pingId, HttpContext http, TableServiceClient tables,
-        StorageProvisioner provisioner, CancellationToken ct)
+    [Function("GetDiagnosticPing")]
+    [EndpointSummary("Shows a ping of the caller's organisation: queued, or handled with the number of attempts.")]
+    [ProducesResponseType<Pings.PingView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "diagnostics/pings/{pingId}")] HttpRequest req,
+        string pingId, CancellationToken ct)
     {
+        var http = req.HttpContext;
         if (!Ids.IsValid(pingId)) return Problems.NotFound("The ping");
         await provisioner.EnsureReadyAsync(ct);
         // The caller's organisation is the partition: another organisation's ping is simply not found.
-        var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(http.Caller().OrganisationId, pingId, cancellationToken: ct);
-        return found.HasValue ? Results.Ok(ToView(found.Value!)) : Problems.NotFound("The ping");
+        var found = await tables.GetTableClient(Pings.Table).GetEntityIfExistsAsync<TableEntity>(http.Caller().OrganisationId, pingId, cancellationToken: ct);
+        return found.HasValue ? Results.Ok(Pings.ToView(found.Value!)) : Problems.NotFound("The ping");
     }
+}
 
-    private static PingView ToView(TableEntity e) => new(e.RowKey, e.GetString("Status"), e.GetInt64("Attempts") ?? 0,
-        e.GetDateTimeOffset("AcceptedAt") ?? default, e.GetDateTimeOffset("HandledAt"));
-
-    /// <summary>Marks the ping handled. Idempotent: a redelivery rewrites the same row.</summary>
-    internal sealed class RecordDiagnosticPing(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IQueueHandler
+/// <summary>Marks the ping handled. Idempotent: a redelivery rewrites the same row.</summary>
+public sealed class RecordDiagnosticPing(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    [Function(Pings.FunctionName)]
+    public async Task RunAsync([QueueTrigger(Pings.Queue)] string body, string id, long dequeueCount, CancellationToken cancellationToken)
     {
-        public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+        var message = new QueueMessage(id, body, dequeueCount);
+        var ping = message.ReadJson<Pings.PingMessage>(json.Value.SerializerOptions);
+        if (string.IsNullOrEmpty(ping.OrganisationId) || !Ids.IsValid(ping.PingId))
+            throw new InvalidQueueMessageException($"Message {message.Id} does not name a ping.");
+        if (message.DequeueCount <= ping.FailFirstAttempts)
+            throw new InvalidOperationException($"Ping asked to fail delivery {message.DequeueCount} of its first {ping.FailFirstAttempts}.");
+        await provisioner.EnsureReadyAsync(cancellationToken);
+        var update = new TableEntity(ping.OrganisationId, ping.PingId)
         {
-            var ping = message.ReadJson<PingMessage>(json.Value.SerializerOptions);
-            if (string.IsNullOrEmpty(ping.OrganisationId) || !Ids.IsValid(ping.PingId))
-                throw new InvalidQueueMessageException($"Message {message.Id} does not name a ping.");
-            if (message.DequeueCount <= ping.FailFirstAttempts)
-                throw new InvalidOperationException($"Ping asked to fail delivery {message.DequeueCount} of its first {ping.FailFirstAttempts}.");
-            await provisioner.EnsureReadyAsync(cancellationToken);
-            var update = new TableEntity(ping.OrganisationId, ping.PingId)
-            {
-                ["Status"] = "handled", ["Attempts"] = message.DequeueCount, ["HandledAt"] = time.GetUtcNow(),
-            };
-            await tables.GetTableClient(Table).UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
+            ["Status"] = "handled", ["Attempts"] = message.DequeueCount, ["HandledAt"] = time.GetUtcNow(),
+        };
+        await tables.GetTableClient(Pings.Table).UpdateEntityAsync(update, ETag.All, TableUpdateMode.Merge, cancellationToken);
     }
+}
 
-    /// <summary>Deletes pings older than <see cref="KeepFor"/>.</summary>
-    internal sealed class PurgeDiagnosticPings(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time) : ITimerHandler
+/// <summary>Deletes pings older than <see cref="Pings.KeepFor"/>.</summary>
+public sealed class PurgeDiagnosticPings(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+{
+    [Function(Pings.PurgeFunctionName)]
+    public async Task RunAsync([TimerTrigger("%" + Pings.PurgeSchedule + "%")] TimerInfo timer, CancellationToken cancellationToken)
     {
-        public async Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
-        {
-            await provisioner.EnsureReadyAsync(cancellationToken);
-            var table = tables.GetTableClient(Table);
-            var cutoff = time.GetUtcNow() - KeepFor;
-            var old = table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"AcceptedAt lt {cutoff}"),
-                select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken);
-            await foreach (var e in old)
-                await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, cancellationToken);
-        }
+        await provisioner.EnsureReadyAsync(cancellationToken);
+        var table = tables.GetTableClient(Pings.Table);
+        var cutoff = time.GetUtcNow() - Pings.KeepFor;
+        var old = table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"AcceptedAt lt {cutoff}"),
+            select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken);
+        await foreach (var e in old)
+            await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, cancellationToken);
     }
 }

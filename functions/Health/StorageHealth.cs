@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -65,23 +67,18 @@ public sealed class StorageHealth(TableServiceClient tables, QueueServiceClient 
     }
 }
 
-public static class HealthEndpoints
+[Tags("Platform"), AllowAnonymous]
+public sealed class HealthFunction(StorageHealth health)
 {
-    public static void MapHealth(this IEndpointRouteBuilder app)
+    [Function("GetHealth")]
+    [EndpointSummary("Reports whether table and queue storage are reachable.")]
+    [EndpointDescription("Anonymous, for probes. 200 when storage answers, 503 with Retry-After when it does not. Results are cached for one second.")]
+    [ProducesResponseType<HealthReport>(StatusCodes.Status200OK), ProducesResponseType<HealthReport>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req)
     {
-        app.MapGet("/api/health", async (StorageHealth health, HttpContext context) =>
-            {
-                var report = await health.CheckAsync();
-                if (report.Status == "healthy") return Results.Ok(report);
-                context.Response.Headers.RetryAfter = Platform.Problems.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
-            })
-            .WithName("GetHealth")
-            .WithSummary("Reports whether table and queue storage are reachable.")
-            .WithDescription("Anonymous, for probes. 200 when storage answers, 503 with Retry-After when it does not. Results are cached for one second.")
-            .Produces<HealthReport>(StatusCodes.Status200OK)
-            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable)
-            .AllowAnonymous()
-            .WithTags("Platform");
+        var report = await health.CheckAsync();
+        if (report.Status == "healthy") return Results.Ok(report);
+        req.HttpContext.Response.Headers.RetryAfter = Platform.Problems.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -3,9 +3,7 @@ using Matching.Security;
 namespace Matching.Hosting;
 
 /// <summary>
-/// The app's subcommands: <c>token</c> mints a local development token; <c>package</c> writes the Functions
-/// package (host.json and one function.json folder per function) from the app's own declarations; <c>zip</c>
-/// zips a published package with its Unix permissions; <c>generate</c> writes a synthetic training file,
+/// The app's subcommands: <c>token</c> mints a local development token; <c>generate</c> writes a synthetic training file,
 /// <c>train</c> trains and evaluates a matching model, <c>evaluate</c> reports a model on a labelled file and
 /// <c>promote</c> makes a model current in Blob Storage (docs/matching-model.md).
 /// </summary>
@@ -13,7 +11,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "package" or "zip" or "generate" or "train" or "evaluate" or "promote")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "generate" or "train" or "evaluate" or "promote")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -31,12 +29,10 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
             return Name switch
             {
                 "token" => MintToken(app.Services.GetRequiredService<AuthSettings>()),
-                "zip" => await WriteZipAsync(),
                 "generate" => Generate(),
                 "train" => Train(),
                 "evaluate" => Evaluate(),
-                "promote" => await PromoteAsync(app),
-                _ => await WritePackageAsync(app),
+                _ => await PromoteAsync(app),
             };
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or IOException or FormatException)
@@ -118,24 +114,6 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         await container.GetBlobClient($"{report.Version}.json").UploadAsync(reportPath, overwrite: true);
         await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true);
         await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
-        return 0;
-    }
-
-    private async Task<int> WriteZipAsync()
-    {
-        var from = Options.GetValueOrDefault("from") ?? throw new ArgumentException("zip needs --from (the published package folder).");
-        var to = Options.GetValueOrDefault("to") ?? throw new ArgumentException("zip needs --to (the zip to write).");
-        var bytes = FunctionPackage.WriteZip(from, to);
-        await Console.Out.WriteLineAsync($"Wrote {Path.GetFullPath(to)}: {bytes / 1024.0 / 1024.0:0.0} MiB ({bytes:N0} bytes)");
-        return 0;
-    }
-
-    private async Task<int> WritePackageAsync(WebApplication app)
-    {
-        var output = Options.GetValueOrDefault("out") ?? AppContext.BaseDirectory;
-        var functions = FunctionPackage.Describe(app);
-        FunctionPackage.Write(output, functions, Path.Combine(AppContext.BaseDirectory, "host.json"));
-        await Console.Out.WriteLineAsync($"Wrote {functions.Count} functions to {Path.GetFullPath(output)}");
         return 0;
     }
 }

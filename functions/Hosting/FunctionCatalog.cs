@@ -1,108 +1,119 @@
-using System.Text.Json;
+using System.Reflection;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Matching.Hosting;
 
-/// <summary>A queue message as both adapters (host invocation and local listener) hand it to a handler.</summary>
-public sealed record QueueMessage(string Id, string Body, long DequeueCount, DateTimeOffset? InsertedOn)
+/// <summary>An HTTP function: its <c>[Function]</c> method, route (without the /api prefix) and methods.</summary>
+public sealed record HttpFunction(string Name, string Route, IReadOnlyList<string> Methods, MethodInfo Method)
 {
-    /// <summary>Parses the body; a body that cannot be parsed fails the message (it will be retried, then poisoned).</summary>
-    public T ReadJson<T>(JsonSerializerOptions options)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(Body, options)
-                ?? throw new InvalidQueueMessageException($"Message {Id} has an empty body.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidQueueMessageException($"Message {Id} is not a valid {typeof(T).Name}: {ex.Message}");
-        }
-    }
+    public bool IsAnonymous { get; } = Method.IsDefined(typeof(AllowAnonymousAttribute)) || Method.DeclaringType!.IsDefined(typeof(AllowAnonymousAttribute));
+
+    /// <summary>The roles that may call it, from <see cref="RequireRolesAttribute"/> on the method or its class.</summary>
+    public IReadOnlySet<Security.Role> Roles { get; } =
+        (Method.GetCustomAttribute<RequireRolesAttribute>() ?? Method.DeclaringType!.GetCustomAttribute<RequireRolesAttribute>())?.Roles.ToHashSet()
+        ?? [];
+
+    public long BodyLimitBytes { get; } = Method.GetCustomAttribute<Platform.BodySizeLimitAttribute>()?.Bytes ?? Platform.RequestLimits.DefaultBodyBytes;
+
+    /// <summary>What describes it in the OpenAPI document: the class's and the method's attributes, then the method itself.</summary>
+    public IReadOnlyList<object> EndpointMetadata { get; } =
+        [.. Method.DeclaringType!.GetCustomAttributes(inherit: true), .. Method.GetCustomAttributes(inherit: true), Method];
 }
 
-public sealed class InvalidQueueMessageException(string message) : Exception(message);
-
-/// <summary>What a timer invocation knows, the same shape as the host's <c>Data.timer</c>.</summary>
-public sealed record TimerInfo(bool IsPastDue, DateTimeOffset? Last, DateTimeOffset? Next);
-
-public interface IQueueHandler
-{
-    /// <summary>Delivery is at-least-once: every implementation must be idempotent.</summary>
-    Task HandleAsync(QueueMessage message, CancellationToken cancellationToken);
-}
-
-public interface ITimerHandler
-{
-    Task RunAsync(TimerInfo timer, CancellationToken cancellationToken);
-}
-
-/// <summary>The one declaration of a queue function: its name (the function folder) and its queue.</summary>
-public sealed record QueueFunction(string Name, string QueueName, Type HandlerType)
+/// <summary>A queue function and the queue it reads.</summary>
+public sealed record QueueFunction(string Name, string QueueName, MethodInfo Method)
 {
     public string PoisonQueueName => QueueName + "-poison";
 }
 
-/// <summary>The one declaration of a timer function, with its six-field NCRONTAB schedule.</summary>
-public sealed record TimerFunction(string Name, string Schedule, Type HandlerType, bool RunOnStartup = false);
+/// <summary>A timer function; <see cref="Schedule"/> is as declared, usually an app setting such as <c>%X%</c>.</summary>
+public sealed record TimerFunction(string Name, string Schedule, MethodInfo Method, bool RunOnStartup);
 
 /// <summary>
-/// Every queue and timer function of the app. HTTP functions are the app's named routes under /api;
-/// together they are the function list the deployable package is generated from.
+/// Every function of the app, read from its <c>[Function]</c> methods and their trigger attributes: the same
+/// declarations the worker SDK turns into functions.metadata. The local host serves exactly these.
 /// </summary>
 public sealed class FunctionCatalog
 {
-    private readonly Dictionary<string, QueueFunction> _queues;
-    private readonly Dictionary<string, TimerFunction> _timers;
-
-    public FunctionCatalog(IEnumerable<QueueFunction> queues, IEnumerable<TimerFunction> timers)
+    public FunctionCatalog(Assembly assembly)
     {
-        QueueFunctions = queues.ToArray();
-        TimerFunctions = timers.ToArray();
-        var names = QueueFunctions.Select(q => q.Name).Concat(TimerFunctions.Select(t => t.Name)).ToArray();
-        var duplicate = names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new InvalidOperationException($"Function name '{duplicate.Key}' is declared more than once.");
-        foreach (var name in names) FunctionNames.EnsureValid(name);
-        foreach (var timer in TimerFunctions) Ncrontab.Parse(timer.Schedule); // fail at start-up, not at first tick
-        _queues = QueueFunctions.ToDictionary(q => q.Name, StringComparer.OrdinalIgnoreCase);
-        _timers = TimerFunctions.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        var http = new List<HttpFunction>();
+        var queues = new List<QueueFunction>();
+        var timers = new List<TimerFunction>();
+        var methods = assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
+            .Where(x => x.Function is not null)
+            .OrderBy(x => x.Function!.Name, StringComparer.Ordinal);
+        foreach (var (method, function) in methods)
+        {
+            var name = function!.Name;
+            if (!FunctionNames.IsValid(name)) throw new InvalidOperationException($"'{name}' is not a valid Azure Functions name.");
+            var attributes = method.GetParameters().SelectMany(p => p.GetCustomAttributes()).ToArray();
+            switch (attributes.OfType<HttpTriggerAttribute>().FirstOrDefault(), attributes.OfType<QueueTriggerAttribute>().FirstOrDefault(),
+                attributes.OfType<TimerTriggerAttribute>().FirstOrDefault())
+            {
+                case ({ } h, null, null):
+                    http.Add(new HttpFunction(name, h.Route ?? name, (h.Methods ?? []).Select(m => m.ToUpperInvariant()).ToArray(), method));
+                    break;
+                case (null, { } q, null):
+                    queues.Add(new QueueFunction(name, q.QueueName, method));
+                    break;
+                case (null, null, { } t):
+                    timers.Add(new TimerFunction(name, t.Schedule, method, t.RunOnStartup));
+                    break;
+                default:
+                    throw new InvalidOperationException($"Function {name} needs exactly one HTTP, queue or timer trigger.");
+            }
+        }
+        var duplicate = http.Select(f => f.Name).Concat(queues.Select(q => q.Name)).Concat(timers.Select(t => t.Name))
+            .GroupBy(n => n, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidOperationException($"Function name '{duplicate.Key}' is declared more than once.");
+        HttpFunctions = http;
+        QueueFunctions = queues;
+        TimerFunctions = timers;
+        _byName = http.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+        _queuesByName = queues.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
+        _timersByName = timers.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
     }
 
+    private readonly Dictionary<string, HttpFunction> _byName;
+    private readonly Dictionary<string, QueueFunction> _queuesByName;
+    private readonly Dictionary<string, TimerFunction> _timersByName;
+
+    public static FunctionCatalog App { get; } = new(typeof(FunctionCatalog).Assembly);
+
+    public IReadOnlyList<HttpFunction> HttpFunctions { get; }
     public IReadOnlyList<QueueFunction> QueueFunctions { get; }
     public IReadOnlyList<TimerFunction> TimerFunctions { get; }
 
-    public QueueFunction? FindQueueFunction(string name) => _queues.GetValueOrDefault(name);
-    public TimerFunction? FindTimerFunction(string name) => _timers.GetValueOrDefault(name);
+    public HttpFunction? FindHttp(string name) => _byName.GetValueOrDefault(name);
+    public QueueFunction? FindQueue(string name) => _queuesByName.GetValueOrDefault(name);
+    public TimerFunction? FindTimer(string name) => _timersByName.GetValueOrDefault(name);
+
+    /// <summary>Resolves <c>%Name%</c> from settings, as the Functions host does with app settings.</summary>
+    public static string Resolve(string value, IConfiguration configuration)
+    {
+        if (value.Length < 3 || value[0] != '%' || value[^1] != '%') return value;
+        var key = value[1..^1];
+        return configuration[key] is { Length: > 0 } setting
+            ? setting
+            : throw new InvalidOperationException($"The app setting '{key}' is required (it is used as {value}).");
+    }
 }
 
 public static class FunctionNames
 {
-    // The host's rule for function (folder) names.
+    // The host's rule for function names.
     public static bool IsValid(string name) =>
         name.Length is > 0 and <= 127 && char.IsAsciiLetter(name[0]) &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
-
-    public static void EnsureValid(string name)
-    {
-        if (!IsValid(name)) throw new InvalidOperationException($"'{name}' is not a valid Azure Functions name.");
-    }
 }
 
-public static class FunctionRegistration
+/// <summary>Only these roles may call the function; the token must also name a subject and an organisation.</summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class RequireRolesAttribute(params Security.Role[] roles) : Attribute
 {
-    public static IServiceCollection AddQueueFunction<THandler>(this IServiceCollection services, string name, string queueName)
-        where THandler : class, IQueueHandler
-    {
-        services.AddSingleton(new QueueFunction(name, queueName, typeof(THandler)));
-        services.AddScoped<THandler>();
-        return services;
-    }
-
-    public static IServiceCollection AddTimerFunction<THandler>(this IServiceCollection services, string name, string schedule)
-        where THandler : class, ITimerHandler
-    {
-        services.AddSingleton(new TimerFunction(name, schedule, typeof(THandler)));
-        services.AddScoped<THandler>();
-        return services;
-    }
+    public IReadOnlyList<Security.Role> Roles { get; } = roles;
 }

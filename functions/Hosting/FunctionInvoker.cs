@@ -1,32 +1,53 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using Matching.Platform;
 
 namespace Matching.Hosting;
 
-/// <summary>Runs a queue or timer function in its own DI scope and log scope; both adapters call this.</summary>
-public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<FunctionInvoker> logger)
+/// <summary>
+/// Runs queue and timer functions with their log scope, span and metrics. Both hosts call it: the local host
+/// around its own call of the <c>[Function]</c> method, the worker's middleware around the worker's call.
+/// </summary>
+public sealed class FunctionInvoker(ILogger<FunctionInvoker> logger)
 {
-    public async Task InvokeAsync(QueueFunction function, QueueMessage message, CancellationToken cancellationToken)
+    private static readonly ConcurrentDictionary<Type, ObjectFactory> Factories = new();
+
+    /// <summary>Calls a <c>[Function]</c> method as the worker would: the class from DI, each parameter from <paramref name="bind"/>.</summary>
+    public static async Task<object?> CallAsync(MethodInfo method, IServiceProvider services, Func<ParameterInfo, object?> bind)
+    {
+        var target = method.IsStatic ? null
+            : Factories.GetOrAdd(method.DeclaringType!, t => ActivatorUtilities.CreateFactory(t, Type.EmptyTypes))(services, null);
+        var parameters = method.GetParameters();
+        var args = new object?[parameters.Length];
+        for (var i = 0; i < parameters.Length; i++) args[i] = bind(parameters[i]);
+        object? returned;
+        try { returned = method.Invoke(target, args); }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null) { ExceptionDispatchInfo.Throw(ex.InnerException); throw; }
+        if (returned is not Task task) return returned;
+        await task;
+        return method.ReturnType.IsGenericType ? method.ReturnType.GetProperty("Result")!.GetValue(task) : null;
+    }
+
+    public async Task TrackQueueAsync(QueueFunction function, string messageId, long dequeueCount, DateTimeOffset? insertedOn,
+        Func<Task> run, CancellationToken cancellationToken)
     {
         using var _ = logger.BeginScope(new Dictionary<string, object>
         {
-            ["FunctionName"] = function.Name,
-            ["CorrelationId"] = message.Id,
-            ["DequeueCount"] = message.DequeueCount,
+            ["FunctionName"] = function.Name, ["CorrelationId"] = messageId, ["DequeueCount"] = dequeueCount,
         });
         using var activity = Telemetry.Source.StartActivity($"queue {function.Name}", ActivityKind.Consumer);
         activity?.SetTag("faas.trigger", "pubsub");
         activity?.SetTag("messaging.destination.name", function.QueueName);
-        activity?.SetTag("messaging.message.id", message.Id);
-        activity?.SetTag("matching.dequeue_count", message.DequeueCount);
-        if (message.InsertedOn is { } inserted)
+        activity?.SetTag("messaging.message.id", messageId);
+        activity?.SetTag("matching.dequeue_count", dequeueCount);
+        if (insertedOn is { } inserted)
             Telemetry.QueueLag.Record((DateTimeOffset.UtcNow - inserted).TotalMilliseconds, new KeyValuePair<string, object?>("function", function.Name));
-        await using var scope = scopes.CreateAsyncScope();
-        var handler = (IQueueHandler)scope.ServiceProvider.GetRequiredService(function.HandlerType);
         var started = TimeProvider.System.GetTimestamp();
         try
         {
-            await handler.HandleAsync(message, cancellationToken);
+            await run();
             Telemetry.QueueMessages.Add(1, new("function", function.Name), new("outcome", "succeeded"));
             logger.LogInformation("Queue function {FunctionName} handled a message in {ElapsedMs:0.0} ms",
                 function.Name, TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
@@ -37,25 +58,22 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
             Telemetry.QueueMessages.Add(1, new("function", function.Name), new("outcome", "failed"));
             // Exception type and message only: handlers never put personal data in exception messages.
             logger.LogWarning("Queue function {FunctionName} failed on attempt {DequeueCount}: {ErrorType}: {Error}",
-                function.Name, message.DequeueCount, ex.GetType().Name, ex.Message);
+                function.Name, dequeueCount, ex.GetType().Name, ex.Message);
             throw;
         }
     }
 
-    public async Task InvokeAsync(TimerFunction function, TimerInfo timer, CancellationToken cancellationToken)
+    public async Task TrackTimerAsync(TimerFunction function, Func<Task> run, CancellationToken cancellationToken)
     {
         using var _ = logger.BeginScope(new Dictionary<string, object>
         {
-            ["FunctionName"] = function.Name,
-            ["CorrelationId"] = Guid.NewGuid().ToString("N"),
+            ["FunctionName"] = function.Name, ["CorrelationId"] = Guid.NewGuid().ToString("N"),
         });
         using var activity = Telemetry.Source.StartActivity($"timer {function.Name}");
         activity?.SetTag("faas.trigger", "timer");
-        await using var scope = scopes.CreateAsyncScope();
-        var handler = (ITimerHandler)scope.ServiceProvider.GetRequiredService(function.HandlerType);
         try
         {
-            await handler.RunAsync(timer, cancellationToken);
+            await run();
             logger.LogDebug("Timer function {FunctionName} ran", function.Name);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

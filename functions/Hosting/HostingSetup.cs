@@ -1,44 +1,50 @@
-using System.Net;
-using Matching.Storage;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace Matching.Hosting;
 
 /// <summary>
-/// Under the Functions host (FUNCTIONS_CUSTOMHANDLER_PORT set) the app binds 127.0.0.1:{port} and the host
-/// delivers queue and timer invocations. Otherwise (local mode) it listens like <c>func start</c> and runs
-/// its own queue listener and timer scheduler, with the semantics of the same host.json.
+/// Two hosts, one set of functions. Started by the Functions host (with <c>--functions-uri</c>) the app is an
+/// isolated worker; started any other way it is the local host on http://localhost:7071, which serves the same
+/// <c>[Function]</c> methods and runs queue and timer functions with the semantics of the same host.json.
 /// </summary>
 public static class HostingSetup
 {
-    public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
     public const string DefaultLocalUrl = "http://localhost:7071";
 
-    public static bool UnderFunctionsHost => Environment.GetEnvironmentVariable(PortVariable) is { Length: > 0 };
+    public static bool StartedByFunctionsHost(string[] args) =>
+        args.Contains("--functions-uri", StringComparer.Ordinal)
+        || Environment.GetEnvironmentVariable("Functions__Worker__HostEndpoint") is { Length: > 0 };
 
-    public static WebApplicationBuilder AddFunctionsHosting(this WebApplicationBuilder builder)
+    /// <summary>What both hosts need to run functions.</summary>
+    public static IServiceCollection AddFunctionRuntime(this IServiceCollection services)
     {
-        if (Environment.GetEnvironmentVariable(PortVariable) is { Length: > 0 } portText)
-        {
-            if (!int.TryParse(portText, out var port) || port is < 1 or > 65535)
-                throw new InvalidOperationException($"{PortVariable} must be a TCP port, not '{portText}'.");
-            // Explicit Listen wins over inherited ASPNETCORE_URLS / HTTP_PORTS.
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        }
-        else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-        {
-            builder.WebHost.UseUrls(builder.Configuration["Matching:LocalUrl"] is { Length: > 0 } url ? url : DefaultLocalUrl);
-        }
+        services.AddSingleton(FunctionCatalog.App);
+        services.AddSingleton<FunctionInvoker>();
+        services.AddSingleton<HttpFunctionGate>();
+        services.AddSingleton<QueueWatcher>();
+        return services;
+    }
 
+    /// <summary>The worker: the gate around HTTP functions, telemetry around queue and timer functions, and the
+    /// functions described (not routed) for the OpenAPI document.</summary>
+    public static IServiceCollection AddWorkerHosting(this IServiceCollection services)
+    {
+        services.AddSingleton<EndpointDataSource, FunctionDescriptions>();
+        return services;
+    }
+
+    /// <summary>The local host: Kestrel on the local URL, the queue listener and timers unless turned off.</summary>
+    public static WebApplicationBuilder AddLocalHosting(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls(builder.Configuration["Matching:LocalUrl"] is { Length: > 0 } url ? url : DefaultLocalUrl);
         var hostJson = builder.Configuration["Matching:HostJsonPath"] is { Length: > 0 } path
             ? path
             : Path.Combine(AppContext.BaseDirectory, "host.json");
         builder.Services.AddSingleton(_ => HostJson.ReadQueueSettings(hostJson));
-        builder.Services.AddSingleton<FunctionCatalog>();
-        builder.Services.AddSingleton<FunctionInvoker>();
-        builder.Services.AddSingleton<QueueWatcher>();
-
-        var localListeners = builder.Configuration.GetValue("Matching:LocalListeners", defaultValue: true);
-        if (!UnderFunctionsHost && localListeners)
+        if (builder.Configuration.GetValue("Matching:LocalListeners", defaultValue: true))
         {
             builder.Services.AddHostedService<LocalQueueListener>();
             builder.Services.AddHostedService<LocalTimerScheduler>();
@@ -46,22 +52,69 @@ public static class HostingSetup
         return builder;
     }
 
-    /// <summary>GET / answers as soon as the server is up: the host polls it for readiness.</summary>
+    /// <summary>GET / answers as soon as the local host is up (scripts wait for it); not a function.</summary>
     public static void MapReadiness(this IEndpointRouteBuilder app) =>
         app.MapGet("/", () => Results.Text("Matching is running. API reference: /api/docs", "text/plain"))
-            .ExcludeFromDescription()
-            .WithMetadata(new ExcludeFromFunctionPackage())
-            .AllowAnonymous();
+            .ExcludeFromDescription();
+}
 
-    /// <summary>Invocation routes are for the local Functions host only.</summary>
-    public static IApplicationBuilder UseLoopbackOnlyRoutes(this IApplicationBuilder app) => app.Use(async (context, next) =>
+/// <summary>The worker's middleware: runs the same gate and telemetry as the local host around each invocation.</summary>
+public sealed class WorkerFunctionMiddleware(FunctionCatalog catalog, HttpFunctionGate gate, FunctionInvoker invoker) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<LoopbackOnly>() is not null
-            && context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
+        var name = context.FunctionDefinition.Name;
+        if (catalog.FindHttp(name) is { } http)
         {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
+            var httpContext = context.GetHttpContext() ?? throw new InvalidOperationException($"{name} has no HTTP context.");
+            await gate.RunAsync(httpContext, http, async () =>
+            {
+                await next(context);
+                return context.GetInvocationResult().Value as IResult;
+            });
+            // The gate has answered; nothing is left for the worker's own result handling to write.
+            context.GetInvocationResult().Value = Results.Empty;
         }
-        await next(context);
-    });
+        else if (catalog.FindQueue(name) is { } queue)
+        {
+            var data = context.BindingContext.BindingData;
+            var id = data.TryGetValue("Id", out var i) ? i?.ToString() ?? "" : "";
+            var dequeueCount = data.TryGetValue("DequeueCount", out var d) && long.TryParse(d?.ToString(), out var n) ? n : 1;
+            DateTimeOffset? inserted = data.TryGetValue("InsertionTime", out var t) && DateTimeOffset.TryParse(t?.ToString()?.Trim('"'),
+                System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var when) ? when : null;
+            await invoker.TrackQueueAsync(queue, id, dequeueCount, inserted, () => next(context), context.CancellationToken);
+        }
+        else if (catalog.FindTimer(name) is { } timer)
+        {
+            await invoker.TrackTimerAsync(timer, () => next(context), context.CancellationToken);
+        }
+        else
+        {
+            await next(context);
+        }
+    }
+}
+
+/// <summary>
+/// The HTTP functions as endpoints that are described but never matched: in the worker, the OpenAPI document
+/// is built from them (the worker routes requests with its own endpoints, which carry no description).
+/// </summary>
+public sealed class FunctionDescriptions(FunctionCatalog catalog) : EndpointDataSource
+{
+    private IReadOnlyList<Endpoint>? _endpoints;
+
+    public override IReadOnlyList<Endpoint> Endpoints => _endpoints ??= catalog.HttpFunctions.Select(f =>
+    {
+        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse($"/{LocalHost.RoutePrefix}/{f.Route}"), 0)
+        {
+            DisplayName = f.Name,
+        };
+        builder.Metadata.Add(new HttpMethodMetadata(f.Methods));
+        builder.Metadata.Add(new EndpointNameMetadata(f.Name));
+        foreach (var item in f.EndpointMetadata) builder.Metadata.Add(item);
+        builder.Metadata.Add(new SuppressMatchingMetadata());
+        return builder.Build();
+    }).ToList();
+
+    public override Microsoft.Extensions.Primitives.IChangeToken GetChangeToken() => Microsoft.Extensions.FileProviders.NullChangeToken.Singleton;
 }

@@ -4,7 +4,7 @@ using Matching.Storage;
 namespace Matching.Hosting;
 
 /// <summary>
-/// Local mode's stand-in for the host's queue trigger: one polling loop per queue function, with the
+/// The local host's stand-in for the Functions host's queue trigger: one polling loop per queue function, with the
 /// semantics read from host.json (batch size, visibility timeout after a failure, maxDequeueCount then
 /// <c>&lt;queue&gt;-poison</c>, randomized back-off up to maxPollingInterval while a queue is empty).
 /// It is a development tool for one machine; scale-out is the host's job on Azure.
@@ -12,6 +12,7 @@ namespace Matching.Hosting;
 public sealed class LocalQueueListener(
     FunctionCatalog catalog,
     FunctionInvoker invoker,
+    IServiceScopeFactory scopes,
     QueueServiceClient queues,
     StorageProvisioner provisioner,
     QueueWatcher watcher,
@@ -70,7 +71,6 @@ public sealed class LocalQueueListener(
             await MoveToPoisonAsync(function, queue, poison, received, received.PopReceipt, stoppingToken);
             return;
         }
-        var message = new QueueMessage(received.MessageId, received.Body.ToString(), received.DequeueCount, received.InsertedOn);
         var popReceipt = received.PopReceipt;
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var renewal = Task.Run(async () =>
@@ -86,7 +86,10 @@ public sealed class LocalQueueListener(
         {
             try
             {
-                await invoker.InvokeAsync(function, message, stoppingToken);
+                await using var scope = scopes.CreateAsyncScope();
+                await invoker.TrackQueueAsync(function, received.MessageId, received.DequeueCount, received.InsertedOn,
+                    () => FunctionInvoker.CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Queue(p, received, stoppingToken)),
+                    stoppingToken);
             }
             finally
             {

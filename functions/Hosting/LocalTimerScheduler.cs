@@ -1,17 +1,23 @@
+using Microsoft.Azure.Functions.Worker;
+
 namespace Matching.Hosting;
 
-/// <summary>Local mode's stand-in for the timer trigger: each timer fires on its NCRONTAB schedule (UTC).</summary>
-public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker invoker, TimeProvider time,
-    ILogger<LocalTimerScheduler> logger) : BackgroundService
+/// <summary>The local host's stand-in for the timer trigger: each timer fires on its NCRONTAB schedule (UTC), read from
+/// the same app setting the Functions host resolves (<c>%Name%</c>).</summary>
+public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker invoker, IServiceScopeFactory scopes,
+    IConfiguration configuration, TimeProvider time, ILogger<LocalTimerScheduler> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(catalog.TimerFunctions.Select(t => Task.Run(() => RunAsync(t, stoppingToken), stoppingToken)));
-
-    private async Task RunAsync(TimerFunction function, CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var schedule = Ncrontab.Parse(function.Schedule);
+        // Resolved and parsed before the first tick, so that a wrong schedule stops the start, not a timer.
+        var schedules = catalog.TimerFunctions.Select(t => (t, Ncrontab.Parse(FunctionCatalog.Resolve(t.Schedule, configuration)))).ToList();
+        return Task.WhenAll(schedules.Select(s => Task.Run(() => RunAsync(s.t, s.Item2, stoppingToken), stoppingToken)));
+    }
+
+    private async Task RunAsync(TimerFunction function, NCrontab.CrontabSchedule schedule, CancellationToken stoppingToken)
+    {
         DateTimeOffset? last = null;
-        if (function.RunOnStartup) await FireAsync(function, new TimerInfo(false, null, null), stoppingToken);
+        if (function.RunOnStartup) await FireAsync(function, new TimerInfo(), stoppingToken);
         // The cursor moves from occurrence to occurrence, so a timer that wakes a little early cannot fire
         // the same occurrence twice; occurrences missed while the app was busy are skipped, as the host does.
         var cursor = time.GetUtcNow().UtcDateTime;
@@ -25,7 +31,11 @@ public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker
             }
             catch (OperationCanceledException) { return; }
             var pastDue = time.GetUtcNow() - next > TimeSpan.FromSeconds(30);
-            await FireAsync(function, new TimerInfo(pastDue, last, new DateTimeOffset(schedule.GetNextOccurrence(next.UtcDateTime), TimeSpan.Zero)), stoppingToken);
+            await FireAsync(function, new TimerInfo
+            {
+                IsPastDue = pastDue,
+                ScheduleStatus = new ScheduleStatus { Last = (last ?? default).UtcDateTime, Next = schedule.GetNextOccurrence(next.UtcDateTime), LastUpdated = time.GetUtcNow().UtcDateTime },
+            }, stoppingToken);
             last = next;
             cursor = Max(next.UtcDateTime, time.GetUtcNow().UtcDateTime);
         }
@@ -35,7 +45,12 @@ public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker
 
     private async Task FireAsync(TimerFunction function, TimerInfo info, CancellationToken stoppingToken)
     {
-        try { await invoker.InvokeAsync(function, info, stoppingToken); }
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await invoker.TrackTimerAsync(function,
+                () => FunctionInvoker.CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Timer(p, info, stoppingToken)), stoppingToken);
+        }
         catch (Exception) when (!stoppingToken.IsCancellationRequested)
         {
             // Already logged by the invoker; like the host, a failed tick waits for the next one.

@@ -1,7 +1,9 @@
 using Azure.Data.Tables;
 using Matching.Platform;
 using Matching.Security;
+using Matching.Hosting;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Learners;
 
@@ -20,35 +22,38 @@ public static class LearnersApi
 
     public static IServiceCollection AddLearners(this IServiceCollection services) => services.AddTable(Table).AddSingleton<LearnerDirectory>();
 
-    public static void MapLearners(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/api/learners").WithTags("Learners").RequireRoles(Role.Ngo);
-        group.MapPost("", CreateAsync).WithName("CreateLearner")
-            .WithSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")
-            .Produces<LearnerView>(StatusCodes.Status201Created).ProducesValidationProblem();
-        group.MapGet("/{learnerId}", GetAsync).WithName("GetLearner")
-            .WithSummary("Shows one of the calling NGO's learners.")
-            .Produces<LearnerView>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{learnerId}", DeleteAsync).WithName("DeleteLearner")
-            .WithSummary("Erases one of the calling NGO's learners (right to erasure). Claims keep only the opaque id.")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
-    }
+}
 
-    private static async Task<IResult> CreateAsync(CreateLearnerRequest request, HttpContext http, LearnerDirectory learners, CancellationToken ct)
+[Tags("Learners"), RequireRoles(Role.Ngo)]
+public sealed class LearnerFunctions(LearnerDirectory learners)
+{
+    [Function("CreateLearner")]
+    [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
+    [AcceptsJson(typeof(LearnersApi.CreateLearnerRequest)), ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners")] HttpRequest req, CancellationToken ct)
     {
+        var request = await req.ReadJsonAsync<LearnersApi.CreateLearnerRequest>(ct);
         var v = new Validation();
         v.Require(request.DisplayName is { Length: >= 1 and <= 60 } && !request.DisplayName.Any(char.IsControl) && request.DisplayName.Trim().Length > 0,
             "displayName", "A first name or pseudonym of 1 to 60 characters.");
         if (!v.IsValid) return v.ToResult();
-        var view = await learners.CreateAsync(http.Caller().OrganisationId, request.DisplayName.Trim(), ct);
+        var view = await learners.CreateAsync(req.HttpContext.Caller().OrganisationId, request.DisplayName.Trim(), ct);
         return Results.Created($"/api/learners/{view.Id}", view);
     }
 
-    private static async Task<IResult> GetAsync(string learnerId, HttpContext http, LearnerDirectory learners, CancellationToken ct) =>
-        await learners.FindAsync(http.Caller().OrganisationId, learnerId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The learner");
+    [Function("GetLearner")]
+    [EndpointSummary("Shows one of the calling NGO's learners.")]
+    [ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}")] HttpRequest req,
+        string learnerId, CancellationToken ct) =>
+        await learners.FindAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The learner");
 
-    private static async Task<IResult> DeleteAsync(string learnerId, HttpContext http, LearnerDirectory learners, CancellationToken ct) =>
-        await learners.DeleteAsync(http.Caller().OrganisationId, learnerId, ct) ? Results.NoContent() : Problems.NotFound("The learner");
+    [Function("DeleteLearner")]
+    [EndpointSummary("Erases one of the calling NGO's learners (right to erasure). Claims keep only the opaque id.")]
+    [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "learners/{learnerId}")] HttpRequest req,
+        string learnerId, CancellationToken ct) =>
+        await learners.DeleteAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct) ? Results.NoContent() : Problems.NotFound("The learner");
 }
 
 /// <summary>Reads and writes learners, always inside the caller's organisation (the partition key).</summary>

@@ -8,6 +8,7 @@ using Matching.Mentoring.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Matching.Mentoring;
@@ -36,26 +37,52 @@ public static class MentorRequests
 
     internal sealed record ScoreMessage(string Org, string RequestId);
 
-    public static void MapMentorRequests(this IEndpointRouteBuilder app)
+    /// <summary>Frees what a finished request held: the mentors' pending proposals and the learner's active slot.</summary>
+    internal static async Task ReleaseAsync(string org, TableEntity request, MentorDirectory mentors, LearnerDirectory learners, CancellationToken ct)
     {
-        var group = app.MapGroup("/api/mentor-requests").WithTags("Mentoring").RequireRoles(Role.Ngo, Role.Learner);
-        group.MapPost("", CreateAsync).WithName("RequestMentor")
-            .WithSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")
-            .WithDescription("One active request per learner: a second one is a 409 until the first is cancelled.")
-            .Produces<RequestView>(StatusCodes.Status202Accepted).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/{requestId}", GetAsync).WithName("GetMentorRequest")
-            .WithSummary("The request's status (queued, proposed, noCandidates with reasons, cancelled) and its proposals with explanations.")
-            .Produces<RequestView>().ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapPost("/{requestId}/cancel", CancelAsync).WithName("CancelMentorRequest")
-            .WithSummary("Cancels the request; its pending proposals no longer count against the mentors' capacity.")
-            .Produces<RequestView>().ProducesProblem(StatusCodes.Status404NotFound);
+        foreach (var mentorId in Planned(request)) await mentors.RemovePendingAsync(mentorId, org, request.RowKey, ct);
+        var learnerId = request.GetString("LearnerId");
+        var learner = await learners.RowAsync(org, learnerId, ct);
+        if (learner?.GetString("ActiveRequestId") == request.RowKey)
+            try { await learners.UpdateAsync(new TableEntity(org, learnerId) { ["ActiveRequestId"] = "" }, learner.ETag, ct); }
+            catch (RequestFailedException ex) when (ex.Status == 412) { } // a newer request took the slot
     }
 
-    private static async Task<IResult> CreateAsync(CreateRequest body, HttpContext http, LearnerDirectory learners, TableServiceClient tables,
-        StorageProvisioner provisioner, QueueSender queue, TimeProvider time, CancellationToken ct)
+    internal static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
     {
-        var caller = http.Caller();
+        if (!Ids.IsValid(requestId)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        // The NGO's organisation is the partition: another organisation's request is not found.
+        var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, requestId, cancellationToken: ct);
+        if (!found.HasValue) return null;
+        return caller.Role == Role.Learner && found.Value!.GetString("LearnerId") != caller.SubjectId ? null : found.Value;
+    }
+
+    internal static IReadOnlyList<string> Planned(TableEntity request) =>
+        request.GetString("Planned") is { Length: > 0 } p ? p.Split(',') : [];
+
+    public static RequestView ToView(TableEntity e) => new(
+        e.RowKey, e.GetString("LearnerId"),
+        JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals") ?? "[]", TrainingData.Json) ?? [],
+        e.GetString("GoalText"), Enum.Parse<RequestStatus>(e.GetString("Status")),
+        JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [],
+        JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
+        e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default);
+}
+
+[Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner)]
+public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner,
+    QueueSender queue, MentorDirectory mentors, TimeProvider time)
+{
+    [Function("RequestMentor")]
+    [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
+    [EndpointDescription("One active request per learner: a second one is a 409 until the first is cancelled.")]
+    [AcceptsJson(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
+    {
+        var body = await req.ReadJsonAsync<MentorRequests.CreateRequest>(ct);
+        var caller = req.HttpContext.Caller();
         var v = new Validation()
             .Require(body.Goals is { Count: >= 1 and <= 8 } && body.Goals.All(Enum.IsDefined) && body.Goals.Distinct().Count() == body.Goals.Count,
                 "goals", "1 to 8 distinct goals, e.g. cvReview, professionalProject.")
@@ -68,7 +95,7 @@ public static class MentorRequests
         if (LearnerProfiles.Read(row) is null)
             return Problems.Validation(new Dictionary<string, string[]> { ["learnerId"] = ["Set the learner's matching profile first (PUT /api/learners/{id}/profile)."] });
 
-        var requests = tables.GetTableClient(Table);
+        var requests = tables.GetTableClient(MentorRequests.Table);
         if (row.GetString("ActiveRequestId") is { Length: > 0 } active
             && (await requests.GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, active, cancellationToken: ct)) is { HasValue: true } existing
             && Enum.Parse<RequestStatus>(existing.Value!.GetString("Status")) is RequestStatus.Queued or RequestStatus.Proposed)
@@ -94,7 +121,7 @@ public static class MentorRequests
         try
         {
             await requests.AddEntityAsync(entity, ct);
-            await queue.SendAsync(Queue, new ScoreMessage(caller.OrganisationId, id), ct);
+            await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(caller.OrganisationId, id), ct);
         }
         catch (Exception)
         {
@@ -103,156 +130,132 @@ public static class MentorRequests
             try { await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = "" }, ETag.All, CancellationToken.None); } catch (Exception) { }
             throw;
         }
-        return Results.Accepted($"/api/mentor-requests/{id}", ToView(entity));
+        return Results.Accepted($"/api/mentor-requests/{id}", MentorRequests.ToView(entity));
     }
 
-    private static async Task<IResult> GetAsync(string requestId, HttpContext http, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
+    [Function("GetMentorRequest")]
+    [EndpointSummary("The request's status (queued, proposed, noCandidates with reasons, cancelled) and its proposals with explanations.")]
+    [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests/{requestId}")] HttpRequest req,
+        string requestId, CancellationToken ct)
     {
-        var row = await FindAsync(http.Caller(), requestId, tables, provisioner, ct);
-        return row is null ? Problems.NotFound("The request") : Results.Ok(ToView(row));
+        var row = await MentorRequests.FindAsync(req.HttpContext.Caller(), requestId, tables, provisioner, ct);
+        return row is null ? Problems.NotFound("The request") : Results.Ok(MentorRequests.ToView(row));
     }
 
-    private static async Task<IResult> CancelAsync(string requestId, HttpContext http, TableServiceClient tables, StorageProvisioner provisioner,
-        MentorDirectory mentors, LearnerDirectory learners, TimeProvider time, CancellationToken ct)
+    [Function("CancelMentorRequest")]
+    [EndpointSummary("Cancels the request; its pending proposals no longer count against the mentors' capacity.")]
+    [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> CancelAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests/{requestId}/cancel")] HttpRequest req,
+        string requestId, CancellationToken ct)
     {
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var row = await FindAsync(caller, requestId, tables, provisioner, ct);
+            var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
             if (row is null) return Problems.NotFound("The request");
-            if (row.GetString("Status") == nameof(RequestStatus.Cancelled)) return Results.Ok(ToView(row));
+            if (row.GetString("Status") == nameof(RequestStatus.Cancelled)) return Results.Ok(MentorRequests.ToView(row));
             row["Status"] = nameof(RequestStatus.Cancelled);
             row["UpdatedAt"] = time.GetUtcNow();
-            try { await tables.GetTableClient(Table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); }
+            try { await tables.GetTableClient(MentorRequests.Table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); }
             catch (RequestFailedException ex) when (ex.Status == 412) { continue; } // scored meanwhile: read again
-            await ReleaseAsync(caller.OrganisationId, row, mentors, learners, ct);
-            return Results.Ok(ToView(row));
+            await MentorRequests.ReleaseAsync(caller.OrganisationId, row, mentors, learners, ct);
+            return Results.Ok(MentorRequests.ToView(row));
         }
         return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The request kept changing", "Try again.");
     }
+}
 
-    /// <summary>Frees what a finished request held: the mentors' pending proposals and the learner's active slot.</summary>
-    internal static async Task ReleaseAsync(string org, TableEntity request, MentorDirectory mentors, LearnerDirectory learners, CancellationToken ct)
+/// <summary>
+/// Scores a request. Idempotent in three steps, each safe to repeat: (1) choose the mentors once and
+/// store them on the request (Planned), (2) count each as a pending proposal in the mentor's partition
+/// (a second count is refused by the pending row), (3) mark the request proposed. A cancellation in between
+/// wins: its ETag change makes step 1 or 3 fail, and the pending proposals are released.
+/// </summary>
+public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
+    MentorDirectory mentors, MentorSnapshot snapshot, ModelStore models, IConfiguration configuration, TimeProvider time,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    [Function(MentorRequests.FunctionName)]
+    public async Task RunAsync([QueueTrigger(MentorRequests.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
     {
-        foreach (var mentorId in Planned(request)) await mentors.RemovePendingAsync(mentorId, org, request.RowKey, ct);
-        var learnerId = request.GetString("LearnerId");
-        var learner = await learners.RowAsync(org, learnerId, ct);
-        if (learner?.GetString("ActiveRequestId") == request.RowKey)
-            try { await learners.UpdateAsync(new TableEntity(org, learnerId) { ["ActiveRequestId"] = "" }, learner.ETag, ct); }
-            catch (RequestFailedException ex) when (ex.Status == 412) { } // a newer request took the slot
-    }
-
-    private static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
-    {
-        if (!Ids.IsValid(requestId)) return null;
+        var m = new QueueMessage(id, message, dequeueCount).ReadJson<MentorRequests.ScoreMessage>(json.Value.SerializerOptions);
         await provisioner.EnsureReadyAsync(ct);
-        // The NGO's organisation is the partition: another organisation's request is not found.
-        var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, requestId, cancellationToken: ct);
-        if (!found.HasValue) return null;
-        return caller.Role == Role.Learner && found.Value!.GetString("LearnerId") != caller.SubjectId ? null : found.Value;
+        var table = tables.GetTableClient(MentorRequests.Table);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(m.Org ?? "", m.RequestId ?? "", cancellationToken: ct);
+            if (!found.HasValue) throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
+            var request = found.Value!;
+            var status = Enum.Parse<RequestStatus>(request.GetString("Status"));
+            if (status != RequestStatus.Queued) return; // done, or cancelled
+            try
+            {
+                if (request.GetString("Planned") is null)
+                {
+                    await PlanAsync(m.Org!, request, ct);
+                    await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
+                    continue; // read back with the new ETag, then count
+                }
+                foreach (var mentorId in MentorRequests.Planned(request)) await mentors.AddPendingAsync(mentorId, m.Org!, request.RowKey, ct);
+                request["Status"] = MentorRequests.Planned(request).Count > 0 ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
+                request["UpdatedAt"] = time.GetUtcNow();
+                await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                var now = (await table.GetEntityAsync<TableEntity>(m.Org!, m.RequestId!, cancellationToken: ct)).Value;
+                if (now.GetString("Status") == nameof(RequestStatus.Cancelled)) { await MentorRequests.ReleaseAsync(m.Org!, now, mentors, learners, ct); return; }
+            }
+        }
     }
 
-    internal static IReadOnlyList<string> Planned(TableEntity request) =>
-        request.GetString("Planned") is { Length: > 0 } p ? p.Split(',') : [];
-
-    public static RequestView ToView(TableEntity e) => new(
-        e.RowKey, e.GetString("LearnerId"),
-        JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals") ?? "[]", TrainingData.Json) ?? [],
-        e.GetString("GoalText"), Enum.Parse<RequestStatus>(e.GetString("Status")),
-        JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [],
-        JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
-        e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default);
-
-    /// <summary>
-    /// Scores a request. Idempotent in three steps, each safe to repeat: (1) choose the mentors once and
-    /// store them on the request (Planned), (2) count each as a pending proposal in the mentor's partition
-    /// (a second count is refused by the pending row), (3) mark the request proposed. A cancellation in between
-    /// wins: its ETag change makes step 1 or 3 fail, and the pending proposals are released.
-    /// </summary>
-    internal sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
-        MentorDirectory mentors, MentorSnapshot snapshot, ModelStore models, IConfiguration configuration, TimeProvider time,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IQueueHandler
+    private async Task PlanAsync(string org, TableEntity request, CancellationToken ct)
     {
-        public async Task HandleAsync(QueueMessage message, CancellationToken ct)
+        using var activity = Telemetry.Source.StartActivity("mentoring.match");
+        var goals = JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals"), TrainingData.Json) ?? [];
+        var learnerRow = await learners.RowAsync(org, request.GetString("LearnerId"), ct);
+        var profile = learnerRow is null ? null : LearnerProfiles.Read(learnerRow);
+        var proposals = new List<MentorRequests.ProposalView>();
+        var reasons = new List<MentorRequests.ReasonView>();
+        string scorerName;
+        if (profile is null)
         {
-            var m = message.ReadJson<ScoreMessage>(json.Value.SerializerOptions);
-            await provisioner.EnsureReadyAsync(ct);
-            var table = tables.GetTableClient(Table);
-            for (var attempt = 0; attempt < 5; attempt++)
-            {
-                var found = await table.GetEntityIfExistsAsync<TableEntity>(m.Org ?? "", m.RequestId ?? "", cancellationToken: ct);
-                if (!found.HasValue) throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
-                var request = found.Value!;
-                var status = Enum.Parse<RequestStatus>(request.GetString("Status"));
-                if (status != RequestStatus.Queued) return; // done, or cancelled
-                try
-                {
-                    if (request.GetString("Planned") is null)
-                    {
-                        await PlanAsync(m.Org!, request, ct);
-                        await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
-                        continue; // read back with the new ETag, then count
-                    }
-                    foreach (var mentorId in Planned(request)) await mentors.AddPendingAsync(mentorId, m.Org!, request.RowKey, ct);
-                    request["Status"] = Planned(request).Count > 0 ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
-                    request["UpdatedAt"] = time.GetUtcNow();
-                    await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
-                    return;
-                }
-                catch (RequestFailedException ex) when (ex.Status == 412)
-                {
-                    var now = (await table.GetEntityAsync<TableEntity>(m.Org!, m.RequestId!, cancellationToken: ct)).Value;
-                    if (now.GetString("Status") == nameof(RequestStatus.Cancelled)) { await ReleaseAsync(m.Org!, now, mentors, learners, ct); return; }
-                }
-            }
+            reasons.Add(new MentorRequests.ReasonView("learner-profile-missing", "the learner or their matching profile no longer exists", 0));
+            scorerName = "none";
         }
-
-        private async Task PlanAsync(string org, TableEntity request, CancellationToken ct)
+        else
         {
-            using var activity = Telemetry.Source.StartActivity("mentoring.match");
-            var goals = JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals"), TrainingData.Json) ?? [];
-            var learnerRow = await learners.RowAsync(org, request.GetString("LearnerId"), ct);
-            var profile = learnerRow is null ? null : LearnerProfiles.Read(learnerRow);
-            var proposals = new List<ProposalView>();
-            var reasons = new List<ReasonView>();
-            string scorerName;
-            if (profile is null)
+            var (pool, week) = await snapshot.GetAsync(ct);
+            var scorer = await models.CurrentAsync(ct);
+            scorerName = scorer.Name;
+            var k = Math.Clamp(configuration.GetValue("Mentoring:ProposalsPerRequest", 5), 1, 20);
+            var started = Stopwatch.GetTimestamp();
+            var result = Matcher.Match(new MatchRequest(LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile), goals, request.GetString("GoalText")),
+                pool, scorer, k, week);
+            activity?.SetTag("matching.mentors", pool.Count);
+            activity?.SetTag("matching.candidates", result.CandidatesScored);
+            activity?.SetTag("matching.proposals", result.Proposals.Count);
+            activity?.SetTag("matching.scorer", scorer.Name);
+            Telemetry.MatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("scorer", scorer.Name));
+            foreach (var p in result.Proposals)
             {
-                reasons.Add(new ReasonView("learner-profile-missing", "the learner or their matching profile no longer exists", 0));
-                scorerName = "none";
+                var mentor = snapshot.Find(p.MentorId);
+                if (mentor is null) continue;
+                // No contact details in a proposal: they are shared only once a match is accepted.
+                proposals.Add(new MentorRequests.ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
+                    mentor.Profile.Modes, p.Score, p.Explanation, p.Factors));
             }
-            else
-            {
-                var (pool, week) = await snapshot.GetAsync(ct);
-                var scorer = await models.CurrentAsync(ct);
-                scorerName = scorer.Name;
-                var k = Math.Clamp(configuration.GetValue("Mentoring:ProposalsPerRequest", 5), 1, 20);
-                var started = Stopwatch.GetTimestamp();
-                var result = Matcher.Match(new MatchRequest(LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile), goals, request.GetString("GoalText")),
-                    pool, scorer, k, week);
-                activity?.SetTag("matching.mentors", pool.Count);
-                activity?.SetTag("matching.candidates", result.CandidatesScored);
-                activity?.SetTag("matching.proposals", result.Proposals.Count);
-                activity?.SetTag("matching.scorer", scorer.Name);
-                Telemetry.MatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("scorer", scorer.Name));
-                foreach (var p in result.Proposals)
-                {
-                    var mentor = snapshot.Find(p.MentorId);
-                    if (mentor is null) continue;
-                    // No contact details in a proposal: they are shared only once a match is accepted.
-                    proposals.Add(new ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
-                        mentor.Profile.Modes, p.Score, p.Explanation, p.Factors));
-                }
-                if (proposals.Count == 0)
-                    reasons.AddRange(result.Reasons.Select(r => new ReasonView(Filters.Code(r), Filters.Describe(r), result.Excluded[r])));
-                if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new ReasonView("no-mentors", "no mentor is registered yet", 0));
-                Telemetry.Proposals.Add(proposals.Count, new KeyValuePair<string, object?>("scorer", scorer.Name));
-            }
-            request["Planned"] = string.Join(',', proposals.Select(p => p.MentorId));
-            request["Proposals"] = JsonSerializer.Serialize(proposals, TrainingData.Json);
-            request["Reasons"] = JsonSerializer.Serialize(reasons, TrainingData.Json);
-            request["Scorer"] = scorerName;
-            request["UpdatedAt"] = time.GetUtcNow();
+            if (proposals.Count == 0)
+                reasons.AddRange(result.Reasons.Select(r => new MentorRequests.ReasonView(Filters.Code(r), Filters.Describe(r), result.Excluded[r])));
+            if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new MentorRequests.ReasonView("no-mentors", "no mentor is registered yet", 0));
+            Telemetry.Proposals.Add(proposals.Count, new KeyValuePair<string, object?>("scorer", scorer.Name));
         }
+        request["Planned"] = string.Join(',', proposals.Select(p => p.MentorId));
+        request["Proposals"] = JsonSerializer.Serialize(proposals, TrainingData.Json);
+        request["Reasons"] = JsonSerializer.Serialize(reasons, TrainingData.Json);
+        request["Scorer"] = scorerName;
+        request["UpdatedAt"] = time.GetUtcNow();
     }
 }

@@ -1,4 +1,3 @@
-using Matching.Hosting;
 using Matching.Storage;
 
 namespace Matching.Mentoring;
@@ -11,13 +10,5 @@ public static class MentoringModule
         .AddBlobContainer(ModelStore.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
-        .AddSingleton<ModelStore>()
-        .AddQueueFunction<MentorRequests.ScoreMentorRequest>(MentorRequests.FunctionName, MentorRequests.Queue);
-
-    public static void MapMentoring(this IEndpointRouteBuilder app)
-    {
-        app.MapMentors();
-        app.MapLearnerProfiles();
-        app.MapMentorRequests();
-    }
+        .AddSingleton<ModelStore>();
 }

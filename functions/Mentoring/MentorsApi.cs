@@ -1,6 +1,8 @@
 using Matching.Mentoring.Engine;
 using Matching.Platform;
+using Matching.Hosting;
 using Matching.Security;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring;
 
@@ -22,40 +24,47 @@ public static class MentorsApi
             p.Bio, p.Gender, r.UpdatedAt);
     }
 
-    public static void MapMentors(this IEndpointRouteBuilder app)
-    {
-        var me = app.MapGroup("/api/mentors/me").WithTags("Mentoring").RequireRoles(Role.Mentor);
-        me.MapPut("", SaveAsync).WithName("SaveMyMentorProfile")
-            .WithSummary("Creates or replaces the calling mentor's own profile (languages, expertise, modes, availability, capacity...).")
-            .Produces<MentorView>().ProducesValidationProblem();
-        me.MapGet("", GetAsync).WithName("GetMyMentorProfile").WithSummary("The calling mentor's own profile.")
-            .Produces<MentorView>().ProducesProblem(StatusCodes.Status404NotFound);
-        me.MapPost("/pause", (HttpContext http, MentorDirectory d, CancellationToken ct) => SetPausedAsync(http, d, true, ct))
-            .WithName("PauseMentoring").WithSummary("Pauses: no new proposals until resumed.")
-            .Produces<MentorView>().ProducesProblem(StatusCodes.Status404NotFound);
-        me.MapPost("/resume", (HttpContext http, MentorDirectory d, CancellationToken ct) => SetPausedAsync(http, d, false, ct))
-            .WithName("ResumeMentoring").WithSummary("Resumes receiving proposals.")
-            .Produces<MentorView>().ProducesProblem(StatusCodes.Status404NotFound);
-        me.MapGet("/proposals", PendingAsync).WithName("ListMyPendingProposals")
-            .WithSummary("The requests the calling mentor has been proposed for and that are still pending.")
-            .Produces<IReadOnlyList<PendingView>>();
-    }
+    internal static string MyId(HttpContext http) { var c = http.Caller(); return MentorDirectory.IdFor(c.OrganisationId, c.SubjectId); }
+}
 
-    private static string MyId(HttpContext http) { var c = http.Caller(); return MentorDirectory.IdFor(c.OrganisationId, c.SubjectId); }
-
-    private static async Task<IResult> SaveAsync(MentorProfileInput input, HttpContext http, MentorDirectory directory, CancellationToken ct)
+[Tags("Mentoring"), RequireRoles(Role.Mentor)]
+public sealed class MentorFunctions(MentorDirectory directory)
+{
+    [Function("SaveMyMentorProfile")]
+    [EndpointSummary("Creates or replaces the calling mentor's own profile (languages, expertise, modes, availability, capacity...).")]
+    [AcceptsJson(typeof(MentorProfileInput)), ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
     {
+        var input = await req.ReadJsonAsync<MentorProfileInput>(ct);
         var v = ProfileRules.Validate(input);
         if (!v.IsValid) return v.ToResult();
-        return Results.Ok(ToView(await directory.SaveAsync(MyId(http), input, paused: null, ct)));
+        return Results.Ok(MentorsApi.ToView(await directory.SaveAsync(MentorsApi.MyId(req.HttpContext), input, paused: null, ct)));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, MentorDirectory directory, CancellationToken ct) =>
-        await directory.FindAsync(MyId(http), ct) is { } r ? Results.Ok(ToView(r)) : Problems.NotFound("Your mentor profile");
+    [Function("GetMyMentorProfile")]
+    [EndpointSummary("The calling mentor's own profile.")]
+    [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me")] HttpRequest req, CancellationToken ct) =>
+        await directory.FindAsync(MentorsApi.MyId(req.HttpContext), ct) is { } r ? Results.Ok(MentorsApi.ToView(r)) : Problems.NotFound("Your mentor profile");
 
-    private static async Task<IResult> SetPausedAsync(HttpContext http, MentorDirectory directory, bool paused, CancellationToken ct) =>
-        await directory.SetPausedAsync(MyId(http), paused, ct) is { } r ? Results.Ok(ToView(r)) : Problems.NotFound("Your mentor profile");
+    [Function("PauseMentoring")]
+    [EndpointSummary("Pauses: no new proposals until resumed.")]
+    [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public Task<IResult> PauseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/pause")] HttpRequest req, CancellationToken ct) =>
+        SetPausedAsync(req.HttpContext, true, ct);
 
-    private static async Task<IResult> PendingAsync(HttpContext http, MentorDirectory directory, CancellationToken ct) =>
-        Results.Ok((await directory.PendingAsync(MyId(http), ct)).Select(p => new PendingView(p.RequestId, p.CreatedAt)).ToList());
+    [Function("ResumeMentoring")]
+    [EndpointSummary("Resumes receiving proposals.")]
+    [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public Task<IResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/resume")] HttpRequest req, CancellationToken ct) =>
+        SetPausedAsync(req.HttpContext, false, ct);
+
+    private async Task<IResult> SetPausedAsync(HttpContext http, bool paused, CancellationToken ct) =>
+        await directory.SetPausedAsync(MentorsApi.MyId(http), paused, ct) is { } r ? Results.Ok(MentorsApi.ToView(r)) : Problems.NotFound("Your mentor profile");
+
+    [Function("ListMyPendingProposals")]
+    [EndpointSummary("The requests the calling mentor has been proposed for and that are still pending.")]
+    [ProducesResponseType<IReadOnlyList<MentorsApi.PendingView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> PendingAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/proposals")] HttpRequest req, CancellationToken ct) =>
+        Results.Ok((await directory.PendingAsync(MentorsApi.MyId(req.HttpContext), ct)).Select(p => new MentorsApi.PendingView(p.RequestId, p.CreatedAt)).ToList());
 }

@@ -4,12 +4,15 @@ using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Platform;
 using Matching.Security;
+using Matching.Hosting;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Offers;
 
 /// <summary>NGOs claim seats on offers; providers see the claims on their own offers.</summary>
-public static class ClaimsApi
+[Tags("Claims")]
+public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, OfferService offers, TableServiceClient tables)
 {
     /// <summary>Scoped to the NGO and the offer it is sent to (the request target).</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -38,32 +41,16 @@ public static class ClaimsApi
         _ => null,
     };
 
-    public static void MapClaims(this IEndpointRouteBuilder app)
+    [Function("ClaimSeats"), RequireRoles(Role.Ngo)]
+    [EndpointSummary("Claims seats on an offer; requires an Idempotency-Key header. The claim ends confirmed, held, waitlisted or rejected.")]
+    [EndpointDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")]
+    [AcceptsJson(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims")] HttpRequest req,
+        string offerId, CancellationToken ct)
     {
-        var claims = app.MapGroup("/api/offers/{offerId}/claims").WithTags("Claims");
-
-        claims.MapPost("", ClaimAsync).RequireRoles(Role.Ngo).WithName("ClaimSeats")
-            .WithSummary("Claims seats on an offer; requires an Idempotency-Key header. The claim ends confirmed, held, waitlisted or rejected.")
-            .WithDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")
-            .Produces<ClaimView>(StatusCodes.Status201Created).ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        claims.MapGet("", ListAsync).RequireRoles(Role.Ngo, Role.Provider).WithName("ListClaims")
-            .WithSummary("The offer's provider sees every claim with counts per NGO; an NGO sees only its own claims.")
-            .Produces<ClaimListView>().ProducesProblem(StatusCodes.Status404NotFound);
-        claims.MapGet("/{claimId}", GetAsync).RequireRoles(Role.Ngo, Role.Provider).WithName("GetClaim")
-            .WithSummary("Shows one claim to its NGO or to the offer's provider.")
-            .Produces<ClaimView>().ProducesProblem(StatusCodes.Status404NotFound);
-        claims.MapPost("/{claimId}/release", ReleaseAsync).RequireRoles(Role.Ngo).WithName("ReleaseClaim")
-            .WithSummary("Releases a claim's seats (or leaves the waitlist); waitlisted claims are then promoted first-in first-out.")
-            .Produces<ClaimView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        claims.MapPost("/{claimId}/confirm", ConfirmAsync).RequireRoles(Role.Ngo).WithName("ConfirmClaim")
-            .WithSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")
-            .Produces<ClaimView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-    }
-
-    private static async Task<IResult> ClaimAsync(string offerId, ClaimRequest request, HttpContext http, OfferLedgers ledgers,
-        LearnerDirectory learners, CancellationToken ct)
-    {
+        var http = req.HttpContext;
+        var request = await req.ReadJsonAsync<ClaimRequest>(ct);
         var caller = http.Caller();
         var key = http.Request.Headers[IdempotencyHeader].ToString();
         var v = new Validation()
@@ -90,23 +77,13 @@ public static class ClaimsApi
         return Results.Created($"/api/offers/{offerId}/claims/{claim.Id}", ToView(claim, caller, names: null));
     }
 
-    private static IResult KeyReused() => Problems.Result(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused,
-        "The Idempotency-Key was already used for a different request", "Use a new key for a new claim; resend the same body to get the original claim.");
-
-    private static void ValidateRequest(ClaimRequest request, Validation v)
+    [Function("ListClaims"), RequireRoles(Role.Ngo, Role.Provider)]
+    [EndpointSummary("The offer's provider sees every claim with counts per NGO; an NGO sees only its own claims.")]
+    [ProducesResponseType<ClaimListView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}/claims")] HttpRequest req,
+        string offerId, CancellationToken ct)
     {
-        v.Range(request.Seats, 1, 1000, "seats");
-        var named = request.Beneficiaries ?? [];
-        v.Require(named.Count <= request.Seats, "beneficiaries", "Name at most as many beneficiaries as seats.");
-        v.Require(named.All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
-        v.Require(named.Distinct().Count() == named.Count, "beneficiaries", "A learner is named once.");
-        v.Require(request.NeedsNote is null || request.NeedsNote.Length <= 2000, "needsNote", "At most 2000 characters.");
-    }
-
-    private static async Task<IResult> ListAsync(string offerId, HttpContext http, OfferService offers, TableServiceClient tables,
-        LearnerDirectory learners, CancellationToken ct)
-    {
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         var offer = await offers.FindVisibleAsync(caller, offerId, ct);
         var isProvider = offer is not null && caller.Role == Role.Provider && offer.ProviderOrg == caller.OrganisationId;
         if (offer is null || caller.Role == Role.Provider && !isProvider) return Problems.NotFound("The offer");
@@ -124,26 +101,38 @@ public static class ClaimsApi
         return Results.Ok(new ClaimListView(offerId, offer.Details.TotalSeats, offer.Confirmed, offer.Held, offer.Remaining, offer.WaitlistedClaims, byNgo, views));
     }
 
-    private static async Task<IResult> GetAsync(string offerId, string claimId, HttpContext http, OfferService offers,
-        TableServiceClient tables, LearnerDirectory learners, CancellationToken ct)
+    [Function("GetClaim"), RequireRoles(Role.Ngo, Role.Provider)]
+    [EndpointSummary("Shows one claim to its NGO or to the offer's provider.")]
+    [ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}/claims/{claimId}")] HttpRequest req,
+        string offerId, string claimId, CancellationToken ct)
     {
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         var claim = await FindClaimAsync(offerId, claimId, caller, offers, tables, ct);
         return claim is null ? Problems.NotFound("The claim") : Results.Ok(ToView(claim, caller, await SharedNamesAsync(claim, caller, learners, ct)));
     }
 
-    private static async Task<IResult> ReleaseAsync(string offerId, string claimId, HttpContext http, OfferLedgers ledgers, CancellationToken ct)
+    [Function("ReleaseClaim"), RequireRoles(Role.Ngo)]
+    [EndpointSummary("Releases a claim's seats (or leaves the waitlist); waitlisted claims are then promoted first-in first-out.")]
+    [ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> ReleaseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/release")] HttpRequest req,
+        string offerId, string claimId, CancellationToken ct)
     {
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         return ToResult(await ledgers.For(offerId).ReleaseAsync(caller.OrganisationId, claimId), caller);
     }
 
-    private static async Task<IResult> ConfirmAsync(string offerId, string claimId, ConfirmRequest request, HttpContext http,
-        OfferLedgers ledgers, LearnerDirectory learners, CancellationToken ct)
+    [Function("ConfirmClaim"), RequireRoles(Role.Ngo)]
+    [EndpointSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")]
+    [AcceptsJson(typeof(ConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/confirm")] HttpRequest req,
+        string offerId, string claimId, CancellationToken ct)
     {
+        var request = await req.ReadJsonAsync<ConfirmRequest>(ct);
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         var v = new Validation();
         v.Require(request.Beneficiaries is { Count: >= 1 and <= 1000 }, "beneficiaries", "Name 1 to 1000 beneficiaries.");
         v.Require((request.Beneficiaries ?? []).All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
@@ -152,6 +141,19 @@ public static class ClaimsApi
         if ((await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries!, ct)).Count > 0)
             return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });
         return ToResult(await ledgers.For(offerId).ConfirmAsync(caller.OrganisationId, claimId, request.Beneficiaries!, request.ShareBeneficiariesWithProvider), caller);
+    }
+
+    private static IResult KeyReused() => Problems.Result(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused,
+        "The Idempotency-Key was already used for a different request", "Use a new key for a new claim; resend the same body to get the original claim.");
+
+    private static void ValidateRequest(ClaimRequest request, Validation v)
+    {
+        v.Range(request.Seats, 1, 1000, "seats");
+        var named = request.Beneficiaries ?? [];
+        v.Require(named.Count <= request.Seats, "beneficiaries", "Name at most as many beneficiaries as seats.");
+        v.Require(named.All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
+        v.Require(named.Distinct().Count() == named.Count, "beneficiaries", "A learner is named once.");
+        v.Require(request.NeedsNote is null || request.NeedsNote.Length <= 2000, "needsNote", "At most 2000 characters.");
     }
 
     private static IResult ToResult(LedgerResult<SeatClaim> result, Caller caller) => result.Error switch

@@ -1,12 +1,15 @@
 using Azure.Data.Tables;
 using Matching.Platform;
 using Matching.Security;
+using Matching.Hosting;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Offers;
 
 /// <summary>Providers publish and manage solidarity offers; NGOs (and providers) browse the open ones.</summary>
-public static class OffersApi
+[Tags("Offers")]
+public sealed class OffersApi(OfferService service)
 {
     public sealed record OfferView(
         string Id, string ProviderOrg, string Title, string? Description, IReadOnlyList<OfferTopic> Topics,
@@ -25,59 +28,39 @@ public static class OffersApi
         o.Details.RequiresNamedBeneficiaries, o.Status, OfferRules.LheoRecruitmentStatus(o.Status), o.WaitlistedClaims,
         o.ExternalId, o.CreatedAt, o.UpdatedAt, distanceKm is { } d ? Math.Round(d, 1) : null);
 
-    public static void MapOffers(this IEndpointRouteBuilder app)
+    [Function("CreateOffer"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Creates a draft offer of free training seats for the calling provider.")]
+    [AcceptsJson(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers")] HttpRequest req, CancellationToken ct)
     {
-        var offers = app.MapGroup("/api/offers").WithTags("Offers");
-
-        offers.MapPost("", CreateAsync).RequireRoles(Role.Provider).WithName("CreateOffer")
-            .WithSummary("Creates a draft offer of free training seats for the calling provider.")
-            .Produces<OfferView>(StatusCodes.Status201Created).ProducesValidationProblem();
-        offers.MapGet("", BrowseAsync).RequireRoles(Role.Ngo, Role.Provider, Role.Admin).WithName("BrowseOffers")
-            .WithSummary("Browses open offers (or, with mine=true, the calling provider's own), filtered, sorted and paged.")
-            .WithDescription("Filters: topic (label or ROME/FORMACODE/ESCO code), language (ISO 639-1), format, near=lat,lon with radiusKm, minSeats, claimableAt. " +
-                "sort: closingSoon (default), newest, seatsRemaining, distance. pageSize 1-100 (20). Seat counts are read exactly for the page.")
-            .Produces<OfferPageView>().ProducesValidationProblem();
-        offers.MapGet("/{offerId}", GetAsync).RequireRoles(Role.Ngo, Role.Provider, Role.Admin).WithName("GetOffer")
-            .WithSummary("Shows an offer with its exact seats remaining (drafts only to their provider).")
-            .Produces<OfferView>().ProducesProblem(StatusCodes.Status404NotFound);
-        offers.MapPut("/{offerId}", UpdateAsync).RequireRoles(Role.Provider).WithName("UpdateOffer")
-            .WithSummary("Replaces an offer's details; seats cannot go below those confirmed or held. Added seats serve the waitlist.")
-            .Produces<OfferView>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        foreach (var (action, target) in new[] { ("open", OfferStatus.Open), ("suspend", OfferStatus.Suspended), ("close", OfferStatus.Closed) })
-        {
-            offers.MapPost($"/{{offerId}}/{action}", (string offerId, HttpContext http, OfferService service, CancellationToken ct) =>
-                    ChangeStatusAsync(offerId, target, http, service, ct))
-                .RequireRoles(Role.Provider)
-                .WithName(action switch { "open" => "OpenOffer", "suspend" => "SuspendOffer", _ => "CloseOffer" })
-                .WithSummary(action switch
-                {
-                    "open" => "Opens a draft or suspended offer to claims (LHEO recruitment status 1).",
-                    "suspend" => "Suspends claims on an open offer (LHEO recruitment status 3).",
-                    _ => "Closes an offer for good (LHEO recruitment status 2); confirmed claims stay.",
-                })
-                .Produces<OfferView>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        }
-    }
-
-    private static async Task<IResult> CreateAsync(OfferDetails details, HttpContext http, OfferService service, CancellationToken ct)
-    {
+        var details = await req.ReadJsonAsync<OfferDetails>(ct);
         var v = OfferRules.Validate(details);
         if (!v.IsValid) return v.ToResult();
-        var offer = await service.CreateAsync(http.Caller().OrganisationId, details, externalId: null, ct);
+        var offer = await service.CreateAsync(req.HttpContext.Caller().OrganisationId, details, externalId: null, ct);
         return Results.Created($"/api/offers/{offer.Id}", ToView(offer));
     }
 
-    private static async Task<IResult> GetAsync(string offerId, HttpContext http, OfferService service, CancellationToken ct)
+    [Function("GetOffer"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
+    [EndpointSummary("Shows an offer with its exact seats remaining (drafts only to their provider).")]
+    [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}")] HttpRequest req,
+        string offerId, CancellationToken ct)
     {
-        var offer = await service.FindVisibleAsync(http.Caller(), offerId, ct);
+        var offer = await service.FindVisibleAsync(req.HttpContext.Caller(), offerId, ct);
         return offer is null ? Problems.NotFound("The offer") : Results.Ok(ToView(offer));
     }
 
-    private static async Task<IResult> UpdateAsync(string offerId, OfferDetails details, HttpContext http, OfferService service, CancellationToken ct)
+    [Function("UpdateOffer"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Replaces an offer's details; seats cannot go below those confirmed or held. Added seats serve the waitlist.")]
+    [AcceptsJson(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "offers/{offerId}")] HttpRequest req,
+        string offerId, CancellationToken ct)
     {
+        var details = await req.ReadJsonAsync<OfferDetails>(ct);
         var v = OfferRules.Validate(details);
         if (!v.IsValid) return v.ToResult();
-        var result = await service.ChangeAsync(http.Caller(), offerId, o =>
+        var result = await service.ChangeAsync(req.HttpContext.Caller(), offerId, o =>
         {
             if (o.Status == OfferStatus.Closed) return "A closed offer cannot be changed.";
             o.Details = details;
@@ -86,7 +69,25 @@ public static class OffersApi
         return ToResult(result);
     }
 
-    private static async Task<IResult> ChangeStatusAsync(string offerId, OfferStatus target, HttpContext http, OfferService service, CancellationToken ct)
+    [Function("OpenOffer"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Opens a draft or suspended offer to claims (LHEO recruitment status 1).")]
+    [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/open")] HttpRequest req,
+        string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Open, req.HttpContext, ct);
+
+    [Function("SuspendOffer"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Suspends claims on an open offer (LHEO recruitment status 3).")]
+    [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public Task<IResult> SuspendAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/suspend")] HttpRequest req,
+        string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Suspended, req.HttpContext, ct);
+
+    [Function("CloseOffer"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Closes an offer for good (LHEO recruitment status 2); confirmed claims stay.")]
+    [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public Task<IResult> CloseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/close")] HttpRequest req,
+        string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Closed, req.HttpContext, ct);
+
+    private async Task<IResult> ChangeStatusAsync(string offerId, OfferStatus target, HttpContext http, CancellationToken ct)
     {
         var result = await service.ChangeAsync(http.Caller(), offerId, o =>
         {
@@ -104,13 +105,27 @@ public static class OffersApi
         return ToResult(result);
     }
 
-    private static async Task<IResult> BrowseAsync(HttpContext http, OfferService service, CancellationToken ct,
-        string? topic = null, string? language = null, string? format = null, string? near = null, double? radiusKm = null,
-        int? minSeats = null, DateTimeOffset? claimableAt = null, string? sort = null, int? pageSize = null,
-        string? continuationToken = null, bool mine = false)
+    [Function("BrowseOffers"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
+    [EndpointSummary("Browses open offers (or, with mine=true, the calling provider's own), filtered, sorted and paged.")]
+    [EndpointDescription("Filters: topic (label or ROME/FORMACODE/ESCO code), language (ISO 639-1), format, near=lat,lon with radiusKm, minSeats, claimableAt. " +
+        "sort: closingSoon (default), newest, seatsRemaining, distance. pageSize 1-100 (20). Seat counts are read exactly for the page.")]
+    [QueryParameter("topic", "A topic label or a ROME, FORMACODE or ESCO code."), QueryParameter("language", "ISO 639-1, e.g. fr.")]
+    [QueryParameter("format", "virtualClass, eLearning, oneToOne, inPerson or blended."), QueryParameter("near", "lat,lon, e.g. 46.17,1.87.")]
+    [QueryParameter("radiusKm", "Up to 1000, with near."), QueryParameter("minSeats", "At least this many seats remaining.")]
+    [QueryParameter("claimableAt", "Claimable at this date-time."), QueryParameter("sort", "closingSoon (default), newest, seatsRemaining, distance.")]
+    [QueryParameter("pageSize", "1 to 100 (20)."), QueryParameter("continuationToken", "From the previous page."), QueryParameter("mine", "true: the calling provider's own offers.")]
+    [ProducesResponseType<OfferPageView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> BrowseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers")] HttpRequest req, CancellationToken ct)
     {
-        var caller = http.Caller();
+        var caller = req.HttpContext.Caller();
         var v = new Validation();
+        string? topic = v.Text(req, "topic"), language = v.Text(req, "language"), format = v.Text(req, "format"), near = v.Text(req, "near"),
+            sort = v.Text(req, "sort"), continuationToken = v.Text(req, "continuationToken");
+        var radiusKm = v.Number(req, "radiusKm");
+        var minSeats = v.Int(req, "minSeats");
+        var claimableAt = v.Time(req, "claimableAt");
+        var pageSize = v.Int(req, "pageSize");
+        var mine = v.Bool(req, "mine") ?? false;
         OfferFormat? parsedFormat = null;
         if (format is not null)
             if (Enum.TryParse<OfferFormat>(format, true, out var f) && !int.TryParse(format, out _)) parsedFormat = f;

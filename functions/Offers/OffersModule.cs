@@ -8,28 +8,25 @@ namespace Matching.Offers;
 public static class OffersModule
 {
     public const string ExpireHoldsFunction = "ReleaseExpiredHolds";
+    /// <summary>The app setting holding its schedule (every minute by default).</summary>
+    public const string ExpireHoldsSchedule = "ReleaseExpiredHoldsSchedule";
 
     public static IServiceCollection AddOffers(this IServiceCollection services) => services
         .AddTable(OfferRows.Table)
         .AddSingleton<OfferCatalog>()
         .AddSingleton<OfferLedgers>()
         .AddSingleton<OfferService>()
-        .AddTimerFunction<ReleaseExpiredHolds>(ExpireHoldsFunction, "0 * * * * *")
-        .AddLheoImports();
-
-    public static void MapOfferEndpoints(this IEndpointRouteBuilder app)
-    {
-        app.MapOffers();
-        app.MapClaims();
-        app.MapLheoImports();
-    }
+        .AddTable(LheoImportApi.Table)
+        .AddBlobContainer(LheoImportApi.Container)
+        .AddSingleton<LheoImporter>();
 }
 
 /// <summary>Every minute: holds past their expiry give their seats back, and the waitlist moves up.</summary>
-internal sealed class ReleaseExpiredHolds(TableServiceClient tables, StorageProvisioner provisioner, OfferLedgers ledgers,
-    ILogger<ReleaseExpiredHolds> logger) : ITimerHandler
+public sealed class ReleaseExpiredHolds(TableServiceClient tables, StorageProvisioner provisioner, OfferLedgers ledgers,
+    ILogger<ReleaseExpiredHolds> logger)
 {
-    public async Task RunAsync(TimerInfo timer, CancellationToken cancellationToken)
+    [Function(OffersModule.ExpireHoldsFunction)]
+    public async Task RunAsync([TimerTrigger("%" + OffersModule.ExpireHoldsSchedule + "%")] TimerInfo timer, CancellationToken cancellationToken)
     {
         await provisioner.EnsureReadyAsync(cancellationToken);
         var filter = TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and Held gt 0");

@@ -14,26 +14,22 @@ public static class Correlation
     public static string Get(HttpContext context) =>
         context.Items[ItemKey] as string ?? Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
-    public static IApplicationBuilder UseCorrelationAndRequestLog(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    /// <summary>Chooses the request's id (once), remembers it and echoes it.</summary>
+    public static string Begin(HttpContext context)
     {
+        if (context.Items[ItemKey] is string known) return known;
         var supplied = context.Request.Headers[HeaderName].ToString();
         var id = IsWellFormed(supplied) ? supplied : Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
         context.Items[ItemKey] = id;
         context.Response.Headers[HeaderName] = id;
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Matching.Requests");
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id });
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            // The route template, never the raw path or query: those can carry identifiers or search terms.
-            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
-            logger.LogInformation("{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms", context.Request.Method, route,
-                context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        }
+        return id;
+    }
+
+    /// <summary>The local host's outer layer, so that answers from no function (404, 405) carry the id too.</summary>
+    public static IApplicationBuilder UseCorrelation(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        Begin(context);
+        await next(context);
     });
 
     private static bool IsWellFormed(string value) =>

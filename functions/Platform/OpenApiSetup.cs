@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.OpenApi;
-using Scalar.AspNetCore;
+using Matching.Hosting;
+using Microsoft.AspNetCore.OpenApi;
 
 namespace Matching.Platform;
 
@@ -30,8 +32,16 @@ public static class OpenApiSetup
             o.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                var anonymous = metadata.OfType<IAllowAnonymous>().Any();
-                if (anonymous || !metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<AuthorizationPolicy>().Any()) return Task.CompletedTask;
+                foreach (var query in metadata.OfType<QueryParameterAttribute>())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = query.Name, In = ParameterLocation.Query, Description = query.Description,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
+                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any()) return Task.CompletedTask;
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
                 operation.Responses ??= new OpenApiResponses();
@@ -40,23 +50,85 @@ public static class OpenApiSetup
                 return Task.CompletedTask;
             });
         });
+}
 
-    /// <summary>The reference page maps its page and its scripts; each becomes a named HTTP function.</summary>
-    private static string ApiReferenceName(EndpointBuilder endpoint)
+/// <summary>
+/// The OpenAPI document and the API reference page are functions too, so that both hosts serve them. The
+/// page's scripts ship inside the app (Scalar's own bundle): nothing is fetched from a CDN.
+/// </summary>
+[AllowAnonymous, ExcludeFromDescription]
+public sealed class ApiReferenceFunctions(IServiceProvider services)
+{
+    private const string ScriptResource = "ScalarStaticAssets.scalar.js";
+
+    [Function("GetOpenApiDocument")]
+    public async Task<IResult> DocumentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/{documentName}.json")] HttpRequest req,
+        string documentName, CancellationToken ct)
     {
-        var route = (endpoint as RouteEndpointBuilder)?.RoutePattern.RawText ?? "";
-        var last = route.TrimEnd('/').Split('/')[^1];
-        var suffix = last.StartsWith('{') ? "" : string.Concat(last.Split('.', '-', '_').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
-        return "GetApiReference" + suffix;
+        if (services.GetKeyedService<IOpenApiDocumentProvider>(documentName) is not { } provider) return Problems.NotFound("The OpenAPI document");
+        var document = await provider.GetOpenApiDocumentAsync(ct);
+        return Results.Text(await document.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, ct), "application/json; charset=utf-8");
     }
 
-    public static void MapMatchingOpenApi(this WebApplication app)
+    [Function("GetApiReference")]
+    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) => Results.Content("""
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Matching API</title></head>
+        <body>
+        <div id="app"></div>
+        <script src="/api/docs/scalar.js"></script>
+        <script>
+          const configuration = {"url":"api/openapi/v1.json","title":"Matching API"};
+          configuration.url = new URL(configuration.url, window.location.origin + "/").href;
+          Scalar.createApiReference("#app", configuration);
+        </script>
+        </body>
+        </html>
+        """, "text/html; charset=utf-8");
+
+    [Function("GetApiReferenceScript")]
+    public IResult Script([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/scalar.js")] HttpRequest req)
     {
-        app.MapOpenApi("/api/openapi/{documentName}.json").WithName("GetOpenApiDocument").AllowAnonymous();
-        app.MapScalarApiReference("/api/docs", o => o
-                .WithTitle("Matching API")
-                .WithOpenApiRoutePattern("/api/openapi/{documentName}.json"))
-            .AllowAnonymous()
-            .Add(endpoint => endpoint.Metadata.Add(new EndpointNameMetadata(ApiReferenceName(endpoint))));
+        var assembly = typeof(Scalar.AspNetCore.ScalarOptions).Assembly;
+        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(ScriptResource, StringComparison.Ordinal));
+        return Results.Stream(assembly.GetManifestResourceStream(name)!, "text/javascript; charset=utf-8");
     }
+}
+
+/// <summary>The function answers this status with a problem (application/problem+json).</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class ProducesProblemAttribute(int statusCode) : Attribute, IProducesResponseTypeMetadata
+{
+    public Type? Type => typeof(Microsoft.AspNetCore.Mvc.ProblemDetails);
+    public int StatusCode => statusCode;
+    public string? Description => null;
+    public IEnumerable<string> ContentTypes => ["application/problem+json"];
+}
+
+/// <summary>The function answers 400 with a validation problem naming the fields.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ProducesValidationProblemAttribute : Attribute, IProducesResponseTypeMetadata
+{
+    public Type? Type => typeof(HttpValidationProblemDetails);
+    public int StatusCode => StatusCodes.Status400BadRequest;
+    public string? Description => null;
+    public IEnumerable<string> ContentTypes => ["application/problem+json"];
+}
+
+/// <summary>The function reads a JSON body of this type (see <see cref="RequestBody"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AcceptsJsonAttribute(Type requestType, params string[] contentTypes) : Attribute, IAcceptsMetadata
+{
+    public IReadOnlyList<string> ContentTypes { get; } = contentTypes.Length > 0 ? contentTypes : ["application/json"];
+    public Type? RequestType => requestType;
+    public bool IsOptional => false;
+}
+
+/// <summary>A query parameter the function reads, for the OpenAPI document.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class QueryParameterAttribute(string name, string description) : Attribute
+{
+    public string Name => name;
+    public string Description => description;
 }

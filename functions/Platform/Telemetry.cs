@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -29,7 +30,7 @@ public static class Telemetry
     public static readonly Histogram<double> MatchDuration = Meter.CreateHistogram<double>("matching.match.duration", "ms", "Filter, features and scoring for one request.");
     public static readonly Histogram<double> QueueLag = Meter.CreateHistogram<double>("matching.queue.lag", "ms", "Time from enqueue to the start of handling.");
 
-    public static IServiceCollection AddMatchingTelemetry(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddMatchingTelemetry(this IServiceCollection services, IConfiguration configuration, bool underFunctionsHost)
     {
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
@@ -39,7 +40,7 @@ public static class Telemetry
                 .AddSource(Name)
                 .AddAspNetCoreInstrumentation(o =>
                 {
-                    o.Filter = http => http.Request.Path != "/"; // the host's readiness polls
+                    o.Filter = http => http.Request.Path != "/"; // readiness polls
                     o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("client.address", null);
                 })
                 .AddHttpClientInstrumentation())
@@ -47,6 +48,9 @@ public static class Telemetry
                 .AddMeter(Name)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
+
+        // Under the Functions host the worker's own support links our spans to the host's invocation spans.
+        if (underFunctionsHost) otel.UseFunctionsWorkerDefaults();
 
         if (!string.IsNullOrWhiteSpace(otlp))
         {

@@ -22,4 +22,28 @@ public sealed class Validation
     public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
     public IResult ToResult() => Problems.Validation(Errors);
+
+    // Query parameters: absent is null; present but unreadable is an error naming the parameter.
+    public string? Text(HttpRequest request, string name) => request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    public int? Int(HttpRequest request, string name) =>
+        Parse(request, name, t => int.TryParse(t, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : (int?)null, "A whole number.");
+
+    public double? Number(HttpRequest request, string name) =>
+        Parse(request, name, t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : (double?)null, "A number.");
+
+    public bool? Bool(HttpRequest request, string name) =>
+        Parse(request, name, t => bool.TryParse(t, out var v) ? v : (bool?)null, "true or false.");
+
+    public DateTimeOffset? Time(HttpRequest request, string name) =>
+        Parse(request, name, t => DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var v) ? v : (DateTimeOffset?)null,
+            "A date-time such as 2026-11-25T09:00:00Z.");
+
+    private T? Parse<T>(HttpRequest request, string name, Func<string, T?> parse, string message) where T : struct
+    {
+        if (Text(request, name) is not { } text) return null;
+        var value = parse(text);
+        if (value is null) Add(name, message);
+        return value;
+    }
 }

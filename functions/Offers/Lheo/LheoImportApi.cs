@@ -6,6 +6,7 @@ using Matching.Hosting;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Offers.Lheo;
 
@@ -14,7 +15,8 @@ namespace Matching.Offers.Lheo;
 /// ones are stored in Blob Storage and imported by a queue function (202 with a status URL). Either way an
 /// invalid document changes nothing and its problems are listed.
 /// </summary>
-public static class LheoImportApi
+[Tags("Offers")]
+public sealed class LheoImportApi(LheoImporter importer, IConfiguration config)
 {
     public const string Container = "lheo-imports";
     public const string Table = "lheoimports";
@@ -27,29 +29,16 @@ public static class LheoImportApi
 
     internal sealed record ImportMessage(string ProviderOrg, string ImportId);
 
-    public static IServiceCollection AddLheoImports(this IServiceCollection services) => services
-        .AddTable(Table)
-        .AddBlobContainer(Container)
-        .AddSingleton<LheoImporter>()
-        .AddQueueFunction<ImportLheoDocument>(FunctionName, Queue);
 
-    public static void MapLheoImports(this IEndpointRouteBuilder app)
+    [Function("ImportLheo"), RequireRoles(Role.Provider), BodySizeLimit(MaxDocumentBytes)]
+    [EndpointSummary("Imports an LHEO XML document: every action session with funded places becomes (or updates) an offer.")]
+    [EndpointDescription("Content-Type application/xml. Up to the sync limit (256 KiB by default) the import runs at once (200); larger documents, up to 20 MiB, are queued (202 + Location).")]
+    [AcceptsJson(typeof(string), "application/xml")]
+    [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesResponseType<ImportView>(StatusCodes.Status202Accepted)]
+    [ProducesProblem(StatusCodes.Status400BadRequest), ProducesProblem(StatusCodes.Status415UnsupportedMediaType)]
+    public async Task<IResult> UploadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "lheo-imports")] HttpRequest request, CancellationToken ct)
     {
-        var group = app.MapGroup("/api/lheo-imports").WithTags("Offers").RequireRoles(Role.Provider);
-        group.MapPost("", UploadAsync).WithName("ImportLheo")
-            .WithSummary("Imports an LHEO XML document: every action session with funded places becomes (or updates) an offer.")
-            .WithDescription("Content-Type application/xml. Up to the sync limit (256 KiB by default) the import runs at once (200); larger documents, up to 20 MiB, are queued (202 + Location).")
-            .Accepts<string>("application/xml")
-            .WithMetadata(new BodySizeLimit(MaxDocumentBytes))
-            .Produces<ImportView>().Produces<ImportView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapGet("/{importId}", GetAsync).WithName("GetLheoImport")
-            .WithSummary("Shows a queued import: queued, completed with its counts, or failed with its problems.")
-            .Produces<ImportView>().ProducesProblem(StatusCodes.Status404NotFound);
-    }
-
-    private static async Task<IResult> UploadAsync(HttpRequest request, HttpContext http, LheoImporter importer, IConfiguration config, CancellationToken ct)
-    {
+        var http = request.HttpContext;
         var type = request.ContentType?.Split(';')[0].Trim();
         if (type is not ("application/xml" or "text/xml"))
             return Problems.Result(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Send the LHEO document as application/xml");
@@ -73,17 +62,22 @@ public static class LheoImportApi
         Detail = $"{problems.Count} problem(s).", Extensions = { ["problems"] = problems },
     });
 
-    private static async Task<IResult> GetAsync(string importId, HttpContext http, LheoImporter importer, CancellationToken ct) =>
-        await importer.FindAsync(http.Caller().OrganisationId, importId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The import");
+    [Function("GetLheoImport"), RequireRoles(Role.Provider)]
+    [EndpointSummary("Shows a queued import: queued, completed with its counts, or failed with its problems.")]
+    [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "lheo-imports/{importId}")] HttpRequest req,
+        string importId, CancellationToken ct) =>
+        await importer.FindAsync(req.HttpContext.Caller().OrganisationId, importId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The import");
+}
 
-    /// <summary>Imports a queued document. Idempotent: a completed import is not run again; offers are upserted by their LHEO ids.</summary>
-    internal sealed class ImportLheoDocument(LheoImporter importer, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) : IQueueHandler
+/// <summary>Imports a queued document. Idempotent: a completed import is not run again; offers are upserted by their LHEO ids.</summary>
+public sealed class ImportLheoDocument(LheoImporter importer, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    [Function(LheoImportApi.FunctionName)]
+    public async Task RunAsync([QueueTrigger(LheoImportApi.Queue)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
     {
-        public async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
-        {
-            var m = message.ReadJson<ImportMessage>(json.Value.SerializerOptions);
-            await importer.RunQueuedAsync(m.ProviderOrg, m.ImportId, cancellationToken);
-        }
+        var m = new QueueMessage(id, message, dequeueCount).ReadJson<LheoImportApi.ImportMessage>(json.Value.SerializerOptions);
+        await importer.RunQueuedAsync(m.ProviderOrg, m.ImportId, cancellationToken);
     }
 }
 

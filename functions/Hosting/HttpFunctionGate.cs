@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Matching.Hosting;
+
+/// <summary>
+/// What every HTTP function goes through, in both hosts (the local host's endpoint and the worker's middleware
+/// call it): correlation id and request log, the body-size limit, the bearer token and the function's roles,
+/// and every exception turned into a ProblemDetails (bad input 4xx, storage down 503 + Retry-After).
+/// The function's answer is written here, so that both hosts answer byte for byte alike.
+/// </summary>
+public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<HttpFunctionGate> logger)
+{
+    public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
+    {
+        var correlationId = Correlation.Begin(context);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await CheckAsync(context, function) ?? await InvokeAsync(context, function, invoke);
+            if (result is not null) await result.ExecuteAsync(context);
+        }
+        finally
+        {
+            // The route template, never the raw path or query: those can carry identifiers or search terms.
+            logger.LogInformation("{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms", context.Request.Method,
+                $"/{LocalHost.RoutePrefix}/{function.Route}", context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private static async Task<IResult?> CheckAsync(HttpContext context, HttpFunction function)
+    {
+        var limit = function.BodyLimitBytes;
+        if (context.Request.ContentLength > limit)
+            return Problems.Result(StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, "The request body is too large",
+                $"The limit for this endpoint is {limit} bytes.");
+        // Chunked bodies have no Content-Length: the server enforces the limit while the body is read.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+
+        if (function.IsAnonymous) return null;
+        var authenticated = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        if (authenticated.Succeeded) context.User = authenticated.Principal;
+        if (Caller.From(context.User) is not { } caller)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Result(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication is required",
+                "Send a valid bearer token with sub, role and org claims.");
+        }
+        if (!function.Roles.Contains(caller.Role))
+            return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
+                $"The {caller.Role.ToString().ToLowerInvariant()} role may not call this endpoint.");
+        return null;
+    }
+
+    private async Task<IResult?> InvokeAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
+    {
+        try
+        {
+            return await invoke();
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return null; // the caller went away: nobody to answer
+        }
+        catch (Exception exception)
+        {
+            if (StorageFailure.IsMissingResource(exception)) provisioner.Invalidate();
+            var (status, problem) = ProblemExceptionHandler.Map(exception);
+            if (status == StatusCodes.Status503ServiceUnavailable)
+                logger.LogWarning("Storage unavailable: {Error}", exception.Message);
+            else if (status >= 500)
+                // Type and stack only: an exception message can quote request data.
+                logger.LogError("Unhandled {ErrorType} in {FunctionName} at {StackTrace}", exception.GetType().FullName, function.Name, exception.StackTrace);
+            return TypedResults.Problem(problem);
+        }
+    }
+}
