@@ -1,4 +1,4 @@
-// Matching on Azure Functions Flex Consumption: the function app (our custom handler), its storage,
+// Matching on Azure Functions Flex Consumption: the function app (.NET isolated worker), its storage,
 // a user-assigned managed identity with exactly the roles it needs, and monitoring without local auth.
 targetScope = 'subscription'
 
@@ -31,12 +31,11 @@ param instanceMemoryMB int = 2048
 @description('Always-ready instances for HTTP functions (0 = scale from zero; each one is billed while idle).')
 param alwaysReadyHttpInstances int = 0
 
-@description('Flex runtime stack: "custom" for a custom handler; see infra/README.md for the fallback.')
-@allowed(['custom', 'dotnet-isolated'])
-param runtimeName string = 'custom'
+@description('Schedule (six-field NCRONTAB, UTC) of the timer that releases expired seat holds.')
+param releaseExpiredHoldsSchedule string = '0 * * * * *'
 
-@description('Version of the runtime stack.')
-param runtimeVersion string = '1.0'
+@description('Schedule (six-field NCRONTAB, UTC) of the timer that purges old diagnostic pings.')
+param purgeDiagnosticPingsSchedule string = '0 15 3 * * *'
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -117,8 +116,8 @@ module api 'app/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
-    runtimeName: runtimeName
-    runtimeVersion: runtimeVersion
+    releaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
+    purgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
   }
   dependsOn: [rbac]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the deployable Functions package: a linux-x64 ReadyToRun publish (framework-dependent, run by
-# `dotnet Matching.Functions.dll` as host.json says), host.json and one folder per function, zipped with
-# exec bits kept. Prints the zip's size.
+# Builds the deployable package for Flex Consumption: the isolated worker's linux-x64 ReadyToRun publish
+# (framework-dependent) with what the worker SDK generates beside it (functions.metadata, worker.config.json,
+# extensions.json and the .azurefunctions extension folder) and host.json, zipped with exec bits kept.
+# Prints the zip's size.
 #   scripts/package.sh [output.zip]     (default: artifacts/matching-functions.zip)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

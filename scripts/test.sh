@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: restores, builds with warnings as errors, runs each test project (the functional tests'
+# Runs every test: restores, builds (warnings are errors: Directory.Build.props), runs each test project (the functional tests'
 # fixture starts its own Azurite on free ports, in memory, and stops it), and ends with the line
 #   N passed, N failed, N skipped
 # Exits non-zero on any failure.
@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_azurite || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-if ! dotnet build Matching.sln -c Release -nologo -v quiet -warnaserror; then
+if ! dotnet build Matching.sln -c Release -nologo -v quiet; then
   echo "Build failed."
   echo "0 passed, 1 failed, 0 skipped"
   exit 1

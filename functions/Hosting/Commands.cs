@@ -3,7 +3,8 @@ using Matching.Security;
 namespace Matching.Hosting;
 
 /// <summary>
-/// The app's subcommands: <c>token</c> mints a local development token; <c>generate</c> writes a synthetic training file,
+/// The app's subcommands: <c>token</c> mints a local development token; <c>zip</c> zips a published package
+/// with its Unix permissions (the build machine may have no zip tool); <c>generate</c> writes a synthetic training file,
 /// <c>train</c> trains and evaluates a matching model, <c>evaluate</c> reports a model on a labelled file and
 /// <c>promote</c> makes a model current in Blob Storage (docs/matching-model.md).
 /// </summary>
@@ -11,7 +12,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "generate" or "train" or "evaluate" or "promote")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "zip" or "generate" or "train" or "evaluate" or "promote")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -29,6 +30,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
             return Name switch
             {
                 "token" => MintToken(app.Services.GetRequiredService<AuthSettings>()),
+                "zip" => await WriteZipAsync(),
                 "generate" => Generate(),
                 "train" => Train(),
                 "evaluate" => Evaluate(),
@@ -114,6 +116,20 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         await container.GetBlobClient($"{report.Version}.json").UploadAsync(reportPath, overwrite: true);
         await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true);
         await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
+        return 0;
+    }
+
+    private async Task<int> WriteZipAsync()
+    {
+        var from = Options.GetValueOrDefault("from") ?? throw new ArgumentException("zip needs --from (the published package folder).");
+        var to = Options.GetValueOrDefault("to") ?? throw new ArgumentException("zip needs --to (the zip to write).");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
+        File.Delete(to);
+        // On Unix the entries keep their file modes (the apphost stays executable); dot-folders such as
+        // .azurefunctions (the host's extension bundle for this app) are included.
+        System.IO.Compression.ZipFile.CreateFromDirectory(from, to, System.IO.Compression.CompressionLevel.SmallestSize, includeBaseDirectory: false);
+        var bytes = new FileInfo(to).Length;
+        await Console.Out.WriteLineAsync($"Wrote {Path.GetFullPath(to)}: {bytes / 1024.0 / 1024.0:0.0} MiB ({bytes:N0} bytes)");
         return 0;
     }
 }

@@ -10,7 +10,7 @@ namespace Matching.Hosting;
 /// Runs queue and timer functions with their log scope, span and metrics. Both hosts call it: the local host
 /// around its own call of the <c>[Function]</c> method, the worker's middleware around the worker's call.
 /// </summary>
-public sealed class FunctionInvoker(ILogger<FunctionInvoker> logger)
+public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<FunctionInvoker> logger)
 {
     private static readonly ConcurrentDictionary<Type, ObjectFactory> Factories = new();
 
@@ -28,6 +28,21 @@ public sealed class FunctionInvoker(ILogger<FunctionInvoker> logger)
         if (returned is not Task task) return returned;
         await task;
         return method.ReturnType.IsGenericType ? method.ReturnType.GetProperty("Result")!.GetValue(task) : null;
+    }
+
+    /// <summary>The local host's queue delivery: the function in its own scope, its parameters from the message.</summary>
+    public async Task RunLocallyAsync(QueueFunction function, Azure.Storage.Queues.Models.QueueMessage received, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await TrackQueueAsync(function, received.MessageId, received.DequeueCount, received.InsertedOn,
+            () => CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Queue(p, received, cancellationToken)), cancellationToken);
+    }
+
+    /// <summary>The local host's timer tick: the function in its own scope.</summary>
+    public async Task RunLocallyAsync(TimerFunction function, Microsoft.Azure.Functions.Worker.TimerInfo timer, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await TrackTimerAsync(function, () => CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Timer(p, timer, cancellationToken)), cancellationToken);
     }
 
     public async Task TrackQueueAsync(QueueFunction function, string messageId, long dequeueCount, DateTimeOffset? insertedOn,

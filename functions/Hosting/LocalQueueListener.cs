@@ -12,7 +12,6 @@ namespace Matching.Hosting;
 public sealed class LocalQueueListener(
     FunctionCatalog catalog,
     FunctionInvoker invoker,
-    IServiceScopeFactory scopes,
     QueueServiceClient queues,
     StorageProvisioner provisioner,
     QueueWatcher watcher,
@@ -86,10 +85,7 @@ public sealed class LocalQueueListener(
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                await invoker.TrackQueueAsync(function, received.MessageId, received.DequeueCount, received.InsertedOn,
-                    () => FunctionInvoker.CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Queue(p, received, stoppingToken)),
-                    stoppingToken);
+                await invoker.RunLocallyAsync(function, received, stoppingToken);
             }
             finally
             {

@@ -4,7 +4,7 @@ namespace Matching.Hosting;
 
 /// <summary>The local host's stand-in for the timer trigger: each timer fires on its NCRONTAB schedule (UTC), read from
 /// the same app setting the Functions host resolves (<c>%Name%</c>).</summary>
-public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker invoker, IServiceScopeFactory scopes,
+public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker invoker,
     IConfiguration configuration, TimeProvider time, ILogger<LocalTimerScheduler> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,9 +47,7 @@ public sealed class LocalTimerScheduler(FunctionCatalog catalog, FunctionInvoker
     {
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            await invoker.TrackTimerAsync(function,
-                () => FunctionInvoker.CallAsync(function.Method, scope.ServiceProvider, p => LocalBindings.Timer(p, info, stoppingToken)), stoppingToken);
+            await invoker.RunLocallyAsync(function, info, stoppingToken);
         }
         catch (Exception) when (!stoppingToken.IsCancellationRequested)
         {

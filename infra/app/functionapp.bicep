@@ -1,4 +1,4 @@
-// The function app on Flex Consumption, running our ASP.NET Core custom handler (host.json in the package).
+// The function app on Flex Consumption: a .NET 10 isolated worker (functions.metadata and host.json in the package).
 param name string
 param planName string
 param location string
@@ -13,8 +13,8 @@ param entraAudience string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param alwaysReadyHttpInstances int
-param runtimeName string
-param runtimeVersion string
+param releaseExpiredHoldsSchedule string
+param purgeDiagnosticPingsSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -65,7 +65,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: instanceMemoryMB
         alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
       }
-      runtime: { name: runtimeName, version: runtimeVersion }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
     }
   }
 
@@ -84,6 +84,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       AZURE_CLIENT_ID: identityClientId
       Auth__EntraTenantId: entraTenantId
       Auth__Audience: entraAudience
+      // Timer schedules, resolved by the host from the triggers' %...% names (operators may change them here).
+      ReleaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
+      PurgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
     }
   }
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.DeploymentTests;
 
-/// <summary>The app's own declarations (functions, tables, queues, containers), read from the built app without storage.</summary>
+/// <summary>The app's own declarations (functions, routes, tables, queues, containers), read from the local host without storage.</summary>
 public sealed class AppDeclarations : IDisposable
 {
     private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
@@ -17,18 +17,25 @@ public sealed class AppDeclarations : IDisposable
         b.UseSetting("Matching:LocalListeners", "false");
     });
 
-    public IReadOnlyList<FunctionDefinition> Functions
+    public StorageProvisioner Storage => _factory.Services.GetRequiredService<StorageProvisioner>();
+
+    public FunctionCatalog Catalog => _factory.Services.GetRequiredService<FunctionCatalog>();
+
+    /// <summary>The routes the local host serves under /api: template (without the prefix), methods and endpoint name.</summary>
+    public IReadOnlyList<(string Name, string Route, IReadOnlyList<string> Methods)> LocalRoutes
     {
         get
         {
             _ = _factory.Server;
-            return FunctionPackage.Describe(_factory.Services.GetRequiredService<EndpointDataSource>(), _factory.Services.GetRequiredService<FunctionCatalog>());
+            return _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+                .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
+                .Select(e => (e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName, e.RoutePattern.RawText!["/api/".Length..],
+                    (IReadOnlyList<string>)e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.ToList()))
+                .ToList();
         }
     }
 
-    public StorageProvisioner Storage => _factory.Services.GetRequiredService<StorageProvisioner>();
-
-    public FunctionCatalog Catalog => _factory.Services.GetRequiredService<FunctionCatalog>();
+    public string Setting(string key) => _factory.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[key] ?? "";
 
     public void Dispose() => _factory.Dispose();
 

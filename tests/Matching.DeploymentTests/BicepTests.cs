@@ -154,17 +154,30 @@ public sealed class BicepTests : IClassFixture<BicepTests.Compiled>, IDisposable
     }
 
     [Fact]
-    public void Runtime_matches_the_custom_handler_in_host_json()
+    public void Runtime_is_the_dotnet_isolated_worker_on_flex_consumption()
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(AppDeclarations.RepoRoot(), "host.json")))!;
-        Assert.True((bool)host["customHandler"]!["enableForwardingHttpRequest"]!);
-        Assert.Equal("dotnet", (string?)host["customHandler"]!["description"]!["defaultExecutablePath"]);
-        var runtime = Template["parameters"]!["runtimeName"]!;
-        Assert.Equal("custom", (string?)runtime["defaultValue"]);
+        Assert.Null(host["customHandler"]);
         var site = Assert.Single(OfType("Microsoft.Web/sites"), r => (string?)r["kind"] == "functionapp,linux");
-        Assert.NotNull(site["properties"]!["functionAppConfig"]!["runtime"]);
+        var runtime = site["properties"]!["functionAppConfig"]!["runtime"]!;
+        Assert.Equal("dotnet-isolated", (string?)runtime["name"]);
+        Assert.Equal("10.0", (string?)runtime["version"]);
         var plan = Assert.Single(OfType("Microsoft.Web/serverfarms"));
         Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
+    }
+
+    [Fact]
+    public void Every_timer_schedule_setting_is_an_app_setting_with_the_local_default()
+    {
+        var settings = Assert.Single(OfType("Microsoft.Web/sites/config"))["properties"]!.AsObject();
+        Assert.NotEmpty(_app.Catalog.TimerFunctions);
+        foreach (var timer in _app.Catalog.TimerFunctions)
+        {
+            var key = timer.Schedule.Trim('%');
+            Assert.True(settings.ContainsKey(key), $"{key} is not an app setting");
+            var parameter = Template["parameters"]!.AsObject().Single(p => string.Equals(p.Key, char.ToLowerInvariant(key[0]) + key[1..], StringComparison.Ordinal));
+            Assert.Equal(_app.Setting(key), (string?)parameter.Value!["defaultValue"]);
+        }
     }
 
     [Fact]

@@ -4,50 +4,104 @@ using System.Text.Json.Nodes;
 
 namespace Matching.DeploymentTests;
 
-/// <summary>The documented packaging command produces a zip whose layout is exactly the app's function list.</summary>
-public sealed class PackageTests : IDisposable
+/// <summary>
+/// The documented packaging command produces the zip Flex Consumption deploys, and the functions the worker
+/// SDK generated into it (functions.metadata) are exactly the ones the local host serves.
+/// </summary>
+public sealed class PackageTests : IClassFixture<PackageTests.Package>, IDisposable
 {
+    public sealed class Package : IDisposable
+    {
+        public Package()
+        {
+            var root = AppDeclarations.RepoRoot();
+            ZipPath = Path.Combine(Path.GetTempPath(), $"matching-{Guid.NewGuid():N}.zip");
+            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            start.ArgumentList.Add(Path.Combine(root, "scripts", "package.sh"));
+            start.ArgumentList.Add(ZipPath);
+            using var p = Process.Start(start)!;
+            var stderr = p.StandardError.ReadToEndAsync();
+            Output = p.StandardOutput.ReadToEnd() + stderr.Result;
+            p.WaitForExit();
+            ExitCode = p.ExitCode;
+        }
+
+        public string ZipPath { get; }
+        public string Output { get; }
+        public int ExitCode { get; }
+
+        public string Read(ZipArchive zip, string name) => new StreamReader(zip.GetEntry(name)!.Open()).ReadToEnd();
+
+        public void Dispose() => File.Delete(ZipPath);
+    }
+
+    private readonly Package _package;
     private readonly AppDeclarations _app = new();
+
+    public PackageTests(Package package)
+    {
+        _package = package;
+        Assert.True(package.ExitCode == 0, package.Output);
+    }
 
     public void Dispose() => _app.Dispose();
 
     [Fact]
-    public async Task Package_zip_holds_host_json_the_handler_and_one_folder_per_function()
+    public void Zip_is_a_worker_package_with_host_json_metadata_and_extensions_and_no_development_key()
     {
+        Assert.Contains("MiB", _package.Output); // it prints the size
+        using var zip = ZipFile.OpenRead(_package.ZipPath);
+        var entries = zip.Entries.ToDictionary(e => e.FullName);
         var root = AppDeclarations.RepoRoot();
-        var zip = Path.Combine(Path.GetTempPath(), $"matching-{Guid.NewGuid():N}.zip");
-        try
+        Assert.Equal(File.ReadAllText(Path.Combine(root, "host.json")), _package.Read(zip, "host.json"));
+        Assert.Null(JsonNode.Parse(_package.Read(zip, "host.json"))!["customHandler"]);
+        var worker = JsonNode.Parse(_package.Read(zip, "worker.config.json"))!["description"]!;
+        Assert.Equal("dotnet-isolated", (string?)worker["language"]);
+        Assert.Equal("Matching.Functions.dll", (string?)worker["defaultWorkerPath"]);
+        Assert.True(entries.ContainsKey("Matching.Functions.dll"));
+        Assert.True(entries.ContainsKey("extensions.json"));
+        Assert.Contains(entries.Keys, k => k.StartsWith(".azurefunctions/", StringComparison.Ordinal) && k.EndsWith("Storage.Queues.dll", StringComparison.Ordinal));
+        Assert.False(entries.ContainsKey("appsettings.Development.json"), "the development key must not ship");
+        Assert.NotEqual(0, (entries["Matching.Functions"].ExternalAttributes >> 16) & 0b001_000_000); // the apphost keeps its exec bit
+        Assert.InRange(new FileInfo(_package.ZipPath).Length, 1, 20L * 1024 * 1024);
+    }
+
+    [Fact]
+    public void Generated_metadata_lists_exactly_the_functions_the_local_host_serves()
+    {
+        using var zip = ZipFile.OpenRead(_package.ZipPath);
+        var metadata = JsonNode.Parse(_package.Read(zip, "functions.metadata"))!.AsArray().Select(f => f!.AsObject()).ToList();
+        var catalog = _app.Catalog;
+        var routes = _app.LocalRoutes.ToDictionary(r => r.Name);
+        Assert.Equal(catalog.HttpFunctions.Count + catalog.QueueFunctions.Count + catalog.TimerFunctions.Count, metadata.Count);
+        Assert.Equal(catalog.HttpFunctions.Count, routes.Count);
+        foreach (var function in metadata)
         {
-            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
-            start.ArgumentList.Add(Path.Combine(root, "scripts", "package.sh"));
-            start.ArgumentList.Add(zip);
-            using var p = Process.Start(start)!;
-            var output = await p.StandardOutput.ReadToEndAsync() + await p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
-            Assert.True(p.ExitCode == 0, output);
-            Assert.Contains("MiB", output); // it prints the size
-
-            using var archive = ZipFile.OpenRead(zip);
-            var entries = archive.Entries.ToDictionary(e => e.FullName);
-            Assert.Equal(File.ReadAllText(Path.Combine(root, "host.json")), new StreamReader(entries["host.json"].Open()).ReadToEnd());
-            Assert.True(entries.ContainsKey("Matching.Functions.dll"));
-            Assert.True(entries.ContainsKey("Matching.Functions.runtimeconfig.json"));
-            Assert.False(entries.ContainsKey("appsettings.Development.json"), "the development key must not ship");
-            var handler = entries["Matching.Functions"]; // the linux-x64 apphost keeps its exec bit
-            Assert.NotEqual(0, (handler.ExternalAttributes >> 16) & 0b001_000_000);
-
-            var folders = entries.Keys.Where(k => k.EndsWith("/function.json", StringComparison.Ordinal)).Select(k => k[..^"/function.json".Length]).Order().ToArray();
-            var expected = _app.Functions;
-            Assert.Equal(expected.Select(f => f.Name).Order(), folders);
-            foreach (var f in expected)
+            var name = (string)function["name"]!;
+            var trigger = function["bindings"]!.AsArray().Select(b => b!.AsObject()).Single(b => ((string)b["type"]!).EndsWith("Trigger", StringComparison.Ordinal));
+            switch ((string)trigger["type"]!)
             {
-                var written = JsonNode.Parse(new StreamReader(entries[$"{f.Name}/function.json"].Open()).ReadToEnd())!;
-                Assert.Equal(f.FunctionJson.ToJsonString(), written.ToJsonString());
+                case "httpTrigger":
+                    Assert.True(routes.TryGetValue(name, out var local), $"{name} is not served by the local host");
+                    Assert.Equal((string)trigger["route"]!, local.Route);
+                    Assert.Equal(trigger["methods"]!.AsArray().Select(m => ((string)m!).ToUpperInvariant()).Order(), local.Methods.Order());
+                    Assert.Equal("Anonymous", (string?)trigger["authLevel"]); // the app checks tokens itself, in both hosts
+                    break;
+                case "queueTrigger":
+                    Assert.Equal((string)trigger["queueName"]!, catalog.FindQueue(name)?.QueueName);
+                    break;
+                case "timerTrigger":
+                    var schedule = (string)trigger["schedule"]!;
+                    Assert.Equal(schedule, catalog.FindTimer(name)?.Schedule);
+                    // An app setting, so that operators can change it; defined locally and in the Bicep.
+                    Assert.Matches("^%[A-Za-z]+%$", schedule);
+                    Assert.NotEmpty(_app.Setting(schedule.Trim('%')));
+                    Assert.Contains($"{schedule.Trim('%')}:", File.ReadAllText(Path.Combine(AppDeclarations.RepoRoot(), "infra", "app", "functionapp.bicep")));
+                    break;
+                default:
+                    Assert.Fail($"{name} has an unexpected trigger {trigger["type"]}");
+                    break;
             }
-        }
-        finally
-        {
-            File.Delete(zip);
         }
     }
 }

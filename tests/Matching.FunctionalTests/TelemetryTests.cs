@@ -56,7 +56,7 @@ public sealed class TelemetryTests(StorageFixture fixture) : IDisposable
 
         var batch = Assert.Single(_activities, a => a.OperationName == "offer.ledger.batch" && (string?)a.GetTagItem("matching.offer.id") == offer && (int?)a.GetTagItem("matching.batch.claims") == 1);
         Assert.True(batch.Duration > TimeSpan.Zero);
-        Assert.Contains(_activities, a => a.Source.Name == "Microsoft.AspNetCore" && (string?)a.GetTagItem("http.route") == "/api/offers/{offerId}/claims/");
+        Assert.Contains(_activities, a => a.Source.Name == "Microsoft.AspNetCore" && (string?)a.GetTagItem("http.route") == "/api/offers/{offerId}/claims");
         Assert.Contains(_measurements, m => m.Instrument == "matching.claims" && (string?)m.Tags["outcome"] == "confirmed");
         Assert.Contains(_measurements, m => m.Instrument == "matching.queue.messages" && (string?)m.Tags["function"] == "RecordDiagnosticPing" && (string?)m.Tags["outcome"] == "succeeded");
 

@@ -44,11 +44,13 @@ public sealed class HostJsonTests
     }
 
     [Fact]
-    public void The_repository_host_json_is_a_custom_handler_with_base64_queues()
+    public void The_repository_host_json_is_for_the_isolated_worker_with_base64_queues()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "host.json");
         var s = HostJson.ReadQueueSettings(path);
         Assert.Equal("base64", s.MessageEncoding);
-        Assert.Contains("\"enableForwardingHttpRequest\": true", File.ReadAllText(path));
+        var text = File.ReadAllText(path);
+        Assert.DoesNotContain("customHandler", text);
+        Assert.DoesNotContain("extensionBundle", text); // the worker's extensions ship in the package (.azurefunctions)
     }
 }

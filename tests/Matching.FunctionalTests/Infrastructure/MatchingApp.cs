@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Matching.Hosting;
 using Matching.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -33,6 +34,12 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
         return client;
     }
 
+    /// <summary>Runs a timer function now, as the local scheduler does at its next occurrence.</summary>
+    public Task RunTimerAsync(string name) =>
+        Services.GetRequiredService<FunctionInvoker>().RunLocallyAsync(
+            Services.GetRequiredService<FunctionCatalog>().FindTimer(name) ?? throw new ArgumentException($"No timer function {name}."),
+            new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
     public TableClient Table(string name) => new TableServiceClient(ConnectionString).GetTableClient(name);
 
     public QueueClient Queue(string name) =>
@@ -51,13 +58,11 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
     }
 }
 
-/// <summary>One Azurite and two apps over it: one in local mode (with the queue listener and timers), one as
-/// under the Functions host (no local listeners; invocations arrive at POST /{FunctionName}).</summary>
+/// <summary>One Azurite and the app over it in the local host (with the queue listener and timers).</summary>
 public sealed class StorageFixture : IAsyncLifetime
 {
     public Azurite Azurite { get; private set; } = null!;
     public MatchingApp App { get; private set; } = null!;
-    public MatchingApp HostedApp { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -68,19 +73,12 @@ public sealed class StorageFixture : IAsyncLifetime
             ["Matching:HostJsonPath"] = hostJson,
             ["Mentoring:ModelCheckSeconds"] = "1", // so that a promoted model is picked up within the test
         });
-        HostedApp = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Matching:HostJsonPath"] = hostJson,
-            ["Matching:LocalListeners"] = "false",
-        });
         _ = App.Server; // start now, so that the listener is warm before the first test
-        _ = HostedApp.Server;
     }
 
     public async Task DisposeAsync()
     {
         await App.DisposeAsync();
-        await HostedApp.DisposeAsync();
         await Azurite.DisposeAsync();
     }
 }
