@@ -29,9 +29,29 @@ public static class OpenApiSetup
                 };
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer((operation, context, _) =>
+            o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (metadata.OfType<AcceptsJsonAttribute>().FirstOrDefault() is { } accepts)
+                {
+                    var schema = await context.GetOrCreateSchemaAsync(accepts.RequestType, null, ct);
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = accepts.ContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType { Schema = schema }),
+                    };
+                }
+                // Route values are the functions' string parameters: always required, always strings.
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(context.Description.RelativePath ?? "", "{([A-Za-z]+)}"))
+                {
+                    operation.Parameters ??= [];
+                    if (operation.Parameters.Any(p => p.Name == m.Groups[1].Value)) continue;
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = m.Groups[1].Value, In = ParameterLocation.Path, Required = true,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
                 foreach (var query in metadata.OfType<QueryParameterAttribute>())
                 {
                     operation.Parameters ??= [];
@@ -41,13 +61,12 @@ public static class OpenApiSetup
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     });
                 }
-                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any()) return Task.CompletedTask;
+                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any()) return;
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
                 operation.Responses ??= new OpenApiResponses();
                 operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid bearer token." });
                 operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The caller's role may not call this endpoint." });
-                return Task.CompletedTask;
             });
         });
 }
@@ -116,13 +135,15 @@ public sealed class ProducesValidationProblemAttribute : Attribute, IProducesRes
     public IEnumerable<string> ContentTypes => ["application/problem+json"];
 }
 
-/// <summary>The function reads a JSON body of this type (see <see cref="RequestBody"/>).</summary>
+/// <summary>
+/// The function reads a body of this type (see <see cref="RequestBody"/>), for the OpenAPI document only. Not
+/// routing metadata on purpose: the function itself answers 415, after the token check, in both hosts.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class AcceptsJsonAttribute(Type requestType, params string[] contentTypes) : Attribute, IAcceptsMetadata
+public sealed class AcceptsJsonAttribute(Type requestType, params string[] contentTypes) : Attribute
 {
     public IReadOnlyList<string> ContentTypes { get; } = contentTypes.Length > 0 ? contentTypes : ["application/json"];
-    public Type? RequestType => requestType;
-    public bool IsOptional => false;
+    public Type RequestType => requestType;
 }
 
 /// <summary>A query parameter the function reads, for the OpenAPI document.</summary>

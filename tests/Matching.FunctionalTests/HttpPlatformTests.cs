@@ -136,6 +136,14 @@ public sealed class HttpPlatformTests(StorageFixture fixture)
         var operations = doc.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Method: o.Name, Op: o.Value))).ToList();
         Assert.Contains(operations, o => o.Path == "/api/diagnostics/pings" && o.Method == "post");
+        // Bodies, route values and query parameters are described from the functions' declarations.
+        var create = operations.Single(o => o.Path == "/api/offers" && o.Method == "post").Op;
+        Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        var browse = operations.Single(o => o.Path == "/api/offers" && o.Method == "get").Op;
+        Assert.Contains(browse.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "near" && p.GetProperty("in").GetString() == "query");
+        var get = operations.Single(o => o.Path == "/api/offers/{offerId}" && o.Method == "get").Op;
+        Assert.Contains(get.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "offerId" && p.GetProperty("in").GetString() == "path");
+        Assert.True(get.GetProperty("responses").TryGetProperty("404", out _));
         foreach (var (path, method, op) in operations)
         {
             var where = $"{method} {path}";
