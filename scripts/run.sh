@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the backend locally: restores and builds, installs and starts Azurite, starts the function app in
-# local mode on http://localhost:7071, and stops Azurite when the app stops.
+# the local host on http://localhost:7071, and stops Azurite when the app stops.
 #   scripts/run.sh [--demo] [--in-memory] [--port N]
 #     --demo       load the small fictional demo dataset
 #     --in-memory  keep Azurite's data in memory (default: on disk under .azurite/, kept across restarts)
@@ -48,7 +48,7 @@ app_dll="functions/bin/Debug/net10.0/Matching.Functions.dll"
 
 cat <<TXT
 
-  Matching is starting in local mode (Azurite: $([[ $in_memory == true ]] && echo "in memory" || echo "data in .azurite/")).
+  Matching is starting in the local host (Azurite: $([[ $in_memory == true ]] && echo "in memory" || echo "data in .azurite/")).
     API:            http://localhost:$port/api
     API reference:  http://localhost:$port/api/docs
     OpenAPI:        http://localhost:$port/api/openapi/v1.json

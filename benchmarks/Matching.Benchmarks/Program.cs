@@ -32,7 +32,7 @@ namespace Matching.Benchmarks
 {
     internal static class Scenarios
     {
-        /// <summary>Process start to the first answer on GET /, as the Functions host polls it (custom-handler mode).</summary>
+        /// <summary>Process start to the first answer on GET /, in the local host (the way scripts/run.sh and the tests start it).</summary>
         public static async Task StartupAsync(string appDll, Azurite azurite, int runs = 15)
         {
             var times = new List<double>();
@@ -40,14 +40,14 @@ namespace Matching.Benchmarks
             {
                 var port = AppProcess.FreePort();
                 var watch = Stopwatch.StartNew();
-                await using var app = AppProcess.Start(appDll, azurite, new() { ["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString() });
+                await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
                 while (true)
                 {
                     try
                     {
                         using var r = await http.GetAsync($"http://127.0.0.1:{port}/");
-                        break; // any status counts as ready, as for the host
+                        break; // any status counts as ready
                     }
                     catch (HttpRequestException) { await Task.Delay(2); }
                     if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("app did not answer");
