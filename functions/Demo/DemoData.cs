@@ -11,7 +11,7 @@ namespace Matching.Demo;
 
 /// <summary>
 /// A small fictional dataset for local runs (<c>scripts/run.sh --demo</c>), so that the README's requests work
-/// at once. Every id is fixed, so seeding twice changes nothing. Only in local mode, never on Azure.
+/// at once. Every id is fixed, so seeding twice changes nothing. Only in the local host, never on Azure.
 /// </summary>
 public sealed class DemoData(OfferService offers, LearnerDirectory learners, MentorDirectory mentors, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
 {

@@ -25,7 +25,7 @@ public static class Telemetry
 
     public static readonly Counter<long> Claims = Meter.CreateCounter<long>("matching.claims", "{claim}", "Seat claims decided, by outcome.");
     public static readonly Counter<long> QueueMessages = Meter.CreateCounter<long>("matching.queue.messages", "{message}", "Queue messages handled, by function and outcome.");
-    public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("matching.queue.poisoned", "{message}", "Messages moved to a poison queue (local mode; on Azure the host moves them).");
+    public static readonly Counter<long> Poisoned = Meter.CreateCounter<long>("matching.queue.poisoned", "{message}", "Messages moved to a poison queue (local host; on Azure the Functions host moves them).");
     public static readonly Counter<long> Proposals = Meter.CreateCounter<long>("matching.proposals", "{proposal}", "Mentor proposals stored, by scorer.");
     public static readonly Histogram<double> MatchDuration = Meter.CreateHistogram<double>("matching.match.duration", "ms", "Filter, features and scoring for one request.");
     public static readonly Histogram<double> QueueLag = Meter.CreateHistogram<double>("matching.queue.lag", "ms", "Time from enqueue to the start of handling.");

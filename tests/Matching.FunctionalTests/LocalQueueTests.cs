@@ -7,7 +7,7 @@ using Matching.Security;
 
 namespace Matching.FunctionalTests;
 
-/// <summary>Queue functions in local mode: the app's own listener, with the test host.json's semantics
+/// <summary>Queue functions in the local host: the app's own listener, with the test host.json's semantics
 /// (maxDequeueCount 3, visibilityTimeout 0.3 s).</summary>
 [Collection(StorageCollection.Name)]
 public sealed class LocalQueueTests(StorageFixture fixture)
