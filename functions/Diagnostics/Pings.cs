@@ -43,7 +43,7 @@ public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provi
 {
     [Function("CreateDiagnosticPing")]
     [EndpointSummary("Sends a ping through the queue; answers 202 with its status URL.")]
-    [AcceptsJson(typeof(Pings.CreatePingRequest)), ProducesResponseType<Pings.PingView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
+    [AcceptsBody(typeof(Pings.CreatePingRequest)), ProducesResponseType<Pings.PingView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "diagnostics/pings")] HttpRequest req, CancellationToken ct)
     {

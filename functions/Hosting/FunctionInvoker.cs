@@ -12,22 +12,27 @@ namespace Matching.Hosting;
 /// </summary>
 public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<FunctionInvoker> logger)
 {
-    private static readonly ConcurrentDictionary<Type, ObjectFactory> Factories = new();
+    /// <summary>What calling a method needs, worked out once per method rather than on every request.</summary>
+    private sealed record Callable(ObjectFactory? Create, ParameterInfo[] Parameters, PropertyInfo? Result);
+
+    private static readonly ConcurrentDictionary<MethodInfo, Callable> Callables = new();
 
     /// <summary>Calls a <c>[Function]</c> method as the worker would: the class from DI, each parameter from <paramref name="bind"/>.</summary>
     public static async Task<object?> CallAsync(MethodInfo method, IServiceProvider services, Func<ParameterInfo, object?> bind)
     {
-        var target = method.IsStatic ? null
-            : Factories.GetOrAdd(method.DeclaringType!, t => ActivatorUtilities.CreateFactory(t, Type.EmptyTypes))(services, null);
-        var parameters = method.GetParameters();
-        var args = new object?[parameters.Length];
-        for (var i = 0; i < parameters.Length; i++) args[i] = bind(parameters[i]);
+        var callable = Callables.GetOrAdd(method, m => new Callable(
+            m.IsStatic ? null : ActivatorUtilities.CreateFactory(m.DeclaringType!, Type.EmptyTypes),
+            m.GetParameters(),
+            m.ReturnType.IsGenericType && typeof(Task).IsAssignableFrom(m.ReturnType) ? m.ReturnType.GetProperty("Result") : null));
+        var target = callable.Create?.Invoke(services, null);
+        var args = new object?[callable.Parameters.Length];
+        for (var i = 0; i < args.Length; i++) args[i] = bind(callable.Parameters[i]);
         object? returned;
         try { returned = method.Invoke(target, args); }
         catch (TargetInvocationException ex) when (ex.InnerException is not null) { ExceptionDispatchInfo.Throw(ex.InnerException); throw; }
         if (returned is not Task task) return returned;
         await task;
-        return method.ReturnType.IsGenericType ? method.ReturnType.GetProperty("Result")!.GetValue(task) : null;
+        return callable.Result?.GetValue(task);
     }
 
     /// <summary>The local host's queue delivery: the function in its own scope, its parameters from the message.</summary>

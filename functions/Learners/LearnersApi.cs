@@ -29,7 +29,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners)
 {
     [Function("CreateLearner")]
     [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
-    [AcceptsJson(typeof(LearnersApi.CreateLearnerRequest)), ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    [AcceptsBody(typeof(LearnersApi.CreateLearnerRequest)), ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status201Created), ProducesValidationProblem]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners")] HttpRequest req, CancellationToken ct)
     {
         var request = await req.ReadJsonAsync<LearnersApi.CreateLearnerRequest>(ct);

@@ -27,7 +27,7 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
     [Function("SaveLearnerProfile")]
     [EndpointSummary("Sets what matching needs about one of the NGO's learners: languages, goals' context, modes, place, availability, preferences.")]
     [EndpointDescription("Data is kept minimal: no documents, no nationality, no status. Notes stay with the NGO and are never shown to mentors.")]
-    [AcceptsJson(typeof(LearnerProfileInput)), ProducesResponseType<LearnerProfiles.LearnerProfileView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(LearnerProfileInput)), ProducesResponseType<LearnerProfiles.LearnerProfileView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "learners/{learnerId}/profile")] HttpRequest req,
         string learnerId, CancellationToken ct)

@@ -77,7 +77,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [Function("RequestMentor")]
     [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
     [EndpointDescription("One active request per learner: a second one is a 409 until the first is cancelled.")]
-    [AcceptsJson(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
+    [AcceptsBody(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
     {

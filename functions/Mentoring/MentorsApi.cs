@@ -32,7 +32,7 @@ public sealed class MentorFunctions(MentorDirectory directory)
 {
     [Function("SaveMyMentorProfile")]
     [EndpointSummary("Creates or replaces the calling mentor's own profile (languages, expertise, modes, availability, capacity...).")]
-    [AcceptsJson(typeof(MentorProfileInput)), ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(MentorProfileInput)), ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<MentorProfileInput>(ct);

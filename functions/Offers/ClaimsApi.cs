@@ -44,7 +44,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [Function("ClaimSeats"), RequireRoles(Role.Ngo)]
     [EndpointSummary("Claims seats on an offer; requires an Idempotency-Key header. The claim ends confirmed, held, waitlisted or rejected.")]
     [EndpointDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")]
-    [AcceptsJson(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    [AcceptsBody(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity)]
     public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims")] HttpRequest req,
         string offerId, CancellationToken ct)
@@ -125,7 +125,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
 
     [Function("ConfirmClaim"), RequireRoles(Role.Ngo)]
     [EndpointSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")]
-    [AcceptsJson(typeof(ConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(ConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/confirm")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)

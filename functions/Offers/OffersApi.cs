@@ -30,7 +30,7 @@ public sealed class OffersApi(OfferService service)
 
     [Function("CreateOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Creates a draft offer of free training seats for the calling provider.")]
-    [AcceptsJson(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status201Created), ProducesValidationProblem]
+    [AcceptsBody(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status201Created), ProducesValidationProblem]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers")] HttpRequest req, CancellationToken ct)
     {
         var details = await req.ReadJsonAsync<OfferDetails>(ct);
@@ -52,7 +52,7 @@ public sealed class OffersApi(OfferService service)
 
     [Function("UpdateOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Replaces an offer's details; seats cannot go below those confirmed or held. Added seats serve the waitlist.")]
-    [AcceptsJson(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "offers/{offerId}")] HttpRequest req,
         string offerId, CancellationToken ct)

@@ -32,7 +32,7 @@ public static class OpenApiSetup
             o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                if (metadata.OfType<AcceptsJsonAttribute>().FirstOrDefault() is { } accepts)
+                if (metadata.OfType<AcceptsBodyAttribute>().FirstOrDefault() is { } accepts)
                 {
                     var schema = await context.GetOrCreateSchemaAsync(accepts.RequestType, null, ct);
                     operation.RequestBody = new OpenApiRequestBody
@@ -140,7 +140,7 @@ public sealed class ProducesValidationProblemAttribute : Attribute, IProducesRes
 /// routing metadata on purpose: the function itself answers 415, after the token check, in both hosts.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class AcceptsJsonAttribute(Type requestType, params string[] contentTypes) : Attribute
+public sealed class AcceptsBodyAttribute(Type requestType, params string[] contentTypes) : Attribute
 {
     public IReadOnlyList<string> ContentTypes { get; } = contentTypes.Length > 0 ? contentTypes : ["application/json"];
     public Type RequestType => requestType;

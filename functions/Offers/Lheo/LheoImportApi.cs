@@ -33,7 +33,7 @@ public sealed class LheoImportApi(LheoImporter importer, IConfiguration config)
     [Function("ImportLheo"), RequireRoles(Role.Provider), BodySizeLimit(MaxDocumentBytes)]
     [EndpointSummary("Imports an LHEO XML document: every action session with funded places becomes (or updates) an offer.")]
     [EndpointDescription("Content-Type application/xml. Up to the sync limit (256 KiB by default) the import runs at once (200); larger documents, up to 20 MiB, are queued (202 + Location).")]
-    [AcceptsJson(typeof(string), "application/xml")]
+    [AcceptsBody(typeof(string), "application/xml")]
     [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesResponseType<ImportView>(StatusCodes.Status202Accepted)]
     [ProducesProblem(StatusCodes.Status400BadRequest), ProducesProblem(StatusCodes.Status415UnsupportedMediaType)]
     public async Task<IResult> UploadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "lheo-imports")] HttpRequest request, CancellationToken ct)
