@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|worker|engine|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -27,6 +27,12 @@ if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
 if (scenario is "claims" or "all") await OfferScenarios.ClaimsAsync(appDll, azurite);
 if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azurite);
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
+if (scenario is "worker" or "all")
+{
+    await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new());
+    // An OTLP endpoint where nothing listens: the exporter is set up as on Azure, exports fail in the background.
+    await Scenarios.WorkerStartAsync(azurite, "OTLP exporter configured", new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{AppProcess.FreePort()}" });
+}
 
 namespace Matching.Benchmarks
 {
@@ -55,6 +61,49 @@ namespace Matching.Benchmarks
                 times.Add(watch.Elapsed.TotalMilliseconds);
             }
             Report("start to first GET / (ms)", times.Skip(1).ToList()); // the first run warms the disk cache
+        }
+
+        /// <summary>
+        /// The packaged worker (scripts/package.sh leaves it in artifacts/package) started by the stand-in host the
+        /// deployment tests use: process start to the answer of its first invocation (GET /api/health through the
+        /// ASP.NET Core proxying path), with the start stream, init and load times on the way. The part of a cold
+        /// start that is ours; the real host's own start and the platform's are not in it.
+        /// </summary>
+        public static async Task WorkerStartAsync(Azurite azurite, string label, Dictionary<string, string> settings, int runs = 15)
+        {
+            var package = Environment.GetEnvironmentVariable("MATCHING_PACKAGE_DIR")
+                ?? Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts", "package");
+            if (!File.Exists(Path.Combine(package, "functions.metadata")))
+                throw new InvalidOperationException($"No packaged worker in {Path.GetFullPath(package)}: run scripts/package.sh first.");
+            var (first, connected, initialised, loaded, listening) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
+            for (var i = 0; i < runs; i++)
+            {
+                await using var host = await Matching.WorkerStandIn.StandInHost.StartAsync(Path.GetFullPath(package), new Dictionary<string, string>(settings)
+                {
+                    ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                    ["Auth__DevelopmentSigningKey"] = "benchmark-signing-key-for-the-worker-start-runs",
+                });
+                var httpUri = new Uri(host.WorkerCapabilities["HttpUri"]);
+                while (true)
+                {
+                    try { using var probe = new System.Net.Sockets.TcpClient(); await probe.ConnectAsync(httpUri.Host, httpUri.Port); break; }
+                    catch (System.Net.Sockets.SocketException) { await Task.Delay(2); }
+                }
+                listening.Add(host.SinceStart.Elapsed.TotalMilliseconds);
+                var (response, _) = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/api/health", UriKind.Relative)));
+                if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"health answered {response.StatusCode}");
+                if (i == 0) { listening.Clear(); continue; } // the first run warms the disk cache
+                first.Add(host.SinceStart.Elapsed.TotalMilliseconds);
+                connected.Add(host.StartTimes.Connected.TotalMilliseconds);
+                initialised.Add(host.StartTimes.Initialised.TotalMilliseconds);
+                loaded.Add(host.StartTimes.Loaded.TotalMilliseconds);
+            }
+            Console.WriteLine($"worker, {label}:");
+            Report("worker start to start stream (ms)", connected);
+            Report("worker start to init answered (ms)", initialised);
+            Report("worker start to all functions loaded (ms)", loaded);
+            Report("worker start to its HTTP server listening (ms)", listening);
+            Report("worker start to first invocation answered (ms)", first);
         }
 
         /// <summary>

@@ -34,6 +34,10 @@ public static class Telemetry
     {
         var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
+        // With nowhere to send them, spans and metrics are not collected at all: the SDK and its instrumentation
+        // cost about 40 ms of the worker's start (docs/benchmarks.md). Matching:Telemetry:Enabled forces it either way.
+        var exporter = !string.IsNullOrWhiteSpace(otlp) || !string.IsNullOrWhiteSpace(appInsights);
+        if (!configuration.GetValue("Matching:Telemetry:Enabled", exporter)) return services;
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("matching-api", serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString()))
             .WithTracing(t => t

@@ -8,8 +8,10 @@ namespace Matching.DeploymentTests;
 /// The documented packaging command produces the zip Flex Consumption deploys, and the functions the worker
 /// SDK generated into it (functions.metadata) are exactly the ones the local host serves.
 /// </summary>
-public sealed class PackageTests : IClassFixture<PackageTests.Package>, IDisposable
+[Collection(PackageCollection.Name)]
+public sealed class PackageTests : IDisposable
 {
+    /// <summary>The zip built once by scripts/package.sh, shared by the tests that read it and the ones that run it.</summary>
     public sealed class Package : IDisposable
     {
         public Package()
@@ -31,6 +33,15 @@ public sealed class PackageTests : IClassFixture<PackageTests.Package>, IDisposa
         public int ExitCode { get; }
 
         public string Read(ZipArchive zip, string name) => new StreamReader(zip.GetEntry(name)!.Open()).ReadToEnd();
+
+        /// <summary>The zip unpacked into a new folder, as the platform does before it starts the worker.</summary>
+        public string Extract()
+        {
+            Assert.True(ExitCode == 0, Output);
+            var folder = Directory.CreateTempSubdirectory("matching-app-").FullName;
+            ZipFile.ExtractToDirectory(ZipPath, folder);
+            return folder;
+        }
 
         public void Dispose() => File.Delete(ZipPath);
     }
@@ -105,3 +116,10 @@ public sealed class PackageTests : IClassFixture<PackageTests.Package>, IDisposa
         }
     }
 }
+
+[CollectionDefinition(Name)]
+public sealed class PackageCollection : ICollectionFixture<PackageTests.Package>
+{
+    public const string Name = "package";
+}
+
