@@ -37,6 +37,9 @@ param releaseExpiredHoldsSchedule string = '0 * * * * *'
 @description('Schedule (six-field NCRONTAB, UTC) of the timer that purges old diagnostic pings.')
 param purgeDiagnosticPingsSchedule string = '0 15 3 * * *'
 
+@description('Schedule of the mentoring deadlines timer (offers and proposals that expire), six-field NCRONTAB in UTC.')
+param mentoringDeadlinesSchedule string = '0 */5 * * * *'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -44,7 +47,7 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 
 // What the app uses; created here so that the app never needs rights to create them, and checked against
 // the app's own declarations by tests/Matching.DeploymentTests.
-var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'mentorrequests', 'mentors', 'offers']
+var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'mentoringdeadlines', 'mentorrequests', 'mentors', 'offers']
 var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-requests', 'mentor-requests-poison']
 var storageContainers = ['lheo-imports', 'models']
 
@@ -118,6 +121,7 @@ module api 'app/functionapp.bicep' = {
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
     releaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
     purgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
+    mentoringDeadlinesSchedule: mentoringDeadlinesSchedule
   }
   dependsOn: [rbac]
 }

@@ -8,18 +8,25 @@ using Matching.Storage;
 
 namespace Matching.Mentoring;
 
+public enum OfferTake { Taken, AlreadyHeld, Full, Paused, Gone }
+
 /// <summary>A mentor as stored: the engine's profile plus what only people see (display name, contact email).</summary>
 public sealed record MentorRecord(MentorProfile Profile, string DisplayName, string ContactEmail, string? Esco, DateTimeOffset UpdatedAt);
 
 /// <summary>
-/// The <c>mentors</c> table: one partition per mentor, holding the profile row and one row per pending
-/// proposal, so that a proposal and the mentor's pending count change in one transaction (idempotent).
+/// The <c>mentors</c> table: one partition per mentor, holding the profile row, one row per offer awaiting the
+/// mentor's answer and one per active match, so that a row and the mentor's counts change in one transaction
+/// (idempotent). The profile's PendingProposals counts the offers, ActiveMentees the active matches; ended
+/// matches keep a row so that the mentor still finds them.
 /// </summary>
 public sealed class MentorDirectory(TableServiceClient tables, StorageProvisioner provisioner, MentorSnapshot snapshot, TimeProvider time)
 {
     public const string Table = "mentors";
     public const string ProfileKey = "profile";
-    public const string PendingPrefix = "pending|";
+    public const string OfferPrefix = "offer|";
+    public const string MatchPrefix = "match|";
+    public const string EndedPrefix = "ended|";
+    public const string DeclinedPrefix = "declined|";
     private TableClient Client => tables.GetTableClient(Table);
 
     /// <summary>A mentor's id is derived from their organisation and token subject: one profile per person.</summary>
@@ -63,64 +70,107 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         return changed;
     }
 
-    /// <summary>Records a pending proposal and counts it, in one transaction; a second call for the same request changes nothing.</summary>
-    public async Task AddPendingAsync(string mentorId, string org, string requestId, CancellationToken ct)
+    /// <summary>
+    /// Takes one unit of the mentor's capacity for an offer, atomically with the capacity check: the offer row and
+    /// the profile's count change in one transaction conditioned on the profile's ETag, so concurrent offers to one
+    /// mentor never exceed their capacity. Taking the same offer twice changes nothing (AlreadyHeld).
+    /// </summary>
+    public async Task<OfferTake> TakeOfferAsync(string mentorId, string org, string requestId, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        await provisioner.EnsureReadyAsync(ct);
+        for (var attempt = 0; attempt < 200; attempt++)
         {
             var row = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
-            if (!row.HasValue) return; // the mentor left: nothing to count
+            if (!row.HasValue) return OfferTake.Gone;
             var record = ToRecord(row.Value!);
+            if (record.Profile.Paused) return OfferTake.Paused;
+            if (record.Profile.Load >= record.Profile.Capacity)
+                return (await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, OfferKey(org, requestId), cancellationToken: ct)).HasValue
+                    ? OfferTake.AlreadyHeld : OfferTake.Full;
             var updated = record with { Profile = record.Profile with { PendingProposals = record.Profile.PendingProposals + 1 } };
             try
             {
                 await Client.SubmitTransactionAsync(
                 [
-                    new(TableTransactionActionType.Add, new TableEntity(mentorId, PendingKey(org, requestId)) { ["CreatedAt"] = time.GetUtcNow() }),
+                    new(TableTransactionActionType.Add, new TableEntity(mentorId, OfferKey(org, requestId)) { ["CreatedAt"] = time.GetUtcNow() }),
                     new(TableTransactionActionType.UpdateReplace, ToEntity(updated), row.Value!.ETag),
                 ], ct);
                 snapshot.Upsert(updated);
-                return;
+                return OfferTake.Taken;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status == 409) { return; } // already counted
-            catch (TableTransactionFailedException ex) when (ex.Status == 412) { }
+            catch (TableTransactionFailedException ex) when (ex.Status == 409) { return OfferTake.AlreadyHeld; }
+            catch (TableTransactionFailedException ex) when (ex.Status == 412)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 + attempt), ct); // spread contenders out
+            }
         }
-        throw new InvalidOperationException("Could not count a pending proposal after 10 attempts.");
+        throw new InvalidOperationException("The mentor's capacity kept changing.");
     }
 
-    /// <summary>Releases a pending proposal (request cancelled); a second call changes nothing.</summary>
-    public async Task RemovePendingAsync(string mentorId, string org, string requestId, CancellationToken ct)
+    /// <summary>Gives back the capacity an offer held (declined, expired, cancelled). A second call changes nothing.</summary>
+    public Task ReleaseOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
+        MoveAsync(mentorId, OfferKey(org, requestId), addKey: null, p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1) }, ct);
+
+    /// <summary>A declined offer gives its capacity back and leaves a marker, so that a retried decline finds what it declined.</summary>
+    public Task DeclineOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
+        MoveAsync(mentorId, OfferKey(org, requestId), $"{DeclinedPrefix}{org}|{requestId}", p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1) }, ct);
+
+    /// <summary>An accepted offer becomes a match: the unit of capacity moves from pending to active. Idempotent.</summary>
+    public Task AcceptOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
+        MoveAsync(mentorId, OfferKey(org, requestId), MatchKey(org, requestId),
+            p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1), ActiveMentees = p.ActiveMentees + 1 }, ct);
+
+    /// <summary>A match ended: its unit of capacity is given back. Idempotent.</summary>
+    public Task EndMatchAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
+        MoveAsync(mentorId, MatchKey(org, requestId), $"{EndedPrefix}{org}|{requestId}", p => p with { ActiveMentees = Math.Max(0, p.ActiveMentees - 1) }, ct);
+
+    /// <summary>Removes the row <paramref name="removeKey"/> (optionally adding <paramref name="addKey"/>) and changes the counts, in one transaction; nothing when the row is already gone.</summary>
+    private async Task MoveAsync(string mentorId, string removeKey, string? addKey, Func<MentorProfile, MentorProfile> change, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        await provisioner.EnsureReadyAsync(ct);
+        for (var attempt = 0; attempt < 50; attempt++)
         {
             var row = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
-            var pending = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, PendingKey(org, requestId), cancellationToken: ct);
-            if (!row.HasValue || !pending.HasValue) return;
+            var held = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, removeKey, cancellationToken: ct);
+            if (!held.HasValue) return;
+            if (!row.HasValue)
+            {
+                await Client.DeleteEntityAsync(mentorId, removeKey, ETag.All, ct); // the mentor left: nothing to count
+                return;
+            }
             var record = ToRecord(row.Value!);
-            var updated = record with { Profile = record.Profile with { PendingProposals = Math.Max(0, record.Profile.PendingProposals - 1) } };
+            var updated = record with { Profile = change(record.Profile) };
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Delete, held.Value!, held.Value!.ETag),
+                new(TableTransactionActionType.UpdateReplace, ToEntity(updated), row.Value!.ETag),
+            };
+            if (addKey is not null)
+                actions.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(mentorId, addKey) { ["CreatedAt"] = time.GetUtcNow() }));
             try
             {
-                await Client.SubmitTransactionAsync(
-                [
-                    new(TableTransactionActionType.Delete, pending.Value!, pending.Value!.ETag),
-                    new(TableTransactionActionType.UpdateReplace, ToEntity(updated), row.Value!.ETag),
-                ], ct);
+                await Client.SubmitTransactionAsync(actions, ct);
                 snapshot.Upsert(updated);
                 return;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status is 404 or 412) { }
+            catch (TableTransactionFailedException ex) when (ex.Status is 404 or 412)
+            {
+                await Task.Delay(Random.Shared.Next(1, 10 + attempt), ct);
+            }
         }
+        throw new InvalidOperationException("The mentor's counts kept changing.");
     }
 
-    /// <summary>The requests a mentor has a pending proposal for.</summary>
-    public async Task<IReadOnlyList<(string Org, string RequestId, DateTimeOffset CreatedAt)>> PendingAsync(string mentorId, CancellationToken ct)
+    /// <summary>The mentor's rows of one kind (<see cref="OfferPrefix"/>, <see cref="MatchPrefix"/>, <see cref="EndedPrefix"/>): (organisation, request id, since).</summary>
+    public async Task<IReadOnlyList<(string Org, string RequestId, DateTimeOffset Since)>> HeldAsync(string mentorId, string prefix, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var list = new List<(string, string, DateTimeOffset)>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {mentorId} and RowKey ge {PendingPrefix} and RowKey lt {"pending}"}");
+        // '|' + 1 is '}': the range covers exactly the rows with this prefix.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {mentorId} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}");
         await foreach (var e in Client.QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
-            var parts = e.RowKey[PendingPrefix.Length..].Split('|');
+            var parts = e.RowKey[prefix.Length..].Split('|');
             list.Add((parts[0], parts[1], e.GetDateTimeOffset("CreatedAt") ?? default));
         }
         return list;
@@ -146,7 +196,9 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         throw new InvalidOperationException("The mentor profile kept changing.");
     }
 
-    private static string PendingKey(string org, string requestId) => $"{PendingPrefix}{org}|{requestId}";
+    private static string OfferKey(string org, string requestId) => $"{OfferPrefix}{org}|{requestId}";
+
+    private static string MatchKey(string org, string requestId) => $"{MatchPrefix}{org}|{requestId}";
 
     public static TableEntity ToEntity(MentorRecord r) => new(r.Profile.Id, ProfileKey)
     {

@@ -13,11 +13,10 @@ using Microsoft.Extensions.Options;
 
 namespace Matching.Mentoring;
 
-public enum RequestStatus { Queued, Proposed, NoCandidates, Cancelled }
-
 /// <summary>
 /// A learner asks for a mentor (the NGO for its learner, or the learner for themself): 202 and a status URL;
-/// the <c>ScoreMentorRequest</c> queue function filters, scores and stores the top-K proposals.
+/// the <c>ScoreMentorRequest</c> queue function filters, scores and stores the top-K proposals. What happens next
+/// (choice, offer, acceptance, match) is <see cref="MentoringLifecycle"/>.
 /// </summary>
 public static class MentorRequests
 {
@@ -32,21 +31,16 @@ public static class MentorRequests
 
     public sealed record ReasonView(string Code, string Description, int Mentors);
 
+    public sealed record OfferView(string MentorId, string? DisplayName, DateTimeOffset OfferedAt, DateTimeOffset? ExpiresAt);
+
+    /// <summary>A mentor's decline or an offer that expired; the mentor's note is shown to the NGO's staff only.</summary>
+    public sealed record DeclineView(string MentorId, string Reason, DateTimeOffset At, string? Note);
+
     public sealed record RequestView(string Id, string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText, RequestStatus Status,
-        IReadOnlyList<ProposalView> Proposals, IReadOnlyList<ReasonView> Reasons, string? Scorer, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+        IReadOnlyList<ProposalView> Proposals, IReadOnlyList<ReasonView> Reasons, string? Scorer, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+        DateTimeOffset? ProposalsExpireAt, OfferView? Offer, IReadOnlyList<DeclineView> Declines, string? MatchId);
 
     internal sealed record ScoreMessage(string Org, string RequestId);
-
-    /// <summary>Frees what a finished request held: the mentors' pending proposals and the learner's active slot.</summary>
-    internal static async Task ReleaseAsync(string org, TableEntity request, MentorDirectory mentors, LearnerDirectory learners, CancellationToken ct)
-    {
-        foreach (var mentorId in Planned(request)) await mentors.RemovePendingAsync(mentorId, org, request.RowKey, ct);
-        var learnerId = request.GetString("LearnerId");
-        var learner = await learners.RowAsync(org, learnerId, ct);
-        if (learner?.GetString("ActiveRequestId") == request.RowKey)
-            try { await learners.UpdateAsync(new TableEntity(org, learnerId) { ["ActiveRequestId"] = "" }, learner.ETag, ct); }
-            catch (RequestFailedException ex) when (ex.Status == 412) { } // a newer request took the slot
-    }
 
     internal static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
     {
@@ -61,22 +55,32 @@ public static class MentorRequests
     internal static IReadOnlyList<string> Planned(TableEntity request) =>
         request.GetString("Planned") is { Length: > 0 } p ? p.Split(',') : [];
 
-    public static RequestView ToView(TableEntity e) => new(
-        e.RowKey, e.GetString("LearnerId"),
-        JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals") ?? "[]", TrainingData.Json) ?? [],
-        e.GetString("GoalText"), Enum.Parse<RequestStatus>(e.GetString("Status")),
-        JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [],
-        JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
-        e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default);
+    public static RequestView ToView(TableEntity e, bool forStaff = false)
+    {
+        var proposals = JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [];
+        var status = MentoringLifecycle.Status(e);
+        var offer = status == RequestStatus.Offered && e.GetString("OfferedTo") is { } to
+            ? new OfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
+            : null;
+        return new RequestView(
+            e.RowKey, e.GetString("LearnerId"),
+            JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals") ?? "[]", TrainingData.Json) ?? [],
+            e.GetString("GoalText"), status, proposals,
+            JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
+            e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default,
+            status == RequestStatus.Proposed ? e.GetDateTimeOffset("ProposalsExpireAt") : null, offer,
+            MentoringLifecycle.Declines(e).Select(d => new DeclineView(d.MentorId, d.Reason, d.At, forStaff ? d.Note : null)).ToList(),
+            status is RequestStatus.Matched or RequestStatus.Ended ? e.RowKey : null);
+    }
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner)]
 public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner,
-    QueueSender queue, MentorDirectory mentors, TimeProvider time)
+    QueueSender queue, MentoringLifecycle lifecycle, TimeProvider time)
 {
     [Function("RequestMentor")]
     [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
-    [EndpointDescription("One active request per learner: a second one is a 409 until the first is cancelled.")]
+    [EndpointDescription("One active request per learner (queued, proposed, offered or matched): a second one is a 409 until the first is cancelled or its match ends.")]
     [AcceptsBody(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
@@ -98,7 +102,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         var requests = tables.GetTableClient(MentorRequests.Table);
         if (row.GetString("ActiveRequestId") is { Length: > 0 } active
             && (await requests.GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, active, cancellationToken: ct)) is { HasValue: true } existing
-            && Enum.Parse<RequestStatus>(existing.Value!.GetString("Status")) is RequestStatus.Queued or RequestStatus.Proposed)
+            && RequestLifecycle.HoldsLearnerSlot(MentoringLifecycle.Status(existing.Value!)))
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The learner already has an active request",
                 $"Cancel request {active} first, or follow it at /api/mentor-requests/{active}.");
 
@@ -134,47 +138,54 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     }
 
     [Function("GetMentorRequest")]
-    [EndpointSummary("The request's status (queued, proposed, noCandidates with reasons, cancelled) and its proposals with explanations.")]
+    [EndpointSummary("The request's status, its proposals with explanations, the offer awaiting a mentor's answer, declines, and the match once accepted.")]
     [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests/{requestId}")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
-        var row = await MentorRequests.FindAsync(req.HttpContext.Caller(), requestId, tables, provisioner, ct);
-        return row is null ? Problems.NotFound("The request") : Results.Ok(MentorRequests.ToView(row));
+        var caller = req.HttpContext.Caller();
+        var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
+        return row is null ? Problems.NotFound("The request") : Results.Ok(MentorRequests.ToView(row, forStaff: caller.Role == Role.Ngo));
+    }
+
+    [Function("ChooseMentor")]
+    [EndpointSummary("Chooses one of the request's proposals: it is offered to that mentor, whose capacity is taken until they answer.")]
+    [EndpointDescription("409 with the current status when the request has no open proposals or the mentor has no room any more (choose another).")]
+    [AcceptsBody(typeof(MentoringApi.ChooseRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> ChooseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests/{requestId}/choose")] HttpRequest req,
+        string requestId, CancellationToken ct)
+    {
+        var body = await req.ReadJsonAsync<MentoringApi.ChooseRequest>(ct);
+        var v = new Validation().Require(Ids.IsValid(body.MentorId), "mentorId", "A mentor id from the request's proposals.");
+        if (!v.IsValid) return v.ToResult();
+        var caller = req.HttpContext.Caller();
+        return await MentoringApi.AnswerAsync(async () =>
+            await lifecycle.ChooseAsync(caller, requestId, body.MentorId, ct) is { } row
+                ? Results.Ok(MentorRequests.ToView(row, forStaff: caller.Role == Role.Ngo)) : Problems.NotFound("The request"));
     }
 
     [Function("CancelMentorRequest")]
-    [EndpointSummary("Cancels the request; its pending proposals no longer count against the mentors' capacity.")]
-    [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    [EndpointSummary("Cancels a request that has no match yet; an offer awaiting a mentor's answer gives its capacity back.")]
+    [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> CancelAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests/{requestId}/cancel")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
-            if (row is null) return Problems.NotFound("The request");
-            if (row.GetString("Status") == nameof(RequestStatus.Cancelled)) return Results.Ok(MentorRequests.ToView(row));
-            row["Status"] = nameof(RequestStatus.Cancelled);
-            row["UpdatedAt"] = time.GetUtcNow();
-            try { await tables.GetTableClient(MentorRequests.Table).UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); }
-            catch (RequestFailedException ex) when (ex.Status == 412) { continue; } // scored meanwhile: read again
-            await MentorRequests.ReleaseAsync(caller.OrganisationId, row, mentors, learners, ct);
-            return Results.Ok(MentorRequests.ToView(row));
-        }
-        return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The request kept changing", "Try again.");
+        return await MentoringApi.AnswerAsync(async () =>
+            await lifecycle.CancelAsync(caller, requestId, ct) is { } row
+                ? Results.Ok(MentorRequests.ToView(row, forStaff: caller.Role == Role.Ngo)) : Problems.NotFound("The request"));
     }
 }
 
 /// <summary>
-/// Scores a request. Idempotent in three steps, each safe to repeat: (1) choose the mentors once and
-/// store them on the request (Planned), (2) count each as a pending proposal in the mentor's partition
-/// (a second count is refused by the pending row), (3) mark the request proposed. A cancellation in between
-/// wins: its ETag change makes step 1 or 3 fail, and the pending proposals are released.
+/// Scores a request (again, after every proposal was declined or expired: without the mentors who declined).
+/// Idempotent: only a queued request is scored, and the proposals and the new status are written in one
+/// conditional update; proposals hold no capacity. A cancellation in between wins on the ETag.
 /// </summary>
 public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
-    MentorDirectory mentors, MentorSnapshot snapshot, ModelStore models, IConfiguration configuration, TimeProvider time,
-    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, IConfiguration configuration,
+    TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     [Function(MentorRequests.FunctionName)]
     public async Task RunAsync([QueueTrigger(MentorRequests.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
@@ -187,31 +198,30 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             var found = await table.GetEntityIfExistsAsync<TableEntity>(m.Org ?? "", m.RequestId ?? "", cancellationToken: ct);
             if (!found.HasValue) throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
             var request = found.Value!;
-            var status = Enum.Parse<RequestStatus>(request.GetString("Status"));
-            if (status != RequestStatus.Queued) return; // done, or cancelled
+            if (!RequestLifecycle.Allows(MentoringLifecycle.Status(request), RequestEvent.Scored)) return; // done, or cancelled
+            var proposed = await PlanAsync(m.Org!, request, ct);
+            var now = time.GetUtcNow();
+            if (proposed)
+            {
+                var expires = now + lifecycle.ProposalExpiry;
+                await deadlines.AddAsync(MentoringDeadlines.Kind.Proposals, m.Org!, request.RowKey, null, expires, ct);
+                request["ProposalsExpireAt"] = expires;
+            }
+            request["Status"] = proposed ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
+            request["UpdatedAt"] = now;
+            MentoringLifecycle.AddHistory(request, new RequestHistoryEntry(now, RequestEvent.Scored, Reason: request.GetString("Scorer")));
             try
             {
-                if (request.GetString("Planned") is null)
-                {
-                    await PlanAsync(m.Org!, request, ct);
-                    await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
-                    continue; // read back with the new ETag, then count
-                }
-                foreach (var mentorId in MentorRequests.Planned(request)) await mentors.AddPendingAsync(mentorId, m.Org!, request.RowKey, ct);
-                request["Status"] = MentorRequests.Planned(request).Count > 0 ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
-                request["UpdatedAt"] = time.GetUtcNow();
                 await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
+                if (!proposed) await lifecycle.FreeLearnerSlotAsync(m.Org!, request, ct);
                 return;
             }
-            catch (RequestFailedException ex) when (ex.Status == 412)
-            {
-                var now = (await table.GetEntityAsync<TableEntity>(m.Org!, m.RequestId!, cancellationToken: ct)).Value;
-                if (now.GetString("Status") == nameof(RequestStatus.Cancelled)) { await MentorRequests.ReleaseAsync(m.Org!, now, mentors, learners, ct); return; }
-            }
+            catch (RequestFailedException ex) when (ex.Status == 412) { } // changed meanwhile: read again
         }
     }
 
-    private async Task PlanAsync(string org, TableEntity request, CancellationToken ct)
+    /// <summary>Fills the request's proposals (or the reasons there are none); true when there is at least one.</summary>
+    private async Task<bool> PlanAsync(string org, TableEntity request, CancellationToken ct)
     {
         using var activity = Telemetry.Source.StartActivity("mentoring.match");
         var goals = JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals"), TrainingData.Json) ?? [];
@@ -232,8 +242,9 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             scorerName = scorer.Name;
             var k = Math.Clamp(configuration.GetValue("Mentoring:ProposalsPerRequest", 5), 1, 20);
             var started = Stopwatch.GetTimestamp();
+            var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
             var result = Matcher.Match(new MatchRequest(LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile), goals, request.GetString("GoalText")),
-                pool, scorer, k, week);
+                pool, scorer, k, week, declined);
             activity?.SetTag("matching.mentors", pool.Count);
             activity?.SetTag("matching.candidates", result.CandidatesScored);
             activity?.SetTag("matching.proposals", result.Proposals.Count);
@@ -256,6 +267,6 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
         request["Proposals"] = JsonSerializer.Serialize(proposals, TrainingData.Json);
         request["Reasons"] = JsonSerializer.Serialize(reasons, TrainingData.Json);
         request["Scorer"] = scorerName;
-        request["UpdatedAt"] = time.GetUtcNow();
+        return proposals.Count > 0;
     }
 }

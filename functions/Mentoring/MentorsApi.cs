@@ -6,15 +6,13 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring;
 
-/// <summary>Mentors maintain their own profile, pause and resume, and see the proposals addressed to them.</summary>
+/// <summary>Mentors maintain their own profile, pause and resume (offers: <see cref="MentorOfferFunctions"/>).</summary>
 public static class MentorsApi
 {
     public sealed record MentorView(string Id, string DisplayName, string ContactEmail, IReadOnlyList<LanguageSkill> Languages,
         IReadOnlyList<Expertise> Expertise, string? Occupation, string? Sector, string? Rome, string? Esco, int YearsOfExperience,
         IReadOnlyList<SessionMode> Modes, Place? Home, double TravelRadiusKm, Availability Availability, int Capacity,
         int ActiveMentees, int PendingProposals, bool Paused, string? Bio, Gender? Gender, DateTimeOffset UpdatedAt);
-
-    public sealed record PendingView(string RequestId, DateTimeOffset ProposedAt);
 
     public static MentorView ToView(MentorRecord r)
     {
@@ -61,10 +59,4 @@ public sealed class MentorFunctions(MentorDirectory directory)
 
     private async Task<IResult> SetPausedAsync(HttpContext http, bool paused, CancellationToken ct) =>
         await directory.SetPausedAsync(MentorsApi.MyId(http), paused, ct) is { } r ? Results.Ok(MentorsApi.ToView(r)) : Problems.NotFound("Your mentor profile");
-
-    [Function("ListMyPendingProposals")]
-    [EndpointSummary("The requests the calling mentor has been proposed for and that are still pending.")]
-    [ProducesResponseType<IReadOnlyList<MentorsApi.PendingView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> PendingAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/proposals")] HttpRequest req, CancellationToken ct) =>
-        Results.Ok((await directory.PendingAsync(MentorsApi.MyId(req.HttpContext), ct)).Select(p => new MentorsApi.PendingView(p.RequestId, p.CreatedAt)).ToList());
 }

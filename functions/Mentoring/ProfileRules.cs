@@ -33,7 +33,13 @@ public sealed record LearnerProfileInput(
     string? TargetRome = null,
     Place? Place = null,
     Gender? PreferredMentorGender = null,
-    string? Notes = null);
+    string? Notes = null,
+    ContactChannel? Contact = null);
+
+public enum ContactKind { Email, Phone }
+
+/// <summary>The one way of being reached that a person chose to share with their match (never before the match).</summary>
+public sealed record ContactChannel(ContactKind Kind, string Value);
 
 public static partial class ProfileRules
 {
@@ -74,6 +80,9 @@ public static partial class ProfileRules
         v.Require(l.TargetRome is null || Codes.IsRome(l.TargetRome), "targetRome", "A ROME code is a letter and four digits, e.g. M1805.");
         if (l.Modes?.Contains(SessionMode.InPerson) == true) v.Require(l.Place is not null, "place", "Meeting in person needs a place.");
         PlaceRules(v, l.Place, "place");
+        if (l.Contact is { } c)
+            v.Require(Enum.IsDefined(c.Kind) && c.Value is { Length: <= 254 } && (c.Kind == ContactKind.Email ? Email().IsMatch(c.Value) : Phone().IsMatch(c.Value)),
+                "contact.value", "An email address, or a phone number in international form (+33612345678).");
         return v;
     }
 
@@ -111,4 +120,6 @@ public static partial class ProfileRules
         v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, $"At most {max} characters, no control characters.");
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")] private static partial Regex Email();
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")] private static partial Regex Phone();
 }

@@ -15,6 +15,7 @@ param instanceMemoryMB int
 param alwaysReadyHttpInstances int
 param releaseExpiredHoldsSchedule string
 param purgeDiagnosticPingsSchedule string
+param mentoringDeadlinesSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -87,6 +88,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // Timer schedules, resolved by the host from the triggers' %...% names (operators may change them here).
       ReleaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
       PurgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
+      MentoringDeadlinesSchedule: mentoringDeadlinesSchedule
     }
   }
 }

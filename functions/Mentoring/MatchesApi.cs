@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Learners;
+using Matching.Mentoring.Engine;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Mentoring;
+
+/// <summary>The shapes and the answer rules of the mentoring lifecycle's endpoints.</summary>
+public static class MentoringApi
+{
+    public sealed record ChooseRequest(string MentorId);
+
+    public sealed record DeclineRequest(DeclineReason Reason, string? Note = null);
+
+    public sealed record EndMatchRequest(MatchOutcome Outcome, string? Note = null);
+
+    /// <summary>What a mentor sees of an offer before answering: the request, never the learner's identity or contact.</summary>
+    public sealed record OfferView(string RequestId, IReadOnlyList<Expertise> Goals, string? GoalText, IReadOnlyList<LanguageSkill> LearnerLanguages,
+        IReadOnlyList<SessionMode> LearnerModes, string? TargetOccupation, string? Explanation, DateTimeOffset OfferedAt, DateTimeOffset? ExpiresAt);
+
+    /// <summary>How to reach one side of a match: shared only with the other side and the learner's NGO staff, once matched.</summary>
+    public sealed record ContactView(string? DisplayName, ContactChannel? Channel, string? Via);
+
+    public sealed record MatchView(string Id, string LearnerId, string MentorId, IReadOnlyList<Expertise> Goals, string? GoalText, string Status,
+        DateTimeOffset MatchedAt, DateTimeOffset? EndedAt, string? Outcome, string? EndedBy, ContactView Learner, ContactView Mentor);
+
+    public const int NoteMaxLength = 500;
+
+    /// <summary>Runs a transition and answers a refused one as 409 with the current status, a choice outside the proposals as 400.</summary>
+    public static async Task<IResult> AnswerAsync(Func<Task<IResult>> transition)
+    {
+        try { return await transition(); }
+        catch (TransitionRefusedException refused)
+        {
+            var problem = new ProblemDetails { Status = 409, Type = ProblemTypes.Conflict, Title = refused.Title, Detail = refused.Message };
+            if (refused.Current is { } current) problem.Extensions["currentStatus"] = RequestLifecycle.Code(current);
+            return TypedResults.Problem(problem);
+        }
+        catch (ChoiceNotProposedException)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["mentorId"] = ["Is not one of this request's proposals."] });
+        }
+    }
+
+    public static Validation Note(Validation v, string? note) =>
+        v.Require(note is null || note.Length <= NoteMaxLength && !note.Any(c => char.IsControl(c) && c is not '\n'), "note",
+            $"At most {NoteMaxLength} characters.");
+
+    /// <summary>The match as its parties see it: contact channels only now that both said yes.</summary>
+    public static MatchView ToMatch(TableEntity request, TableEntity? learner, MentorRecord? mentor)
+    {
+        var status = MentoringLifecycle.Status(request);
+        var learnerContact = learner is null ? null : LearnerProfiles.Read(learner)?.Contact;
+        return new MatchView(request.RowKey, request.GetString("LearnerId"), request.GetString("MentorId"),
+            JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals") ?? "[]", TrainingData.Json) ?? [], request.GetString("GoalText"),
+            status == RequestStatus.Ended ? "ended" : "active", request.GetDateTimeOffset("MatchedAt") ?? default, request.GetDateTimeOffset("EndedAt"),
+            request.GetString("Outcome"), request.GetString("EndedBy"),
+            new ContactView(learner?.GetString("DisplayName"), learnerContact, learnerContact is null ? "the learner's NGO" : null),
+            new ContactView(mentor?.DisplayName, mentor is null ? null : new ContactChannel(ContactKind.Email, mentor.ContactEmail), null));
+    }
+}
+
+/// <summary>A mentor answers the offers addressed to them.</summary>
+[Tags("Mentoring"), RequireRoles(Role.Mentor)]
+public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifecycle lifecycle, LearnerDirectory learners)
+{
+    [Function("ListMyOffers")]
+    [EndpointSummary("The offers awaiting the calling mentor's answer: what the learner asks for, not who they are.")]
+    [ProducesResponseType<IReadOnlyList<MentoringApi.OfferView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/offers")] HttpRequest req, CancellationToken ct)
+    {
+        var mentorId = MentorsApi.MyId(req.HttpContext);
+        var offers = new List<MentoringApi.OfferView>();
+        foreach (var held in await mentors.HeldAsync(mentorId, MentorDirectory.OfferPrefix, ct))
+        {
+            var row = await lifecycle.RowAsync(held.Org, held.RequestId, ct);
+            if (row is null || MentoringLifecycle.Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != mentorId) continue;
+            var profile = await learners.RowAsync(held.Org, row.GetString("LearnerId"), ct) is { } l ? LearnerProfiles.Read(l) : null;
+            var proposal = MentorRequests.ToView(row).Proposals.FirstOrDefault(p => p.MentorId == mentorId);
+            offers.Add(new MentoringApi.OfferView(row.RowKey, MentorRequests.ToView(row).Goals, row.GetString("GoalText"), profile?.Languages ?? [],
+                profile?.Modes ?? [], profile?.TargetOccupation, proposal?.Explanation, row.GetDateTimeOffset("OfferedAt") ?? held.Since,
+                row.GetDateTimeOffset("OfferExpiresAt")));
+        }
+        return Results.Ok(offers.OrderBy(o => o.ExpiresAt).ToList());
+    }
+
+    [Function("AcceptOffer")]
+    [EndpointSummary("Accepts an offer: the match is made and each side now sees the other's contact channel.")]
+    [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/offers/{requestId}/accept")] HttpRequest req,
+        string requestId, CancellationToken ct)
+    {
+        var mentorId = MentorsApi.MyId(req.HttpContext);
+        return await MentoringApi.AnswerAsync(async () =>
+        {
+            if (await lifecycle.AcceptAsync(mentorId, requestId, ct) is not { } row) return Problems.NotFound("The offer");
+            var org = row.PartitionKey;
+            return Results.Ok(MentoringApi.ToMatch(row, await learners.RowAsync(org, row.GetString("LearnerId"), ct), await mentors.FindAsync(mentorId, ct)));
+        });
+    }
+
+    [Function("DeclineOffer")]
+    [EndpointSummary("Declines an offer with a reason (noTimeNow, outsideExpertise, tooFar, language, other) and an optional note for the NGO.")]
+    [EndpointDescription("The learner's next proposal still valid is offered at once; when none is left the request is scored again without you.")]
+    [AcceptsBody(typeof(MentoringApi.DeclineRequest)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> DeclineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/offers/{requestId}/decline")] HttpRequest req,
+        string requestId, CancellationToken ct)
+    {
+        var body = await req.ReadJsonAsync<MentoringApi.DeclineRequest>(ct);
+        var v = MentoringApi.Note(new Validation().Require(Enum.IsDefined(body.Reason), "reason", "noTimeNow, outsideExpertise, tooFar, language or other."), body.Note);
+        if (!v.IsValid) return v.ToResult();
+        var mentorId = MentorsApi.MyId(req.HttpContext);
+        return await MentoringApi.AnswerAsync(async () =>
+            await lifecycle.DeclineAsync(mentorId, requestId, body.Reason, body.Note, ct) is null ? Problems.NotFound("The offer") : Results.NoContent());
+    }
+}
+
+/// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>
+[Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
+public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
+    MentoringLifecycle lifecycle)
+{
+    [Function("ListMatches")]
+    [EndpointSummary("The caller's matches: a mentor's own, a learner's own, or all of the NGO's learners'.")]
+    [ProducesResponseType<IReadOnlyList<MentoringApi.MatchView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches")] HttpRequest req, CancellationToken ct)
+    {
+        var caller = req.HttpContext.Caller();
+        var rows = new List<TableEntity>();
+        if (caller.Role == Role.Mentor)
+        {
+            var mentorId = MentorsApi.MyId(req.HttpContext);
+            foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix })
+            foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
+                if (await lifecycle.RowAsync(held.Org, held.RequestId, ct) is { } row && row.GetString("MentorId") == mentorId) rows.Add(row);
+        }
+        else
+        {
+            await provisioner.EnsureReadyAsync(ct);
+            var filter = caller.Role == Role.Learner
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and LearnerId eq {caller.SubjectId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}");
+            await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(row);
+        }
+        var views = new List<MentoringApi.MatchView>();
+        foreach (var row in rows.Where(r => MentoringLifecycle.Status(r) is RequestStatus.Matched or RequestStatus.Ended))
+            views.Add(MentoringApi.ToMatch(row, await learners.RowAsync(row.PartitionKey, row.GetString("LearnerId"), ct), await mentors.FindAsync(row.GetString("MentorId"), ct)));
+        return Results.Ok(views.OrderByDescending(v => v.MatchedAt).ToList());
+    }
+
+    [Function("GetMatch")]
+    [EndpointSummary("One match with both sides' contact channels, for its mentor, its learner and the learner's NGO staff only.")]
+    [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}")] HttpRequest req,
+        string matchId, CancellationToken ct) =>
+        await FindAsync(req.HttpContext, matchId, ct) is { } row
+            ? Results.Ok(MentoringApi.ToMatch(row, await learners.RowAsync(row.PartitionKey, row.GetString("LearnerId"), ct), await mentors.FindAsync(row.GetString("MentorId"), ct)))
+            : Problems.NotFound("The match");
+
+    [Function("EndMatch")]
+    [EndpointSummary("Ends a match with its outcome (goalReachedJob, goalReachedTraining, goalReachedProjectClear, learnerStopped, mentorUnavailable, other); the NGO sees it.")]
+    [AcceptsBody(typeof(MentoringApi.EndMatchRequest)), ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> EndAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "matches/{matchId}/end")] HttpRequest req,
+        string matchId, CancellationToken ct)
+    {
+        var body = await req.ReadJsonAsync<MentoringApi.EndMatchRequest>(ct);
+        var v = MentoringApi.Note(new Validation().Require(Enum.IsDefined(body.Outcome), "outcome",
+            "goalReachedJob, goalReachedTraining, goalReachedProjectClear, learnerStopped, mentorUnavailable or other."), body.Note);
+        if (!v.IsValid) return v.ToResult();
+        if (await FindAsync(req.HttpContext, matchId, ct) is not { } row) return Problems.NotFound("The match");
+        var caller = req.HttpContext.Caller();
+        return await MentoringApi.AnswerAsync(async () =>
+        {
+            var ended = await lifecycle.EndAsync(row.PartitionKey, row, caller.Role, body.Outcome, body.Note, ct);
+            return Results.Ok(MentoringApi.ToMatch(ended, await learners.RowAsync(ended.PartitionKey, ended.GetString("LearnerId"), ct),
+                await mentors.FindAsync(ended.GetString("MentorId"), ct)));
+        });
+    }
+
+    /// <summary>The match if the caller is one of its parties (or the learner's NGO staff); anyone else gets nothing.</summary>
+    private async Task<TableEntity?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
+    {
+        if (!Ids.IsValid(matchId)) return null;
+        var caller = http.Caller();
+        TableEntity? row;
+        if (caller.Role == Role.Mentor)
+        {
+            var mentorId = MentorsApi.MyId(http);
+            var held = (await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct)).Concat(await mentors.HeldAsync(mentorId, MentorDirectory.EndedPrefix, ct))
+                .FirstOrDefault(h => h.RequestId == matchId);
+            row = held.Org is null ? null : await lifecycle.RowAsync(held.Org, matchId, ct);
+            if (row is not null && row.GetString("MentorId") != mentorId) row = null;
+        }
+        else row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);
+        return row is not null && MentoringLifecycle.Status(row) is RequestStatus.Matched or RequestStatus.Ended ? row : null;
+    }
+}

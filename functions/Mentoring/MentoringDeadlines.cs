@@ -1,0 +1,72 @@
+using Azure;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Storage;
+
+namespace Matching.Mentoring;
+
+/// <summary>
+/// The lifecycle's deadlines (an offer awaiting the mentor, proposals awaiting the learner's choice, a rescoring
+/// that must happen) in one table ordered by due time, so that the timer reads only what is due (a range query
+/// on the row key), never the whole table. A deadline is written before the state it guards, and deleted once
+/// handled; handling checks the request's current state, so a stale or repeated deadline changes nothing.
+/// </summary>
+public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisioner provisioner)
+{
+    public const string Table = "mentoringdeadlines";
+    private const string Partition = "due";
+
+    public enum Kind { Offer, Proposals, Score }
+
+    public sealed record Due(Kind Kind, string Org, string RequestId, string? MentorId, DateTimeOffset At, string RowKey);
+
+    private TableClient Client => tables.GetTableClient(Table);
+
+    public async Task AddAsync(Kind kind, string org, string requestId, string? mentorId, DateTimeOffset at, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await Client.UpsertEntityAsync(new TableEntity(Partition, Key(at, kind, requestId, mentorId))
+        {
+            ["Kind"] = kind.ToString(), ["Org"] = org, ["RequestId"] = requestId, ["MentorId"] = mentorId, ["At"] = at,
+        }, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>Deadlines due at <paramref name="now"/>, earliest first, read page by page.</summary>
+    public async IAsyncEnumerable<Due> DueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {Ticks(now) + "~"}");
+        await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 500, cancellationToken: ct))
+            yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("MentorId"),
+                e.GetDateTimeOffset("At") ?? now, e.RowKey);
+    }
+
+    public async Task DoneAsync(Due due, CancellationToken ct)
+    {
+        try { await Client.DeleteEntityAsync(Partition, due.RowKey, ETag.All, ct); }
+        catch (RequestFailedException ex) when (ex.Status == 404) { }
+    }
+
+    private static string Key(DateTimeOffset at, Kind kind, string requestId, string? mentorId) => $"{Ticks(at)}|{kind}|{requestId}|{mentorId}";
+
+    private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Expires offers nobody answered (the next proposal is offered), proposals nobody chose (the request expires),
+/// and re-sends a rescoring that was not picked up. Schedule: the <c>MentoringDeadlinesSchedule</c> app setting.
+/// </summary>
+public sealed class ExpireMentoringDeadlines(MentoringDeadlines deadlines, MentoringLifecycle lifecycle, TimeProvider time)
+{
+    public const string Schedule = "MentoringDeadlinesSchedule";
+
+    [Function("ExpireMentoringDeadlines")]
+    public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
+    {
+        await foreach (var due in deadlines.DueAsync(time.GetUtcNow(), ct))
+        {
+            await lifecycle.HandleDeadlineAsync(due, ct);
+            await deadlines.DoneAsync(due, ct);
+        }
+    }
+}

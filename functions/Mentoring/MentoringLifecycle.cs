@@ -1,0 +1,319 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Learners;
+using Matching.Mentoring.Engine;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Mentoring;
+
+/// <summary>A transition that no longer applies: answered 409 with the request's current status.</summary>
+public sealed class TransitionRefusedException(RequestStatus? current, string title, string detail) : Exception(detail)
+{
+    /// <summary>The request's status now; null when it kept changing under concurrent changes.</summary>
+    public RequestStatus? Current { get; } = current;
+    public string Title { get; } = title;
+}
+
+/// <summary>
+/// The request's second half: a proposal is chosen and offered to its mentor, who accepts or declines; offers and
+/// proposals expire; a decline or expiry offers the next proposal still valid, and when none is left the request
+/// is scored again without the mentors who declined it; a match ends with an outcome.
+/// The request row (the NGO's partition) is the state; each change is conditioned on its ETag and checked by
+/// <see cref="RequestLifecycle"/>. The mentor's capacity is bookkept in the mentor's partition
+/// (<see cref="MentorDirectory"/>), taken before the request says "offered" and given back after it no longer does;
+/// every offer has a deadline row, so a capacity unit left behind by a crash is given back at the deadline.
+/// </summary>
+public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
+    LearnerDirectory learners, MentoringDeadlines deadlines, QueueSender queue, IConfiguration configuration, TimeProvider time)
+{
+    private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
+
+    public TimeSpan OfferExpiry => TimeSpan.FromHours(configuration.GetValue("Mentoring:OfferExpiryHours", 72.0));
+    public TimeSpan ProposalExpiry => TimeSpan.FromDays(configuration.GetValue("Mentoring:ProposalExpiryDays", 7.0));
+    private static readonly TimeSpan RescoreGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>The learner (or their NGO) chooses one proposal: it is offered to its mentor if they still have room.</summary>
+    public async Task<TableEntity?> ChooseAsync(Caller caller, string requestId, string mentorId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
+            if (row is null) return null;
+            var status = Status(row);
+            if (status == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return row; // a retry
+            Require(row, RequestEvent.Chosen, "The request has no proposals to choose from",
+                "Only a request with proposals, none offered yet, can have one chosen.");
+            if (!MentorRequests.Planned(row).Contains(mentorId)) throw new ChoiceNotProposedException();
+
+            var org = caller.OrganisationId;
+            var now = time.GetUtcNow();
+            await deadlines.AddAsync(MentoringDeadlines.Kind.Offer, org, requestId, mentorId, now + OfferExpiry, ct);
+            var take = await mentors.TakeOfferAsync(mentorId, org, requestId, ct);
+            if (take is OfferTake.Full or OfferTake.Paused or OfferTake.Gone)
+                throw new TransitionRefusedException(status, "The mentor cannot take a new mentee now",
+                    take == OfferTake.Gone ? "This mentor has left. Choose another proposal." : "This mentor has no room for a new mentee now. Choose another proposal.");
+            Offer(row, mentorId, now, automatic: false);
+            if (await TryReplaceAsync(row, ct)) return row;
+            await ReleaseUnlessOfferedAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
+        }
+        throw Busy();
+    }
+
+    /// <summary>The mentor accepts the offer: a match is made, and only now each side sees the other's contact.</summary>
+    public async Task<TableEntity?> AcceptAsync(string mentorId, string requestId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
+            var row = await RowAsync(org, requestId, ct);
+            if (row is null) return null;
+            if (Status(row) is RequestStatus.Matched or RequestStatus.Ended && row.GetString("MentorId") == mentorId)
+            {
+                await mentors.AcceptOfferAsync(mentorId, org, requestId, ct); // a retry after a crash finishes the bookkeeping
+                return row;
+            }
+            await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Accepted, ct);
+            var now = time.GetUtcNow();
+            row["Status"] = nameof(RequestStatus.Matched);
+            row["MentorId"] = mentorId;
+            row["MatchedAt"] = now;
+            row["OfferExpiresAt"] = null;
+            AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
+            if (!await TryReplaceAsync(row, ct)) continue;
+            await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
+            return row;
+        }
+        throw Busy();
+    }
+
+    /// <summary>The mentor declines, with a reason: the next proposal still valid is offered, or the request is scored again.</summary>
+    public async Task<TableEntity?> DeclineAsync(string mentorId, string requestId, DeclineReason reason, string? note, CancellationToken ct)
+    {
+        if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
+        var row = await RowAsync(org, requestId, ct);
+        if (row is null) return null;
+        if (Declines(row).Any(d => d.MentorId == mentorId && d.Reason == RequestLifecycle.Code(reason))) return row; // a retry
+        await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Declined, ct);
+        return await MoveOnAsync(org, requestId, mentorId, RequestEvent.Declined, RequestLifecycle.Code(reason), note, ct);
+    }
+
+    /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
+    public async Task<TableEntity?> CancelAsync(Caller caller, string requestId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
+            if (row is null) return null;
+            if (Status(row) == RequestStatus.Cancelled) return row;
+            Require(row, RequestEvent.Cancelled, "The request can no longer be cancelled", "A matched request is ended instead (POST /api/matches/{id}/end).");
+            var offeredTo = Status(row) == RequestStatus.Offered ? row.GetString("OfferedTo") : null;
+            row["Status"] = nameof(RequestStatus.Cancelled);
+            row["OfferExpiresAt"] = null;
+            AddHistory(row, new RequestHistoryEntry(time.GetUtcNow(), RequestEvent.Cancelled));
+            if (!await TryReplaceAsync(row, ct)) continue;
+            if (offeredTo is not null) await mentors.ReleaseOfferAsync(offeredTo, caller.OrganisationId, requestId, ct);
+            await FreeLearnerSlotAsync(caller.OrganisationId, row, ct);
+            return row;
+        }
+        throw Busy();
+    }
+
+    /// <summary>Either side ends a match with an outcome; the mentor's capacity and the learner's slot are given back.</summary>
+    public async Task<TableEntity> EndAsync(string org, TableEntity row, Role endedBy, MatchOutcome outcome, string? note, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            if (Status(row) == RequestStatus.Ended) return row;
+            Require(row, RequestEvent.MatchEnded, "The match is not active", "Only an active match can be ended.");
+            var mentorId = row.GetString("MentorId");
+            var now = time.GetUtcNow();
+            row["Status"] = nameof(RequestStatus.Ended);
+            row["EndedAt"] = now;
+            row["Outcome"] = RequestLifecycle.Code(outcome);
+            row["EndedBy"] = RequestLifecycle.Code(endedBy);
+            row["EndNote"] = note;
+            AddHistory(row, new RequestHistoryEntry(now, RequestEvent.MatchEnded, mentorId, RequestLifecycle.Code(outcome)));
+            if (await TryReplaceAsync(row, ct))
+            {
+                await mentors.EndMatchAsync(mentorId, org, row.RowKey, ct);
+                await FreeLearnerSlotAsync(org, row, ct);
+                return row;
+            }
+            row = await RowAsync(org, row.RowKey, ct) ?? throw new InvalidOperationException("The match disappeared.");
+        }
+        throw Busy();
+    }
+
+    /// <summary>Handles one due deadline; whatever no longer applies is left as it is (a capacity unit left behind is given back).</summary>
+    public async Task HandleDeadlineAsync(MentoringDeadlines.Due due, CancellationToken ct)
+    {
+        var row = await RowAsync(due.Org, due.RequestId, ct);
+        var now = time.GetUtcNow();
+        switch (due.Kind)
+        {
+            case MentoringDeadlines.Kind.Offer when due.MentorId is { } mentorId:
+                if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId
+                    && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
+                    await MoveOnAsync(due.Org, due.RequestId, mentorId, RequestEvent.OfferExpired, "expired", null, ct);
+                else
+                    await ReleaseUnlessOfferedAsync(due.Org, due.RequestId, mentorId, ct);
+                break;
+            case MentoringDeadlines.Kind.Proposals when row is not null && Status(row) == RequestStatus.Proposed
+                && row.GetDateTimeOffset("ProposalsExpireAt") is { } proposalsExpire && proposalsExpire <= now:
+                row["Status"] = nameof(RequestStatus.Expired);
+                AddHistory(row, new RequestHistoryEntry(now, RequestEvent.ProposalsExpired));
+                if (await TryReplaceAsync(row, ct)) await FreeLearnerSlotAsync(due.Org, row, ct);
+                break; // changed meanwhile: it is no longer waiting for a choice, or the next run sees it again
+            case MentoringDeadlines.Kind.Score when row is not null && Status(row) == RequestStatus.Queued:
+                await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(due.Org, due.RequestId), ct);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// After a decline or an expiry: offer the next proposal still valid (filters and capacity checked again), or,
+    /// when none is left, queue the request to be scored again without the mentors who declined it.
+    /// </summary>
+    private async Task<TableEntity> MoveOnAsync(string org, string requestId, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
+            if (Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != fromMentor) return row; // already moved on
+            var now = time.GetUtcNow();
+            var declines = Declines(row).Append(new Decline(fromMentor, reason, now, note)).ToList();
+            row["Declines"] = JsonSerializer.Serialize(declines, TrainingData.Json);
+            AddHistory(row, new RequestHistoryEntry(now, e, fromMentor, reason));
+
+            var next = await NextValidAsync(org, row, declines.Select(d => d.MentorId).ToHashSet(), now, ct);
+            if (next is not null) Offer(row, next, now, automatic: true);
+            else
+            {
+                await deadlines.AddAsync(MentoringDeadlines.Kind.Score, org, requestId, null, now + RescoreGrace, ct);
+                row["Status"] = nameof(RequestStatus.Queued);
+                row["Planned"] = null;
+                row["OfferedTo"] = null;
+                row["OfferExpiresAt"] = null;
+                AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Rescored));
+            }
+            if (!await TryReplaceAsync(row, ct))
+            {
+                if (next is not null) await ReleaseUnlessOfferedAsync(org, requestId, next, ct);
+                continue;
+            }
+            if (e == RequestEvent.Declined) await mentors.DeclineOfferAsync(fromMentor, org, requestId, ct);
+            else await mentors.ReleaseOfferAsync(fromMentor, org, requestId, ct);
+            if (next is null) await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(org, requestId), ct);
+            return row;
+        }
+        throw Busy();
+    }
+
+    /// <summary>The first remaining proposal whose mentor still passes the filters and has room, its capacity taken.</summary>
+    private async Task<string?> NextValidAsync(string org, TableEntity row, HashSet<string> declined, DateTimeOffset now, CancellationToken ct)
+    {
+        var learnerRow = await learners.RowAsync(org, row.GetString("LearnerId"), ct);
+        if (learnerRow is null || LearnerProfiles.Read(learnerRow) is not { } profile) return null;
+        var week = WeeklyTime.WeekStart(now);
+        var learner = new PreparedLearner(LearnerProfiles.ToEngine(row.GetString("LearnerId"), profile), week);
+        foreach (var mentorId in MentorRequests.Planned(row))
+        {
+            if (declined.Contains(mentorId) || await mentors.FindAsync(mentorId, ct) is not { } mentor) continue;
+            if (Filters.Check(learner, new PreparedMentor(mentor.Profile, week)) != Exclusion.None) continue;
+            await deadlines.AddAsync(MentoringDeadlines.Kind.Offer, org, row.RowKey, mentorId, now + OfferExpiry, ct);
+            if (await mentors.TakeOfferAsync(mentorId, org, row.RowKey, ct) is OfferTake.Taken or OfferTake.AlreadyHeld) return mentorId;
+        }
+        return null;
+    }
+
+    private void Offer(TableEntity row, string mentorId, DateTimeOffset now, bool automatic)
+    {
+        row["Status"] = nameof(RequestStatus.Offered);
+        row["OfferedTo"] = mentorId;
+        row["OfferedAt"] = now;
+        row["OfferExpiresAt"] = now + OfferExpiry;
+        row["ProposalsExpireAt"] = null;
+        AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Chosen, mentorId, automatic ? "next-proposal" : "chosen"));
+    }
+
+    /// <summary>Gives back an offer's capacity unless the request is (still, or again) offered to that mentor.</summary>
+    private async Task ReleaseUnlessOfferedAsync(string org, string requestId, string mentorId, CancellationToken ct)
+    {
+        var row = await RowAsync(org, requestId, ct);
+        if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
+        await mentors.ReleaseOfferAsync(mentorId, org, requestId, ct);
+    }
+
+    private async Task RequireOfferedToAsync(TableEntity row, string org, string mentorId, RequestEvent e, CancellationToken ct)
+    {
+        if (Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
+        await ReleaseUnlessOfferedAsync(org, row.RowKey, mentorId, ct); // an offer row left behind
+        throw new TransitionRefusedException(Status(row), "The offer is no longer open",
+            $"The request is {RequestLifecycle.Code(Status(row))}: it can no longer be {(e == RequestEvent.Accepted ? "accepted" : "declined")} by you.");
+    }
+
+    private static void Require(TableEntity row, RequestEvent e, string title, string detail)
+    {
+        var status = Status(row);
+        if (!RequestLifecycle.Allows(status, e)) throw new TransitionRefusedException(status, title, detail);
+    }
+
+    /// <summary>The organisation of the request a mentor holds an offer or a match for (their own partition says).</summary>
+    private async Task<string?> OrgOfAsync(string mentorId, string requestId, CancellationToken ct)
+    {
+        if (!Ids.IsValid(requestId)) return null;
+        foreach (var prefix in new[] { MentorDirectory.OfferPrefix, MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix, MentorDirectory.DeclinedPrefix })
+            foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
+                if (held.RequestId == requestId) return held.Org;
+        return null;
+    }
+
+    public async Task<TableEntity?> RowAsync(string org, string requestId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, requestId, cancellationToken: ct);
+        return found.HasValue ? found.Value : null;
+    }
+
+    private async Task<bool> TryReplaceAsync(TableEntity row, CancellationToken ct)
+    {
+        row["UpdatedAt"] = time.GetUtcNow();
+        try
+        {
+            var response = await Requests.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
+            row.ETag = response.Headers.ETag ?? row.ETag;
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412) { return false; }
+    }
+
+    internal async Task FreeLearnerSlotAsync(string org, TableEntity request, CancellationToken ct)
+    {
+        var learnerId = request.GetString("LearnerId");
+        var learner = await learners.RowAsync(org, learnerId, ct);
+        if (learner?.GetString("ActiveRequestId") == request.RowKey)
+            try { await learners.UpdateAsync(new TableEntity(org, learnerId) { ["ActiveRequestId"] = "" }, learner.ETag, ct); }
+            catch (RequestFailedException ex) when (ex.Status == 412) { } // a newer request took the slot
+    }
+
+    public static RequestStatus Status(TableEntity row) => Enum.Parse<RequestStatus>(row.GetString("Status"));
+
+    public sealed record Decline(string MentorId, string Reason, DateTimeOffset At, string? Note);
+
+    public static IReadOnlyList<Decline> Declines(TableEntity row) =>
+        JsonSerializer.Deserialize<Decline[]>(row.GetString("Declines") ?? "[]", TrainingData.Json) ?? [];
+
+    public static IReadOnlyList<RequestHistoryEntry> History(TableEntity row) =>
+        JsonSerializer.Deserialize<RequestHistoryEntry[]>(row.GetString("History") ?? "[]", TrainingData.Json) ?? [];
+
+    internal static void AddHistory(TableEntity row, RequestHistoryEntry entry) =>
+        row["History"] = JsonSerializer.Serialize(History(row).Append(entry), TrainingData.Json);
+
+    private static TransitionRefusedException Busy() => new(null, "The request kept changing", "Read it again and retry.");
+}
+
+/// <summary>The chosen mentor is not one of the request's proposals: a 400 naming the field.</summary>
+public sealed class ChoiceNotProposedException() : Exception("mentorId is not one of this request's proposals.");

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Security;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
+
+namespace Matching.FunctionalTests;
+
+/// <summary>From proposal to outcome: choose, offer, accept or decline, match with contacts, end; and what is refused.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class MentoringLifecycleTests(StorageFixture fixture)
+{
+    private MatchingApp App => fixture.App;
+
+    private static string MentorIdOf(JsonElement request, string name) =>
+        request.GetProperty("proposals").EnumerateArray().Single(p => p.GetProperty("displayName").GetString() == name).GetProperty("mentorId").GetString()!;
+
+    private static Task<HttpResponseMessage> ChooseAsync(HttpClient client, JsonElement request, string mentorId) =>
+        client.PostAsJsonAsync($"/api/mentor-requests/{request.GetProperty("id").GetString()}/choose", new { mentorId });
+
+    [Fact]
+    public async Task A_chosen_proposal_is_offered_and_accepted_into_a_match_whose_contacts_only_its_parties_see_until_it_ends()
+    {
+        const string language = "wo";
+        var claire = await MentorAsync(App, "Claire", language, ["cvReview"], capacity: 1);
+        var dalia = await MentorAsync(App, "Dalia", language, ["cvReview"]);
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var learnerId = await LearnerAsync(ngo, LearnerProfile(language, contact: new { kind = "phone", value = "+33612345678" }), name: "Awa");
+        var request = await ProposedAsync(ngo, learnerId);
+        var requestId = request.GetProperty("id").GetString()!;
+        var claireId = MentorIdOf(request, "Claire");
+
+        // Only the request's owner may choose: other roles, organisations and learners get nothing.
+        await HttpPlatformTests.AssertProblem(await ChooseAsync(claire, request, claireId), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+        await HttpPlatformTests.AssertProblem(await ChooseAsync(App.ClientFor(Role.Ngo, NewOrg("ngo")), request, claireId), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        var otherLearner = App.ClientFor(Role.Learner, ngoOrg, subject: await LearnerAsync(ngo, LearnerProfile(language)));
+        await HttpPlatformTests.AssertProblem(await ChooseAsync(otherLearner, request, claireId), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        var notProposed = await HttpPlatformTests.AssertProblem(await ChooseAsync(ngo, request, Guid.NewGuid().ToString("N")), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(notProposed.GetProperty("errors").TryGetProperty("mentorId", out _));
+
+        // Chosen: offered to Claire, whose capacity is now taken; a retry changes nothing; another choice is a 409 naming the state.
+        var offered = await Json(await ChooseAsync(ngo, request, claireId));
+        Assert.Equal("offered", offered.GetProperty("status").GetString());
+        Assert.Equal(claireId, offered.GetProperty("offer").GetProperty("mentorId").GetString());
+        Assert.Equal("offered", (await Json(await ChooseAsync(ngo, request, claireId))).GetProperty("status").GetString());
+        Assert.Equal(1, (await MentorProfileAsync(claire)).GetProperty("pendingProposals").GetInt32());
+        var again = await HttpPlatformTests.AssertProblem(await ChooseAsync(ngo, request, MentorIdOf(request, "Dalia")), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Equal("offered", again.GetProperty("currentStatus").GetString());
+
+        // Claire sees what is asked, not who asks; Dalia sees nothing and cannot accept it.
+        var offers = await Json(await claire.GetAsync("/api/mentors/me/offers"));
+        var offer = Assert.Single(offers.EnumerateArray());
+        Assert.Equal(requestId, offer.GetProperty("requestId").GetString());
+        Assert.DoesNotContain("Awa", offers.GetRawText());
+        Assert.DoesNotContain("+336", offers.GetRawText());
+        Assert.Empty((await Json(await dalia.GetAsync("/api/mentors/me/offers"))).EnumerateArray());
+        await HttpPlatformTests.AssertProblem(await dalia.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        Assert.DoesNotContain("@example.org", (await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"))).GetRawText());
+
+        // Accepted: a match, and only now the contacts; a retry changes nothing.
+        var match = await Json(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null));
+        Assert.Equal("active", match.GetProperty("status").GetString());
+        Assert.Equal("+33612345678", match.GetProperty("learner").GetProperty("channel").GetProperty("value").GetString());
+        Assert.Equal("claire@example.org", match.GetProperty("mentor").GetProperty("channel").GetProperty("value").GetString());
+        Assert.Equal("active", (await Json(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null))).GetProperty("status").GetString());
+        var profile = await MentorProfileAsync(claire);
+        Assert.Equal((0, 1), (profile.GetProperty("pendingProposals").GetInt32(), profile.GetProperty("activeMentees").GetInt32()));
+        var matched = await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"));
+        Assert.Equal(("matched", requestId), (matched.GetProperty("status").GetString(), matched.GetProperty("matchId").GetString()));
+
+        // The match's parties and the learner's NGO see it with contacts; nobody else does.
+        var self = App.ClientFor(Role.Learner, ngoOrg, subject: learnerId);
+        foreach (var party in new[] { ngo, self, claire })
+            Assert.Equal("claire@example.org", (await Json(await party.GetAsync($"/api/matches/{requestId}"))).GetProperty("mentor").GetProperty("channel").GetProperty("value").GetString());
+        foreach (var outsider in new[] { dalia, otherLearner, App.ClientFor(Role.Ngo, NewOrg("ngo")) })
+            await HttpPlatformTests.AssertProblem(await outsider.GetAsync($"/api/matches/{requestId}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Provider, ngoOrg).GetAsync($"/api/matches/{requestId}"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+
+        // A match holds the learner's slot and cannot be cancelled, only ended.
+        Assert.Equal("matched", (await HttpPlatformTests.AssertProblem(await ngo.PostAsync($"/api/mentor-requests/{requestId}/cancel", null),
+            HttpStatusCode.Conflict, "urn:matching:problem:conflict")).GetProperty("currentStatus").GetString());
+        await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId, goals = new[] { "jobSearch" } }), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        var badEnd = await HttpPlatformTests.AssertProblem(await self.PostAsJsonAsync($"/api/matches/{requestId}/end", new { outcome = "happy" }), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(badEnd.GetProperty("errors").TryGetProperty("outcome", out _));
+
+        var ended = await Json(await self.PostAsJsonAsync($"/api/matches/{requestId}/end", new { outcome = "goalReachedJob" }));
+        Assert.Equal(("ended", "goalReachedJob", "learner"), (ended.GetProperty("status").GetString(), ended.GetProperty("outcome").GetString(), ended.GetProperty("endedBy").GetString()));
+        Assert.Equal(0, (await MentorProfileAsync(claire)).GetProperty("activeMentees").GetInt32());
+        Assert.Contains((await Json(await ngo.GetAsync("/api/matches"))).EnumerateArray(), m => m.GetProperty("id").GetString() == requestId && m.GetProperty("outcome").GetString() == "goalReachedJob");
+        Assert.Contains((await Json(await claire.GetAsync("/api/matches"))).EnumerateArray(), m => m.GetProperty("id").GetString() == requestId && m.GetProperty("status").GetString() == "ended");
+        // Ending it again (the mentor, a moment later) keeps the first outcome.
+        Assert.Equal("goalReachedJob", (await Json(await claire.PostAsJsonAsync($"/api/matches/{requestId}/end", new { outcome = "other" }))).GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId, goals = new[] { "jobSearch" } })).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_decline_offers_the_next_proposal_and_when_none_is_left_the_request_is_scored_again_without_those_who_declined()
+    {
+        const string language = "ln";
+        var amadou = await MentorAsync(App, "Amadou", language, ["cvReview"]);
+        var binta = await MentorAsync(App, "Binta", language, ["cvReview"]);
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var learnerId = await LearnerAsync(ngo, LearnerProfile(language));
+        var request = await ProposedAsync(ngo, learnerId);
+        var requestId = request.GetProperty("id").GetString()!;
+        var (amadouId, bintaId) = (MentorIdOf(request, "Amadou"), MentorIdOf(request, "Binta"));
+        await Json(await ChooseAsync(ngo, request, amadouId));
+
+        var bad = await HttpPlatformTests.AssertProblem(await amadou.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "busy", note = new string('x', 501) }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("reason", out _), bad.ToString());
+        var longNote = await HttpPlatformTests.AssertProblem(await amadou.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "tooFar", note = new string('x', 501) }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(longNote.GetProperty("errors").TryGetProperty("note", out _));
+
+        // Amadou declines: Binta is offered at once, nobody asked; Amadou's capacity is back.
+        Assert.Equal(HttpStatusCode.NoContent, (await amadou.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "tooFar", note = "I moved to Lyon" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await amadou.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "tooFar", note = "I moved to Lyon" })).StatusCode); // a retry
+        var next = await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"));
+        Assert.Equal(("offered", bintaId), (next.GetProperty("status").GetString(), next.GetProperty("offer").GetProperty("mentorId").GetString()));
+        var decline = Assert.Single(next.GetProperty("declines").EnumerateArray());
+        Assert.Equal(("tooFar", "I moved to Lyon"), (decline.GetProperty("reason").GetString(), decline.GetProperty("note").GetString()));
+        var learnerView = await Json(await App.ClientFor(Role.Learner, ngoOrg, subject: learnerId).GetAsync($"/api/mentor-requests/{requestId}"));
+        Assert.Equal(JsonValueKind.Null, learnerView.GetProperty("declines")[0].GetProperty("note").ValueKind); // the note is for the NGO's staff
+        Assert.Equal(0, (await MentorProfileAsync(amadou)).GetProperty("pendingProposals").GetInt32());
+        Assert.Equal(1, (await MentorProfileAsync(binta)).GetProperty("pendingProposals").GetInt32());
+        // Having declined, Amadou can no longer accept: the request has moved on.
+        await HttpPlatformTests.AssertProblem(await amadou.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+
+        // Binta declines too: nothing is left, so the request is scored again, without both of them; Chloé joined meanwhile.
+        var chloe = await MentorAsync(App, "Chloe", language, ["cvReview"]);
+        Assert.Equal(HttpStatusCode.NoContent, (await binta.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "language" })).StatusCode);
+        var rescored = await Eventually.Until(async () => await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}")),
+            r => r.GetProperty("status").GetString() == "proposed", Patience, "the request to be scored again");
+        Assert.Equal("Chloe", Assert.Single(rescored.GetProperty("proposals").EnumerateArray()).GetProperty("displayName").GetString());
+        Assert.Equal(2, rescored.GetProperty("declines").GetArrayLength());
+        Assert.Equal(0, (await MentorProfileAsync(binta)).GetProperty("pendingProposals").GetInt32());
+        Assert.Equal(0, (await MentorProfileAsync(chloe)).GetProperty("pendingProposals").GetInt32()); // proposed, not offered
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_choices_of_one_mentor_with_room_for_two_give_two_offers()
+    {
+        const string language = "sg";
+        var mentor = await MentorAsync(App, "Sami", language, ["cvReview"], capacity: 2);
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var requests = new List<JsonElement>();
+        foreach (var batch in Enumerable.Range(0, 200).Chunk(25))
+            requests.AddRange(await Task.WhenAll(batch.Select(async _ => await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language))))));
+        var mentorId = MentorIdOf(requests[0], "Sami");
+
+        using var start = new SemaphoreSlim(0);
+        var choices = requests.Select(async r => { await start.WaitAsync(); return await ChooseAsync(ngo, r, mentorId); }).ToList();
+        start.Release(choices.Count);
+        var answers = await Task.WhenAll(choices);
+
+        Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(198, answers.Count(a => a.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(2, (await MentorProfileAsync(mentor)).GetProperty("pendingProposals").GetInt32());
+        Assert.Equal(2, (await Json(await mentor.GetAsync("/api/mentors/me/offers"))).GetArrayLength());
+        var refused = await answers.First(a => a.StatusCode == HttpStatusCode.Conflict).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("proposed", refused.GetProperty("currentStatus").GetString()); // still open: choose another
+    }
+}
