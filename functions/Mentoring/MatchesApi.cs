@@ -124,7 +124,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
 /// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
 public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
-    MentoringLifecycle lifecycle)
+    MentoringLifecycle lifecycle, MatchAccess access)
 {
     [Function("ListMatches")]
     [EndpointSummary("The caller's matches: a mentor's own, a learner's own, or all of the NGO's learners'.")]
@@ -184,21 +184,5 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
         });
     }
 
-    /// <summary>The match if the caller is one of its parties (or the learner's NGO staff); anyone else gets nothing.</summary>
-    private async Task<TableEntity?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
-    {
-        if (!Ids.IsValid(matchId)) return null;
-        var caller = http.Caller();
-        TableEntity? row;
-        if (caller.Role == Role.Mentor)
-        {
-            var mentorId = MentorsApi.MyId(http);
-            var held = (await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct)).Concat(await mentors.HeldAsync(mentorId, MentorDirectory.EndedPrefix, ct))
-                .FirstOrDefault(h => h.RequestId == matchId);
-            row = held.Org is null ? null : await lifecycle.RowAsync(held.Org, matchId, ct);
-            if (row is not null && row.GetString("MentorId") != mentorId) row = null;
-        }
-        else row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);
-        return row is not null && MentoringLifecycle.Status(row) is RequestStatus.Matched or RequestStatus.Ended ? row : null;
-    }
+    private async Task<TableEntity?> FindAsync(HttpContext http, string matchId, CancellationToken ct) => (await access.FindAsync(http, matchId, ct))?.Match;
 }

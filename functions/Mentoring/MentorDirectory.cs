@@ -176,6 +176,21 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         return list;
     }
 
+    /// <summary>The track record the model's features read, kept from the lifecycle's events.</summary>
+    public Task RecordOfferAsync(string mentorId, bool accepted, CancellationToken ct) =>
+        ChangeAsync(mentorId, p => p with { Record = Track(p) is var r && accepted ? r with { Accepted = r.Accepted + 1 } : r with { Proposals = r.Proposals + 1 } }, ct);
+
+    public Task RecordSessionAsync(string mentorId, bool held, int? rating, CancellationToken ct) =>
+        ChangeAsync(mentorId, p =>
+        {
+            var r = Track(p);
+            if (held) r = r with { SessionsHeld = r.SessionsHeld + 1 };
+            if (rating is { } x) r = r with { AverageRating = ((r.AverageRating ?? 0) * r.Ratings + x) / (r.Ratings + 1), Ratings = r.Ratings + 1 };
+            return p with { Record = r };
+        }, ct);
+
+    private static TrackRecord Track(MentorProfile p) => p.Record ?? new TrackRecord(0, 0, 0, null);
+
     private async Task<MentorRecord?> ChangeAsync(string mentorId, Func<MentorProfile, MentorProfile> change, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);

@@ -16,18 +16,19 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
     public const string Table = "mentoringdeadlines";
     private const string Partition = "due";
 
-    public enum Kind { Offer, Proposals, Score }
+    public enum Kind { Offer, Proposals, Score, CheckIn }
 
-    public sealed record Due(Kind Kind, string Org, string RequestId, string? MentorId, DateTimeOffset At, string RowKey);
+    /// <summary>A due deadline. <paramref name="Subject"/>: the mentor of an offer, the session of a check-in.</summary>
+    public sealed record Due(Kind Kind, string Org, string RequestId, string? Subject, DateTimeOffset At, string RowKey);
 
     private TableClient Client => tables.GetTableClient(Table);
 
-    public async Task AddAsync(Kind kind, string org, string requestId, string? mentorId, DateTimeOffset at, CancellationToken ct)
+    public async Task AddAsync(Kind kind, string org, string requestId, string? subject, DateTimeOffset at, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        await Client.UpsertEntityAsync(new TableEntity(Partition, Key(at, kind, requestId, mentorId))
+        await Client.UpsertEntityAsync(new TableEntity(Partition, Key(at, kind, requestId, subject))
         {
-            ["Kind"] = kind.ToString(), ["Org"] = org, ["RequestId"] = requestId, ["MentorId"] = mentorId, ["At"] = at,
+            ["Kind"] = kind.ToString(), ["Org"] = org, ["RequestId"] = requestId, ["Subject"] = subject, ["At"] = at,
         }, TableUpdateMode.Replace, ct);
     }
 
@@ -37,7 +38,7 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
         await provisioner.EnsureReadyAsync(ct);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {Ticks(now) + "~"}");
         await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 500, cancellationToken: ct))
-            yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("MentorId"),
+            yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("Subject"),
                 e.GetDateTimeOffset("At") ?? now, e.RowKey);
     }
 
@@ -47,16 +48,16 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
         catch (RequestFailedException ex) when (ex.Status == 404) { }
     }
 
-    private static string Key(DateTimeOffset at, Kind kind, string requestId, string? mentorId) => $"{Ticks(at)}|{kind}|{requestId}|{mentorId}";
+    private static string Key(DateTimeOffset at, Kind kind, string requestId, string? subject) => $"{Ticks(at)}|{kind}|{requestId}|{subject}";
 
     private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>
 /// Expires offers nobody answered (the next proposal is offered), proposals nobody chose (the request expires),
-/// and re-sends a rescoring that was not picked up. Schedule: the <c>MentoringDeadlinesSchedule</c> app setting.
+/// re-sends a rescoring that was not picked up, and opens both sides' check-ins once a session has ended. Schedule: the <c>MentoringDeadlinesSchedule</c> app setting.
 /// </summary>
-public sealed class ExpireMentoringDeadlines(MentoringDeadlines deadlines, MentoringLifecycle lifecycle, TimeProvider time)
+public sealed class ExpireMentoringDeadlines(MentoringDeadlines deadlines, MentoringLifecycle lifecycle, Sessions.SessionBook sessions, TimeProvider time)
 {
     public const string Schedule = "MentoringDeadlinesSchedule";
 
@@ -65,7 +66,8 @@ public sealed class ExpireMentoringDeadlines(MentoringDeadlines deadlines, Mento
     {
         await foreach (var due in deadlines.DueAsync(time.GetUtcNow(), ct))
         {
-            await lifecycle.HandleDeadlineAsync(due, ct);
+            if (due.Kind == MentoringDeadlines.Kind.CheckIn) await sessions.OpenCheckInsAsync(due, ct);
+            else await lifecycle.HandleDeadlineAsync(due, ct);
             await deadlines.DoneAsync(due, ct);
         }
     }

@@ -56,7 +56,11 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 throw new TransitionRefusedException(status, "The mentor cannot take a new mentee now",
                     take == OfferTake.Gone ? "This mentor has left. Choose another proposal." : "This mentor has no room for a new mentee now. Choose another proposal.");
             Offer(row, mentorId, now, automatic: false);
-            if (await TryReplaceAsync(row, ct)) return row;
+            if (await TryReplaceAsync(row, ct))
+            {
+                await mentors.RecordOfferAsync(mentorId, accepted: false, ct);
+                return row;
+            }
             await ReleaseUnlessOfferedAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
         }
         throw Busy();
@@ -84,6 +88,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
             if (!await TryReplaceAsync(row, ct)) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
+            await mentors.RecordOfferAsync(mentorId, accepted: true, ct);
             return row;
         }
         throw Busy();
@@ -154,7 +159,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         var now = time.GetUtcNow();
         switch (due.Kind)
         {
-            case MentoringDeadlines.Kind.Offer when due.MentorId is { } mentorId:
+            case MentoringDeadlines.Kind.Offer when due.Subject is { } mentorId:
                 if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId
                     && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
                     await MoveOnAsync(due.Org, due.RequestId, mentorId, RequestEvent.OfferExpired, "expired", null, ct);
@@ -204,6 +209,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 if (next is not null) await ReleaseUnlessOfferedAsync(org, requestId, next, ct);
                 continue;
             }
+            if (next is not null) await mentors.RecordOfferAsync(next, accepted: false, ct);
             if (e == RequestEvent.Declined) await mentors.DeclineOfferAsync(fromMentor, org, requestId, ct);
             else await mentors.ReleaseOfferAsync(fromMentor, org, requestId, ct);
             if (next is null) await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(org, requestId), ct);

@@ -8,10 +8,16 @@ public static class MentoringModule
         .AddTable(MentorDirectory.Table)
         .AddTable(MentorRequests.Table)
         .AddTable(MentoringDeadlines.Table)
+        .AddTable(Sessions.SessionBook.Table)
+        .AddTable(Sessions.SessionBook.CheckInTable)
+        .AddTable(Sessions.VenueDirectory.Table)
         .AddBlobContainer(ModelStore.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
         .AddSingleton<ModelStore>()
         .AddSingleton<MentoringDeadlines>()
-        .AddSingleton<MentoringLifecycle>();
+        .AddSingleton<MentoringLifecycle>()
+        .AddSingleton<MatchAccess>()
+        .AddSingleton<Sessions.VenueDirectory>()
+        .AddSingleton<Sessions.SessionBook>();
 }

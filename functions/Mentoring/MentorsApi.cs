@@ -12,14 +12,14 @@ public static class MentorsApi
     public sealed record MentorView(string Id, string DisplayName, string ContactEmail, IReadOnlyList<LanguageSkill> Languages,
         IReadOnlyList<Expertise> Expertise, string? Occupation, string? Sector, string? Rome, string? Esco, int YearsOfExperience,
         IReadOnlyList<SessionMode> Modes, Place? Home, double TravelRadiusKm, Availability Availability, int Capacity,
-        int ActiveMentees, int PendingProposals, bool Paused, string? Bio, Gender? Gender, DateTimeOffset UpdatedAt);
+        int ActiveMentees, int PendingProposals, bool Paused, string? Bio, Gender? Gender, DateTimeOffset UpdatedAt, TrackRecord? Record);
 
     public static MentorView ToView(MentorRecord r)
     {
         var p = r.Profile;
         return new MentorView(p.Id, r.DisplayName, r.ContactEmail, p.Languages, p.Expertise, p.Occupation, p.Sector, p.Rome, r.Esco,
             p.YearsOfExperience, p.Modes, p.Home, p.TravelRadiusKm, p.Availability, p.Capacity, p.ActiveMentees, p.PendingProposals, p.Paused,
-            p.Bio, p.Gender, r.UpdatedAt);
+            p.Bio, p.Gender, r.UpdatedAt, p.Record);
     }
 
     internal static string MyId(HttpContext http) { var c = http.Caller(); return MentorDirectory.IdFor(c.OrganisationId, c.SubjectId); }

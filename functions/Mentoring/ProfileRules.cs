@@ -34,7 +34,8 @@ public sealed record LearnerProfileInput(
     Place? Place = null,
     Gender? PreferredMentorGender = null,
     string? Notes = null,
-    ContactChannel? Contact = null);
+    ContactChannel? Contact = null,
+    double TravelRadiusKm = 10);
 
 public enum ContactKind { Email, Phone }
 
@@ -79,6 +80,7 @@ public static partial class ProfileRules
         Text(v, l.Notes, "notes", 500);
         v.Require(l.TargetRome is null || Codes.IsRome(l.TargetRome), "targetRome", "A ROME code is a letter and four digits, e.g. M1805.");
         if (l.Modes?.Contains(SessionMode.InPerson) == true) v.Require(l.Place is not null, "place", "Meeting in person needs a place.");
+        v.Require(l.TravelRadiusKm is >= 0 and <= 200, "travelRadiusKm", "Between 0 and 200 km.");
         PlaceRules(v, l.Place, "place");
         if (l.Contact is { } c)
             v.Require(Enum.IsDefined(c.Kind) && c.Value is { Length: <= 254 } && (c.Kind == ContactKind.Email ? Email().IsMatch(c.Value) : Phone().IsMatch(c.Value)),
@@ -99,13 +101,13 @@ public static partial class ProfileRules
     private static void Modes(Validation v, IReadOnlyList<SessionMode>? modes) =>
         v.Require(modes is { Count: >= 1 and <= 3 } && modes.All(Enum.IsDefined) && modes.Distinct().Count() == modes.Count, "modes", "1 to 3 of video, phone, inPerson.");
 
-    private static void AvailabilityRules(Validation v, Availability? a)
+    public static void AvailabilityRules(Validation v, Availability? a, string field = "availability")
     {
-        if (a is null) { v.Add("availability", "Is required."); return; }
-        v.Require(a.TimeZone is not null && WeeklyTime.IsKnownZone(a.TimeZone), "availability.timeZone", "An IANA time zone, e.g. Europe/Paris.");
-        v.Require(a.Slots is { Count: >= 1 and <= 28 }, "availability.slots", "1 to 28 weekly slots.");
+        if (a is null) { v.Add(field, "Is required."); return; }
+        v.Require(a.TimeZone is not null && WeeklyTime.IsKnownZone(a.TimeZone), field + ".timeZone", "An IANA time zone, e.g. Europe/Paris.");
+        v.Require(a.Slots is { Count: >= 1 and <= 28 }, field + ".slots", "1 to 28 weekly slots.");
         for (var i = 0; i < (a.Slots?.Count ?? 0); i++)
-            v.Require(a.Slots![i] is { } s && s.End > s.Start && Enum.IsDefined(s.Day), $"availability.slots[{i}]", "A day and a start before the end, e.g. monday 18:00:00-20:00:00.");
+            v.Require(a.Slots![i] is { } s && s.End > s.Start && Enum.IsDefined(s.Day), $"{field}.slots[{i}]", "A day and a start before the end, e.g. monday 18:00:00-20:00:00.");
     }
 
     private static void PlaceRules(Validation v, Place? p, string field)

@@ -22,7 +22,7 @@ public sealed record Availability(string TimeZone, IReadOnlyList<WeeklySlot> Slo
 public sealed record Place(double Latitude, double Longitude, string? InseeCode = null);
 
 /// <summary>How past proposals of a mentor turned out, when known.</summary>
-public sealed record TrackRecord(int Proposals, int Accepted, int SessionsHeld, double? AverageRating);
+public sealed record TrackRecord(int Proposals, int Accepted, int SessionsHeld, double? AverageRating, int Ratings = 0);
 
 /// <summary>A mentor as the engine sees it: only what matching needs (no contact details).</summary>
 public sealed record MentorProfile(

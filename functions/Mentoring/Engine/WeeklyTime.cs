@@ -64,6 +64,16 @@ public sealed class WeeklyTime
         return TimeZoneInfo.ConvertTimeToUtc(unspecified, zone);
     }
 
+    /// <summary>Whether a concrete time span falls wholly inside one of the weekly slots, in the slot owner's zone
+    /// as it is that week (daylight saving applied as it really falls).</summary>
+    public static bool Covers(Availability availability, DateTimeOffset start, DateTimeOffset end)
+    {
+        var week = WeekStart(start);
+        var a = (int)(start.UtcDateTime - week).TotalMinutes;
+        var b = (int)Math.Ceiling((end.UtcDateTime - week).TotalMinutes);
+        return b > a && From(availability, week)._intervals.Any(i => i.Start <= a && b <= i.End);
+    }
+
     public double TotalHours => _intervals.Sum(i => i.End - i.Start) / 60.0;
 
     /// <summary>Hours both are available in the reference week.</summary>

@@ -5,12 +5,13 @@ using Matching.Hosting;
 using Matching.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.FunctionalTests.Infrastructure;
 
 /// <summary>The real app (its Program, middleware and storage code) in the test server, over a real Azurite.</summary>
-public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
@@ -20,6 +21,8 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
         builder.UseEnvironment("Development");
         builder.UseSetting("AzureWebJobsStorage", ConnectionString);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
+        // A test that needs time to pass (a session that has ended) moves the app's clock; storage keeps its own.
+        if (clock is not null) builder.ConfigureTestServices(services => services.AddSingleton(clock));
     }
 
     /// <summary>A token minted with the local development key, validated by the app like any other.</summary>

@@ -1,0 +1,43 @@
+using Azure.Data.Tables;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Mentoring;
+
+/// <summary>Which side of a match the caller is on: the mentor, or the learner (themself or their NGO's staff).</summary>
+public enum Party { Mentor, Learner }
+
+public sealed record MatchParty(TableEntity Match, Party Party)
+{
+    public string Org => Match.PartitionKey;
+    public string MentorId => Match.GetString("MentorId");
+    public string LearnerId => Match.GetString("LearnerId");
+}
+
+/// <summary>
+/// The one place that decides who may see a match: its mentor (found through their own partition), its learner,
+/// and the learner's NGO staff (the NGO's partition). Anyone else gets nothing, as if it did not exist.
+/// </summary>
+public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle)
+{
+    public async Task<MatchParty?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
+    {
+        if (!Ids.IsValid(matchId)) return null;
+        var caller = http.Caller();
+        TableEntity? row;
+        if (caller.Role == Role.Mentor)
+        {
+            var mentorId = MentorsApi.MyId(http);
+            var held = (await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct)).Concat(await mentors.HeldAsync(mentorId, MentorDirectory.EndedPrefix, ct))
+                .FirstOrDefault(h => h.RequestId == matchId);
+            row = held.Org is null ? null : await lifecycle.RowAsync(held.Org, matchId, ct);
+            if (row is not null && row.GetString("MentorId") != mentorId) row = null;
+        }
+        else if (caller.Role is Role.Ngo or Role.Learner) row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);
+        else row = null;
+        return row is not null && MentoringLifecycle.Status(row) is RequestStatus.Matched or RequestStatus.Ended
+            ? new MatchParty(row, caller.Role == Role.Mentor ? Party.Mentor : Party.Learner)
+            : null;
+    }
+}

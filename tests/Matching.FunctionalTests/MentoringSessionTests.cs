@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Security;
+using Microsoft.Extensions.Time.Testing;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
+
+namespace Matching.FunctionalTests;
+
+/// <summary>
+/// Sessions of a match: proposed inside both weekly availabilities (each side in its own zone), confirmed, moved,
+/// cancelled, with their .ics invitations; venues for in-person sessions; check-ins once a session has ended.
+/// Its own Azurite and app, whose clock the test moves past a session's end.
+/// </summary>
+public sealed class MentoringSessionTests : IAsyncLifetime
+{
+    private const string Language = "ts";
+    private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private Azurite _azurite = null!;
+    private MatchingApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
+            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *", // the test runs the timer
+        }, _clock);
+        _ = _app.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _azurite.DisposeAsync();
+    }
+
+    /// <summary>A Monday at a given Paris wall-clock time, at least a week ahead (whatever the offset is that day).</summary>
+    private static DateTimeOffset NextMonday(int hour, int minute, int weeksAhead = 1)
+    {
+        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7 * weeksAhead), DateTimeKind.Unspecified);
+        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
+        var local = day.AddHours(hour).AddMinutes(minute);
+        return new DateTimeOffset(local, Paris.GetUtcOffset(local));
+    }
+
+    private static readonly object ParisHome = new { latitude = 48.8566, longitude = 2.3522, inseeCode = "75056" };
+
+    /// <summary>A mentor in Paris and a learner whose availability is in Dakar time, matched.</summary>
+    private async Task<(HttpClient Mentor, HttpClient Ngo, string MatchId)> MatchAsync()
+    {
+        var mentor = _app.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        (await mentor.PutAsJsonAsync("/api/mentors/me", new
+        {
+            displayName = "Nadia", contactEmail = "nadia@example.org",
+            languages = new object[] { new { language = Language, level = "native" } }, expertise = new[] { "cvReview" },
+            modes = new[] { "video", "phone", "inPerson" }, home = ParisHome, travelRadiusKm = 10,
+            availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" } } },
+            capacity = 3,
+        })).EnsureSuccessStatusCode();
+        var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var learner = await LearnerAsync(ngo, new
+        {
+            languages = new object[] { new { language = Language, level = "b2" } },
+            // 17:00-20:00 in Dakar (UTC all year) is 18:00-21:00 in Paris in winter, 19:00-22:00 in summer.
+            availability = new { timeZone = "Africa/Dakar", slots = new[] { new { day = "monday", start = "17:00:00", end = "20:00:00" } } },
+            modes = new[] { "video", "inPerson" }, place = new { latitude = 48.86, longitude = 2.34 }, travelRadiusKm = 5,
+        });
+        var request = await ProposedAsync(ngo, learner);
+        var mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString()!;
+        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{request.GetProperty("id").GetString()}/choose", new { mentorId })).EnsureSuccessStatusCode();
+        (await mentor.PostAsync($"/api/mentors/me/offers/{request.GetProperty("id").GetString()}/accept", null)).EnsureSuccessStatusCode();
+        return (mentor, ngo, request.GetProperty("id").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_session_inside_both_availabilities_is_confirmed_moved_and_cancelled_with_one_invitation_whose_sequence_rises()
+    {
+        var (mentor, ngo, matchId) = await MatchAsync();
+        var sessions = $"/api/matches/{matchId}/sessions";
+
+        // Outside the mentor's hours (20:30 Paris), a mode the learner does not use, the past: each named.
+        var late = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync(sessions, new { start = NextMonday(20, 30), durationMinutes = 60, mode = "video" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.Contains("mentor", late.GetProperty("errors").GetProperty("start")[0].GetString());
+        var phone = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync(sessions, new { start = NextMonday(18, 30), durationMinutes = 60, mode = "phone" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(phone.GetProperty("errors").TryGetProperty("mode", out _));
+        await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync(sessions, new { start = DateTimeOffset.UtcNow.AddDays(-1), durationMinutes = 60, mode = "video" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+
+        // The NGO proposes video for the learner; the mentor must give the link to confirm; the proposer cannot confirm.
+        var proposed = await ngo.PostAsJsonAsync(sessions, new { start = NextMonday(18, 30), durationMinutes = 60, mode = "video" });
+        Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+        var session = await Json(proposed);
+        var sessionId = session.GetProperty("id").GetString()!;
+        await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        var noLink = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(noLink.GetProperty("errors").TryGetProperty("videoLink", out _));
+        await HttpPlatformTests.AssertProblem(await ngo.GetAsync($"{sessions}/{sessionId}/invite"), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        var confirmed = await Json(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { videoLink = "https://meet.example.org/nadia" }));
+        Assert.Equal("confirmed", confirmed.GetProperty("status").GetString());
+
+        // Each side's invitation is in its own zone, for the same instant and UID.
+        var forMentor = await mentor.GetAsync($"{sessions}/{sessionId}/invite");
+        Assert.Equal("text/calendar", forMentor.Content.Headers.ContentType?.MediaType);
+        var mentorIcs = await forMentor.Content.ReadAsStringAsync();
+        var learnerIcs = await (await ngo.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync();
+        var start = NextMonday(18, 30);
+        Assert.Contains($"DTSTART;TZID=Europe/Paris:{start:yyyyMMdd}T183000", mentorIcs);
+        Assert.Contains($"DTSTART;TZID=Africa/Dakar:{start.UtcDateTime:yyyyMMdd'T'HHmm}00", learnerIcs);
+        Assert.Contains("METHOD:REQUEST", mentorIcs);
+        Assert.Contains($"UID:{sessionId}@matching", mentorIcs);
+        Assert.Contains($"UID:{sessionId}@matching", learnerIcs);
+        Assert.Contains("SEQUENCE:0", mentorIcs);
+        Assert.Contains("BEGIN:VTIMEZONE", mentorIcs);
+
+        // The mentor moves it a week later: proposed again, by the mentor, its sequence raised; the learner's side confirms.
+        var moved = await Json(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/move",
+            new { start = NextMonday(18, 30, weeksAhead: 2), durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/nadia" }));
+        Assert.Equal(("proposed", "mentor", 1), (moved.GetProperty("status").GetString(), moved.GetProperty("proposedBy").GetString(), moved.GetProperty("sequence").GetInt32()));
+        Assert.Equal("confirmed", (await Json(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }))).GetProperty("status").GetString());
+        Assert.Contains("SEQUENCE:1", await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync());
+
+        // Cancelled: the same UID as a cancellation, its sequence raised again; nothing more can change it.
+        Assert.Equal("cancelled", (await Json(await ngo.PostAsync($"{sessions}/{sessionId}/cancel", null))).GetProperty("status").GetString());
+        var cancelIcs = await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync();
+        Assert.Contains("METHOD:CANCEL", cancelIcs);
+        Assert.Contains("STATUS:CANCELLED", cancelIcs);
+        Assert.Contains($"UID:{sessionId}@matching", cancelIcs);
+        Assert.Contains("SEQUENCE:2", cancelIcs);
+        Assert.Equal("cancelled", (await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }),
+            HttpStatusCode.Conflict, "urn:matching:problem:conflict")).GetProperty("currentStatus").GetString());
+
+        // Nobody outside the match sees its sessions.
+        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Mentor, "volunteers", subject: "someone-else").GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+    }
+
+    [Fact]
+    public async Task In_person_sessions_are_at_an_open_venue_within_both_travel_radii_and_check_ins_follow_the_session()
+    {
+        var (mentor, ngo, matchId) = await MatchAsync();
+        var admin = _app.ClientFor(Role.Admin, "platform");
+        object Hours(string open, string close) => new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = open, end = close } } };
+        var near = await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = "La Ruche Paris", inseeCode = "75111", latitude = 48.857, longitude = 2.347, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
+        var closed = await Json(await admin.PostAsJsonAsync("/api/venues", new { name = "Morning Café", inseeCode = "75111", latitude = 48.858, longitude = 2.346, openingHours = Hours("07:00:00", "12:00:00"), stepFreeAccess = false }));
+        var far = await Json(await admin.PostAsJsonAsync("/api/venues", new { name = "Tiers-lieu Lyon", inseeCode = "69123", latitude = 45.764, longitude = 4.8357, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
+        var badVenue = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/venues", new { name = "", inseeCode = "7", latitude = 91, longitude = 0, openingHours = Hours("09:00:00", "08:00:00"), stepFreeAccess = true }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        foreach (var field in new[] { "name", "inseeCode", "latitude", "openingHours.slots[0]" }) Assert.True(badVenue.GetProperty("errors").TryGetProperty(field, out _), field);
+        await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync("/api/venues", new { }), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+
+        var start = NextMonday(18, 30);
+        var suggested = await Json(await ngo.GetAsync($"/api/matches/{matchId}/venues?start={Uri.EscapeDataString(start.ToString("O"))}&durationMinutes=60"));
+        Assert.Equal(near.GetProperty("id").GetString(), Assert.Single(suggested.EnumerateArray()).GetProperty("venue").GetProperty("id").GetString());
+        foreach (var (venue, why) in new[] { (closed, "not open"), (far, "travel radius") })
+        {
+            var refused = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions",
+                new { start, durationMinutes = 60, mode = "inPerson", venueId = venue.GetProperty("id").GetString() }), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+            Assert.Contains(why, refused.GetProperty("errors").GetProperty("venueId")[0].GetString());
+        }
+
+        var session = await Json(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions",
+            new { start, durationMinutes = 60, mode = "inPerson", venueId = near.GetProperty("id").GetString() }));
+        var sessionId = session.GetProperty("id").GetString()!;
+        Assert.Equal("La Ruche Paris", session.GetProperty("venueName").GetString());
+        (await ngo.PostAsJsonAsync($"/api/matches/{matchId}/sessions/{sessionId}/confirm", new { })).EnsureSuccessStatusCode();
+        Assert.Contains("LOCATION:La Ruche Paris", await (await ngo.GetAsync($"/api/matches/{matchId}/sessions/{sessionId}/invite")).Content.ReadAsStringAsync());
+
+        // Before the end nothing is asked; after it, both sides have a check-in (and running the timer again adds none).
+        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        Assert.Empty((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray());
+        _clock.SetUtcNow(start.AddMinutes(61));
+        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        Assert.Equal(sessionId, Assert.Single((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
+        Assert.Equal(sessionId, Assert.Single((await Json(await ngo.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
+
+        var bad = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "noShow", rating = 6 }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("rating", out _));
+        Assert.Equal(HttpStatusCode.NoContent, (await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held", rating = 4, comment = "Very helpful" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held", rating = 4, comment = "Very helpful" })).StatusCode); // a retry
+        Assert.Empty((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray());
+
+        // The mentor's track record counts the session once and the learner's rating; the comment is the NGO's to read.
+        var record = (await MentorProfileAsync(mentor)).GetProperty("record");
+        Assert.Equal((1, 1, 1, 4.0), (record.GetProperty("proposals").GetInt32(), record.GetProperty("accepted").GetInt32(),
+            record.GetProperty("sessionsHeld").GetInt32(), record.GetProperty("averageRating").GetDouble()));
+        var forNgo = Assert.Single((await Json(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).EnumerateArray());
+        Assert.Equal(("Very helpful", 4), (forNgo.GetProperty("learner").GetProperty("comment").GetString(), forNgo.GetProperty("learner").GetProperty("rating").GetInt32()));
+        Assert.DoesNotContain("Very helpful", (await Json(await mentor.GetAsync($"/api/matches/{matchId}/sessions"))).GetRawText());
+    }
+}
