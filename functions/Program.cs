@@ -7,6 +7,7 @@ using Matching.Learners;
 using Matching.Mentoring;
 using Matching.Offers;
 using Matching.Platform;
+using Matching.Reports;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -81,6 +82,7 @@ internal static class AppServices
         services.AddLearners();
         services.AddOffers();
         services.AddMentoring();
+        services.AddReports();
         services.AddDemoData(configuration, underFunctionsHost);
         return services;
     }

@@ -196,5 +196,15 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         var forNgo = Assert.Single((await Json(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).EnumerateArray());
         Assert.Equal(("Very helpful", 4), (forNgo.GetProperty("learner").GetProperty("comment").GetString(), forNgo.GetProperty("learner").GetProperty("rating").GetInt32()));
         Assert.DoesNotContain("Very helpful", (await Json(await mentor.GetAsync($"/api/matches/{matchId}/sessions"))).GetRawText());
+
+        // The NGO's impact report counts it: one match, one session held for an hour, one rating of 4 (JSON and CSV).
+        var impact = await Json(await ngo.GetAsync("/api/reports/impact"));
+        Assert.Equal((1, 1, 1, 1.0, 1), (impact.GetProperty("requests").GetInt32(), impact.GetProperty("matches").GetInt32(), impact.GetProperty("sessionsHeld").GetInt32(),
+            impact.GetProperty("hoursHeld").GetDouble(), impact.GetProperty("ratings").GetProperty("4").GetInt32()));
+        Assert.Equal(0.0, impact.GetProperty("noShowRate").GetDouble());
+        var csv = await ngo.GetAsync("/api/reports/impact?format=csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"sessionsHeld\",\"1\"", await csv.Content.ReadAsStringAsync());
+        await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/reports/impact"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }
 }

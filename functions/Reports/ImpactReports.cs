@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Mentoring;
+using Matching.Mentoring.Sessions;
+using Matching.Offers;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Reports;
+
+/// <summary>What an NGO's mentoring achieved: requests, matches, time to match, sessions, hours, no-shows, ratings, outcomes.</summary>
+public sealed record ImpactReport(string Organisation, DateTimeOffset GeneratedAt, int Requests, int Matches, int ActiveMatches,
+    double? TimeToMatchHoursP50, int SessionsHeld, double HoursHeld, double? NoShowRate, IReadOnlyDictionary<string, int> Ratings,
+    IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> DeclineReasons);
+
+/// <summary>What a provider's solidarity offers gave: seats offered, claimed, confirmed, held, released, and NGOs served.</summary>
+public sealed record OfferImpact(string OfferId, string Title, string Status, int SeatsOffered, int SeatsClaimed, int SeatsConfirmed, int SeatsHeld,
+    int SeatsReleased, int NgosServed);
+
+public sealed record ProviderReport(string Provider, DateTimeOffset GeneratedAt, int Offers, int SeatsOffered, int SeatsClaimed, int SeatsConfirmed,
+    int SeatsHeld, int SeatsReleased, int NgosServed, IReadOnlyList<OfferImpact> ByOffer);
+
+/// <summary>
+/// Reports read one organisation's partitions (an NGO's requests and sessions; a provider's offers and their claims),
+/// streamed, never the whole tables. JSON by default; CSV with <c>?format=csv</c> or <c>Accept: text/csv</c>, safe
+/// to open in a spreadsheet (<see cref="Csv"/>).
+/// </summary>
+public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+{
+    public async Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        int requests = 0, matches = 0, active = 0;
+        var toMatch = new List<double>();
+        var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var declines = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        await foreach (var r in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
+        {
+            requests++;
+            foreach (var d in MentoringLifecycle.Declines(r)) declines[d.Reason] = declines.GetValueOrDefault(d.Reason) + 1;
+            if (r.GetDateTimeOffset("MatchedAt") is not { } matched) continue;
+            matches++;
+            if (MentoringLifecycle.Status(r) == RequestStatus.Matched) active++;
+            if (r.GetDateTimeOffset("CreatedAt") is { } created) toMatch.Add((matched - created).TotalHours);
+            if (r.GetString("Outcome") is { } outcome) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+        int held = 0, checkedIn = 0, noShows = 0;
+        var hours = 0.0;
+        var ratings = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0);
+        await foreach (var s in tables.GetTableClient(SessionBook.Table).QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
+        {
+            var answers = new[] { Party.Mentor, Party.Learner }.Select(p => s.GetString($"{p}Attendance")).Where(a => a is not null).ToList();
+            if (answers.Count == 0) continue;
+            checkedIn++;
+            if (answers.Contains(nameof(Attendance.NoShow))) noShows++;
+            if (s.GetBoolean("CountedHeld") == true)
+            {
+                held++;
+                hours += (s.GetDateTimeOffset("End")!.Value - s.GetDateTimeOffset("Start")!.Value).TotalHours;
+            }
+            foreach (var p in new[] { Party.Mentor, Party.Learner })
+                if (s.GetInt32($"{p}Rating") is { } rating) ratings[rating.ToString(CultureInfo.InvariantCulture)]++;
+        }
+        return new ImpactReport(org, time.GetUtcNow(), requests, matches, active, Median(toMatch), held, Math.Round(hours, 2),
+            checkedIn == 0 ? null : Math.Round((double)noShows / checkedIn, 3), ratings, outcomes, declines);
+    }
+
+    public async Task<ProviderReport> ForProviderAsync(string provider, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var table = tables.GetTableClient(OfferRows.Table);
+        var byOffer = new List<OfferImpact>();
+        var ngos = new HashSet<string>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and ProviderOrg eq {provider}");
+        await foreach (var head in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        {
+            var offer = OfferRows.ToOffer(head);
+            int claimed = 0, released = 0;
+            var served = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var row in table.QueryAsync<TableEntity>(OfferRows.PrefixFilter(offer.Id, OfferRows.ClaimPrefix), cancellationToken: ct))
+            {
+                var claim = OfferRows.ToClaim(row);
+                if (claim.Status == ClaimStatus.Rejected) continue;
+                claimed += claim.SeatsRequested;
+                if (claim.Status is ClaimStatus.Released or ClaimStatus.Expired) released += claim.SeatsAllocated;
+                if (claim.Status == ClaimStatus.Confirmed) served.Add(claim.NgoOrg);
+            }
+            ngos.UnionWith(served);
+            byOffer.Add(new OfferImpact(offer.Id, offer.Details.Title, RequestLifecycle.Code(offer.Status), offer.Details.TotalSeats, claimed, offer.Confirmed,
+                offer.Held, released, served.Count));
+        }
+        return new ProviderReport(provider, time.GetUtcNow(), byOffer.Count, byOffer.Sum(o => o.SeatsOffered), byOffer.Sum(o => o.SeatsClaimed),
+            byOffer.Sum(o => o.SeatsConfirmed), byOffer.Sum(o => o.SeatsHeld), byOffer.Sum(o => o.SeatsReleased), ngos.Count,
+            byOffer.OrderBy(o => o.Title, StringComparer.Ordinal).ToList());
+    }
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0) return null;
+        values.Sort();
+        var mid = values.Count / 2;
+        return Math.Round(values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2, 2);
+    }
+
+    public static string ToCsv(ImpactReport r)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("organisation", r.Organisation), ("generatedAt", r.GeneratedAt.ToString("O", CultureInfo.InvariantCulture)),
+            ("requests", N(r.Requests)), ("matches", N(r.Matches)), ("activeMatches", N(r.ActiveMatches)),
+            ("timeToMatchHoursP50", r.TimeToMatchHoursP50 is { } t ? N(t) : ""), ("sessionsHeld", N(r.SessionsHeld)), ("hoursHeld", N(r.HoursHeld)),
+            ("noShowRate", r.NoShowRate is { } n ? N(n) : ""),
+        };
+        rows.AddRange(r.Ratings.Select(x => ($"rating{x.Key}", N(x.Value))));
+        rows.AddRange(r.Outcomes.Select(x => ($"outcome.{x.Key}", N(x.Value))));
+        rows.AddRange(r.DeclineReasons.Select(x => ($"declineReason.{x.Key}", N(x.Value))));
+        return Csv.Write(["metric", "value"], rows.Select(x => new[] { x.Item1, x.Item2 }));
+    }
+
+    public static string ToCsv(ProviderReport r) =>
+        Csv.Write(["offerId", "title", "status", "seatsOffered", "seatsClaimed", "seatsConfirmed", "seatsHeld", "seatsReleased", "ngosServed"],
+            r.ByOffer.Select(o => new[] { o.OfferId, o.Title, o.Status, N(o.SeatsOffered), N(o.SeatsClaimed), N(o.SeatsConfirmed), N(o.SeatsHeld), N(o.SeatsReleased), N(o.NgosServed) })
+                .Append(["total", "", "", N(r.SeatsOffered), N(r.SeatsClaimed), N(r.SeatsConfirmed), N(r.SeatsHeld), N(r.SeatsReleased), N(r.NgosServed)]));
+
+    private static string N(double value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// CSV that is safe to open in a spreadsheet: every cell quoted, and a cell that a spreadsheet would read as a
+/// formula (starting with =, +, -, @, tab or carriage return) is prefixed with an apostrophe (OWASP's advice).
+/// </summary>
+public static class Csv
+{
+    public const string ContentType = "text/csv";
+
+    public static string Cell(string value)
+    {
+        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? "'" + value : value;
+        return "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    public static string Write(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', header.Select(Cell)).Append("\r\n");
+        foreach (var row in rows) text.AppendJoin(',', row.Select(Cell)).Append("\r\n");
+        return text.ToString();
+    }
+
+    /// <summary>CSV when asked for with <c>?format=csv</c> or an Accept header preferring text/csv.</summary>
+    public static bool Wanted(HttpRequest req) =>
+        string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
+        || req.Headers.Accept.ToString().Contains(ContentType, StringComparison.OrdinalIgnoreCase);
+}
+
+[Tags("Reports")]
+public sealed class ReportFunctions(ImpactReports reports)
+{
+    [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Admin)]
+    [EndpointSummary("An NGO's mentoring impact: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
+    [QueryParameter("organisation", "Admins only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
+    [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK), ProducesResponseType<string>(StatusCodes.Status200OK, Csv.ContentType), ProducesValidationProblem]
+    public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/impact")] HttpRequest req, CancellationToken ct)
+    {
+        if (Organisation(req, "organisation") is not { } org)
+            return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
+        var report = await reports.ForNgoAsync(org, ct);
+        return Csv.Wanted(req) ? Results.Text(ImpactReports.ToCsv(report), Csv.ContentType + "; charset=utf-8") : Results.Ok(report);
+    }
+
+    [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin)]
+    [EndpointSummary("A provider's solidarity offers: seats offered, claimed, confirmed, held, released, NGOs served, per offer and in total. JSON or CSV (?format=csv).")]
+    [QueryParameter("organisation", "Admins only: the provider to report on."), QueryParameter("format", "json (default) or csv.")]
+    [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK), ProducesResponseType<string>(StatusCodes.Status200OK, Csv.ContentType), ProducesValidationProblem]
+    public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/offers")] HttpRequest req, CancellationToken ct)
+    {
+        if (Organisation(req, "organisation") is not { } org)
+            return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
+        var report = await reports.ForProviderAsync(org, ct);
+        return Csv.Wanted(req) ? Results.Text(ImpactReports.ToCsv(report), Csv.ContentType + "; charset=utf-8") : Results.Ok(report);
+    }
+
+    /// <summary>The caller's own organisation; an admin names one.</summary>
+    private static string? Organisation(HttpRequest req, string name)
+    {
+        var caller = req.HttpContext.Caller();
+        return caller.Role == Role.Admin ? req.Query[name].ToString() is { Length: > 0 } o ? o : null : caller.OrganisationId;
+    }
+}
+
+public static class ReportsModule
+{
+    public static IServiceCollection AddReports(this IServiceCollection services) => services.AddSingleton<ImpactReports>();
+}
