@@ -243,8 +243,8 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             var k = Math.Clamp(configuration.GetValue("Mentoring:ProposalsPerRequest", 5), 1, 20);
             var started = Stopwatch.GetTimestamp();
             var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
-            var result = Matcher.Match(new MatchRequest(LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile), goals, request.GetString("GoalText")),
-                pool, scorer, k, week, declined);
+            var learner = LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile);
+            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, k, week, declined);
             activity?.SetTag("matching.mentors", pool.Count);
             activity?.SetTag("matching.candidates", result.CandidatesScored);
             activity?.SetTag("matching.proposals", result.Proposals.Count);
@@ -258,6 +258,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
                 proposals.Add(new MentorRequests.ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
                     mentor.Profile.Modes, p.Score, p.Explanation, p.Factors));
             }
+            if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), scorer.Name, time.GetUtcNow());
             if (proposals.Count == 0)
                 reasons.AddRange(result.Reasons.Select(r => new MentorRequests.ReasonView(Filters.Code(r), Filters.Describe(r), result.Excluded[r])));
             if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new MentorRequests.ReasonView("no-mentors", "no mentor is registered yet", 0));

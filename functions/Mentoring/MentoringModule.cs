@@ -18,6 +18,7 @@ public static class MentoringModule
         .AddSingleton<MentoringDeadlines>()
         .AddSingleton<MentoringLifecycle>()
         .AddSingleton<MatchAccess>()
+        .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>();
 }

@@ -3,9 +3,13 @@ using System.Text.Json.Serialization;
 
 namespace Matching.Mentoring.Engine;
 
-/// <summary>One labelled example, raw: who was proposed to whom for which goals, and how it turned out.</summary>
+/// <summary>
+/// One labelled example, raw: who was proposed to whom for which goals, and how it turned out. Exports from the
+/// running service add when it was proposed (<paramref name="ProposedAt"/>: the profile versions of that moment are
+/// used), its rank among the proposals, whether it was offered to the mentor and why the mentor declined.
+/// </summary>
 public sealed record Outcome(string RequestId, string LearnerId, string MentorId, IReadOnlyList<Expertise> Goals, string? GoalText,
-    bool Accepted, bool SessionHeld, int? Rating)
+    bool Accepted, bool SessionHeld, int? Rating, DateTimeOffset? ProposedAt = null, int? Rank = null, bool? Offered = null, string? DeclineReason = null)
 {
     /// <summary>The label the model learns: the pair worked (accepted and a session held, and not rated poorly).</summary>
     public bool Worked => Accepted && SessionHeld && (Rating is null || Rating >= 3);
@@ -24,8 +28,13 @@ public sealed class TrainingData
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>Each mentor's latest version.</summary>
     public Dictionary<string, MentorProfile> Mentors { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, LearnerProfile> Learners { get; } = new(StringComparer.Ordinal);
+    /// <summary>Dated versions (a profile line's optional <c>asOf</c>), so that an outcome sees the profile, load and
+    /// record of the moment it was proposed. A line without <c>asOf</c> is valid from the beginning.</summary>
+    private readonly Dictionary<string, List<(DateTimeOffset AsOf, MentorProfile Profile)>> _mentorVersions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(DateTimeOffset AsOf, LearnerProfile Profile)>> _learnerVersions = new(StringComparer.Ordinal);
     public List<Outcome> Outcomes { get; } = [];
     public List<string> Problems { get; } = [];
 
@@ -46,12 +55,16 @@ public sealed class TrainingData
                     case "mentor":
                         var mentor = doc.RootElement.Deserialize<MentorProfile>(Json);
                         if (Invalid(mentor?.Id, mentor?.Languages, mentor?.Availability) is { } why) { data.Problems.Add($"line {number}: mentor {why}"); break; }
-                        data.Mentors[mentor!.Id] = mentor with { Expertise = mentor.Expertise ?? [], Modes = mentor.Modes ?? [] };
+                        var m = mentor! with { Expertise = mentor.Expertise ?? [], Modes = mentor.Modes ?? [] };
+                        AddVersion(data._mentorVersions, m.Id, AsOf(doc.RootElement), m);
+                        data.Mentors[m.Id] = data._mentorVersions[m.Id][^1].Profile;
                         break;
                     case "learner":
                         var learner = doc.RootElement.Deserialize<LearnerProfile>(Json);
                         if (Invalid(learner?.Id, learner?.Languages, learner?.Availability) is { } whyL) { data.Problems.Add($"line {number}: learner {whyL}"); break; }
-                        data.Learners[learner!.Id] = learner with { Modes = learner.Modes ?? [] };
+                        var l = learner! with { Modes = learner.Modes ?? [] };
+                        AddVersion(data._learnerVersions, l.Id, AsOf(doc.RootElement), l);
+                        data.Learners[l.Id] = data._learnerVersions[l.Id][^1].Profile;
                         break;
                     case "outcome":
                         var outcome = doc.RootElement.Deserialize<Outcome>(Json);
@@ -75,6 +88,36 @@ public sealed class TrainingData
         return data;
     }
 
+    private static DateTimeOffset AsOf(JsonElement line) =>
+        line.TryGetProperty("asOf", out var a) && a.ValueKind == JsonValueKind.String && a.TryGetDateTimeOffset(out var at) ? at : DateTimeOffset.MinValue;
+
+    private static void AddVersion<T>(Dictionary<string, List<(DateTimeOffset, T)>> versions, string id, DateTimeOffset asOf, T profile)
+    {
+        if (!versions.TryGetValue(id, out var list)) versions[id] = list = [];
+        list.RemoveAll(v => v.Item1 == asOf); // the same version again: the later line wins
+        list.Add((asOf, profile));
+        list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+    }
+
+    /// <summary>The version valid at <paramref name="at"/> (the latest not after it), or the earliest when all are later.</summary>
+    private static T At<T>(List<(DateTimeOffset AsOf, T Profile)> versions, DateTimeOffset? at)
+    {
+        if (at is null) return versions[^1].Profile;
+        var found = versions[0].Profile;
+        foreach (var (asOf, profile) in versions)
+            if (asOf <= at) found = profile;
+        return found;
+    }
+
+    /// <summary>A profile line with the time it was valid from (exports from the service write one per snapshot).</summary>
+    public static string Line(string kind, object value, DateTimeOffset asOf)
+    {
+        var node = JsonSerializer.SerializeToNode(value, Json)!.AsObject();
+        node.Insert(0, "kind", kind);
+        node.Insert(1, "asOf", asOf);
+        return node.ToJsonString(Json);
+    }
+
     private static string? Invalid(string? id, IReadOnlyList<LanguageSkill>? languages, Availability? availability) =>
         string.IsNullOrWhiteSpace(id) ? "without id"
         : languages is null || languages.Count == 0 ? "without languages"
@@ -91,16 +134,23 @@ public sealed class TrainingData
     /// <summary>Features and labels, computed by the engine's own code, grouped by request.</summary>
     public IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> Examples(DateTime weekStartUtc)
     {
-        var prepared = Mentors.ToDictionary(m => m.Key, m => new PreparedMentor(m.Value, weekStartUtc));
+        // Profiles as they were when each outcome was proposed (the latest version for files without dates).
+        var prepared = new Dictionary<MentorProfile, PreparedMentor>(ReferenceEqualityComparer.Instance);
+        PreparedMentor Mentor(Outcome o)
+        {
+            var profile = At(_mentorVersions[o.MentorId], o.ProposedAt);
+            if (!prepared.TryGetValue(profile, out var p)) prepared[profile] = p = new PreparedMentor(profile, weekStartUtc);
+            return p;
+        }
         return Outcomes.GroupBy(o => o.RequestId).Select(g =>
         {
             var first = g.First();
-            var request = new MatchRequest(Learners[first.LearnerId], first.Goals, first.GoalText);
+            var request = new MatchRequest(At(_learnerVersions[first.LearnerId], first.ProposedAt), first.Goals, first.GoalText);
             var learner = new PreparedLearner(request.Learner, weekStartUtc);
             var pairs = g.Select(o =>
             {
                 var row = new PairRow { Label = o.Worked };
-                PairFeatures.Compute(request, learner, prepared[o.MentorId], row.Features);
+                PairFeatures.Compute(request, learner, Mentor(o), row.Features);
                 return (o.MentorId, row);
             }).ToList();
             return (g.Key, request, pairs);

@@ -193,8 +193,8 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
             if (countHeld) session["CountedHeld"] = true;
             try { await Sessions.UpdateEntityAsync(session, session.ETag, TableUpdateMode.Replace, ct); }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5) { continue; }
-            var match = (await tables.GetTableClient(MentorRequests.Table).GetEntityAsync<TableEntity>(org, checkIn.GetString("MatchId"), cancellationToken: ct)).Value;
             var rating = party == Party.Learner ? answer.Rating : null;
+            var match = await SummariseOnMatchAsync(org, checkIn.GetString("MatchId"), countHeld, rating, ct);
             if (countHeld || rating is not null) await mentors.RecordSessionAsync(match.GetString("MentorId"), countHeld, rating, ct);
             break;
         }
@@ -204,6 +204,29 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         checkIn["AnsweredAt"] = time.GetUtcNow();
         await CheckIns.UpdateEntityAsync(checkIn, ETag.All, TableUpdateMode.Replace, ct);
         return checkIn;
+    }
+
+    /// <summary>Sessions held and the learner's ratings, counted on the match's row: the training export reads them there.</summary>
+    private async Task<TableEntity> SummariseOnMatchAsync(string org, string matchId, bool held, int? rating, CancellationToken ct)
+    {
+        var requests = tables.GetTableClient(MentorRequests.Table);
+        for (var attempt = 0; ; attempt++)
+        {
+            var match = (await requests.GetEntityAsync<TableEntity>(org, matchId, cancellationToken: ct)).Value;
+            if (!held && rating is null) return match;
+            if (held) match["SessionsHeld"] = (match.GetInt32("SessionsHeld") ?? 0) + 1;
+            if (rating is { } r)
+            {
+                match["RatingSum"] = (match.GetInt32("RatingSum") ?? 0) + r;
+                match["RatingCount"] = (match.GetInt32("RatingCount") ?? 0) + 1;
+            }
+            try
+            {
+                await requests.UpdateEntityAsync(match, match.ETag, TableUpdateMode.Replace, ct);
+                return match;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 10) { }
+        }
     }
 
     public static SessionStatus Status(TableEntity row) => Enum.Parse<SessionStatus>(row.GetString("Status"));

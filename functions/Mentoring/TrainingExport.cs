@@ -1,0 +1,73 @@
+using System.Text;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Mentoring.Engine;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Mentoring;
+
+/// <summary>
+/// Every settled proposal's outcome, in the training format (docs/training-data.md), read by <c>train</c> as it is.
+/// Per request: the learner and each proposed mentor as dated versions (profile, load and record when the proposal
+/// was made), then one outcome per proposal. Ids are pseudonymised with a keyed hash (stable across exports, so
+/// rounds join up); no names, contacts, notes or comments ever leave. Settled: matched, ended or expired requests,
+/// and declines on any request. Streamed row by row from the requests table: memory stays flat.
+/// </summary>
+public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, IConfiguration configuration)
+{
+    public async Task WriteAsync(Stream output, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var key = configuration["Mentoring:PseudonymKey"] is { Length: > 0 } k ? k : "matching-local-pseudonyms";
+        string P(string kind, string id) => kind[0] + Ids.Derive(key, kind, id)[..20];
+        await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
+        await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))
+        {
+            var status = MentoringLifecycle.Status(row);
+            var declines = MentoringLifecycle.Declines(row);
+            var settled = status is RequestStatus.Matched or RequestStatus.Ended or RequestStatus.Expired;
+            if (!settled && declines.Count == 0) continue;
+            var rounds = ScoringRounds.Read(row);
+            if (rounds.Count == 0) continue;
+            var goals = MentorRequests.ToView(row).Goals;
+            var learnerId = P("learner", row.PartitionKey + "|" + row.GetString("LearnerId"));
+            var requestId = P("request", row.RowKey);
+            var matchedMentor = status is RequestStatus.Matched or RequestStatus.Ended ? row.GetString("MentorId") : null;
+            var offered = MentoringLifecycle.History(row).Where(h => h.Event == RequestEvent.Chosen && h.MentorId is not null).Select(h => h.MentorId!).ToHashSet();
+            var ratingCount = row.GetInt32("RatingCount") ?? 0;
+            int? rating = ratingCount > 0 ? (int)Math.Round((double)(row.GetInt32("RatingSum") ?? 0) / ratingCount, MidpointRounding.AwayFromZero) : null;
+            foreach (var round in rounds)
+            {
+                await writer.WriteLineAsync(TrainingData.Line("learner", round.Learner with { Id = learnerId }, round.At));
+                foreach (var mentor in round.Mentors)
+                    await writer.WriteLineAsync(TrainingData.Line("mentor", mentor with { Id = P("mentor", mentor.Id) }, round.At));
+                for (var rank = 0; rank < round.Mentors.Count; rank++)
+                {
+                    var mentorId = round.Mentors[rank].Id;
+                    var decline = declines.FirstOrDefault(d => d.MentorId == mentorId);
+                    // Only what is known is written: a proposal still open on an unsettled request is left out.
+                    if (!settled && decline is null) continue;
+                    var accepted = mentorId == matchedMentor;
+                    await writer.WriteLineAsync(TrainingData.Line("outcome", new Outcome(requestId, learnerId, P("mentor", mentorId), goals, null,
+                        accepted, accepted && (row.GetInt32("SessionsHeld") ?? 0) > 0, accepted ? rating : null, round.At, rank + 1,
+                        offered.Contains(mentorId), decline?.Reason)));
+                }
+            }
+        }
+    }
+}
+
+[Tags("Mentoring"), RequireRoles(Role.Admin)]
+public sealed class TrainingExportFunctions(TrainingExport export)
+{
+    public const string ContentType = "application/x-ndjson";
+
+    [Function("ExportTrainingData")]
+    [EndpointSummary("Admins only: every settled proposal's outcome in the training format (JSON Lines), ids pseudonymised, profiles as they were when proposed.")]
+    [Produces(ContentType), ProducesResponseType<string>(StatusCodes.Status200OK, ContentType)]
+    public Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/training-data")] HttpRequest req) =>
+        Task.FromResult(Results.Stream(stream => export.WriteAsync(stream, req.HttpContext.RequestAborted), ContentType + "; charset=utf-8"));
+}

@@ -1,0 +1,127 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Mentoring.Engine;
+using Matching.Security;
+using Microsoft.Extensions.Time.Testing;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
+
+namespace Matching.FunctionalTests;
+
+/// <summary>
+/// A whole cohort through the API (requests, choices, accepts, declines, expiries, sessions, check-ins), then the
+/// training export, read by the training code with no data problem, and a model trained on it.
+/// </summary>
+public sealed class MentoringCohortTests : IAsyncLifetime
+{
+    private const string Language = "tn";
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private Azurite _azurite = null!;
+    private MatchingApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
+        {
+            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
+            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *",
+        }, _clock);
+        _ = _app.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _azurite.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_cohort_run_through_the_lifecycle_exports_outcomes_that_train_a_model()
+    {
+        var expertise = new[] { new[] { "cvReview" }, new[] { "jobSearch", "cvReview" }, new[] { "interviewPreparation" }, new[] { "cvReview", "digitalSkills" }, new[] { "jobSearch" }, new[] { "professionalProject" } };
+        var mentors = new Dictionary<string, HttpClient>();
+        for (var i = 0; i < expertise.Length; i++)
+        {
+            var client = await MentorAsync(_app, $"Mentor{i}", Language, expertise[i], capacity: 10);
+            mentors[(await MentorProfileAsync(client)).GetProperty("id").GetString()!] = client;
+        }
+        var decliners = mentors.Keys.Where((_, i) => i % 3 == 0).ToHashSet(); // some mentors decline everything
+        var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var goals = new[] { "cvReview", "jobSearch", "interviewPreparation", "digitalSkills" };
+        var start = NextMondayEvening();
+
+        var matched = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var learner = await LearnerAsync(ngo, LearnerProfile(Language), name: $"Learner{i}");
+            var request = await ProposedAsync(ngo, learner, goals[i % goals.Length]);
+            var id = request.GetProperty("id").GetString()!;
+            if (i % 8 == 7) return; // nobody chooses: these proposals expire
+            var offeredTo = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString()!;
+            (await ngo.PostAsJsonAsync($"/api/mentor-requests/{id}/choose", new { mentorId = offeredTo })).EnsureSuccessStatusCode();
+            // Decliners decline; the next proposal is offered by itself, until someone accepts or none is left.
+            while (decliners.Contains(offeredTo))
+            {
+                (await mentors[offeredTo].PostAsJsonAsync($"/api/mentors/me/offers/{id}/decline", new { reason = i % 2 == 0 ? "noTimeNow" : "language" })).EnsureSuccessStatusCode();
+                var now = await Json(await ngo.GetAsync($"/api/mentor-requests/{id}"));
+                if (now.GetProperty("status").GetString() != "offered") return;
+                offeredTo = now.GetProperty("offer").GetProperty("mentorId").GetString()!;
+            }
+            (await mentors[offeredTo].PostAsync($"/api/mentors/me/offers/{id}/accept", null)).EnsureSuccessStatusCode();
+            Interlocked.Increment(ref matched);
+            var session = await Json(await mentors[offeredTo].PostAsJsonAsync($"/api/matches/{id}/sessions", new { start, durationMinutes = 60, mode = "phone" }));
+            (await ngo.PostAsJsonAsync($"/api/matches/{id}/sessions/{session.GetProperty("id").GetString()}/confirm", new { })).EnsureSuccessStatusCode();
+        });
+        Assert.InRange(matched, 20, 35);
+
+        // Time passes: unchosen proposals expire, sessions end, check-ins open; both sides answer.
+        _clock.SetUtcNow(start.AddHours(2));
+        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        var pending = await Json(await ngo.GetAsync("/api/check-ins"));
+        Assert.Equal(matched, pending.GetArrayLength());
+        var n = 0;
+        foreach (var checkIn in pending.EnumerateArray())
+        {
+            var sessionId = checkIn.GetProperty("sessionId").GetString()!;
+            object answer = n++ % 5 == 4 ? new { attendance = "noShow" } : new { attendance = "held", rating = 1 + n % 5 };
+            (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", answer)).EnsureSuccessStatusCode();
+        }
+
+        var admin = _app.ClientFor(Role.Admin, "platform");
+        await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/exports/training-data"), System.Net.HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+        var export = await admin.GetAsync("/api/exports/training-data");
+        Assert.Equal("application/x-ndjson", export.Content.Headers.ContentType?.MediaType);
+        var text = await export.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("@example.org", text);
+        Assert.DoesNotContain("Learner1", text);
+        Assert.All(mentors.Keys, id => Assert.DoesNotContain(id, text)); // pseudonymised
+
+        var data = TrainingData.Read(new StringReader(text));
+        Assert.Empty(data.Problems);
+        Assert.True(data.Outcomes.Count >= matched + 5, $"{data.Outcomes.Count} outcomes");
+        Assert.Equal(matched, data.Outcomes.Count(o => o.Accepted));
+        Assert.Contains(data.Outcomes, o => o.DeclineReason == "noTimeNow");
+        Assert.Contains(data.Outcomes, o => o is { Accepted: false, Offered: false }); // proposals nobody chose
+        Assert.All(data.Outcomes, o => Assert.NotNull(o.ProposedAt));
+
+        var folder = Directory.CreateTempSubdirectory("matching-cohort-").FullName;
+        try
+        {
+            var report = Evaluation.TrainAndEvaluate(data, folder, "cohort", DateTimeOffset.UtcNow, new TreeModel.TrainingOptions());
+            Assert.True(report.TrainExamples > 0 && report.TestRequests > 0);
+            Assert.True(File.Exists(Path.Combine(folder, "cohort.zip")));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
+
+    private static DateTimeOffset NextMondayEvening()
+    {
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7), DateTimeKind.Unspecified);
+        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
+        var local = day.AddHours(18).AddMinutes(30);
+        return new DateTimeOffset(local, paris.GetUtcOffset(local));
+    }
+}
