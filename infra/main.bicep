@@ -40,6 +40,9 @@ param purgeDiagnosticPingsSchedule string = '0 15 3 * * *'
 @description('Schedule of the mentoring deadlines timer (offers and proposals that expire), six-field NCRONTAB in UTC.')
 param mentoringDeadlinesSchedule string = '0 */5 * * * *'
 
+@description('Schedule of the daily NGO follow-up alerts timer, six-field NCRONTAB in UTC.')
+param followUpAlertsSchedule string = '0 0 6 * * *'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -47,7 +50,7 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 
 // What the app uses; created here so that the app never needs rights to create them, and checked against
 // the app's own declarations by tests/Matching.DeploymentTests.
-var storageTables = ['diagnosticpings', 'learners', 'lheoimports', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'offers', 'venues']
+var storageTables = ['diagnosticpings', 'followupalerts', 'learners', 'lheoimports', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'offers', 'venues']
 var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-requests', 'mentor-requests-poison']
 var storageContainers = ['lheo-imports', 'models']
 
@@ -122,6 +125,7 @@ module api 'app/functionapp.bicep' = {
     releaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
     purgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
     mentoringDeadlinesSchedule: mentoringDeadlinesSchedule
+    followUpAlertsSchedule: followUpAlertsSchedule
   }
   dependsOn: [rbac]
 }

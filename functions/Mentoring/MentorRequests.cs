@@ -184,7 +184,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
 /// conditional update; proposals hold no capacity. A cancellation in between wins on the ETag.
 /// </summary>
 public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
-    MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, IConfiguration configuration,
+    MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, FollowUpAlerts followUp, IConfiguration configuration,
     TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     [Function(MentorRequests.FunctionName)]
@@ -205,6 +205,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             {
                 var expires = now + lifecycle.ProposalExpiry;
                 await deadlines.AddAsync(MentoringDeadlines.Kind.Proposals, m.Org!, request.RowKey, null, expires, ct);
+                await followUp.WatchProposalsAsync(m.Org!, request.RowKey, now, ct);
                 request["ProposalsExpireAt"] = expires;
             }
             request["Status"] = proposed ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);

@@ -14,9 +14,13 @@ namespace Matching.Mentoring;
 public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisioner provisioner)
 {
     public const string Table = "mentoringdeadlines";
-    private const string Partition = "due";
 
-    public enum Kind { Offer, Proposals, Score, CheckIn }
+    /// <summary>The lifecycle's deadlines (every few minutes) and the NGO follow-up's (daily) are read by different timers.</summary>
+    public const string Lifecycle = "due", FollowUp = "followup";
+
+    public enum Kind { Offer, Proposals, Score, CheckIn, NoSession, Unanswered }
+
+    private static string PartitionOf(Kind kind) => kind is Kind.NoSession or Kind.Unanswered ? FollowUp : Lifecycle;
 
     /// <summary>A due deadline. <paramref name="Subject"/>: the mentor of an offer, the session of a check-in.</summary>
     public sealed record Due(Kind Kind, string Org, string RequestId, string? Subject, DateTimeOffset At, string RowKey);
@@ -26,17 +30,17 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
     public async Task AddAsync(Kind kind, string org, string requestId, string? subject, DateTimeOffset at, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        await Client.UpsertEntityAsync(new TableEntity(Partition, Key(at, kind, requestId, subject))
+        await Client.UpsertEntityAsync(new TableEntity(PartitionOf(kind), Key(at, kind, requestId, subject))
         {
             ["Kind"] = kind.ToString(), ["Org"] = org, ["RequestId"] = requestId, ["Subject"] = subject, ["At"] = at,
         }, TableUpdateMode.Replace, ct);
     }
 
     /// <summary>Deadlines due at <paramref name="now"/>, earliest first, read page by page.</summary>
-    public async IAsyncEnumerable<Due> DueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<Due> DueAsync(string partition, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition} and RowKey lt {Ticks(now) + "~"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {Ticks(now) + "~"}");
         await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 500, cancellationToken: ct))
             yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("Subject"),
                 e.GetDateTimeOffset("At") ?? now, e.RowKey);
@@ -44,7 +48,7 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
 
     public async Task DoneAsync(Due due, CancellationToken ct)
     {
-        try { await Client.DeleteEntityAsync(Partition, due.RowKey, ETag.All, ct); }
+        try { await Client.DeleteEntityAsync(PartitionOf(due.Kind), due.RowKey, ETag.All, ct); }
         catch (RequestFailedException ex) when (ex.Status == 404) { }
     }
 
@@ -64,7 +68,7 @@ public sealed class ExpireMentoringDeadlines(MentoringDeadlines deadlines, Mento
     [Function("ExpireMentoringDeadlines")]
     public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
     {
-        await foreach (var due in deadlines.DueAsync(time.GetUtcNow(), ct))
+        await foreach (var due in deadlines.DueAsync(MentoringDeadlines.Lifecycle, time.GetUtcNow(), ct))
         {
             if (due.Kind == MentoringDeadlines.Kind.CheckIn) await sessions.OpenCheckInsAsync(due, ct);
             else await lifecycle.HandleDeadlineAsync(due, ct);

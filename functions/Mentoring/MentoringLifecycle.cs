@@ -27,7 +27,7 @@ public sealed class TransitionRefusedException(RequestStatus? current, string ti
 /// every offer has a deadline row, so a capacity unit left behind by a crash is given back at the deadline.
 /// </summary>
 public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
-    LearnerDirectory learners, MentoringDeadlines deadlines, QueueSender queue, IConfiguration configuration, TimeProvider time)
+    LearnerDirectory learners, MentoringDeadlines deadlines, FollowUpAlerts followUp, QueueSender queue, IConfiguration configuration, TimeProvider time)
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
 
@@ -89,6 +89,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             if (!await TryReplaceAsync(row, ct)) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
             await mentors.RecordOfferAsync(mentorId, accepted: true, ct);
+            await followUp.WatchMatchAsync(org, requestId, now, ct);
             return row;
         }
         throw Busy();

@@ -11,6 +11,7 @@ public static class MentoringModule
         .AddTable(Sessions.SessionBook.Table)
         .AddTable(Sessions.SessionBook.CheckInTable)
         .AddTable(Sessions.VenueDirectory.Table)
+        .AddTable(FollowUpAlerts.Table)
         .AddBlobContainer(ModelStore.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
@@ -18,6 +19,7 @@ public static class MentoringModule
         .AddSingleton<MentoringDeadlines>()
         .AddSingleton<MentoringLifecycle>()
         .AddSingleton<MatchAccess>()
+        .AddSingleton<FollowUpAlerts>()
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>();

@@ -16,6 +16,7 @@ param alwaysReadyHttpInstances int
 param releaseExpiredHoldsSchedule string
 param purgeDiagnosticPingsSchedule string
 param mentoringDeadlinesSchedule string
+param followUpAlertsSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -89,6 +90,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       ReleaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
       PurgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
       MentoringDeadlinesSchedule: mentoringDeadlinesSchedule
+      FollowUpAlertsSchedule: followUpAlertsSchedule
     }
   }
 }

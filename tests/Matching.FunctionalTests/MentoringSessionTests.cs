@@ -28,7 +28,8 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
         {
             ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
-            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *", // the test runs the timer
+            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *", // the test runs the timers
+            ["FollowUpAlertsSchedule"] = "0 0 0 1 1 *",
         }, _clock);
         _ = _app.Server;
     }
@@ -206,5 +207,53 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         Assert.Contains("\"sessionsHeld\",\"1\"", await csv.Content.ReadAsStringAsync());
         await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/reports/impact"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+    }
+
+    [Fact]
+    public async Task The_NGO_follow_up_list_raises_each_alert_once_and_staff_acknowledge_them()
+    {
+        var (mentor, ngo, matchId) = await MatchAsync();
+        var unanswered = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(Language)));
+        var sessions = $"/api/matches/{matchId}/sessions";
+
+        // Four days on, nobody has chosen among that request's proposals.
+        _clock.SetUtcNow(DateTimeOffset.UtcNow.AddDays(4));
+        await _app.RunTimerAsync("RaiseFollowUpAlerts");
+        Assert.Equal("unanswered", Assert.Single((await Json(await ngo.GetAsync("/api/follow-up/alerts"))).EnumerateArray()).GetProperty("kind").GetString());
+
+        // Two sessions, both no-shows, the second rated 2: three alerts from check-ins.
+        var times = new[] { NextMonday(18, 30), NextMonday(18, 30, weeksAhead: 2) };
+        foreach (var start in times)
+        {
+            var session = await Json(await mentor.PostAsJsonAsync(sessions, new { start, durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/n" }));
+            (await ngo.PostAsJsonAsync($"{sessions}/{session.GetProperty("id").GetString()}/confirm", new { })).EnsureSuccessStatusCode();
+        }
+        _clock.SetUtcNow(times[1].AddHours(2));
+        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        var checkIns = (await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray().OrderBy(c => c.GetProperty("start").GetDateTimeOffset()).ToList();
+        Assert.Equal(2, checkIns.Count);
+        (await mentor.PostAsJsonAsync($"/api/check-ins/{checkIns[0].GetProperty("sessionId").GetString()}", new { attendance = "noShow" })).EnsureSuccessStatusCode();
+        Assert.Single((await Json(await ngo.GetAsync("/api/follow-up/alerts"))).EnumerateArray()); // one no-show is not yet a pattern
+        (await mentor.PostAsJsonAsync($"/api/check-ins/{checkIns[1].GetProperty("sessionId").GetString()}", new { attendance = "noShow" })).EnsureSuccessStatusCode();
+        var secondSession = checkIns[1].GetProperty("sessionId").GetString();
+        (await ngo.PostAsJsonAsync($"/api/check-ins/{checkIns[0].GetProperty("sessionId").GetString()}", new { attendance = "held", rating = 2 })).EnsureSuccessStatusCode();
+
+        // Weeks pass with no session.
+        _clock.SetUtcNow(times[1].AddDays(22));
+        await _app.RunTimerAsync("RaiseFollowUpAlerts");
+        await _app.RunTimerAsync("RaiseFollowUpAlerts"); // once only
+        var alerts = (await Json(await ngo.GetAsync("/api/follow-up/alerts"))).EnumerateArray().ToList();
+        Assert.Equal(["lowRating", "noSession", "noShows", "unanswered"], alerts.Select(a => a.GetProperty("kind").GetString()!).Order().ToArray());
+        Assert.Equal(unanswered.GetProperty("id").GetString(), alerts.Single(a => a.GetProperty("kind").GetString() == "unanswered").GetProperty("requestId").GetString());
+        Assert.Equal(secondSession, alerts.Single(a => a.GetProperty("kind").GetString() == "noShows").GetProperty("sessionId").GetString());
+
+        var noSession = alerts.Single(a => a.GetProperty("kind").GetString() == "noSession").GetProperty("id").GetString();
+        Assert.True((await Json(await ngo.PostAsync($"/api/follow-up/alerts/{noSession}/acknowledge", null))).GetProperty("acknowledged").GetBoolean());
+        Assert.Equal(3, (await Json(await ngo.GetAsync("/api/follow-up/alerts?acknowledged=false"))).GetArrayLength());
+        await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/follow-up/alerts?acknowledged=maybe"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.Empty((await Json(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync("/api/follow-up/alerts"))).EnumerateArray());
+        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).PostAsync($"/api/follow-up/alerts/{noSession}/acknowledge", null),
+            HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/follow-up/alerts"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }
 }

@@ -25,7 +25,7 @@ public sealed record SessionProposal(DateTimeOffset Start, int DurationMinutes, 
 /// Rules: <see cref="SessionRules"/>; every change is conditioned on the session row's ETag.
 /// </summary>
 public sealed class SessionBook(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
-    VenueDirectory venues, MentoringDeadlines deadlines, TimeProvider time)
+    VenueDirectory venues, MentoringDeadlines deadlines, FollowUpAlerts followUp, TimeProvider time)
 {
     public const string Table = "mentoringsessions";
     public const string CheckInTable = "mentoringcheckins";
@@ -68,11 +68,14 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         return found.HasValue ? found.Value : null;
     }
 
-    public async Task<IReadOnlyList<TableEntity>> ListAsync(MatchParty match, CancellationToken ct)
+    public Task<IReadOnlyList<TableEntity>> ListAsync(MatchParty match, CancellationToken ct) => ListAsync(match.Org, match.Match.RowKey, ct);
+
+    /// <summary>A match's sessions: one range query on the row key.</summary>
+    public async Task<IReadOnlyList<TableEntity>> ListAsync(string org, string matchId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var prefix = match.Match.RowKey + "|";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {match.Org} and RowKey ge {prefix} and RowKey lt {match.Match.RowKey + "}"}");
+        var prefix = matchId + "|";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {prefix} and RowKey lt {matchId + "}"}");
         var list = new List<TableEntity>();
         await foreach (var e in Sessions.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(e);
         return list.OrderBy(e => e.GetDateTimeOffset("Start")).ToList();
@@ -109,7 +112,10 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         row["UpdatedAt"] = now;
         await Sessions.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); // 412 → the caller reads again
         if (change == SessionChange.Confirm)
+        {
             await deadlines.AddAsync(MentoringDeadlines.Kind.CheckIn, match.Org, match.Match.RowKey, row.GetString("SessionId"), row.GetDateTimeOffset("End")!.Value, ct);
+            await followUp.WatchMatchAsync(match.Org, match.Match.RowKey, row.GetDateTimeOffset("Start")!.Value, ct); // no session for a while after this one?
+        }
         return row;
     }
 
@@ -196,6 +202,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
             var rating = party == Party.Learner ? answer.Rating : null;
             var match = await SummariseOnMatchAsync(org, checkIn.GetString("MatchId"), countHeld, rating, ct);
             if (countHeld || rating is not null) await mentors.RecordSessionAsync(match.GetString("MentorId"), countHeld, rating, ct);
+            await followUp.CheckInAnsweredAsync(org, checkIn.GetString("MatchId"), checkIn.RowKey, answer, await ListAsync(org, checkIn.GetString("MatchId"), ct), ct);
             break;
         }
         checkIn["Answered"] = true;

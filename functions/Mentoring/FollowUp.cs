@@ -1,0 +1,166 @@
+using Azure;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Mentoring.Sessions;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Mentoring;
+
+public enum AlertKind { NoSession, NoShows, LowRating, Unanswered }
+
+/// <summary>The thresholds of the NGO follow-up (settings under <c>Mentoring:FollowUp</c>).</summary>
+public sealed record FollowUpThresholds(int NoSessionDays = 21, int NoShowsInARow = 2, int LowRating = 2, int UnansweredDays = 3)
+{
+    public static FollowUpThresholds Read(IConfiguration configuration) =>
+        configuration.GetSection("Mentoring:FollowUp").Get<FollowUpThresholds>() ?? new();
+}
+
+/// <summary>
+/// The close follow-up an NGO gives its learners: alerts on its list for a match with no session for a while,
+/// no-shows in a row, a poor rating, or proposals nobody answered. Staff acknowledge them. An alert's id is derived
+/// from what it is about, so raising it again (a retry, the next daily run) changes nothing; an acknowledged alert
+/// stays acknowledged. Time-based alerts come from follow-up deadlines read by a daily timer; check-in alerts are
+/// raised as the check-in is answered.
+/// </summary>
+public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner provisioner, MentoringDeadlines deadlines, IConfiguration configuration,
+    TimeProvider time)
+{
+    public const string Table = "followupalerts";
+    private TableClient Alerts => tables.GetTableClient(Table);
+    private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
+    public FollowUpThresholds Thresholds => FollowUpThresholds.Read(configuration);
+
+    public sealed record AlertView(string Id, AlertKind Kind, string LearnerId, string RequestId, string? SessionId, string Detail, DateTimeOffset RaisedAt,
+        bool Acknowledged, DateTimeOffset? AcknowledgedAt);
+
+    public Task WatchMatchAsync(string org, string requestId, DateTimeOffset from, CancellationToken ct) =>
+        deadlines.AddAsync(MentoringDeadlines.Kind.NoSession, org, requestId, null, from.AddDays(Thresholds.NoSessionDays), ct);
+
+    public Task WatchProposalsAsync(string org, string requestId, DateTimeOffset from, CancellationToken ct) =>
+        deadlines.AddAsync(MentoringDeadlines.Kind.Unanswered, org, requestId, null, from.AddDays(Thresholds.UnansweredDays), ct);
+
+    /// <summary>A follow-up deadline is due: raise its alert if the situation is still what it watches for.</summary>
+    public async Task HandleAsync(MentoringDeadlines.Due due, IReadOnlyList<TableEntity> sessions, CancellationToken ct)
+    {
+        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
+        if (!found.HasValue) return;
+        var request = found.Value!;
+        var now = time.GetUtcNow();
+        var status = MentoringLifecycle.Status(request);
+        if (due.Kind == MentoringDeadlines.Kind.Unanswered && status == RequestStatus.Proposed)
+            await RaiseAsync(request, AlertKind.Unanswered, null, $"Proposals unanswered for {Thresholds.UnansweredDays} days.", ct);
+        if (due.Kind == MentoringDeadlines.Kind.NoSession && status == RequestStatus.Matched)
+        {
+            var since = now.AddDays(-Thresholds.NoSessionDays);
+            // A session planned ahead, or one in the window, is enough.
+            var active = sessions.Any(s => SessionBook.Status(s) == SessionStatus.Confirmed && s.GetDateTimeOffset("Start") >= since);
+            if (!active && request.GetDateTimeOffset("MatchedAt") <= since)
+                await RaiseAsync(request, AlertKind.NoSession, null, $"No session in {Thresholds.NoSessionDays} days.", ct);
+        }
+    }
+
+    /// <summary>Right after a check-in: a poor rating, or no-shows in a row on the match's latest sessions.</summary>
+    public async Task CheckInAnsweredAsync(string org, string matchId, string sessionId, CheckInAnswer answer, IReadOnlyList<TableEntity> sessions, CancellationToken ct)
+    {
+        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, matchId, cancellationToken: ct);
+        if (!found.HasValue) return;
+        if (answer.Rating is { } rating && rating <= Thresholds.LowRating)
+            await RaiseAsync(found.Value!, AlertKind.LowRating, sessionId, $"A session was rated {rating} out of 5.", ct);
+        if (answer.Attendance != Attendance.NoShow) return;
+        var latest = sessions.Where(s => s.GetString("MentorAttendance") is not null || s.GetString("LearnerAttendance") is not null)
+            .OrderByDescending(s => s.GetDateTimeOffset("Start")).Take(Thresholds.NoShowsInARow).ToList();
+        if (latest.Count == Thresholds.NoShowsInARow && latest.All(NoShow))
+            await RaiseAsync(found.Value!, AlertKind.NoShows, sessionId, $"{Thresholds.NoShowsInARow} no-shows in a row.", ct);
+    }
+
+    private static bool NoShow(TableEntity s) =>
+        s.GetString("MentorAttendance") == nameof(Attendance.NoShow) || s.GetString("LearnerAttendance") == nameof(Attendance.NoShow);
+
+    private async Task RaiseAsync(TableEntity request, AlertKind kind, string? sessionId, string detail, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var id = Ids.Derive(kind.ToString(), request.RowKey, sessionId ?? "");
+        try
+        {
+            await Alerts.AddEntityAsync(new TableEntity(request.PartitionKey, id)
+            {
+                ["Kind"] = kind.ToString(), ["LearnerId"] = request.GetString("LearnerId"), ["RequestId"] = request.RowKey, ["SessionId"] = sessionId,
+                ["Detail"] = detail, ["RaisedAt"] = time.GetUtcNow(), ["Acknowledged"] = false,
+            }, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409) { } // raised before
+    }
+
+    public async Task<IReadOnlyList<AlertView>> ListAsync(string org, bool? acknowledged, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var filter = acknowledged is { } a
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {org} and Acknowledged eq {a}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {org}");
+        var list = new List<AlertView>();
+        await foreach (var e in Alerts.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(ToView(e));
+        return list.OrderByDescending(a => a.RaisedAt).ToList();
+    }
+
+    public async Task<AlertView?> AcknowledgeAsync(string org, string alertId, CancellationToken ct)
+    {
+        if (!Ids.IsValid(alertId)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Alerts.GetEntityIfExistsAsync<TableEntity>(org, alertId, cancellationToken: ct);
+        if (!found.HasValue) return null;
+        var alert = found.Value!;
+        if (alert.GetBoolean("Acknowledged") != true)
+        {
+            alert["Acknowledged"] = true;
+            alert["AcknowledgedAt"] = time.GetUtcNow();
+            await Alerts.UpdateEntityAsync(alert, ETag.All, TableUpdateMode.Replace, ct);
+        }
+        return ToView(alert);
+    }
+
+    private static AlertView ToView(TableEntity e) => new(e.RowKey, Enum.Parse<AlertKind>(e.GetString("Kind")), e.GetString("LearnerId"), e.GetString("RequestId"),
+        e.GetString("SessionId"), e.GetString("Detail"), e.GetDateTimeOffset("RaisedAt") ?? default, e.GetBoolean("Acknowledged") == true, e.GetDateTimeOffset("AcknowledgedAt"));
+}
+
+/// <summary>Daily: raises the NGO follow-up's time-based alerts. Schedule: the <c>FollowUpAlertsSchedule</c> app setting.</summary>
+public sealed class RaiseFollowUpAlerts(MentoringDeadlines deadlines, FollowUpAlerts alerts, SessionBook sessions, TimeProvider time)
+{
+    public const string Schedule = "FollowUpAlertsSchedule";
+
+    [Function("RaiseFollowUpAlerts")]
+    public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
+    {
+        await foreach (var due in deadlines.DueAsync(MentoringDeadlines.FollowUp, time.GetUtcNow(), ct))
+        {
+            var matchSessions = due.Kind == MentoringDeadlines.Kind.NoSession ? await sessions.ListAsync(due.Org, due.RequestId, ct) : [];
+            await alerts.HandleAsync(due, matchSessions, ct);
+            await deadlines.DoneAsync(due, ct);
+        }
+    }
+}
+
+[Tags("Mentoring"), RequireRoles(Role.Ngo)]
+public sealed class FollowUpFunctions(FollowUpAlerts alerts)
+{
+    [Function("ListFollowUpAlerts")]
+    [EndpointSummary("The NGO's follow-up list: matches with no session for a while, no-shows in a row, poor ratings, proposals nobody answered.")]
+    [QueryParameter("acknowledged", "true or false; both when absent.")]
+    [ProducesResponseType<IReadOnlyList<FollowUpAlerts.AlertView>>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "follow-up/alerts")] HttpRequest req, CancellationToken ct)
+    {
+        var v = new Validation();
+        var acknowledged = v.Bool(req, "acknowledged");
+        if (!v.IsValid) return v.ToResult();
+        return Results.Ok(await alerts.ListAsync(req.HttpContext.Caller().OrganisationId, acknowledged, ct));
+    }
+
+    [Function("AcknowledgeFollowUpAlert")]
+    [EndpointSummary("A staff member acknowledges an alert (it stays on the list, acknowledged).")]
+    [ProducesResponseType<FollowUpAlerts.AlertView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> AcknowledgeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "follow-up/alerts/{alertId}/acknowledge")] HttpRequest req,
+        string alertId, CancellationToken ct) =>
+        await alerts.AcknowledgeAsync(req.HttpContext.Caller().OrganisationId, alertId, ct) is { } alert ? Results.Ok(alert) : Problems.NotFound("The alert");
+}
