@@ -24,7 +24,7 @@ public static class MentorRequests
     public const string Queue = "mentor-requests";
     public const string FunctionName = "ScoreMentorRequest";
 
-    public sealed record CreateRequest(string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText = null);
+    public sealed record CreateRequest(string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText = null, string? ProgrammeId = null);
 
     public sealed record ProposalView(string MentorId, string DisplayName, IReadOnlyList<Expertise> Expertise, string? Occupation,
         IReadOnlyList<SessionMode> Modes, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors);
@@ -38,7 +38,7 @@ public static class MentorRequests
 
     public sealed record RequestView(string Id, string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText, RequestStatus Status,
         IReadOnlyList<ProposalView> Proposals, IReadOnlyList<ReasonView> Reasons, string? Scorer, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-        DateTimeOffset? ProposalsExpireAt, OfferView? Offer, IReadOnlyList<DeclineView> Declines, string? MatchId);
+        DateTimeOffset? ProposalsExpireAt, OfferView? Offer, IReadOnlyList<DeclineView> Declines, string? MatchId, string? ProgrammeId);
 
     internal sealed record ScoreMessage(string Org, string RequestId);
 
@@ -70,13 +70,13 @@ public static class MentorRequests
             e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default,
             status == RequestStatus.Proposed ? e.GetDateTimeOffset("ProposalsExpireAt") : null, offer,
             MentoringLifecycle.Declines(e).Select(d => new DeclineView(d.MentorId, d.Reason, d.At, forStaff ? d.Note : null)).ToList(),
-            status is RequestStatus.Matched or RequestStatus.Ended ? e.RowKey : null);
+            status is RequestStatus.Matched or RequestStatus.Ended ? e.RowKey : null, e.GetString("ProgrammeId"));
     }
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner)]
 public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner,
-    QueueSender queue, MentoringLifecycle lifecycle, TimeProvider time)
+    QueueSender queue, MentoringLifecycle lifecycle, ProgrammeDirectory programmes, TimeProvider time)
 {
     [Function("RequestMentor")]
     [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
@@ -98,6 +98,13 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         if (row is null) return Problems.NotFound("The learner");
         if (LearnerProfiles.Read(row) is null)
             return Problems.Validation(new Dictionary<string, string[]> { ["learnerId"] = ["Set the learner's matching profile first (PUT /api/learners/{id}/profile)."] });
+        if (body.ProgrammeId is { } programmeId)
+        {
+            if (await programmes.FindAsync(programmeId, ct) is not { } programme)
+                return Problems.Validation(new Dictionary<string, string[]> { ["programmeId"] = ["No such programme."] });
+            if (programmes.WhyClosed(programme, body.Goals) is { } why)
+                return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.ProgrammeUnavailable, "The programme takes no new request", why);
+        }
 
         var requests = tables.GetTableClient(MentorRequests.Table);
         if (row.GetString("ActiveRequestId") is { Length: > 0 } active
@@ -120,6 +127,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         var entity = new TableEntity(caller.OrganisationId, id)
         {
             ["LearnerId"] = body.LearnerId, ["Goals"] = JsonSerializer.Serialize(body.Goals, TrainingData.Json), ["GoalText"] = body.GoalText,
+            ["ProgrammeId"] = body.ProgrammeId,
             ["Status"] = nameof(RequestStatus.Queued), ["CreatedAt"] = now, ["UpdatedAt"] = now,
         };
         try

@@ -12,6 +12,7 @@ public static class MentoringModule
         .AddTable(Sessions.SessionBook.CheckInTable)
         .AddTable(Sessions.VenueDirectory.Table)
         .AddTable(FollowUpAlerts.Table)
+        .AddTable(ProgrammeDirectory.Table)
         .AddBlobContainer(ModelStore.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
@@ -20,6 +21,7 @@ public static class MentoringModule
         .AddSingleton<MentoringLifecycle>()
         .AddSingleton<MatchAccess>()
         .AddSingleton<FollowUpAlerts>()
+        .AddSingleton<ProgrammeDirectory>()
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>();

@@ -31,14 +31,26 @@ public sealed record ProviderReport(string Provider, DateTimeOffset GeneratedAt,
 /// </summary>
 public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
 {
-    public async Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct)
+    public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) =>
+        ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}"), ct);
+
+    /// <summary>A programme's requests: all of them for its runner and admins, an NGO's own otherwise.</summary>
+    public Task<ImpactReport> ForProgrammeAsync(string programmeId, string? onlyOrg, CancellationToken ct) =>
+        ForRequestsAsync($"programme {programmeId}", onlyOrg is null
+            ? TableClient.CreateQueryFilter($"ProgrammeId eq {programmeId}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {onlyOrg} and ProgrammeId eq {programmeId}"), ct);
+
+    private async Task<ImpactReport> ForRequestsAsync(string label, string filter, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        int requests = 0, matches = 0, active = 0;
+        int requests = 0, matches = 0, active = 0, held = 0, checkedIn = 0, noShows = 0;
+        var hours = 0.0;
         var toMatch = new List<double>();
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var declines = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var r in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
+        var ratings = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0);
+        var sessions = tables.GetTableClient(SessionBook.Table);
+        await foreach (var r in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
             requests++;
             foreach (var d in MentoringLifecycle.Declines(r)) declines[d.Reason] = declines.GetValueOrDefault(d.Reason) + 1;
@@ -47,25 +59,24 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
             if (MentoringLifecycle.Status(r) == RequestStatus.Matched) active++;
             if (r.GetDateTimeOffset("CreatedAt") is { } created) toMatch.Add((matched - created).TotalHours);
             if (r.GetString("Outcome") is { } outcome) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-        }
-        int held = 0, checkedIn = 0, noShows = 0;
-        var hours = 0.0;
-        var ratings = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0);
-        await foreach (var s in tables.GetTableClient(SessionBook.Table).QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
-        {
-            var answers = new[] { Party.Mentor, Party.Learner }.Select(p => s.GetString($"{p}Attendance")).Where(a => a is not null).ToList();
-            if (answers.Count == 0) continue;
-            checkedIn++;
-            if (answers.Contains(nameof(Attendance.NoShow))) noShows++;
-            if (s.GetBoolean("CountedHeld") == true)
+            // The match's sessions: one range query on the row key.
+            var range = TableClient.CreateQueryFilter($"PartitionKey eq {r.PartitionKey} and RowKey ge {r.RowKey + "|"} and RowKey lt {r.RowKey + "}"}");
+            await foreach (var s in sessions.QueryAsync<TableEntity>(range, cancellationToken: ct))
             {
-                held++;
-                hours += (s.GetDateTimeOffset("End")!.Value - s.GetDateTimeOffset("Start")!.Value).TotalHours;
+                var answers = new[] { Party.Mentor, Party.Learner }.Select(p => s.GetString($"{p}Attendance")).Where(a => a is not null).ToList();
+                if (answers.Count == 0) continue;
+                checkedIn++;
+                if (answers.Contains(nameof(Attendance.NoShow))) noShows++;
+                if (s.GetBoolean("CountedHeld") == true)
+                {
+                    held++;
+                    hours += (s.GetDateTimeOffset("End")!.Value - s.GetDateTimeOffset("Start")!.Value).TotalHours;
+                }
+                foreach (var p in new[] { Party.Mentor, Party.Learner })
+                    if (s.GetInt32($"{p}Rating") is { } rating) ratings[rating.ToString(CultureInfo.InvariantCulture)]++;
             }
-            foreach (var p in new[] { Party.Mentor, Party.Learner })
-                if (s.GetInt32($"{p}Rating") is { } rating) ratings[rating.ToString(CultureInfo.InvariantCulture)]++;
         }
-        return new ImpactReport(org, time.GetUtcNow(), requests, matches, active, Median(toMatch), held, Math.Round(hours, 2),
+        return new ImpactReport(label, time.GetUtcNow(), requests, matches, active, Median(toMatch), held, Math.Round(hours, 2),
             checkedIn == 0 ? null : Math.Round((double)noShows / checkedIn, 3), ratings, outcomes, declines);
     }
 
@@ -159,17 +170,26 @@ public static class Csv
 }
 
 [Tags("Reports")]
-public sealed class ReportFunctions(ImpactReports reports)
+public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory programmes)
 {
-    [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Admin)]
-    [EndpointSummary("An NGO's mentoring impact: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
+    [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
+    [EndpointSummary("Mentoring impact of an NGO, or of a programme: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
     [QueryParameter("organisation", "Admins only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
+    [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and admins), the caller's own otherwise.")]
     [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK), ProducesResponseType<string>(StatusCodes.Status200OK, Csv.ContentType), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/impact")] HttpRequest req, CancellationToken ct)
     {
-        if (Organisation(req, "organisation") is not { } org)
-            return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
-        var report = await reports.ForNgoAsync(org, ct);
+        var caller = req.HttpContext.Caller();
+        ImpactReport report;
+        if (req.Query["programme"].ToString() is { Length: > 0 } programmeId)
+        {
+            if (await programmes.FindAsync(programmeId, ct) is not { } programme) return Problems.NotFound("The programme");
+            var whole = caller.Role == Role.Admin || programme.RunBy == caller.OrganisationId;
+            report = await reports.ForProgrammeAsync(programme.Id, whole ? null : caller.OrganisationId, ct);
+        }
+        else if (Organisation(req, "organisation") is { } org) report = await reports.ForNgoAsync(org, ct);
+        else return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
         return Csv.Wanted(req) ? Results.Text(ImpactReports.ToCsv(report), Csv.ContentType + "; charset=utf-8") : Results.Ok(report);
     }
 

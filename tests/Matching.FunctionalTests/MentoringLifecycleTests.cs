@@ -165,4 +165,75 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         var refused = await answers.First(a => a.StatusCode == HttpStatusCode.Conflict).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("proposed", refused.GetProperty("currentStatus").GetString()); // still open: choose another
     }
+
+    [Fact]
+    public async Task A_programme_with_a_quota_takes_requests_until_its_sessions_are_used_up_or_its_window_closes()
+    {
+        const string language = "ve";
+        var mentor = await MentorAsync(App, "Vusi", language, ["cvReview"], capacity: 3);
+        var providerOrg = NewOrg("provider");
+        var provider = App.ClientFor(Role.Provider, providerOrg);
+        var bad = await HttpPlatformTests.AssertProblem(await provider.PostAsJsonAsync("/api/programmes", new
+        {
+            name = "x", opensAt = DateTimeOffset.UtcNow, closesAt = DateTimeOffset.UtcNow.AddDays(-1), goals = Array.Empty<string>(), modes = new[] { "video" }, sessionQuota = 0,
+        }), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        foreach (var field in new[] { "name", "closesAt", "goals", "sessionQuota" }) Assert.True(bad.GetProperty("errors").TryGetProperty(field, out _), field);
+        var programme = await Json(await provider.PostAsJsonAsync("/api/programmes", new
+        {
+            name = "Coaching numérique", opensAt = DateTimeOffset.UtcNow.AddDays(-1), closesAt = DateTimeOffset.UtcNow.AddDays(90),
+            goals = new[] { "cvReview", "digitalSkills" }, modes = new[] { "video" }, sessionQuota = 1,
+        }));
+        var programmeId = programme.GetProperty("id").GetString()!;
+        var over = await Json(await provider.PostAsJsonAsync("/api/programmes", new
+        {
+            name = "Last summer", opensAt = DateTimeOffset.UtcNow.AddDays(-100), closesAt = DateTimeOffset.UtcNow.AddDays(-10),
+            goals = new[] { "cvReview" }, modes = new[] { "video" }, sessionQuota = 10,
+        }));
+
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        object Profile() => new
+        {
+            languages = new object[] { new { language, level = "b2" } },
+            availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "17:00:00", end = "21:00:00" } } },
+            modes = new[] { "video", "phone" },
+        };
+        var learner = await LearnerAsync(ngo, Profile());
+        var closed = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, programmeId = over.GetProperty("id").GetString() }),
+            HttpStatusCode.Conflict, "urn:matching:problem:programme-unavailable");
+        Assert.Contains("window", closed.GetProperty("detail").GetString());
+        await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "jobSearch" }, programmeId }),
+            HttpStatusCode.Conflict, "urn:matching:problem:programme-unavailable");
+        await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, programmeId = Guid.NewGuid().ToString("N") }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+
+        var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, programmeId });
+        var request = await SettledAsync(ngo, accepted.Headers.Location!);
+        Assert.Equal(programmeId, request.GetProperty("programmeId").GetString());
+        var requestId = request.GetProperty("id").GetString()!;
+        (await ChooseAsync(ngo, request, MentorIdOf(request, "Vusi"))).EnsureSuccessStatusCode();
+        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
+
+        // The programme runs by video: a phone session is refused; a confirmed video session uses its one-session quota.
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7), DateTimeKind.Unspecified);
+        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
+        var start = new DateTimeOffset(day.AddHours(18).AddMinutes(30), paris.GetUtcOffset(day.AddHours(18)));
+        var phone = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"/api/matches/{requestId}/sessions", new { start, durationMinutes = 60, mode = "phone" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.Contains("programme", phone.GetProperty("errors").GetProperty("mode")[0].GetString());
+        var session = await Json(await mentor.PostAsJsonAsync($"/api/matches/{requestId}/sessions", new { start, durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/v" }));
+        (await ngo.PostAsJsonAsync($"/api/matches/{requestId}/sessions/{session.GetProperty("id").GetString()}/confirm", new { })).EnsureSuccessStatusCode();
+        var now = await Json(await ngo.GetAsync($"/api/programmes/{programmeId}"));
+        Assert.Equal((1, false), (now.GetProperty("sessionsConfirmed").GetInt32(), now.GetProperty("acceptingRequests").GetBoolean()));
+
+        var another = await LearnerAsync(ngo, Profile());
+        var full = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = another, goals = new[] { "cvReview" }, programmeId }),
+            HttpStatusCode.Conflict, "urn:matching:problem:programme-unavailable");
+        Assert.Contains("quota", full.GetProperty("detail").GetString());
+
+        // The runner sees the programme's impact.
+        var impact = await Json(await provider.GetAsync($"/api/reports/impact?programme={programmeId}"));
+        Assert.Equal((1, 1), (impact.GetProperty("requests").GetInt32(), impact.GetProperty("matches").GetInt32()));
+        await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync("/api/programmes", new { }), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+    }
 }

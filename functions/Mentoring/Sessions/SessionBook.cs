@@ -25,7 +25,7 @@ public sealed record SessionProposal(DateTimeOffset Start, int DurationMinutes, 
 /// Rules: <see cref="SessionRules"/>; every change is conditioned on the session row's ETag.
 /// </summary>
 public sealed class SessionBook(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
-    VenueDirectory venues, MentoringDeadlines deadlines, FollowUpAlerts followUp, TimeProvider time)
+    VenueDirectory venues, MentoringDeadlines deadlines, FollowUpAlerts followUp, ProgrammeDirectory programmes, TimeProvider time)
 {
     public const string Table = "mentoringsessions";
     public const string CheckInTable = "mentoringcheckins";
@@ -44,7 +44,10 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     {
         var parties = await PartiesAsync(match, ct);
         var venue = p.VenueId is { } id ? await venues.FindAsync(id, ct) : null;
-        return SessionRules.Check(parties, by, p, venue, p.VenueId is not null, confirming, time.GetUtcNow());
+        var v = SessionRules.Check(parties, by, p, venue, p.VenueId is not null, confirming, time.GetUtcNow());
+        if (match.Match.GetString("ProgrammeId") is { } programmeId && await programmes.FindAsync(programmeId, ct) is { } programme && !programme.Modes.Contains(p.Mode))
+            v.Add("mode", $"The programme '{programme.Name}' runs its sessions by {string.Join(", ", programme.Modes.Select(RequestLifecycle.Code))}.");
+        return v;
     }
 
     public async Task<TableEntity> ProposeAsync(MatchParty match, Party by, SessionProposal p, CancellationToken ct)
@@ -89,10 +92,13 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         if (!SessionRules.Allows(status, change, by, proposedBy))
             throw new SessionChangeRefusedException(status, $"A {RequestLifecycle.Code(status)} session cannot be {SessionRules.Past(change)} by the {RequestLifecycle.Code(by)}.");
         var now = time.GetUtcNow();
+        var countForProgramme = false;
         switch (change)
         {
             case SessionChange.Confirm:
                 row["Status"] = nameof(SessionStatus.Confirmed);
+                // A programme counts each session once, however often it is moved and confirmed again.
+                if (match.Match.GetString("ProgrammeId") is not null && row.GetBoolean("ProgrammeCounted") != true) row["ProgrammeCounted"] = countForProgramme = true;
                 if (videoLink is not null) row["VideoLink"] = videoLink;
                 row["ConfirmedAt"] = now;
                 break;
@@ -111,6 +117,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         }
         row["UpdatedAt"] = now;
         await Sessions.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); // 412 → the caller reads again
+        if (countForProgramme) await programmes.CountSessionAsync(match.Match.GetString("ProgrammeId"), ct);
         if (change == SessionChange.Confirm)
         {
             await deadlines.AddAsync(MentoringDeadlines.Kind.CheckIn, match.Org, match.Match.RowKey, row.GetString("SessionId"), row.GetDateTimeOffset("End")!.Value, ct);
