@@ -25,7 +25,7 @@ public static class LearnersApi
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
-public sealed class LearnerFunctions(LearnerDirectory learners)
+public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners)
 {
     [Function("CreateLearner")]
     [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
@@ -48,12 +48,45 @@ public sealed class LearnerFunctions(LearnerDirectory learners)
         string learnerId, CancellationToken ct) =>
         await learners.FindAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The learner");
 
-    [Function("DeleteLearner")]
-    [EndpointSummary("Erases one of the calling NGO's learners (right to erasure). Claims keep only the opaque id.")]
+    [Function("DeleteLearner"), RequireRoles(Role.Ngo, Role.Learner)]
+    [EndpointSummary("Erases a learner (right to erasure): by their NGO, or by the learner themself. What they held is given back; profile, contact and free text go; claims and outcomes keep only the opaque id.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "learners/{learnerId}")] HttpRequest req,
-        string learnerId, CancellationToken ct) =>
-        await learners.DeleteAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct) ? Results.NoContent() : Problems.NotFound("The learner");
+        string learnerId, CancellationToken ct)
+    {
+        var org = req.HttpContext.Caller().OrganisationId;
+        if (!Own(req.HttpContext, learnerId) || await learners.FindAsync(org, learnerId, ct) is null) return Problems.NotFound("The learner");
+        foreach (var owner in owners) await owner.EraseAsync(org, learnerId, ct);
+        await learners.DeleteAsync(org, learnerId, ct);
+        return Results.NoContent();
+    }
+
+    [Function("ExportLearnerData"), RequireRoles(Role.Ngo, Role.Learner)]
+    [EndpointSummary("Everything stored about a learner (right of access): for their NGO, or for the learner themself.")]
+    [ProducesResponseType<Dictionary<string, object>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/data")] HttpRequest req,
+        string learnerId, CancellationToken ct)
+    {
+        var org = req.HttpContext.Caller().OrganisationId;
+        if (!Own(req.HttpContext, learnerId) || await learners.RowAsync(org, learnerId, ct) is not { } row) return Problems.NotFound("The learner");
+        var export = new Dictionary<string, object?>
+        {
+            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")).ToDictionary(p => p.Key, p => p.Value),
+        };
+        foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, ct);
+        return Results.Ok(export);
+    }
+
+    /// <summary>A learner acts for themself only; NGO staff for any of the NGO's learners.</summary>
+    private static bool Own(HttpContext http, string learnerId) => http.Caller() is var c && (c.Role != Role.Learner || c.SubjectId == learnerId);
+}
+
+/// <summary>A feature that keeps data about learners: it exports it and erases it when the learner is erased.</summary>
+public interface ILearnerData
+{
+    string Section { get; }
+    Task<object?> ExportAsync(string org, string learnerId, CancellationToken ct);
+    Task EraseAsync(string org, string learnerId, CancellationToken ct);
 }
 
 /// <summary>Reads and writes learners, always inside the caller's organisation (the partition key).</summary>

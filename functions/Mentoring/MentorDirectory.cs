@@ -37,7 +37,24 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     {
         await provisioner.EnsureReadyAsync(ct);
         var found = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
-        return found.HasValue ? ToRecord(found.Value!) : null;
+        return found.HasValue && found.Value!.GetBoolean("Erased") != true ? ToRecord(found.Value!) : null;
+    }
+
+    /// <summary>
+    /// Erasure: the mentor's rows go, and the profile row becomes a paused tombstone with nothing personal in it,
+    /// so that every instance's snapshot (which follows changed rows) drops the mentor too.
+    /// </summary>
+    public async Task EraseAsync(string mentorId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await foreach (var e in Client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {mentorId} and RowKey ne {ProfileKey}"), cancellationToken: ct))
+            await Client.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, ct);
+        var tombstone = new MentorRecord(new MentorProfile(mentorId, [], [], null, null, null, 0, [], null, 0, new Availability("UTC", []), 0, 0, 0, true, null),
+            "", "", null, time.GetUtcNow());
+        var entity = ToEntity(tombstone);
+        entity["Erased"] = true;
+        await Client.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
+        snapshot.Upsert(tombstone);
     }
 
     /// <summary>Creates or replaces the profile; counts (mentees, pending proposals) and the track record are kept.</summary>

@@ -22,6 +22,8 @@ public static class MentoringModule
         .AddSingleton<MatchAccess>()
         .AddSingleton<FollowUpAlerts>()
         .AddSingleton<ProgrammeDirectory>()
+        .AddSingleton<PersonalData>()
+        .AddSingleton<Learners.ILearnerData>(sp => sp.GetRequiredService<PersonalData>())
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>();

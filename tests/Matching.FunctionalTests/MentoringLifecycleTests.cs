@@ -236,4 +236,55 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         Assert.Equal((1, 1), (impact.GetProperty("requests").GetInt32(), impact.GetProperty("matches").GetInt32()));
         await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync("/api/programmes", new { }), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }
+
+    [Fact]
+    public async Task Mentors_and_learners_export_everything_about_them_and_erasure_gives_back_what_they_held_and_keeps_only_pseudonymous_outcomes()
+    {
+        const string language = "xh";
+        var aziz = await MentorAsync(App, "Aziz", language, ["cvReview"]);
+        var bela = await MentorAsync(App, "Bela", language, ["cvReview"]);
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var first = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
+        await Json(await ChooseAsync(ngo, first, MentorIdOf(first, "Aziz")));
+        var learner = await LearnerAsync(ngo, LearnerProfile(language, contact: new { kind = "email", value = "zola@example.net" }), name: "Zola");
+        var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, goalText = "I worked as a nurse in Kinshasa" });
+        var second = await SettledAsync(ngo, accepted.Headers.Location!);
+        var secondId = second.GetProperty("id").GetString()!;
+        await Json(await ChooseAsync(ngo, second, MentorIdOf(second, "Bela")));
+        (await bela.PostAsync($"/api/mentors/me/offers/{secondId}/accept", null)).EnsureSuccessStatusCode();
+
+        // Aziz sees all that is kept about him, then erases himself: his open offer passes to the next proposal.
+        var azizData = await Json(await aziz.GetAsync("/api/mentors/me/data"));
+        Assert.Equal("aziz@example.org", azizData.GetProperty("profile").GetProperty("contactEmail").GetString());
+        Assert.Contains(azizData.GetProperty("offersAndMatches").EnumerateArray(), h => h.GetProperty("requestId").GetString() == first.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await aziz.DeleteAsync("/api/mentors/me")).StatusCode);
+        await HttpPlatformTests.AssertProblem(await aziz.GetAsync("/api/mentors/me"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        var moved = await Json(await ngo.GetAsync($"/api/mentor-requests/{first.GetProperty("id").GetString()}"));
+        Assert.Equal(("offered", MentorIdOf(first, "Bela")), (moved.GetProperty("status").GetString(), moved.GetProperty("offer").GetProperty("mentorId").GetString()));
+        var later = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
+        Assert.DoesNotContain("Aziz", later.GetRawText());
+
+        // Zola, or her NGO, sees all that is kept about her; another learner of the NGO sees nothing of it.
+        var self = App.ClientFor(Role.Learner, ngoOrg, subject: learner);
+        var zola = await Json(await self.GetAsync($"/api/learners/{learner}/data"));
+        Assert.Equal("Zola", zola.GetProperty("learner").GetProperty("DisplayName").GetString());
+        Assert.Contains("zola@example.net", zola.GetRawText());
+        Assert.Equal("matched", zola.GetProperty("mentoring").GetProperty("requests")[0].GetProperty("request").GetProperty("status").GetString());
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Learner, ngoOrg, subject: Guid.NewGuid().ToString("N")).GetAsync($"/api/learners/{learner}/data"),
+            HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Ngo, NewOrg("ngo")).DeleteAsync($"/api/learners/{learner}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+
+        // She erases herself: the match ends and Bela's capacity comes back; the outcome stays, without her words.
+        Assert.Equal(HttpStatusCode.NoContent, (await self.DeleteAsync($"/api/learners/{learner}")).StatusCode);
+        var belaNow = await MentorProfileAsync(bela);
+        Assert.Equal((0, 1), (belaNow.GetProperty("activeMentees").GetInt32(), belaNow.GetProperty("pendingProposals").GetInt32())); // the first request's offer only
+        var kept = await Json(await ngo.GetAsync($"/api/mentor-requests/{secondId}"));
+        Assert.Equal("ended", kept.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, kept.GetProperty("goalText").ValueKind);
+        await HttpPlatformTests.AssertProblem(await ngo.GetAsync($"/api/learners/{learner}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        var match = await Json(await bela.GetAsync($"/api/matches/{secondId}"));
+        Assert.Equal(("ended", "learnerStopped"), (match.GetProperty("status").GetString(), match.GetProperty("outcome").GetString()));
+        Assert.DoesNotContain("zola@example.net", match.GetRawText());
+    }
 }

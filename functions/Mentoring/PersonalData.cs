@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Learners;
+using Matching.Mentoring.Sessions;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Mentoring;
+
+/// <summary>
+/// Right of access and right to erasure for the people of mentoring. An export gives everything stored about the
+/// person. An erasure gives back what they held (an offer is declined for them, so the learner's next proposal is
+/// offered; an active match ends; a request is cancelled), then removes profiles, contact channels and free text
+/// (notes, comments, goal text, places in the scoring snapshots), and keeps only pseudonymous outcome rows and counts
+/// (request rows with opaque ids, statuses, dates, reason codes, ratings): what the impact reports and the training
+/// export need, and nothing that names anyone.
+/// </summary>
+public sealed class PersonalData(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle,
+    TimeProvider time) : ILearnerData
+{
+    private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
+    private TableClient Sessions => tables.GetTableClient(SessionBook.Table);
+    private TableClient CheckIns => tables.GetTableClient(SessionBook.CheckInTable);
+
+    public string Section => "mentoring";
+
+    // ---- mentors ----
+
+    public async Task<object?> ExportMentorAsync(string mentorId, CancellationToken ct)
+    {
+        if (await mentors.FindAsync(mentorId, ct) is not { } mentor) return null;
+        var held = new List<object>();
+        var declines = new List<object>();
+        var checkIns = new List<object>();
+        foreach (var prefix in new[] { MentorDirectory.OfferPrefix, MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix, MentorDirectory.DeclinedPrefix })
+            foreach (var (org, requestId, since) in await mentors.HeldAsync(mentorId, prefix, ct))
+            {
+                var row = await lifecycle.RowAsync(org, requestId, ct);
+                held.Add(new { kind = prefix.TrimEnd('|'), requestId, since, status = row is null ? null : RequestLifecycle.Code(MentoringLifecycle.Status(row)),
+                    matchedAt = row?.GetDateTimeOffset("MatchedAt"), endedAt = row?.GetDateTimeOffset("EndedAt"), outcome = row?.GetString("Outcome") });
+                if (row is not null)
+                    declines.AddRange(MentoringLifecycle.Declines(row).Where(d => d.MentorId == mentorId).Select(d => (object)new { requestId, d.Reason, d.At, d.Note }));
+                if (prefix is MentorDirectory.MatchPrefix or MentorDirectory.EndedPrefix)
+                    await foreach (var s in SessionsOfAsync(org, requestId, ct))
+                        if (s.GetString("MentorAttendance") is { } attendance)
+                            checkIns.Add(new { sessionId = s.GetString("SessionId"), start = s.GetDateTimeOffset("Start"), attendance, rating = s.GetInt32("MentorRating"), comment = s.GetString("MentorComment") });
+            }
+        return new { profile = MentorsApi.ToView(mentor), offersAndMatches = held, declines, checkIns, exportedAt = time.GetUtcNow() };
+    }
+
+    public async Task<bool> EraseMentorAsync(string mentorId, CancellationToken ct)
+    {
+        if (await mentors.FindAsync(mentorId, ct) is null) return false;
+        // Stop new proposals at once, then give back what the mentor holds.
+        await mentors.SetPausedAsync(mentorId, true, ct);
+        foreach (var (org, requestId, _) in await mentors.HeldAsync(mentorId, MentorDirectory.OfferPrefix, ct))
+            try { await lifecycle.DeclineAsync(mentorId, requestId, DeclineReason.Other, null, ct); }
+            catch (TransitionRefusedException) { await mentors.ReleaseOfferAsync(mentorId, org, requestId, ct); }
+        foreach (var (org, requestId, _) in await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct))
+            if (await lifecycle.RowAsync(org, requestId, ct) is { } row && MentoringLifecycle.Status(row) == RequestStatus.Matched)
+                await lifecycle.EndAsync(org, row, Role.Mentor, MatchOutcome.MentorUnavailable, null, ct);
+        // Free text they wrote about learners goes; codes and ratings stay.
+        foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix, MentorDirectory.DeclinedPrefix })
+            foreach (var (org, requestId, _) in await mentors.HeldAsync(mentorId, prefix, ct))
+            {
+                await ScrubRequestAsync(org, requestId, row =>
+                {
+                    var declines = MentoringLifecycle.Declines(row).Select(d => d.MentorId == mentorId ? d with { Note = null } : d).ToList();
+                    row["Declines"] = JsonSerializer.Serialize(declines, Engine.TrainingData.Json);
+                    if (row.GetString("EndedBy") == "mentor") row["EndNote"] = null;
+                }, ct);
+                await foreach (var s in SessionsOfAsync(org, requestId, ct))
+                    if (s.GetString("MentorComment") is not null) { s["MentorComment"] = null; await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct); }
+            }
+        await mentors.EraseAsync(mentorId, ct);
+        return true;
+    }
+
+    // ---- learners (called by the learners' export and erasure) ----
+
+    public async Task<object?> ExportAsync(string org, string learnerId, CancellationToken ct)
+    {
+        var requests = new List<object>();
+        await foreach (var row in RequestsOfAsync(org, learnerId, ct))
+        {
+            var sessions = new List<object>();
+            await foreach (var s in SessionsOfAsync(org, row.RowKey, ct))
+                sessions.Add(new { sessionId = s.GetString("SessionId"), status = s.GetString("Status"), start = s.GetDateTimeOffset("Start"), mode = s.GetString("Mode"),
+                    venue = s.GetString("VenueName"), attendance = s.GetString("LearnerAttendance"), rating = s.GetInt32("LearnerRating"), comment = s.GetString("LearnerComment") });
+            requests.Add(new { request = MentorRequests.ToView(row, forStaff: true), sessions });
+        }
+        return new { requests };
+    }
+
+    public async Task EraseAsync(string org, string learnerId, CancellationToken ct)
+    {
+        await foreach (var row in RequestsOfAsync(org, learnerId, ct))
+        {
+            var status = MentoringLifecycle.Status(row);
+            var caller = new Caller("erasure", Role.Ngo, org);
+            if (RequestLifecycle.Allows(status, RequestEvent.Cancelled)) await lifecycle.CancelAsync(caller, row.RowKey, ct); // gives an offer's capacity back
+            else if (status == RequestStatus.Matched) await lifecycle.EndAsync(org, row, Role.Ngo, MatchOutcome.LearnerStopped, null, ct);
+            await ScrubRequestAsync(org, row.RowKey, r =>
+            {
+                r["GoalText"] = null;
+                r["EndNote"] = null;
+                r["Declines"] = JsonSerializer.Serialize(MentoringLifecycle.Declines(r).Select(d => d with { Note = null }), Engine.TrainingData.Json);
+                // The learner's place in the scoring snapshots is what could point back to them: it goes.
+                foreach (var (round, i) in ScoringRounds.Read(r).Select((x, i) => (x, i)))
+                    r[$"Round{i}"] = JsonSerializer.Serialize(round with { Learner = round.Learner with { Place = null } }, Engine.TrainingData.Json);
+            }, ct);
+            await foreach (var s in SessionsOfAsync(org, row.RowKey, ct))
+            {
+                s["LearnerComment"] = null;
+                s["MentorComment"] = null; // written about the learner
+                await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct);
+            }
+        }
+        var pending = TableClient.CreateQueryFilter($"PartitionKey eq {SessionBook.CheckInPartition(Party.Learner, org, "")} and LearnerId eq {learnerId}");
+        await foreach (var c in CheckIns.QueryAsync<TableEntity>(pending, cancellationToken: ct))
+            await CheckIns.DeleteEntityAsync(c.PartitionKey, c.RowKey, ETag.All, ct);
+    }
+
+    private async IAsyncEnumerable<TableEntity> RequestsOfAsync(string org, string learnerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await foreach (var row in Requests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and LearnerId eq {learnerId}"), cancellationToken: ct))
+            yield return row;
+    }
+
+    private IAsyncEnumerable<TableEntity> SessionsOfAsync(string org, string matchId, CancellationToken ct) =>
+        Sessions.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {matchId + "|"} and RowKey lt {matchId + "}"}"), cancellationToken: ct);
+
+    private async Task ScrubRequestAsync(string org, string requestId, Action<TableEntity> scrub, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            if (await lifecycle.RowAsync(org, requestId, ct) is not { } row) return;
+            scrub(row);
+            try { await Requests.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); return; }
+            catch (RequestFailedException ex) when (ex.Status == 412) { }
+        }
+    }
+}
+
+[Tags("Mentoring"), RequireRoles(Role.Mentor)]
+public sealed class MentorPersonalDataFunctions(PersonalData data)
+{
+    [Function("ExportMyMentorData")]
+    [EndpointSummary("Everything stored about the calling mentor: profile and contact, offers and matches, declines with notes, check-ins with comments.")]
+    [ProducesResponseType<object>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/data")] HttpRequest req, CancellationToken ct) =>
+        await data.ExportMentorAsync(MentorsApi.MyId(req.HttpContext), ct) is { } export ? Results.Ok(export) : Problems.NotFound("Your mentor profile");
+
+    [Function("EraseMyMentorData")]
+    [EndpointSummary("Erases the calling mentor: open offers are declined for them, active matches end, profile, contact and notes are removed; pseudonymous outcomes and counts stay.")]
+    [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "mentors/me")] HttpRequest req, CancellationToken ct) =>
+        await data.EraseMentorAsync(MentorsApi.MyId(req.HttpContext), ct) ? Results.NoContent() : Problems.NotFound("Your mentor profile");
+}
