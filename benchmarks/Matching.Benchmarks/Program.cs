@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|worker|engine|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|timers|worker|engine|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -27,6 +27,9 @@ if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
 if (scenario is "claims" or "all") await OfferScenarios.ClaimsAsync(appDll, azurite);
 if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azurite);
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
+if (scenario is "lifecycle" or "all")
+    await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);
+if (scenario is "timers") await LifecycleScenarios.TimersAndExportAsync(azurite); // seeds 400,000 rows: run on its own
 if (scenario is "worker" or "all")
 {
     await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new());
@@ -234,12 +237,12 @@ namespace Matching.Benchmarks
             throw new TimeoutException("app not ready");
         }
 
-        public static string Token(string role, string org)
+        public static string Token(string role, string org, string subject = "bench")
         {
             var settingsFile = Path.Combine(Path.GetDirectoryName(FindAppDll())!, "appsettings.Development.json");
             var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(settingsFile).Build();
             Matching.Security.Caller.TryParseRole(role, out var r);
-            return Matching.Security.DevelopmentTokens.Mint(Matching.Security.AuthSettings.Read(config), "bench", r, org, TimeSpan.FromHours(1));
+            return Matching.Security.DevelopmentTokens.Mint(Matching.Security.AuthSettings.Read(config), subject, r, org, TimeSpan.FromHours(1));
         }
 
         public static string FindAppDll()

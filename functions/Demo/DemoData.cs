@@ -13,7 +13,8 @@ namespace Matching.Demo;
 /// A small fictional dataset for local runs (<c>scripts/run.sh --demo</c>), so that the README's requests work
 /// at once. Every id is fixed, so seeding twice changes nothing. Only in the local host, never on Azure.
 /// </summary>
-public sealed class DemoData(OfferService offers, LearnerDirectory learners, MentorDirectory mentors, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
+public sealed class DemoData(OfferService offers, LearnerDirectory learners, MentorDirectory mentors, Mentoring.Sessions.VenueDirectory venues,
+    Mentoring.Sessions.SessionBook sessions, TableServiceClient tables, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
 {
     public const string ProviderOrg = "langues-plus";
     public const string NgoOrg = "konexio";
@@ -25,6 +26,9 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
     public const string AminaId = "0000000000000000000000000000a001";
     public const string YusufId = "0000000000000000000000000000a002";
     public const string VolunteerOrg = "benevoles-pro";
+    public const string VenueId = "0000000000000000000000000000e001";
+    public const string PastMatchId = "0000000000000000000000000000d001";
+    public const string PastSessionId = "0000000000000000000000000000d101";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -106,7 +110,47 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
             TargetOccupation: "web developer", TargetSector: "digital", TargetRome: "M1805"), ct);
         await LearnerProfile(YusufId, new LearnerProfileInput([new("ps", Cefr.Native), new("fr", Cefr.A2), new("en", Cefr.B1)],
             Evenings("Europe/Paris", (DayOfWeek.Tuesday, 18, 21), (DayOfWeek.Saturday, 9, 13)), [SessionMode.Phone, SessionMode.InPerson],
-            TargetOccupation: "warehouse team leader", TargetSector: "logistics", Place: new Place(46.16, 1.87, "23096")), ct);
+            TargetOccupation: "warehouse team leader", TargetSector: "logistics", Place: new Place(46.16, 1.87, "23096"),
+            Contact: new ContactChannel(ContactKind.Phone, "+33600000002"), TravelRadiusKm: 15), ct);
+        await venues.AddAsync(new Mentoring.Sessions.VenueInput("Coworking de la gare (fictif)", "23096", 46.1716, 1.8717,
+            Evenings("Europe/Paris", (DayOfWeek.Tuesday, 9, 21), (DayOfWeek.Wednesday, 9, 21), (DayOfWeek.Thursday, 9, 21), (DayOfWeek.Friday, 9, 21), (DayOfWeek.Saturday, 9, 13)),
+            StepFreeAccess: true), NgoOrg, ct, VenueId);
+        await PastMatchAsync(ct);
+    }
+
+    /// <summary>
+    /// Amina and Claire were matched two weeks ago and met by video last Monday: the session has ended and both have a
+    /// check-in waiting, so that the walk-through can answer one. Written as the lifecycle would have written it.
+    /// </summary>
+    private async Task PastMatchAsync(CancellationToken ct)
+    {
+        var requests = tables.GetTableClient(MentorRequests.Table);
+        if ((await requests.GetEntityIfExistsAsync<TableEntity>(NgoOrg, PastMatchId, cancellationToken: ct)).HasValue) return;
+        var now = time.GetUtcNow();
+        var claire = MentorDirectory.IdFor(VolunteerOrg, "claire");
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var day = TimeZoneInfo.ConvertTime(now, paris).Date.AddDays(-1);
+        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(-1);
+        var start = new DateTimeOffset(day.AddHours(18).AddMinutes(30), paris.GetUtcOffset(day.AddHours(18)));
+        await mentors.TakeOfferAsync(claire, NgoOrg, PastMatchId, ct);
+        await mentors.AcceptOfferAsync(claire, NgoOrg, PastMatchId, ct);
+        var row = new TableEntity(NgoOrg, PastMatchId)
+        {
+            ["LearnerId"] = AminaId, ["Goals"] = JsonSerializer.Serialize(new[] { Expertise.CvReview }, TrainingData.Json), ["Status"] = nameof(RequestStatus.Matched),
+            ["MentorId"] = claire, ["CreatedAt"] = now.AddDays(-15), ["MatchedAt"] = now.AddDays(-14), ["UpdatedAt"] = now.AddDays(-14), ["Scorer"] = "ml-v1",
+            ["Proposals"] = "[]", ["Reasons"] = "[]",
+        };
+        MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-15), RequestEvent.Chosen, claire, "chosen"));
+        MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-14), RequestEvent.Accepted, claire));
+        await requests.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
+        if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } amina)
+            await learners.UpdateAsync(new TableEntity(NgoOrg, AminaId) { ["ActiveRequestId"] = PastMatchId }, amina.ETag, ct);
+        await tables.GetTableClient(Mentoring.Sessions.SessionBook.Table).UpsertEntityAsync(new TableEntity(NgoOrg, $"{PastMatchId}|{PastSessionId}")
+        {
+            ["MatchId"] = PastMatchId, ["SessionId"] = PastSessionId, ["Status"] = "Confirmed", ["ProposedBy"] = "Mentor", ["Mode"] = "Video",
+            ["VideoLink"] = "https://meet.example.org/claire", ["Start"] = start, ["End"] = start.AddHours(1), ["Sequence"] = 0, ["ConfirmedAt"] = start.AddDays(-3),
+        }, TableUpdateMode.Replace, ct);
+        await sessions.OpenCheckInsAsync(new MentoringDeadlines.Due(MentoringDeadlines.Kind.CheckIn, NgoOrg, PastMatchId, PastSessionId, start.AddHours(1), ""), ct);
     }
 
     private async Task LearnerProfile(string learnerId, LearnerProfileInput profile, CancellationToken ct)

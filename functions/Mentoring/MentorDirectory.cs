@@ -104,7 +104,9 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
             if (record.Profile.Load >= record.Profile.Capacity)
                 return (await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, OfferKey(org, requestId), cancellationToken: ct)).HasValue
                     ? OfferTake.AlreadyHeld : OfferTake.Full;
-            var updated = record with { Profile = record.Profile with { PendingProposals = record.Profile.PendingProposals + 1 } };
+            // The offer counts in the track record the model reads (offers made, of which accepted) in the same write.
+            var track = Track(record.Profile);
+            var updated = record with { Profile = record.Profile with { PendingProposals = record.Profile.PendingProposals + 1, Record = track with { Proposals = track.Proposals + 1 } } };
             try
             {
                 await Client.SubmitTransactionAsync(
@@ -135,7 +137,7 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     /// <summary>An accepted offer becomes a match: the unit of capacity moves from pending to active. Idempotent.</summary>
     public Task AcceptOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
         MoveAsync(mentorId, OfferKey(org, requestId), MatchKey(org, requestId),
-            p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1), ActiveMentees = p.ActiveMentees + 1 }, ct);
+            p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1), ActiveMentees = p.ActiveMentees + 1, Record = Track(p) with { Accepted = Track(p).Accepted + 1 } }, ct);
 
     /// <summary>A match ended: its unit of capacity is given back. Idempotent.</summary>
     public Task EndMatchAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
@@ -178,6 +180,16 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         throw new InvalidOperationException("The mentor's counts kept changing.");
     }
 
+    /// <summary>Which organisation's request a mentor holds a row for (offer, match, ended or declined): one partition query.</summary>
+    public async Task<string?> OrgOfAsync(string mentorId, string requestId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await foreach (var e in Client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {mentorId} and RowKey ne {ProfileKey}"),
+                           select: ["RowKey"], cancellationToken: ct))
+            if (e.RowKey.Split('|') is [_, var org, var id] && id == requestId) return org;
+        return null;
+    }
+
     /// <summary>The mentor's rows of one kind (<see cref="OfferPrefix"/>, <see cref="MatchPrefix"/>, <see cref="EndedPrefix"/>): (organisation, request id, since).</summary>
     public async Task<IReadOnlyList<(string Org, string RequestId, DateTimeOffset Since)>> HeldAsync(string mentorId, string prefix, CancellationToken ct)
     {
@@ -193,10 +205,8 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         return list;
     }
 
-    /// <summary>The track record the model's features read, kept from the lifecycle's events.</summary>
-    public Task RecordOfferAsync(string mentorId, bool accepted, CancellationToken ct) =>
-        ChangeAsync(mentorId, p => p with { Record = Track(p) is var r && accepted ? r with { Accepted = r.Accepted + 1 } : r with { Proposals = r.Proposals + 1 } }, ct);
-
+    /// <summary>The track record the model's features read: offers and accepts are counted as they are written
+    /// (<see cref="TakeOfferAsync"/>, <see cref="AcceptOfferAsync"/>), sessions held and ratings from check-ins.</summary>
     public Task RecordSessionAsync(string mentorId, bool held, int? rating, CancellationToken ct) =>
         ChangeAsync(mentorId, p =>
         {

@@ -56,11 +56,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 throw new TransitionRefusedException(status, "The mentor cannot take a new mentee now",
                     take == OfferTake.Gone ? "This mentor has left. Choose another proposal." : "This mentor has no room for a new mentee now. Choose another proposal.");
             Offer(row, mentorId, now, automatic: false);
-            if (await TryReplaceAsync(row, ct))
-            {
-                await mentors.RecordOfferAsync(mentorId, accepted: false, ct);
-                return row;
-            }
+            if (await TryReplaceAsync(row, ct)) return row;
             await ReleaseUnlessOfferedAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
         }
         throw Busy();
@@ -88,7 +84,6 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
             if (!await TryReplaceAsync(row, ct)) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
-            await mentors.RecordOfferAsync(mentorId, accepted: true, ct);
             await followUp.WatchMatchAsync(org, requestId, now, ct);
             return row;
         }
@@ -210,7 +205,6 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 if (next is not null) await ReleaseUnlessOfferedAsync(org, requestId, next, ct);
                 continue;
             }
-            if (next is not null) await mentors.RecordOfferAsync(next, accepted: false, ct);
             if (e == RequestEvent.Declined) await mentors.DeclineOfferAsync(fromMentor, org, requestId, ct);
             else await mentors.ReleaseOfferAsync(fromMentor, org, requestId, ct);
             if (next is null) await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(org, requestId), ct);
@@ -269,14 +263,8 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>The organisation of the request a mentor holds an offer or a match for (their own partition says).</summary>
-    private async Task<string?> OrgOfAsync(string mentorId, string requestId, CancellationToken ct)
-    {
-        if (!Ids.IsValid(requestId)) return null;
-        foreach (var prefix in new[] { MentorDirectory.OfferPrefix, MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix, MentorDirectory.DeclinedPrefix })
-            foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
-                if (held.RequestId == requestId) return held.Org;
-        return null;
-    }
+    private Task<string?> OrgOfAsync(string mentorId, string requestId, CancellationToken ct) =>
+        Ids.IsValid(requestId) ? mentors.OrgOfAsync(mentorId, requestId, ct) : Task.FromResult<string?>(null);
 
     public async Task<TableEntity?> RowAsync(string org, string requestId, CancellationToken ct)
     {

@@ -25,14 +25,14 @@ public sealed class VenueDirectory(TableServiceClient tables, StorageProvisioner
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(10);
     private (DateTimeOffset At, IReadOnlyList<VenueView> Venues)? _cache;
 
-    public async Task<VenueView> AddAsync(VenueInput input, string registeredBy, CancellationToken ct)
+    public async Task<VenueView> AddAsync(VenueInput input, string registeredBy, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var view = new VenueView(Ids.New(), input.Name.Trim(), input.InseeCode, input.Latitude, input.Longitude, input.OpeningHours, input.StepFreeAccess);
-        await tables.GetTableClient(Table).AddEntityAsync(new TableEntity(Partition, view.Id)
+        var view = new VenueView(id ?? Ids.New(), input.Name.Trim(), input.InseeCode, input.Latitude, input.Longitude, input.OpeningHours, input.StepFreeAccess);
+        await tables.GetTableClient(Table).UpsertEntityAsync(new TableEntity(Partition, view.Id)
         {
             ["Venue"] = JsonSerializer.Serialize(view, TrainingData.Json), ["RegisteredBy"] = registeredBy, ["CreatedAt"] = time.GetUtcNow(),
-        }, ct);
+        }, TableUpdateMode.Replace, ct);
         _cache = null;
         return view;
     }

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Mentoring;
+using Matching.Mentoring.Engine;
+using Matching.Mentoring.Sessions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Matching.Benchmarks;
+
+/// <summary>The mentoring lifecycle: choose, accept and decline under 50 concurrent callers; the timers over a large
+/// store; the training export of 100,000 outcome rows.</summary>
+internal static class LifecycleScenarios
+{
+    /// <summary>
+    /// The app as its own process over HTTP: 60 mentors in pairs sharing one of 30 languages, 300 learners spread over
+    /// those languages (so each mentor is chosen by about five learners, as when a cohort arrives), then choices,
+    /// accepts and declines, 50 calls in flight at any time.
+    /// </summary>
+    public static async Task TransitionsAsync(string appDll, Azurite azurite, int callers = 50)
+    {
+        var port = AppProcess.FreePort();
+        await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+        using var ngo = await AppProcess.ReadyClientAsync(port);
+        ngo.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        var mentors = new ConcurrentDictionary<string, HttpClient>();
+        var slots = new[] { new { day = "monday", start = "17:00:00", end = "21:00:00" } };
+        string[] languages = ["aa", "ab", "af", "ak", "am", "an", "as", "av", "ay", "az", "ba", "be", "bg", "bm", "bn", "bo", "br", "bs", "ca", "ce",
+            "co", "cr", "cs", "cu", "cv", "cy", "da", "dz", "ee", "eo"];
+        await Parallel.ForEachAsync(Enumerable.Range(0, 60), new ParallelOptions { MaxDegreeOfParallelism = 10 }, async (i, _) =>
+        {
+            var client = new HttpClient { BaseAddress = ngo.BaseAddress };
+            client.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("mentor", "volunteers", $"mentor-{i}"));
+            var saved = await client.PutAsJsonAsync("/api/mentors/me", new
+            {
+                displayName = $"Mentor {i}", contactEmail = $"mentor{i}@example.org", languages = new[] { new { language = languages[i % 30], level = "native" } },
+                expertise = new[] { "cvReview" }, modes = new[] { "video" }, availability = new { timeZone = "Europe/Paris", slots }, capacity = 10,
+            });
+            saved.EnsureSuccessStatusCode();
+            mentors[(await saved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!] = client;
+        });
+        var requests = new ConcurrentBag<JsonElement>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 300), new ParallelOptions { MaxDegreeOfParallelism = 10 }, async (i, _) =>
+        {
+            var id = (await (await ngo.PostAsJsonAsync("/api/learners", new { displayName = "L" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            (await ngo.PutAsJsonAsync($"/api/learners/{id}/profile", new
+            {
+                languages = new[] { new { language = languages[i % 30], level = "b2" } }, availability = new { timeZone = "Europe/Paris", slots }, modes = new[] { "video" },
+            })).EnsureSuccessStatusCode();
+            var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = id, goals = new[] { "cvReview" } });
+            accepted.EnsureSuccessStatusCode();
+            JsonElement view;
+            do { await Task.Delay(20); view = await ngo.GetFromJsonAsync<JsonElement>(accepted.Headers.Location); }
+            while (view.GetProperty("status").GetString() == "queued");
+            requests.Add(view);
+        });
+        Console.WriteLine($"transitions: {mentors.Count} mentors, {requests.Count} requests proposed");
+
+        var choose = await TimedAsync(requests, callers, async r =>
+            await ngo.PostAsJsonAsync($"/api/mentor-requests/{r.GetProperty("id").GetString()}/choose",
+                new { mentorId = r.GetProperty("proposals")[Random.Shared.Next(r.GetProperty("proposals").GetArrayLength())].GetProperty("mentorId").GetString() }));
+        Scenarios.Report($"choose, {callers} concurrent callers (ms)", choose.Latencies);
+        var offered = choose.Answers.Where(a => a.Status == 200).Select(a => a.Body).ToList();
+        Console.WriteLine($"  {offered.Count} offered, {choose.Answers.Count(a => a.Status == 409)} refused (mentor full)");
+
+        var toAccept = offered.Where((_, i) => i % 3 != 0).ToList();
+        var toDecline = offered.Where((_, i) => i % 3 == 0).ToList();
+        var accept = await TimedAsync(toAccept, callers, async r =>
+            await mentors[r.GetProperty("offer").GetProperty("mentorId").GetString()!].PostAsync($"/api/mentors/me/offers/{r.GetProperty("id").GetString()}/accept", null));
+        Scenarios.Report($"accept, {callers} concurrent callers (ms)", accept.Latencies);
+        var decline = await TimedAsync(toDecline, callers, async r =>
+            await mentors[r.GetProperty("offer").GetProperty("mentorId").GetString()!].PostAsJsonAsync($"/api/mentors/me/offers/{r.GetProperty("id").GetString()}/decline",
+                new { reason = "noTimeNow" }));
+        Scenarios.Report($"decline (the next proposal offered in the same call), {callers} concurrent callers (ms)", decline.Latencies);
+        var failures = accept.Answers.Concat(decline.Answers).Count(a => a.Status >= 400);
+        Console.WriteLine($"  {accept.Answers.Count} accepts, {decline.Answers.Count} declines, {failures} failed");
+    }
+
+    private static async Task<(List<double> Latencies, List<(int Status, JsonElement Body)> Answers)> TimedAsync(
+        IEnumerable<JsonElement> items, int callers, Func<JsonElement, Task<HttpResponseMessage>> call)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var answers = new ConcurrentBag<(int, JsonElement)>();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = callers }, async (item, _) =>
+        {
+            var t = Stopwatch.GetTimestamp();
+            using var response = await call(item);
+            latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            var text = await response.Content.ReadAsStringAsync();
+            answers.Add(((int)response.StatusCode, text.Length > 0 && text[0] == '{' ? JsonDocument.Parse(text).RootElement.Clone() : default));
+        });
+        return (latencies.ToList(), answers.ToList());
+    }
+
+    /// <summary>
+    /// The app's services in this process over Azurite: 100,000 matches and 300,000 sessions written (with their
+    /// future deadlines), plus 2,000 deadlines due; then one run of each timer, timed, with the managed heap measured.
+    /// </summary>
+    public static async Task TimersAndExportAsync(Azurite azurite, int matches = 100_000)
+    {
+        var services = AppServicesFor(azurite);
+        var tables = services.GetRequiredService<TableServiceClient>();
+        await services.GetRequiredService<Matching.Storage.StorageProvisioner>().EnsureReadyAsync();
+        var requests = tables.GetTableClient(MentorRequests.Table);
+        var sessions = tables.GetTableClient(SessionBook.Table);
+        var deadlines = tables.GetTableClient(MentoringDeadlines.Table);
+        var now = DateTimeOffset.UtcNow;
+        var random = new Random(11);
+        var mentorPool = Enumerable.Range(0, 500).Select(i => SyntheticData.Mentor(random, $"m{i:D5}") with { Bio = "Developer, CV and interviews." }).ToArray();
+        var seed = Stopwatch.StartNew();
+        // 50 NGOs; each match has 3 sessions; 20,000 of the matches ended with 5 proposals each (100,000 outcome rows).
+        await Parallel.ForEachAsync(Enumerable.Range(0, 50), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (n, ct) =>
+        {
+            var org = $"ngo-{n:D2}";
+            var perOrg = matches / 50;
+            var rows = new List<TableTransactionAction>();
+            var sessionRows = new List<TableTransactionAction>();
+            var local = new Random(n);
+            for (var i = 0; i < perOrg; i++)
+            {
+                var id = $"{n:D2}{i:D30}";
+                var ended = i % 5 == 0;
+                var row = new TableEntity(org, id)
+                {
+                    ["LearnerId"] = $"{i:D32}", ["Goals"] = "[\"cvReview\"]", ["Status"] = ended ? "Ended" : "Matched", ["MentorId"] = mentorPool[i % 500].Id,
+                    ["CreatedAt"] = now.AddDays(-30), ["MatchedAt"] = now.AddDays(-29), ["UpdatedAt"] = now, ["SessionsHeld"] = 2, ["RatingSum"] = 8, ["RatingCount"] = 2,
+                    ["Outcome"] = ended ? "goalReachedJob" : null,
+                };
+                if (ended)
+                    ScoringRounds.Add(row, SyntheticData.Learner(local, $"l{i}"), Enumerable.Range(0, 5).Select(k => mentorPool[(i + k) % 500]).ToList(), "ml-v1", now.AddDays(-30));
+                rows.Add(new(TableTransactionActionType.UpsertReplace, row));
+                for (var s = 0; s < 3; s++)
+                    sessionRows.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(org, $"{id}|{s:D32}")
+                    {
+                        ["MatchId"] = id, ["SessionId"] = $"{s:D32}", ["Status"] = "Confirmed", ["ProposedBy"] = "Mentor", ["Mode"] = "Video",
+                        ["Start"] = now.AddDays(-20 + s * 7), ["End"] = now.AddDays(-20 + s * 7).AddHours(1), ["Sequence"] = 0, ["CountedHeld"] = s < 2,
+                    }));
+                if (rows.Count == 100) { await requests.SubmitTransactionAsync(rows, ct); rows.Clear(); }
+                if (sessionRows.Count >= 99) { await sessions.SubmitTransactionAsync(sessionRows, ct); sessionRows.Clear(); }
+            }
+            if (rows.Count > 0) await requests.SubmitTransactionAsync(rows, ct);
+            if (sessionRows.Count > 0) await sessions.SubmitTransactionAsync(sessionRows, ct);
+        });
+        // Future deadlines for every match (what the store holds), and 2,000 due today.
+        var keys = new List<TableTransactionAction>();
+        for (var i = 0; i < matches; i++)
+        {
+            var due = i < 2_000;
+            var at = due ? now.AddMinutes(-1) : now.AddDays(21);
+            var org = $"ngo-{i % 50:D2}";
+            var id = $"{i % 50:D2}{i / 50:D30}";
+            keys.Add(new(TableTransactionActionType.UpsertReplace, new TableEntity(MentoringDeadlines.FollowUp, $"{at.UtcTicks:D19}|NoSession|{id}|")
+            {
+                ["Kind"] = "NoSession", ["Org"] = org, ["RequestId"] = id, ["At"] = at,
+            }));
+            if (keys.Count == 100) { await deadlines.SubmitTransactionAsync(keys); keys.Clear(); }
+        }
+        if (keys.Count > 0) await deadlines.SubmitTransactionAsync(keys);
+        Console.WriteLine($"timers: seeded {matches:N0} matches, {matches * 3:N0} sessions and {matches:N0} follow-up deadlines in {seed.Elapsed.TotalSeconds:0} s");
+
+        foreach (var (name, run) in new (string, Func<Task>)[]
+                 {
+                     ("RaiseFollowUpAlerts (2,000 due of 100,000)", () => ActivatorUtilities.CreateInstance<RaiseFollowUpAlerts>(services).RunAsync(new(), CancellationToken.None)),
+                     ("ExpireMentoringDeadlines (nothing due)", () => ActivatorUtilities.CreateInstance<ExpireMentoringDeadlines>(services).RunAsync(new(), CancellationToken.None)),
+                 })
+        {
+            GC.Collect();
+            var before = GC.GetTotalMemory(true);
+            var watch = Stopwatch.StartNew();
+            await run();
+            Console.WriteLine($"timer {name}: {watch.Elapsed.TotalSeconds:0.00} s, managed heap after vs before {(GC.GetTotalMemory(false) - before) / 1024.0 / 1024:0.0} MiB, peak working set {Environment.WorkingSet / 1024 / 1024} MiB");
+        }
+
+        GC.Collect();
+        var exportWatch = Stopwatch.StartNew();
+        var counter = new CountingStream();
+        await services.GetRequiredService<TrainingExport>().WriteAsync(counter, CancellationToken.None);
+        Console.WriteLine($"export: {counter.Lines:N0} lines ({counter.Outcomes:N0} outcome rows), {counter.Length / 1024.0 / 1024:0.0} MiB in {exportWatch.Elapsed.TotalSeconds:0.00} s");
+    }
+
+    private static IServiceProvider AppServicesFor(Azurite azurite)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["Auth:DevelopmentSigningKey"] = "benchmark-signing-key-for-the-lifecycle-runs",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddMatching(configuration, underFunctionsHost: false);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Counts what the export writes, without keeping it.</summary>
+    private sealed class CountingStream : Stream
+    {
+        public long Lines, Outcomes;
+        private long _length;
+        private int _match;
+        private static readonly byte[] Outcome = "{\"kind\":\"outcome\""u8.ToArray();
+        public override void Write(byte[] buffer, int offset, int count) => Count(buffer.AsSpan(offset, count));
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default) { Count(buffer.Span); return ValueTask.CompletedTask; }
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) { Count(buffer.AsSpan(offset, count)); return Task.CompletedTask; }
+
+        private void Count(ReadOnlySpan<byte> bytes)
+        {
+            _length += bytes.Length;
+            foreach (var b in bytes)
+            {
+                if (b == '\n') { Lines++; _match = 0; continue; }
+                if (_match >= 0 && _match < Outcome.Length) _match = Outcome[_match] == b ? _match + 1 : -1;
+                if (_match == Outcome.Length) { Outcomes++; _match = -1; }
+            }
+        }
+
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
