@@ -123,6 +123,7 @@ internal static class LifecycleScenarios
                     await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r.Entity)));
         }
         // The due matches: active for 29 days, their last session 6 days ago (so no alert is raised: the full check runs).
+        var phase = Stopwatch.StartNew();
         await Batches(requests, Enumerable.Range(0, due).Select(i => (Org(i), new TableEntity(Org(i), Id(i))
         {
             ["LearnerId"] = $"{i:D32}", ["Goals"] = "[\"cvReview\"]", ["Status"] = "Matched", ["MentorId"] = mentorPool[i % 500].Id,
@@ -133,14 +134,17 @@ internal static class LifecycleScenarios
             ["MatchId"] = Id(i), ["SessionId"] = $"{s:D32}", ["Status"] = "Confirmed", ["ProposedBy"] = "Mentor", ["Mode"] = "Video",
             ["Start"] = now.AddDays(-20 + s * 7), ["End"] = now.AddDays(-20 + s * 7).AddHours(1), ["Sequence"] = 0, ["CountedHeld"] = true,
         }))));
+        Console.WriteLine($"  due matches and sessions: {phase.Elapsed.TotalSeconds:0} s"); phase.Restart();
         await Batches(deadlines, Enumerable.Range(0, matches).Select(i =>
         {
             var at = i < due ? now.AddMinutes(-1) : now.AddDays(1 + i % 21);
-            return (MentoringDeadlines.FollowUp, new TableEntity(MentoringDeadlines.FollowUp, $"{at.UtcTicks:D19}|NoSession|{Id(i)}|")
+            var partition = MentoringDeadlines.PartitionOf(MentoringDeadlines.Kind.NoSession, at);
+            return (partition, new TableEntity(partition, $"{at.UtcTicks:D19}|NoSession|{Id(i)}|")
             {
                 ["Kind"] = "NoSession", ["Org"] = Org(i), ["RequestId"] = Id(i), ["At"] = at,
             });
         }));
+        Console.WriteLine($"  deadlines: {phase.Elapsed.TotalSeconds:0} s"); phase.Restart();
         // The ended requests the export reads, each with its scoring round (the learner and 5 mentors as they were).
         await Batches(requests, Enumerable.Range(matches, ended).Select(i =>
         {

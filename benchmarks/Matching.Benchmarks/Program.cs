@@ -29,7 +29,10 @@ if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azur
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
 if (scenario is "lifecycle" or "all")
     await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);
-if (scenario is "timers") await LifecycleScenarios.TimersAndExportAsync(azurite); // seeds 400,000 rows: run on its own
+if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES and MATCHING_ENDED size it
+    await LifecycleScenarios.TimersAndExportAsync(azurite,
+        int.TryParse(Environment.GetEnvironmentVariable("MATCHING_DEADLINES"), out var d) ? d : 100_000, 2_000,
+        int.TryParse(Environment.GetEnvironmentVariable("MATCHING_ENDED"), out var e) ? e : 20_000);
 if (scenario is "worker" or "all")
 {
     await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new());

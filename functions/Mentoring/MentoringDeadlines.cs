@@ -7,9 +7,11 @@ namespace Matching.Mentoring;
 
 /// <summary>
 /// The lifecycle's deadlines (an offer awaiting the mentor, proposals awaiting the learner's choice, a rescoring
-/// that must happen) in one table ordered by due time, so that the timer reads only what is due (a range query
-/// on the row key), never the whole table. A deadline is written before the state it guards, and deleted once
-/// handled; handling checks the request's current state, so a stale or repeated deadline changes nothing.
+/// that must happen, a check-in to open, a follow-up to look at) in one table: one partition per kind of timer and
+/// due day (<c>due|20261125</c>), rows ordered by due time, so that a timer reads only what is due (a range query in
+/// each of the last <see cref="LookBackDays"/> days' partitions), never the whole table, and no partition grows
+/// with the number of matches. A deadline is written before the state it guards, and deleted once handled;
+/// handling checks the request's current state, so a stale or repeated deadline changes nothing.
 /// </summary>
 public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisioner provisioner)
 {
@@ -20,7 +22,12 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
 
     public enum Kind { Offer, Proposals, Score, CheckIn, NoSession, Unanswered }
 
-    private static string PartitionOf(Kind kind) => kind is Kind.NoSession or Kind.Unanswered ? FollowUp : Lifecycle;
+    /// <summary>How far back a timer looks for deadlines it has not handled (a timer that was down that long).</summary>
+    public const int LookBackDays = 31;
+
+    private static string GroupOf(Kind kind) => kind is Kind.NoSession or Kind.Unanswered ? FollowUp : Lifecycle;
+
+    public static string PartitionOf(Kind kind, DateTimeOffset at) => $"{GroupOf(kind)}|{at.UtcDateTime:yyyyMMdd}";
 
     /// <summary>A due deadline. <paramref name="Subject"/>: the mentor of an offer, the session of a check-in.</summary>
     public sealed record Due(Kind Kind, string Org, string RequestId, string? Subject, DateTimeOffset At, string RowKey);
@@ -30,25 +37,28 @@ public sealed class MentoringDeadlines(TableServiceClient tables, StorageProvisi
     public async Task AddAsync(Kind kind, string org, string requestId, string? subject, DateTimeOffset at, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        await Client.UpsertEntityAsync(new TableEntity(PartitionOf(kind), Key(at, kind, requestId, subject))
+        await Client.UpsertEntityAsync(new TableEntity(PartitionOf(kind, at), Key(at, kind, requestId, subject))
         {
             ["Kind"] = kind.ToString(), ["Org"] = org, ["RequestId"] = requestId, ["Subject"] = subject, ["At"] = at,
         }, TableUpdateMode.Replace, ct);
     }
 
     /// <summary>Deadlines due at <paramref name="now"/>, earliest first, read page by page.</summary>
-    public async IAsyncEnumerable<Due> DueAsync(string partition, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<Due> DueAsync(string group, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey lt {Ticks(now) + "~"}");
-        await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 500, cancellationToken: ct))
-            yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("Subject"),
-                e.GetDateTimeOffset("At") ?? now, e.RowKey);
+        for (var day = now.UtcDateTime.Date.AddDays(-LookBackDays); day <= now.UtcDateTime.Date; day = day.AddDays(1))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {$"{group}|{day:yyyyMMdd}"} and RowKey lt {Ticks(now) + "~"}");
+            await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 500, cancellationToken: ct))
+                yield return new Due(Enum.Parse<Kind>(e.GetString("Kind")), e.GetString("Org"), e.GetString("RequestId"), e.GetString("Subject"),
+                    e.GetDateTimeOffset("At") ?? now, e.RowKey);
+        }
     }
 
     public async Task DoneAsync(Due due, CancellationToken ct)
     {
-        try { await Client.DeleteEntityAsync(PartitionOf(due.Kind), due.RowKey, ETag.All, ct); }
+        try { await Client.DeleteEntityAsync(PartitionOf(due.Kind, due.At), due.RowKey, ETag.All, ct); }
         catch (RequestFailedException ex) when (ex.Status == 404) { }
     }
 
