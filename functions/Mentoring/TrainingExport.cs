@@ -13,8 +13,8 @@ namespace Matching.Mentoring;
 /// Every settled proposal's outcome, in the training format (docs/training-data.md), read by <c>train</c> as it is.
 /// Per request: the learner and each proposed mentor as dated versions (profile, load and record when the proposal
 /// was made), then one outcome per proposal. Ids are pseudonymised with a keyed hash (stable across exports, so
-/// rounds join up); no names, contacts, notes or comments ever leave. Settled: matched, ended or expired requests,
-/// and declines on any request. Streamed row by row from the requests table: memory stays flat.
+/// rounds join up); no names, contacts, notes or comments ever leave. Settled: ended or expired requests, matches
+/// with a session held, and declines on any request. Streamed row by row from the requests table: memory stays flat.
 /// </summary>
 public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, IConfiguration configuration)
 {
@@ -28,7 +28,8 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
         {
             var status = MentoringLifecycle.Status(row);
             var declines = MentoringLifecycle.Declines(row);
-            var settled = status is RequestStatus.Matched or RequestStatus.Ended or RequestStatus.Expired;
+            // An active match is settled once a session was held; until then its outcome is not known yet.
+            var settled = status is RequestStatus.Ended or RequestStatus.Expired || status == RequestStatus.Matched && (row.GetInt32("SessionsHeld") ?? 0) > 0;
             if (!settled && declines.Count == 0) continue;
             var rounds = ScoringRounds.Read(row);
             if (rounds.Count == 0) continue;
