@@ -67,6 +67,11 @@ internal static class AppServices
             // Missing required fields and nulls in non-nullable ones are 400s naming the field.
             o.SerializerOptions.RespectNullableAnnotations = true;
             o.SerializerOptions.RespectRequiredConstructorParameters = true;
+            // Numbers are numbers (no "12" or "NaN" strings), names match exactly, and a key given twice is refused:
+            // a proxy or a log that reads the first of two keys must see what the app acts on.
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.PropertyNameCaseInsensitive = false;
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -19,6 +19,9 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<Htt
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
         var correlationId = Correlation.Begin(context);
+        // No content sniffing anywhere; nothing a caller was authorised to see is kept by a cache on the way.
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        if (!function.IsAnonymous) context.Response.Headers.CacheControl = "no-store";
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
         var started = Stopwatch.GetTimestamp();
         try

@@ -60,10 +60,11 @@ public static partial class ProfileRules
         Text(v, m.Bio, "bio", 1000);
         v.Require(m.Rome is null || Codes.IsRome(m.Rome), "rome", "A ROME code is a letter and four digits, e.g. M1805.");
         v.Require(m.Esco is null || Codes.IsEsco(m.Esco), "esco", "An ESCO URI.");
+        v.Require(m.TravelRadiusKm is >= 0 and <= 200, "travelRadiusKm", "Between 0 and 200 km.");
         if (m.Modes?.Contains(SessionMode.InPerson) == true)
         {
             v.Require(m.Home is not null, "home", "Meeting in person needs a home place.");
-            v.Require(m.TravelRadiusKm is > 0 and <= 200, "travelRadiusKm", "Between 0 and 200 km for in-person meetings.");
+            v.Require(m.TravelRadiusKm > 0, "travelRadiusKm", "More than 0 km for in-person meetings.");
         }
         PlaceRules(v, m.Home, "home");
         return v;

@@ -20,6 +20,8 @@ public static class OpenApiSetup
                     Version = "v1",
                     Description = "Solidarity training seats and mentoring matches for inclusion NGOs. Errors are RFC 9457 problem details.",
                 };
+                // Relative to where the document was fetched from, never the request's Host header (which a client chooses).
+                document.Servers = [new OpenApiServer { Url = "/" }];
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Security;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+
+namespace Matching.FunctionalTests;
+
+/// <summary>Failures an outside probe found (issue 13), each with the test that failed before its fix.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class HardeningTests(StorageFixture fixture)
+{
+    private MatchingApp App => fixture.App;
+
+    private static object Mentor(object travelRadiusKm) => new
+    {
+        displayName = "Ines", contactEmail = "ines@example.org", languages = new[] { new { language = "fr", level = "native" } },
+        expertise = new[] { "cvReview" }, modes = new[] { "video" }, capacity = 1, travelRadiusKm,
+        availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" } } },
+    };
+
+    private static async Task<JsonElement> Errors(HttpResponseMessage response) =>
+        (await HttpPlatformTests.AssertProblem(response, HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors");
+
+    [Theory]
+    [InlineData("NaN"), InlineData("Infinity"), InlineData("-Infinity"), InlineData("12")]
+    public async Task Numbers_given_as_strings_are_a_400_naming_the_field_not_a_500(string value)
+    {
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        Assert.True((await Errors(await mentor.PutAsJsonAsync("/api/mentors/me", Mentor(value)))).TryGetProperty("travelRadiusKm", out _));
+    }
+
+    [Fact]
+    public async Task A_negative_travel_radius_is_refused()
+    {
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        Assert.True((await Errors(await mentor.PutAsJsonAsync("/api/mentors/me", Mentor(-5)))).TryGetProperty("travelRadiusKm", out _));
+    }
+
+    [Fact]
+    public async Task Duplicate_keys_and_wrong_case_names_are_refused_and_nothing_is_booked()
+    {
+        var offer = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 100));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        foreach (var (body, field) in new[] { ("""{"seats":1,"seats":90}""", "seats"), ("""{"Seats":1}""", "Seats") })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/offers/{offer}/claims") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", $"k-{Guid.NewGuid():N}");
+            var errors = await Errors(await ngo.SendAsync(request));
+            Assert.True(errors.TryGetProperty(field, out _), errors.ToString());
+        }
+        Assert.Equal(100, (await Json(await ngo.GetAsync($"/api/offers/{offer}"))).GetProperty("seatsRemaining").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_document_does_not_reflect_the_host_header_and_answers_carry_security_headers()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/openapi/v1.json");
+        request.Headers.Host = "evil.example";
+        var doc = await Json(await App.CreateClient().SendAsync(request));
+        Assert.Equal("/", doc.GetProperty("servers")[0].GetProperty("url").GetString());
+
+        var anonymous = await App.CreateClient().GetAsync("/api/health");
+        Assert.Equal("nosniff", anonymous.Headers.GetValues("X-Content-Type-Options").Single());
+        var authenticated = await App.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync("/api/offers");
+        Assert.Equal("nosniff", authenticated.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.True(authenticated.Headers.CacheControl?.NoStore);
+        var refused = await App.CreateClient().GetAsync("/api/offers");
+        Assert.True(refused.Headers.CacheControl?.NoStore);
+    }
+}
