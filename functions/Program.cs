@@ -72,6 +72,7 @@ internal static class AppServices
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.PropertyNameCaseInsensitive = false;
             o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.Converters.Add(new OffsetRequiredConverter());
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();

@@ -52,6 +52,8 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
         if (!Caller.IsOrganisationId(org)) throw new ArgumentException("An organisation id has letters, digits, '.', '_' and '-' only.");
         var subject = Options.GetValueOrDefault("sub") ?? $"{role.ToString().ToLowerInvariant()}-{org}";
         var hours = Options.TryGetValue("hours", out var h) && double.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 8;
+        if (hours > AuthSetup.DevelopmentTokenMaxLifetime.TotalHours)
+            throw new ArgumentException($"--hours is at most {AuthSetup.DevelopmentTokenMaxLifetime.TotalHours:0}: longer development tokens are refused.");
         Console.WriteLine(DevelopmentTokens.Mint(settings, subject, role, org, TimeSpan.FromHours(hours)));
         return 0;
     }

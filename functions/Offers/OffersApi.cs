@@ -99,6 +99,9 @@ public sealed class OffersApi(OfferService service)
                 _ => o.Status == target,
             };
             if (!allowed) return $"A {o.Status.ToString().ToLowerInvariant()} offer cannot become {target.ToString().ToLowerInvariant()}.";
+            // Opening an offer nobody can claim any more would only reject every claim: say so instead.
+            if (target == OfferStatus.Open && o.Status != OfferStatus.Open && o.Details.ClaimClosesAt <= DateTimeOffset.UtcNow)
+                return "The offer's claim window is over: move claimClosesAt to the future first.";
             o.Status = target;
             return null;
         }, ct);

@@ -13,6 +13,9 @@ public static class AuthSetup
     public const string DevelopmentIssuer = "matching-local";
     public const string DefaultAudience = "api://matching";
 
+    /// <summary>The longest a development token may live: a leaked one stops working the same day.</summary>
+    public static readonly TimeSpan DevelopmentTokenMaxLifetime = TimeSpan.FromHours(24);
+
     public static IServiceCollection AddMatchingAuth(this IServiceCollection services, IConfiguration configuration)
     {
         var auth = AuthSettings.Read(configuration);
@@ -32,6 +35,11 @@ public static class AuthSetup
             {
                 o.TokenValidationParameters.ValidIssuer = DevelopmentIssuer;
                 o.TokenValidationParameters.IssuerSigningKey = key;
+                o.TokenValidationParameters.RequireExpirationTime = true;
+                // Besides not being expired, a development token must not have been minted to live longer than a day.
+                o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, parameters) =>
+                    notBefore is { } from && expires is { } until && until - from <= DevelopmentTokenMaxLifetime
+                    && from <= DateTime.UtcNow + parameters.ClockSkew && until >= DateTime.UtcNow - parameters.ClockSkew;
             }
             else
             {

@@ -70,4 +70,37 @@ public sealed class HardeningTests(StorageFixture fixture)
         var refused = await App.CreateClient().GetAsync("/api/offers");
         Assert.True(refused.Headers.CacheControl?.NoStore);
     }
+
+    [Fact]
+    public async Task A_date_time_without_an_offset_is_refused_naming_the_field()
+    {
+        var provider = App.ClientFor(Role.Provider, NewOrg("provider"));
+        var details = JsonSerializer.SerializeToNode(Details())!.AsObject();
+        details["claimOpensAt"] = "2026-12-01T09:00:00";
+        var errors = await Errors(await provider.PostAsync("/api/offers", new StringContent(details.ToJsonString(), Encoding.UTF8, "application/json")));
+        Assert.True(errors.TryGetProperty("claimOpensAt", out _), errors.ToString());
+    }
+
+    [Fact]
+    public async Task An_offer_whose_claim_window_is_over_cannot_be_opened()
+    {
+        var provider = App.ClientFor(Role.Provider, NewOrg("provider"));
+        var created = await provider.PostAsJsonAsync("/api/offers", Details(opens: DateTimeOffset.UtcNow.AddDays(-20), closes: DateTimeOffset.UtcNow.AddDays(-1)));
+        var id = (await Json(created)).GetProperty("id").GetString();
+        var refused = await HttpPlatformTests.AssertProblem(await provider.PostAsync($"/api/offers/{id}/open", null), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Contains("window", refused.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_development_token_minted_to_live_longer_than_a_day_is_refused()
+    {
+        var settings = App.Services.GetService(typeof(AuthSettings)) as AuthSettings;
+        var token = DevelopmentTokens.Mint(settings!, "long-lived", Role.Ngo, NewOrg("ngo"), TimeSpan.FromDays(3650));
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        await HttpPlatformTests.AssertProblem(await client.GetAsync("/api/offers"), HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
+        var day = DevelopmentTokens.Mint(settings!, "short-lived", Role.Ngo, NewOrg("ngo"), TimeSpan.FromHours(8));
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", day);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/offers")).StatusCode);
+    }
 }
