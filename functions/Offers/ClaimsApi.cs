@@ -46,6 +46,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [EndpointDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")]
     [AcceptsBody(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity)]
+    [HeaderParameter(IdempotencyHeader, "1 to 255 visible ASCII characters, unique per claim: a retry with the same key and body returns the original claim.", Required = true, MaxLength = 255)]
     public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims")] HttpRequest req,
         string offerId, CancellationToken ct)
     {

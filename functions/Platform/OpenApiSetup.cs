@@ -54,6 +54,15 @@ public static class OpenApiSetup
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     });
                 }
+                foreach (var header in metadata.OfType<HeaderParameterAttribute>())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = header.Name, In = ParameterLocation.Header, Required = header.Required, Description = header.Description,
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = header.MaxLength > 0 ? header.MaxLength : null },
+                    });
+                }
                 foreach (var query in metadata.OfType<QueryParameterAttribute>())
                 {
                     operation.Parameters ??= [];
@@ -63,12 +72,26 @@ public static class OpenApiSetup
                         Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                     });
                 }
+                // What every function can answer besides its own statuses, each as a problem document: the gate's
+                // 401/403 and 413, the body reader's 415, and 503 when storage does not answer.
+                var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), null, ct);
+                OpenApiResponse Problem(string description) => new()
+                {
+                    Description = description,
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+                };
+                operation.Responses ??= new OpenApiResponses();
+                if (metadata.OfType<AcceptsBodyAttribute>().Any())
+                {
+                    operation.Responses.TryAdd("413", Problem("The body is over the endpoint's limit."));
+                    operation.Responses.TryAdd("415", Problem("The body is not of an accepted content type."));
+                }
                 if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any()) return;
+                operation.Responses.TryAdd("503", Problem("Storage did not answer; nothing was changed. Retry after the Retry-After header's seconds."));
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
-                operation.Responses ??= new OpenApiResponses();
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No valid bearer token." });
-                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The caller's role may not call this endpoint." });
+                operation.Responses["401"] = Problem("No valid bearer token.");
+                operation.Responses["403"] = Problem("The caller's role may not call this endpoint.");
             });
         });
 }
@@ -115,6 +138,16 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
         var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(ScriptResource, StringComparison.Ordinal));
         return Results.Stream(assembly.GetManifestResourceStream(name)!, "text/javascript; charset=utf-8");
     }
+}
+
+/// <summary>A request header the function reads, for the OpenAPI document.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class HeaderParameterAttribute(string name, string description) : Attribute
+{
+    public string Name => name;
+    public string Description => description;
+    public bool Required { get; init; }
+    public int MaxLength { get; init; }
 }
 
 /// <summary>The function answers this status with a problem (application/problem+json).</summary>

@@ -103,4 +103,27 @@ public sealed class HardeningTests(StorageFixture fixture)
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", day);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/offers")).StatusCode);
     }
+    [Fact]
+    public async Task The_document_lists_every_status_a_function_can_answer_with_a_problem_schema_and_the_idempotency_header()
+    {
+        var doc = await Json(await App.CreateClient().GetAsync("/api/openapi/v1.json"));
+        var operations = doc.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(m => (Name: $"{m.Name.ToUpperInvariant()} {p.Name}", Operation: m.Value))).ToList();
+        Assert.NotEmpty(operations);
+        foreach (var (name, operation) in operations)
+        {
+            var responses = operation.GetProperty("responses");
+            void HasProblem(string status) =>
+                Assert.True(responses.TryGetProperty(status, out var r) && r.TryGetProperty("content", out var c) && c.TryGetProperty("application/problem+json", out _),
+                    $"{name} does not declare {status} as a problem");
+            if (operation.TryGetProperty("security", out _)) { HasProblem("401"); HasProblem("403"); HasProblem("503"); }
+            if (operation.TryGetProperty("requestBody", out _)) { HasProblem("413"); HasProblem("415"); }
+        }
+        var claim = doc.GetProperty("paths").GetProperty("/api/offers/{offerId}/claims").GetProperty("post");
+        var header = claim.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal(("header", true), (header.GetProperty("in").GetString(), header.GetProperty("required").GetBoolean()));
+        // Numbers are typed as numbers only, now that strings are refused.
+        Assert.DoesNotMatch("\"type\":\\[\"(integer|number)\",\"string\"\\]", doc.GetRawText());
+        Assert.DoesNotMatch("\"type\":\\[\"string\",\"(integer|number)\"\\]", doc.GetRawText());
+    }
 }
