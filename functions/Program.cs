@@ -35,7 +35,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.Logging.ClearProviders();
-builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
+if (builder.Configuration.GetValue("Matching:JsonLogs", false)) builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
+else builder.Logging.AddConsole(o => o.FormatterName = LineFormatter.Name).AddConsoleFormatter<LineFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 builder.AddLocalHosting();
 builder.Services.AddMatching(builder.Configuration, underFunctionsHost: false);
 

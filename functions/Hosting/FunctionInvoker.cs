@@ -53,10 +53,7 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
     public async Task TrackQueueAsync(QueueFunction function, string messageId, long dequeueCount, DateTimeOffset? insertedOn,
         Func<Task> run, CancellationToken cancellationToken)
     {
-        using var _ = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["FunctionName"] = function.Name, ["CorrelationId"] = messageId, ["DequeueCount"] = dequeueCount,
-        });
+        using var _ = logger.BeginScope(new LogScope(("FunctionName", function.Name), ("CorrelationId", messageId), ("DequeueCount", dequeueCount)));
         using var activity = Telemetry.Source.StartActivity($"queue {function.Name}", ActivityKind.Consumer);
         activity?.SetTag("faas.trigger", "pubsub");
         activity?.SetTag("messaging.destination.name", function.QueueName);
@@ -85,10 +82,7 @@ public sealed class FunctionInvoker(IServiceScopeFactory scopes, ILogger<Functio
 
     public async Task TrackTimerAsync(TimerFunction function, Func<Task> run, CancellationToken cancellationToken)
     {
-        using var _ = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["FunctionName"] = function.Name, ["CorrelationId"] = Guid.NewGuid().ToString("N"),
-        });
+        using var _ = logger.BeginScope(new LogScope(("FunctionName", function.Name), ("CorrelationId", Guid.NewGuid().ToString("N"))));
         using var activity = Telemetry.Source.StartActivity($"timer {function.Name}");
         activity?.SetTag("faas.trigger", "timer");
         try

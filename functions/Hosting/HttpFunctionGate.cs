@@ -22,7 +22,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<Htt
         // No content sniffing anywhere; nothing a caller was authorised to see is kept by a cache on the way.
         context.Response.Headers.XContentTypeOptions = "nosniff";
         if (!function.IsAnonymous) context.Response.Headers.CacheControl = "no-store";
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        using var scope = logger.BeginScope(new LogScope(("CorrelationId", correlationId)));
         var started = Stopwatch.GetTimestamp();
         try
         {
