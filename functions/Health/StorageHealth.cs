@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Matching.Storage;
 
@@ -10,10 +11,10 @@ namespace Matching.Health;
 public sealed record HealthReport(string Status, IReadOnlyDictionary<string, string> Storage);
 
 /// <summary>
-/// Probes table and queue storage with one cheap call each. The result is shared for a second so that a
+/// Probes table, queue and blob storage with one cheap call each. The result is shared for a second so that a
 /// health poller at hundreds of requests per second costs storage at most one probe per second.
 /// </summary>
-public sealed class StorageHealth(TableServiceClient tables, QueueServiceClient queues, StorageProvisioner provisioner, TimeProvider time)
+public sealed class StorageHealth(TableServiceClient tables, QueueServiceClient queues, BlobServiceClient blobs, StorageProvisioner provisioner, TimeProvider time)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
     private readonly Lock _lock = new();
@@ -49,7 +50,12 @@ public sealed class StorageHealth(TableServiceClient tables, QueueServiceClient 
             try { await queues.GetQueueClient(name).GetPropertiesAsync(ct); }
             catch (RequestFailedException ex) when (ex.Status == 404) { }
         }, timeout.Token);
-        var results = new Dictionary<string, string> { ["tables"] = await table, ["queues"] = await queue };
+        var blob = ProbeOne(async ct =>
+        {
+            var name = provisioner.ContainerNames.FirstOrDefault() ?? "health";
+            await blobs.GetBlobContainerClient(name).ExistsAsync(ct); // false is an answer too
+        }, timeout.Token);
+        var results = new Dictionary<string, string> { ["tables"] = await table, ["queues"] = await queue, ["blobs"] = await blob };
         return new HealthReport(results.Values.All(v => v == "reachable") ? "healthy" : "unhealthy", results);
     }
 
@@ -71,7 +77,7 @@ public sealed class StorageHealth(TableServiceClient tables, QueueServiceClient 
 public sealed class HealthFunction(StorageHealth health)
 {
     [Function("GetHealth")]
-    [EndpointSummary("Reports whether table and queue storage are reachable.")]
+    [EndpointSummary("Reports whether table, queue and blob storage are reachable.")]
     [EndpointDescription("Anonymous, for probes. 200 when storage answers, 503 with Retry-After when it does not. Results are cached for one second.")]
     [ProducesResponseType<HealthReport>(StatusCodes.Status200OK), ProducesResponseType<HealthReport>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req)

@@ -40,7 +40,26 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
             var response = await fixture.App.CreateClient().SendAsync(request);
             await HttpPlatformTests.AssertProblem(response, HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
             Assert.Equal("Bearer", response.Headers.WwwAuthenticate.ToString());
+
+            // An expired token of a role the function serves is no better than none.
+            var expired = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is "POST" or "PUT") expired.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+            expired.Headers.Authorization = new("Bearer", ExpiredToken(function.Roles.First()));
+            await HttpPlatformTests.AssertProblem(await fixture.App.CreateClient().SendAsync(expired), HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
         }
+    }
+
+    private string ExpiredToken(Matching.Security.Role role)
+    {
+        var settings = (Matching.Security.AuthSettings)fixture.App.Services.GetService(typeof(Matching.Security.AuthSettings))!;
+        var now = DateTime.UtcNow;
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = Matching.Security.AuthSetup.DevelopmentIssuer, Audience = settings.Audience,
+            IssuedAt = now.AddHours(-3), NotBefore = now.AddHours(-3), Expires = now.AddHours(-1),
+            Claims = new Dictionary<string, object> { ["sub"] = "someone", ["role"] = role.ToString().ToLowerInvariant(), ["org"] = "some-org" },
+            SigningCredentials = new(settings.DevelopmentKey, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
     }
 
     public static TheoryData<string, string> FunctionsAndRolesRefused()

@@ -29,6 +29,7 @@ public sealed class HttpPlatformTests(StorageFixture fixture)
         Assert.Equal("healthy", body.GetProperty("status").GetString());
         Assert.Equal("reachable", body.GetProperty("storage").GetProperty("tables").GetString());
         Assert.Equal("reachable", body.GetProperty("storage").GetProperty("queues").GetString());
+        Assert.Equal("reachable", body.GetProperty("storage").GetProperty("blobs").GetString());
     }
 
     [Fact]

@@ -45,6 +45,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
         Assert.NotNull(health.Headers.RetryAfter);
         var report = await health.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("unreachable", report.GetProperty("storage").GetProperty("tables").GetString());
+        Assert.Equal("unreachable", report.GetProperty("storage").GetProperty("blobs").GetString());
 
         var during = await client.PostAsJsonAsync("/api/diagnostics/pings", new { failFirstAttempts = 0 });
         await HttpPlatformTests.AssertProblem(during, HttpStatusCode.ServiceUnavailable, "urn:matching:problem:storage-unavailable");
