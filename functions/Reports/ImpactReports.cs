@@ -176,7 +176,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
     [EndpointSummary("Mentoring impact of an NGO, or of a programme: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
     [QueryParameter("organisation", "Admins only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
     [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and admins), the caller's own otherwise.")]
-    [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK), ProducesResponseType<string>(StatusCodes.Status200OK, Csv.ContentType), ProducesValidationProblem]
+    [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/impact")] HttpRequest req, CancellationToken ct)
     {
@@ -196,7 +196,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
     [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin)]
     [EndpointSummary("A provider's solidarity offers: seats offered, claimed, confirmed, held, released, NGOs served, per offer and in total. JSON or CSV (?format=csv).")]
     [QueryParameter("organisation", "Admins only: the provider to report on."), QueryParameter("format", "json (default) or csv.")]
-    [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK), ProducesResponseType<string>(StatusCodes.Status200OK, Csv.ContentType), ProducesValidationProblem]
+    [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/offers")] HttpRequest req, CancellationToken ct)
     {
         if (Organisation(req, "organisation") is not { } org)

@@ -30,9 +30,10 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
         DevelopmentTokens.Mint(Services.GetRequiredService<AuthSettings>(), subject ?? $"{role}-{Guid.NewGuid():N}",
             role, organisationId, TimeSpan.FromMinutes(30));
 
+    /// <summary>A client whose every answer is checked against the OpenAPI document (<see cref="ContractCheck"/>).</summary>
     public HttpClient ClientFor(Role role, string organisationId, string? subject = null)
     {
-        var client = CreateClient();
+        var client = CreateDefaultClient(new ContractCheck(CreateClient));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, organisationId, subject));
         return client;
     }

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
+
+namespace Matching.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// Every answer a test client receives is checked against the OpenAPI document: its operation must declare the
+/// status, and a problem status must come as application/problem+json with a type, a JSON one as JSON. A
+/// mismatch fails the test that got it, so the document cannot drift from what the app answers.
+/// </summary>
+public sealed class ContractCheck(Func<HttpClient> plainClient) : DelegatingHandler
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static List<(string Method, TemplateMatcher Matcher, JsonObject Responses)>? _operations;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var response = await base.SendAsync(request, ct);
+        var operations = await OperationsAsync();
+        var path = request.RequestUri!.AbsolutePath;
+        var op = operations.FirstOrDefault(o => o.Method == request.Method.Method && o.Matcher.TryMatch(path, new RouteValueDictionary()));
+        if (op.Responses is null) return response; // not an operation of the document (e.g. an unknown route probed on purpose)
+        var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!op.Responses.ContainsKey(status))
+            throw new Xunit.Sdk.XunitException($"{request.Method} {path} answered {status}, which its operation does not declare ({string.Join(", ", op.Responses.Select(r => r.Key))}).");
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        var declared = op.Responses[status]?["content"]?.AsObject().Select(c => c.Key).ToList() ?? [];
+        if (declared.Count > 0 && mediaType is not null && !declared.Contains(mediaType))
+            throw new Xunit.Sdk.XunitException($"{request.Method} {path} answered {status} as {mediaType}, declared {string.Join(", ", declared)}.");
+        return response;
+    }
+
+    private async Task<List<(string Method, TemplateMatcher Matcher, JsonObject Responses)>> OperationsAsync()
+    {
+        if (_operations is not null) return _operations;
+        await Gate.WaitAsync();
+        try
+        {
+            if (_operations is not null) return _operations;
+            var doc = JsonNode.Parse(await plainClient().GetStringAsync("/api/openapi/v1.json"))!;
+            var list = doc["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(m =>
+                (m.Key.ToUpperInvariant(), new TemplateMatcher(TemplateParser.Parse(p.Key.TrimStart('/')), new RouteValueDictionary()), m.Value!["responses"]!.AsObject())))
+                .ToList();
+            // Literal segments before parameters, as routing does.
+            list.Sort((a, b) => RoutePrecedence.ComputeInbound(a.Item2.Template).CompareTo(RoutePrecedence.ComputeInbound(b.Item2.Template)));
+            return _operations = list;
+        }
+        finally { Gate.Release(); }
+    }
+}
