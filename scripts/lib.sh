@@ -1,4 +1,5 @@
-# Shared by run.sh and test.sh: installs the pinned Azurite with npm ci when the lock file changed.
+# Shared by run.sh and test.sh: installs the pinned Azurite (and, for the tests, the OpenAPI linter) with npm ci
+# when the lock file changed.
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 azurite_dir="$repo_root/tools/azurite"
 azurite_bin="$azurite_dir/node_modules/.bin/azurite"
@@ -9,6 +10,17 @@ ensure_azurite() {
     echo "Installing Azurite (npm ci in tools/azurite)..."
     (cd "$azurite_dir" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$azurite_dir/package-lock.json" "$stamp"
+  fi
+}
+
+# The OpenAPI linter the tests run (Redocly CLI), pinned the same way.
+lint_dir="$repo_root/tools/openapi-lint"
+ensure_openapi_lint() {
+  local stamp="$lint_dir/node_modules/.installed-lock"
+  if [[ ! -x "$lint_dir/node_modules/.bin/redocly" || ! -f "$stamp" ]] || ! cmp -s "$lint_dir/package-lock.json" "$stamp"; then
+    echo "Installing the OpenAPI linter (npm ci in tools/openapi-lint)..."
+    (cd "$lint_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$lint_dir/package-lock.json" "$stamp"
   fi
 }
 

@@ -8,6 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$repo_root"
 
 ensure_azurite || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+ensure_openapi_lint || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 if ! dotnet build Matching.sln -c Release -nologo -v quiet; then
   echo "Build failed."
   echo "0 passed, 1 failed, 0 skipped"

@@ -20,8 +20,21 @@ public static class OpenApiSetup
                     Version = "v1",
                     Description = "Solidarity training seats and mentoring matches for inclusion NGOs. Errors are RFC 9457 problem details.",
                 };
+                document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
                 // Relative to where the document was fetched from, never the request's Host header (which a client chooses).
                 document.Servers = [new OpenApiServer { Url = "/" }];
+                var descriptions = new Dictionary<string, string>
+                {
+                    ["Offers"] = "Solidarity offers: training providers publish free seats; NGOs browse them.",
+                    ["Claims"] = "NGOs claim seats for their learners; idempotent, never oversold.",
+                    ["Learners"] = "The learners an NGO follows, kept minimal; access to and erasure of their data.",
+                    ["Mentoring"] = "Mentor requests, proposals, offers, matches, sessions, check-ins, follow-up and programmes.",
+                    ["Reports"] = "Impact reports for NGOs, programmes and providers, as JSON or CSV.",
+                    ["Diagnostics"] = "Diagnostic pings through the asynchronous path.",
+                    ["Platform"] = "Health of the service and its storage.",
+                };
+                document.Tags = new HashSet<OpenApiTag>((document.Tags ?? new HashSet<OpenApiTag>()).Select(t =>
+                    new OpenApiTag { Name = t.Name, Description = t.Description ?? descriptions.GetValueOrDefault(t.Name ?? "", t.Name ?? "") }));
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme
@@ -86,7 +99,11 @@ public static class OpenApiSetup
                     operation.Responses.TryAdd("413", Problem("The body is over the endpoint's limit."));
                     operation.Responses.TryAdd("415", Problem("The body is not of an accepted content type."));
                 }
-                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any()) return;
+                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any())
+                {
+                    operation.Security = [new OpenApiSecurityRequirement()]; // public on purpose: no token needed
+                    return;
+                }
                 operation.Responses.TryAdd("503", Problem("Storage did not answer; nothing was changed. Retry after the Retry-After header's seconds."));
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });

@@ -35,6 +35,9 @@ public sealed class AppDeclarations : IDisposable
         }
     }
 
+    /// <summary>A client of the local host (for what needs no storage, such as the OpenAPI document).</summary>
+    public HttpClient Client() => _factory.CreateClient();
+
     public string Setting(string key) => _factory.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()[key] ?? "";
 
     public void Dispose() => _factory.Dispose();

@@ -116,7 +116,8 @@ public sealed class HardeningTests(StorageFixture fixture)
             void HasProblem(string status) =>
                 Assert.True(responses.TryGetProperty(status, out var r) && r.TryGetProperty("content", out var c) && c.TryGetProperty("application/problem+json", out _),
                     $"{name} does not declare {status} as a problem");
-            if (operation.TryGetProperty("security", out _)) { HasProblem("401"); HasProblem("403"); HasProblem("503"); }
+            var secured = operation.TryGetProperty("security", out var security) && security.EnumerateArray().Any(r => r.EnumerateObject().Any());
+            if (secured) { HasProblem("401"); HasProblem("403"); HasProblem("503"); }
             if (operation.TryGetProperty("requestBody", out _)) { HasProblem("413"); HasProblem("415"); }
         }
         var claim = doc.GetProperty("paths").GetProperty("/api/offers/{offerId}/claims").GetProperty("post");
