@@ -82,6 +82,7 @@ internal static class AppServices
         services.AddMatchingAuth(configuration);
         services.AddMatchingOpenApi();
         services.AddSingleton<StorageHealth>();
+        services.AddTable(AbuseLimits.Table).AddSingleton<AbuseLimits>();
         services.AddMatchingTelemetry(configuration, underFunctionsHost);
 
         // Features

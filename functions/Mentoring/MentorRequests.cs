@@ -76,13 +76,13 @@ public static class MentorRequests
 
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner)]
 public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner,
-    QueueSender queue, MentoringLifecycle lifecycle, ProgrammeDirectory programmes, TimeProvider time)
+    QueueSender queue, MentoringLifecycle lifecycle, ProgrammeDirectory programmes, AbuseLimits limits, TimeProvider time)
 {
     [Function("RequestMentor")]
     [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
     [EndpointDescription("One active request per learner (queued, proposed, offered or matched): a second one is a 409 until the first is cancelled or its match ends.")]
     [AcceptsBody(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
-    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict), ProducesProblem(StatusCodes.Status429TooManyRequests)]
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentorRequests.CreateRequest>(ct);
@@ -94,6 +94,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         if (!v.IsValid) return v.ToResult();
         // A learner asks only for themself; an NGO only for its own learners.
         if (caller.Role == Role.Learner && body.LearnerId != caller.SubjectId) return Problems.NotFound("The learner");
+        if (await limits.TakeAsync(caller.OrganisationId, AbuseLimits.Operation.MentorRequests, ct) is { } tooMany) return tooMany;
         var row = await learners.RowAsync(caller.OrganisationId, body.LearnerId ?? "", ct);
         if (row is null) return Problems.NotFound("The learner");
         if (LearnerProfiles.Read(row) is null)

@@ -12,7 +12,7 @@ namespace Matching.Offers;
 
 /// <summary>NGOs claim seats on offers; providers see the claims on their own offers.</summary>
 [Tags("Claims")]
-public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, OfferService offers, TableServiceClient tables)
+public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, OfferService offers, TableServiceClient tables, AbuseLimits limits)
 {
     /// <summary>Scoped to the NGO and the offer it is sent to (the request target).</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -45,7 +45,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [EndpointSummary("Claims seats on an offer; requires an Idempotency-Key header. The claim ends confirmed, held, waitlisted or rejected.")]
     [EndpointDescription("Same key and same body: the original claim (Idempotent-Replayed: true). Same key, different body: 422.")]
     [AcceptsBody(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
-    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity)]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity), ProducesProblem(StatusCodes.Status429TooManyRequests)]
     [HeaderParameter(IdempotencyHeader, "1 to 255 visible ASCII characters, unique per claim: a retry with the same key and body returns the original claim.", Required = true, MaxLength = 255)]
     public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims")] HttpRequest req,
         string offerId, CancellationToken ct)
@@ -60,6 +60,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         ValidateRequest(request, v);
         if (!v.IsValid) return v.ToResult();
         if (!Ids.IsValid(offerId)) return Problems.NotFound("The offer");
+        if (await limits.TakeAsync(caller.OrganisationId, AbuseLimits.Operation.Claims, ct) is { } tooMany) return tooMany;
         var notOwn = await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries ?? [], ct);
         if (notOwn.Count > 0)
             return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });

@@ -19,6 +19,7 @@ public static class ProblemTypes
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string Conflict = Prefix + "conflict";
     public const string ProgrammeUnavailable = Prefix + "programme-unavailable";
+    public const string RateLimited = Prefix + "rate-limited";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
     public const string InvalidLheo = Prefix + "invalid-lheo";
     public const string StorageUnavailable = Prefix + "storage-unavailable";

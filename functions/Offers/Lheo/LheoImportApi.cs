@@ -16,7 +16,7 @@ namespace Matching.Offers.Lheo;
 /// invalid document changes nothing and its problems are listed.
 /// </summary>
 [Tags("Offers")]
-public sealed class LheoImportApi(LheoImporter importer, IConfiguration config)
+public sealed class LheoImportApi(LheoImporter importer, IConfiguration config, AbuseLimits limits)
 {
     public const string Container = "lheo-imports";
     public const string Table = "lheoimports";
@@ -35,17 +35,18 @@ public sealed class LheoImportApi(LheoImporter importer, IConfiguration config)
     [EndpointDescription("Content-Type application/xml. Up to the sync limit (256 KiB by default) the import runs at once (200); larger documents, up to 20 MiB, are queued (202 + Location).")]
     [AcceptsBody(typeof(string), "application/xml")]
     [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesResponseType<ImportView>(StatusCodes.Status202Accepted)]
-    [ProducesProblem(StatusCodes.Status400BadRequest), ProducesProblem(StatusCodes.Status415UnsupportedMediaType)]
+    [ProducesProblem(StatusCodes.Status400BadRequest), ProducesProblem(StatusCodes.Status415UnsupportedMediaType), ProducesProblem(StatusCodes.Status429TooManyRequests)]
     public async Task<IResult> UploadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "lheo-imports")] HttpRequest request, CancellationToken ct)
     {
         var http = request.HttpContext;
         var type = request.ContentType?.Split(';')[0].Trim();
         if (type is not ("application/xml" or "text/xml"))
             return Problems.Result(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Send the LHEO document as application/xml");
+        var org = http.Caller().OrganisationId;
+        if (await limits.TakeAsync(org, AbuseLimits.Operation.LheoImports, ct) is { } tooMany) return tooMany;
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, ct);
         body.Position = 0;
-        var org = http.Caller().OrganisationId;
         var syncLimit = config.GetValue("Offers:LheoSyncLimitBytes", 256 * 1024L);
         if (body.Length > syncLimit)
         {
