@@ -79,6 +79,50 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         return Results.Created($"/api/offers/{offerId}/claims/{claim.Id}", ToView(claim, caller, names: null));
     }
 
+    public sealed record MyClaimsPage(IReadOnlyList<ClaimView> Items, string? ContinuationToken);
+
+    [Function("ListMyClaims"), RequireRoles(Role.Ngo)]
+    [EndpointSummary("All the calling NGO's claims, across offers, optionally of one status, a page at a time (continuationToken).")]
+    [QueryParameter("status", "confirmed, held, waitlisted, rejected, released or expired."), QueryParameter("pageSize", "1 to 100 (50).")]
+    [QueryParameter("continuationToken", "From the previous page.")]
+    [ProducesResponseType<MyClaimsPage>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> ListMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims")] HttpRequest req, CancellationToken ct)
+    {
+        var caller = req.HttpContext.Caller();
+        var v = new Validation();
+        var statusText = v.Text(req, "status");
+        ClaimStatus? status = null;
+        if (statusText is not null)
+        {
+            if (Enum.TryParse<ClaimStatus>(statusText, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(statusText, out _)) status = s;
+            else v.Add("status", "confirmed, held, waitlisted, rejected, released or expired.");
+        }
+        var size = v.Int(req, "pageSize") ?? 50;
+        v.Range(size, 1, 100, "pageSize");
+        var token = v.Text(req, "continuationToken");
+        if (!v.IsValid) return v.ToResult();
+        // The NGO's claim rows across every offer's partition: a filtered query, read a page at a time.
+        var filter = status is { } st
+            ? TableClient.CreateQueryFilter($"RowKey ge {OfferRows.ClaimPrefix} and RowKey lt {"claim}"} and NgoOrg eq {caller.OrganisationId} and Status eq {st.ToString()}")
+            : TableClient.CreateQueryFilter($"RowKey ge {OfferRows.ClaimPrefix} and RowKey lt {"claim}"} and NgoOrg eq {caller.OrganisationId}");
+        var items = new List<ClaimView>();
+        string? next = null;
+        try
+        {
+            await foreach (var page in tables.GetTableClient(OfferRows.Table).QueryAsync<TableEntity>(filter, maxPerPage: size, cancellationToken: ct).AsPages(token, size))
+            {
+                foreach (var e in page.Values) items.Add(ToView(OfferRows.ToClaim(e), caller, await SharedNamesAsync(OfferRows.ToClaim(e), caller, learners, ct)));
+                next = page.ContinuationToken;
+                if (items.Count > 0 || next is null) break; // a filtered page can come back empty with a token: read on
+            }
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 400 && token is not null)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
+        }
+        return Results.Ok(new MyClaimsPage(items, next));
+    }
+
     [Function("ListClaims"), RequireRoles(Role.Ngo, Role.Provider)]
     [EndpointSummary("The offer's provider sees every claim with counts per NGO; an NGO sees only its own claims.")]
     [ProducesResponseType<ClaimListView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]

@@ -241,6 +241,36 @@ public sealed class ClaimTests(StorageFixture fixture)
         }
         Assert.Contains(stored, r => r.GetString("Reason") == "OverNgoCap"); // the cap did bind
     }
+
+    [Fact]
+    public async Task An_NGO_lists_all_its_claims_across_offers_by_status_a_page_at_a_time()
+    {
+        var providerOrg = NewOrg("provider");
+        var (small, large) = (await OpenOfferAsync(App, providerOrg, Details(seats: 1)), await OpenOfferAsync(App, providerOrg, Details(seats: 50)));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        Assert.Equal("confirmed", (await Json(await ClaimAsync(ngo, small, "mine-1", new { seats = 1 }))).GetProperty("status").GetString());
+        Assert.Equal("waitlisted", (await Json(await ClaimAsync(ngo, small, "mine-2", new { seats = 1 }))).GetProperty("status").GetString());
+        Assert.Equal("confirmed", (await Json(await ClaimAsync(ngo, large, "mine-3", new { seats = 2 }))).GetProperty("status").GetString());
+        await ClaimAsync(App.ClientFor(Role.Ngo, NewOrg("ngo")), large, "theirs-1", new { seats = 1 });
+
+        var all = await Json(await ngo.GetAsync("/api/claims"));
+        Assert.Equal(3, all.GetProperty("items").GetArrayLength());
+        var waitlisted = await Json(await ngo.GetAsync("/api/claims?status=waitlisted"));
+        Assert.Equal(small, Assert.Single(waitlisted.GetProperty("items").EnumerateArray()).GetProperty("offerId").GetString());
+
+        var seen = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await Json(await ngo.GetAsync("/api/claims?pageSize=1" + (token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token))));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!));
+            token = page.GetProperty("continuationToken").GetString();
+        } while (token is not null && seen.Count < 10);
+        Assert.Equal(3, seen.Distinct().Count());
+
+        var bad = await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/claims?status=lost&pageSize=500"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(bad.GetProperty("errors").TryGetProperty("status", out _) && bad.GetProperty("errors").TryGetProperty("pageSize", out _));
+    }
 }
 
 [Collection(StorageCollection.Name)]
