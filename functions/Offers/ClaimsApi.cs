@@ -38,6 +38,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         RejectionReason.OfferNotOpen => "offer-not-open",
         RejectionReason.WindowClosed => "window-closed",
         RejectionReason.OverNgoCap => "over-ngo-cap",
+        RejectionReason.OfferClosed => "offer-closed",
         _ => null,
     };
 

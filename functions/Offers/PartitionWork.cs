@@ -154,9 +154,17 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
         return changed;
     }
 
-    /// <summary>Serves the waitlist first-in first-out while seats remain; the head blocks those behind it.</summary>
+    /// <summary>
+    /// Serves the waitlist first-in first-out while seats remain; the head blocks those behind it. Once the offer
+    /// is closed, the waitlist ends instead: each waiting claim expires with the reason <c>offer-closed</c>, page by page.
+    /// </summary>
     public async Task PromoteAsync(int max)
     {
+        if (Offer.Status == OfferStatus.Closed && Offer.WaitlistedClaims > 0)
+        {
+            await EndWaitlistAsync(max);
+            return;
+        }
         if (Offer.Status != OfferStatus.Open || Offer.WaitlistedClaims == 0 || Offer.Remaining <= 0) return;
         await LoadWaitlistAsync();
         var promoted = 0;
@@ -181,6 +189,21 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
             promoted++;
         }
         if (_waitlist.Count == 0 && !_waitlistComplete) MorePromotions = Offer.WaitlistedClaims > 0 && Offer.Remaining > 0;
+    }
+
+    private async Task EndWaitlistAsync(int max)
+    {
+        await LoadWaitlistAsync();
+        var ended = 0;
+        while (_waitlist!.Count > 0)
+        {
+            if (ended == max) { MorePromotions = true; return; }
+            var head = _waitlist[0];
+            await NgoAsync(head.NgoOrg); // its fair-share row, when the offer keeps them
+            ReturnSeats(head with { Reason = RejectionReason.OfferClosed }, ClaimStatus.Expired); // also takes it off the line
+            ended++;
+        }
+        if (!_waitlistComplete) MorePromotions = Offer.WaitlistedClaims > 0;
     }
 
     private async Task LoadWaitlistAsync()

@@ -2,7 +2,8 @@ namespace Matching.Offers;
 
 public enum ClaimStatus { Confirmed, Held, Waitlisted, Rejected, Released, Expired }
 
-public enum RejectionReason { OfferNotOpen, WindowClosed, OverNgoCap }
+/// <summary>Why a claim was rejected, or (OfferClosed) why a waitlisted claim ended without seats.</summary>
+public enum RejectionReason { OfferNotOpen, WindowClosed, OverNgoCap, OfferClosed }
 
 /// <summary>What an NGO asks for: seats on one offer, optionally naming its own learners.</summary>
 public sealed record ClaimRequest(

@@ -271,6 +271,22 @@ public sealed class ClaimTests(StorageFixture fixture)
         var bad = await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/claims?status=lost&pageSize=500"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
         Assert.True(bad.GetProperty("errors").TryGetProperty("status", out _) && bad.GetProperty("errors").TryGetProperty("pageSize", out _));
     }
+
+    [Fact]
+    public async Task Closing_an_offer_ends_its_waitlist_with_a_reason_the_NGO_sees()
+    {
+        var providerOrg = NewOrg("provider");
+        var id = await OpenOfferAsync(App, providerOrg, Details(seats: 1, perNgoCap: 1));
+        await ClaimAsync(App.ClientFor(Role.Ngo, NewOrg("ngo")), id, "first", new { seats = 1 });
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var waiting = await Json(await ClaimAsync(ngo, id, "second", new { seats = 1 }));
+        Assert.Equal("waitlisted", waiting.GetProperty("status").GetString());
+
+        (await App.ClientFor(Role.Provider, providerOrg).PostAsync($"/api/offers/{id}/close", null)).EnsureSuccessStatusCode();
+        var ended = await Json(await ngo.GetAsync($"/api/offers/{id}/claims/{waiting.GetProperty("id").GetString()}"));
+        Assert.Equal(("expired", "offer-closed"), (ended.GetProperty("status").GetString(), ended.GetProperty("reason").GetString()));
+        Assert.Equal(0, (await Json(await ngo.GetAsync($"/api/offers/{id}"))).GetProperty("waitlistedClaims").GetInt32());
+    }
 }
 
 [Collection(StorageCollection.Name)]
