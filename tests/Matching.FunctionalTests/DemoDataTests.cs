@@ -77,5 +77,11 @@ public sealed class DemoDataTests(StorageFixture fixture)
         var impact = await Json(await ngo.GetAsync("/api/reports/impact"));
         Assert.Equal((1, 1), (impact.GetProperty("sessionsHeld").GetInt32(), impact.GetProperty("ratings").GetProperty("5").GetInt32()));
         Assert.Equal(2, impact.GetProperty("matches").GetInt32());
+
+        // That session makes Amina's match a known outcome: the training export has it, and the training reader reads it.
+        var export = await app.ClientFor(Role.Admin, "platform").GetStringAsync("/api/exports/training-data");
+        var data = Matching.Mentoring.Engine.TrainingData.Read(new StringReader(export));
+        Assert.Empty(data.Problems);
+        Assert.Contains(data.Outcomes, o => o.Accepted && o.SessionHeld && o.Rating == 5);
     }
 }
