@@ -44,7 +44,7 @@ public sealed class MentoringCohortTests : IAsyncLifetime
         var mentors = new Dictionary<string, HttpClient>();
         for (var i = 0; i < expertise.Length; i++)
         {
-            var client = await MentorAsync(_app, $"Mentor{i}", Language, expertise[i], capacity: 10);
+            var client = await MentorAsync(_app, $"Mentor{i}", Language, expertise[i], capacity: 10);  // the maximum: some fill up
             mentors[(await MentorProfileAsync(client)).GetProperty("id").GetString()!] = client;
         }
         var decliners = mentors.Keys.Where((_, i) => i % 3 == 0).ToHashSet(); // some mentors decline everything
@@ -59,8 +59,18 @@ public sealed class MentoringCohortTests : IAsyncLifetime
             var request = await ProposedAsync(ngo, learner, goals[i % goals.Length]);
             var id = request.GetProperty("id").GetString()!;
             if (i % 8 == 7) return; // nobody chooses: these proposals expire
-            var offeredTo = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString()!;
-            (await ngo.PostAsJsonAsync($"/api/mentor-requests/{id}/choose", new { mentorId = offeredTo })).EnsureSuccessStatusCode();
+            // The NGO chooses the first proposal whose mentor still has room (a full one answers 409: choose another).
+            string? offeredTo = null;
+            foreach (var proposal in request.GetProperty("proposals").EnumerateArray())
+            {
+                var candidate = proposal.GetProperty("mentorId").GetString()!;
+                var chosen = await ngo.PostAsJsonAsync($"/api/mentor-requests/{id}/choose", new { mentorId = candidate });
+                if (chosen.StatusCode == System.Net.HttpStatusCode.Conflict) continue;
+                chosen.EnsureSuccessStatusCode();
+                offeredTo = candidate;
+                break;
+            }
+            if (offeredTo is null) return;
             // Decliners decline; the next proposal is offered by itself, until someone accepts or none is left.
             while (decliners.Contains(offeredTo))
             {

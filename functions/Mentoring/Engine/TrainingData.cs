@@ -11,8 +11,8 @@ namespace Matching.Mentoring.Engine;
 public sealed record Outcome(string RequestId, string LearnerId, string MentorId, IReadOnlyList<Expertise> Goals, string? GoalText,
     bool Accepted, bool SessionHeld, int? Rating, DateTimeOffset? ProposedAt = null, int? Rank = null, bool? Offered = null, string? DeclineReason = null)
 {
-    /// <summary>The label the model learns: the pair worked (accepted and a session held, and not rated poorly).</summary>
-    public bool Worked => Accepted && SessionHeld && (Rating is null || Rating >= 3);
+    /// <summary>The label the model learns: the pair worked (accepted and a session held, and not rated poorly). Derived, never written.</summary>
+    [JsonIgnore] public bool Worked => Accepted && SessionHeld && (Rating is null || Rating >= 3);
 }
 
 /// <summary>
