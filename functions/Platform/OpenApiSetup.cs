@@ -44,6 +44,21 @@ public static class OpenApiSetup
                 };
                 return Task.CompletedTask;
             });
+            // Problems carry extension members (correlationId always; errors, currentStatus, problems on some):
+            // the document must not forbid them, or clients generated from it reject every problem.
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) && schema.Properties is not null)
+                {
+                    schema.AdditionalPropertiesAllowed = true;
+                    schema.AdditionalProperties = null;
+                    schema.Properties["correlationId"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String, Description = "Also in the X-Correlation-Id header; quote it when reporting a problem.",
+                    };
+                }
+                return Task.CompletedTask;
+            });
             o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;

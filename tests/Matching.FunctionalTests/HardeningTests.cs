@@ -123,6 +123,10 @@ public sealed class HardeningTests(StorageFixture fixture)
         var claim = doc.GetProperty("paths").GetProperty("/api/offers/{offerId}/claims").GetProperty("post");
         var header = claim.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
         Assert.Equal(("header", true), (header.GetProperty("in").GetString(), header.GetProperty("required").GetBoolean()));
+        // A problem's extension members (correlationId on every one) are allowed by its schema.
+        var problem = doc.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails");
+        Assert.False(problem.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False, problem.ToString());
+        Assert.True(problem.GetProperty("properties").TryGetProperty("correlationId", out _));
         // Numbers are typed as numbers only, now that strings are refused.
         Assert.DoesNotMatch("\"type\":\\[\"(integer|number)\",\"string\"\\]", doc.GetRawText());
         Assert.DoesNotMatch("\"type\":\\[\"string\",\"(integer|number)\"\\]", doc.GetRawText());
