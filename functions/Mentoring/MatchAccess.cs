@@ -28,10 +28,9 @@ public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner pr
         TableEntity? row;
         if (caller.Role == Role.Mentor)
         {
+            // The mentor's own partition says which organisation's request it is; the row must name them as its mentor.
             var mentorId = MentorsApi.MyId(http);
-            var held = (await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct)).Concat(await mentors.HeldAsync(mentorId, MentorDirectory.EndedPrefix, ct))
-                .FirstOrDefault(h => h.RequestId == matchId);
-            row = held.Org is null ? null : await lifecycle.RowAsync(held.Org, matchId, ct);
+            row = await mentors.OrgOfAsync(mentorId, matchId, ct) is { } org ? await lifecycle.RowAsync(org, matchId, ct) : null;
             if (row is not null && row.GetString("MentorId") != mentorId) row = null;
         }
         else if (caller.Role is Role.Ngo or Role.Learner) row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);

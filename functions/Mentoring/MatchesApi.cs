@@ -57,7 +57,7 @@ public static class MentoringApi
         var status = MentoringLifecycle.Status(request);
         var learnerContact = learner is null ? null : LearnerProfiles.Read(learner)?.Contact;
         return new MatchView(request.RowKey, request.GetString("LearnerId"), request.GetString("MentorId"),
-            JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals") ?? "[]", TrainingData.Json) ?? [], request.GetString("GoalText"),
+            MentorRequests.Goals(request), request.GetString("GoalText"),
             status == RequestStatus.Ended ? "ended" : "active", request.GetDateTimeOffset("MatchedAt") ?? default, request.GetDateTimeOffset("EndedAt"),
             request.GetString("Outcome"), request.GetString("EndedBy"),
             new ContactView(learner?.GetString("DisplayName"), learnerContact, learnerContact is null ? "the learner's NGO" : null),
@@ -81,8 +81,9 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
             var row = await lifecycle.RowAsync(held.Org, held.RequestId, ct);
             if (row is null || MentoringLifecycle.Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != mentorId) continue;
             var profile = await learners.RowAsync(held.Org, row.GetString("LearnerId"), ct) is { } l ? LearnerProfiles.Read(l) : null;
-            var proposal = MentorRequests.ToView(row).Proposals.FirstOrDefault(p => p.MentorId == mentorId);
-            offers.Add(new MentoringApi.OfferView(row.RowKey, MentorRequests.ToView(row).Goals, row.GetString("GoalText"), profile?.Languages ?? [],
+            var view = MentorRequests.ToView(row);
+            var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
+            offers.Add(new MentoringApi.OfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
                 profile?.Modes ?? [], profile?.TargetOccupation, proposal?.Explanation, row.GetDateTimeOffset("OfferedAt") ?? held.Since,
                 row.GetDateTimeOffset("OfferExpiresAt")));
         }

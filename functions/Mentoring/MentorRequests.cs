@@ -52,6 +52,10 @@ public static class MentorRequests
         return caller.Role == Role.Learner && found.Value!.GetString("LearnerId") != caller.SubjectId ? null : found.Value;
     }
 
+    /// <summary>The request's goals, as stored.</summary>
+    public static IReadOnlyList<Expertise> Goals(TableEntity request) =>
+        JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals") ?? "[]", TrainingData.Json) ?? [];
+
     internal static IReadOnlyList<string> Planned(TableEntity request) =>
         request.GetString("Planned") is { Length: > 0 } p ? p.Split(',') : [];
 
@@ -63,9 +67,7 @@ public static class MentorRequests
             ? new OfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
             : null;
         return new RequestView(
-            e.RowKey, e.GetString("LearnerId"),
-            JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals") ?? "[]", TrainingData.Json) ?? [],
-            e.GetString("GoalText"), status, proposals,
+            e.RowKey, e.GetString("LearnerId"), Goals(e), e.GetString("GoalText"), status, proposals,
             JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
             e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default,
             status == RequestStatus.Proposed ? e.GetDateTimeOffset("ProposalsExpireAt") : null, offer,
@@ -234,7 +236,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
     private async Task<bool> PlanAsync(string org, TableEntity request, CancellationToken ct)
     {
         using var activity = Telemetry.Source.StartActivity("mentoring.match");
-        var goals = JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals"), TrainingData.Json) ?? [];
+        var goals = MentorRequests.Goals(request);
         var learnerRow = await learners.RowAsync(org, request.GetString("LearnerId"), ct);
         var profile = learnerRow is null ? null : LearnerProfiles.Read(learnerRow);
         var proposals = new List<MentorRequests.ProposalView>();

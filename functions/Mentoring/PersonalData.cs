@@ -20,7 +20,7 @@ namespace Matching.Mentoring;
 /// export need, and nothing that names anyone.
 /// </summary>
 public sealed class PersonalData(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle,
-    TimeProvider time) : ILearnerData
+    SessionBook sessionBook, TimeProvider time) : ILearnerData
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
     private TableClient Sessions => tables.GetTableClient(SessionBook.Table);
@@ -45,7 +45,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
                 if (row is not null)
                     declines.AddRange(MentoringLifecycle.Declines(row).Where(d => d.MentorId == mentorId).Select(d => (object)new { requestId, d.Reason, d.At, d.Note }));
                 if (prefix is MentorDirectory.MatchPrefix or MentorDirectory.EndedPrefix)
-                    await foreach (var s in SessionsOfAsync(org, requestId, ct))
+                    foreach (var s in await sessionBook.ListAsync(org, requestId, ct))
                         if (s.GetString("MentorAttendance") is { } attendance)
                             checkIns.Add(new { sessionId = s.GetString("SessionId"), start = s.GetDateTimeOffset("Start"), attendance, rating = s.GetInt32("MentorRating"), comment = s.GetString("MentorComment") });
             }
@@ -73,7 +73,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
                     row["Declines"] = JsonSerializer.Serialize(declines, Engine.TrainingData.Json);
                     if (row.GetString("EndedBy") == "mentor") row["EndNote"] = null;
                 }, ct);
-                await foreach (var s in SessionsOfAsync(org, requestId, ct))
+                foreach (var s in await sessionBook.ListAsync(org, requestId, ct))
                     if (s.GetString("MentorComment") is not null) { s["MentorComment"] = null; await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct); }
             }
         await mentors.EraseAsync(mentorId, ct);
@@ -88,7 +88,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         await foreach (var row in RequestsOfAsync(org, learnerId, ct))
         {
             var sessions = new List<object>();
-            await foreach (var s in SessionsOfAsync(org, row.RowKey, ct))
+            foreach (var s in await sessionBook.ListAsync(org, row.RowKey, ct))
                 sessions.Add(new { sessionId = s.GetString("SessionId"), status = s.GetString("Status"), start = s.GetDateTimeOffset("Start"), mode = s.GetString("Mode"),
                     venue = s.GetString("VenueName"), attendance = s.GetString("LearnerAttendance"), rating = s.GetInt32("LearnerRating"), comment = s.GetString("LearnerComment") });
             requests.Add(new { request = MentorRequests.ToView(row, forStaff: true), sessions });
@@ -113,7 +113,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
                 foreach (var (round, i) in ScoringRounds.Read(r).Select((x, i) => (x, i)))
                     r[$"Round{i}"] = JsonSerializer.Serialize(round with { Learner = round.Learner with { Place = null } }, Engine.TrainingData.Json);
             }, ct);
-            await foreach (var s in SessionsOfAsync(org, row.RowKey, ct))
+            foreach (var s in await sessionBook.ListAsync(org, row.RowKey, ct))
             {
                 s["LearnerComment"] = null;
                 s["MentorComment"] = null; // written about the learner
@@ -131,9 +131,6 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         await foreach (var row in Requests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and LearnerId eq {learnerId}"), cancellationToken: ct))
             yield return row;
     }
-
-    private IAsyncEnumerable<TableEntity> SessionsOfAsync(string org, string matchId, CancellationToken ct) =>
-        Sessions.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {matchId + "|"} and RowKey lt {matchId + "}"}"), cancellationToken: ct);
 
     private async Task ScrubRequestAsync(string org, string requestId, Action<TableEntity> scrub, CancellationToken ct)
     {

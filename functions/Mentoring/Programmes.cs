@@ -58,15 +58,15 @@ public sealed class ProgrammeDirectory(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>Why a new request cannot name this programme now, or null when it can.</summary>
-    public string? WhyClosed(ProgrammeView p, IReadOnlyList<Expertise> goals)
-    {
-        var now = time.GetUtcNow();
-        if (now < p.OpensAt) return $"The programme opens on {p.OpensAt:yyyy-MM-dd}.";
-        if (now >= p.ClosesAt) return "The programme's window is over.";
-        if (p.SessionsConfirmed >= p.SessionQuota) return $"The programme's quota of {p.SessionQuota} sessions is reached.";
-        if (!goals.Any(p.Goals.Contains)) return "None of the request's goals is one the programme covers.";
-        return null;
-    }
+    public string? WhyClosed(ProgrammeView p, IReadOnlyList<Expertise> goals) =>
+        WhyNotAccepting(p, time.GetUtcNow()) ?? (goals.Any(p.Goals.Contains) ? null : "None of the request's goals is one the programme covers.");
+
+    /// <summary>The window and the quota: the one rule for whether a programme takes requests.</summary>
+    private static string? WhyNotAccepting(ProgrammeView p, DateTimeOffset now) =>
+        now < p.OpensAt ? $"The programme opens on {p.OpensAt:yyyy-MM-dd}."
+        : now >= p.ClosesAt ? "The programme's window is over."
+        : p.SessionsConfirmed >= p.SessionQuota ? $"The programme's quota of {p.SessionQuota} sessions is reached."
+        : null;
 
     /// <summary>Counts a confirmed session against the programme (once per session: the caller counts each confirmation once).</summary>
     public async Task CountSessionAsync(string id, CancellationToken ct)
@@ -88,8 +88,7 @@ public sealed class ProgrammeDirectory(TableServiceClient tables, StorageProvisi
         var view = new ProgrammeView(e.RowKey, e.GetString("Name"), e.GetString("RunBy"), e.GetDateTimeOffset("OpensAt") ?? default, e.GetDateTimeOffset("ClosesAt") ?? default,
             JsonSerializer.Deserialize<Expertise[]>(e.GetString("Goals"), TrainingData.Json) ?? [], JsonSerializer.Deserialize<SessionMode[]>(e.GetString("Modes"), TrainingData.Json) ?? [],
             e.GetInt32("SessionQuota") ?? 0, e.GetInt32("SessionsConfirmed") ?? 0, false);
-        var now = time.GetUtcNow();
-        return view with { AcceptingRequests = now >= view.OpensAt && now < view.ClosesAt && view.SessionsConfirmed < view.SessionQuota };
+        return view with { AcceptingRequests = WhyNotAccepting(view, time.GetUtcNow()) is null };
     }
 }
 

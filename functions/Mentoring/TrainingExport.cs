@@ -33,7 +33,7 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
             if (!settled && declines.Count == 0) continue;
             var rounds = ScoringRounds.Read(row);
             if (rounds.Count == 0) continue;
-            var goals = MentorRequests.ToView(row).Goals;
+            var goals = MentorRequests.Goals(row);
             var learnerId = P("learner", row.PartitionKey + "|" + row.GetString("LearnerId"));
             var requestId = P("request", row.RowKey);
             var matchedMentor = status is RequestStatus.Matched or RequestStatus.Ended ? row.GetString("MentorId") : null;

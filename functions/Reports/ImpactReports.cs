@@ -29,7 +29,7 @@ public sealed record ProviderReport(string Provider, DateTimeOffset GeneratedAt,
 /// streamed, never the whole tables. JSON by default; CSV with <c>?format=csv</c> or <c>Accept: text/csv</c>, safe
 /// to open in a spreadsheet (<see cref="Csv"/>).
 /// </summary>
-public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, SessionBook sessionBook, TimeProvider time)
 {
     public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) =>
         ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}"), ct);
@@ -49,7 +49,6 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var declines = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var ratings = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0);
-        var sessions = tables.GetTableClient(SessionBook.Table);
         await foreach (var r in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
         {
             requests++;
@@ -59,9 +58,7 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
             if (MentoringLifecycle.Status(r) == RequestStatus.Matched) active++;
             if (r.GetDateTimeOffset("CreatedAt") is { } created) toMatch.Add((matched - created).TotalHours);
             if (r.GetString("Outcome") is { } outcome) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            // The match's sessions: one range query on the row key.
-            var range = TableClient.CreateQueryFilter($"PartitionKey eq {r.PartitionKey} and RowKey ge {r.RowKey + "|"} and RowKey lt {r.RowKey + "}"}");
-            await foreach (var s in sessions.QueryAsync<TableEntity>(range, cancellationToken: ct))
+            foreach (var s in await sessionBook.ListAsync(r.PartitionKey, r.RowKey, ct))
             {
                 var answers = new[] { Party.Mentor, Party.Learner }.Select(p => s.GetString($"{p}Attendance")).Where(a => a is not null).ToList();
                 if (answers.Count == 0) continue;

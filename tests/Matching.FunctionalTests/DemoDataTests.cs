@@ -61,10 +61,7 @@ public sealed class DemoDataTests(StorageFixture fixture)
         Assert.Equal("+33600000002", match.GetProperty("learner").GetProperty("channel").GetProperty("value").GetString());
 
         // Next Saturday 10:00 in Paris, in person at the demo venue; the NGO confirms for Yusuf; the invitation follows.
-        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(2), DateTimeKind.Unspecified);
-        while (day.DayOfWeek != DayOfWeek.Saturday) day = day.AddDays(1);
-        var start = new DateTimeOffset(day.AddHours(10), paris.GetUtcOffset(day.AddHours(10)));
+        var start = MentoringScenario.NextInParis(DayOfWeek.Saturday, 10, 0, daysAhead: 2);
         var venues = await Json(await ngo.GetAsync($"/api/matches/{requestId}/venues?start={Uri.EscapeDataString(start.ToString("O"))}&durationMinutes=60"));
         Assert.Equal(DemoData.VenueId, venues[0].GetProperty("venue").GetProperty("id").GetString());
         var session = await Json(await karim.PostAsJsonAsync($"/api/matches/{requestId}/sessions", new { start, durationMinutes = 60, mode = "inPerson", venueId = DemoData.VenueId }));

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Mentoring.Engine;
 using Matching.Security;
-using Microsoft.Extensions.Time.Testing;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
@@ -13,29 +12,9 @@ namespace Matching.FunctionalTests;
 /// A whole cohort through the API (requests, choices, accepts, declines, expiries, sessions, check-ins), then the
 /// training export, read by the training code with no data problem, and a model trained on it.
 /// </summary>
-public sealed class MentoringCohortTests : IAsyncLifetime
+public sealed class MentoringCohortTests() : OwnStorageTests(fakeClock: true)
 {
     private const string Language = "tn";
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private Azurite _azurite = null!;
-    private MatchingApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _azurite = await Azurite.StartAsync();
-        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
-            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *",
-        }, _clock);
-        _ = _app.Server;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_cohort_run_through_the_lifecycle_exports_outcomes_that_train_a_model()
@@ -44,13 +23,13 @@ public sealed class MentoringCohortTests : IAsyncLifetime
         var mentors = new Dictionary<string, HttpClient>();
         for (var i = 0; i < expertise.Length; i++)
         {
-            var client = await MentorAsync(_app, $"Mentor{i}", Language, expertise[i], capacity: 10);  // the maximum: some fill up
+            var client = await MentorAsync(App, $"Mentor{i}", Language, expertise[i], capacity: 10);  // the maximum: some fill up
             mentors[(await MentorProfileAsync(client)).GetProperty("id").GetString()!] = client;
         }
         var decliners = mentors.Keys.Where((_, i) => i % 3 == 0).ToHashSet(); // some mentors decline everything
-        var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
         var goals = new[] { "cvReview", "jobSearch", "interviewPreparation", "digitalSkills" };
-        var start = NextMondayEvening();
+        var start = NextInParis(DayOfWeek.Monday, 18, 30);
 
         var matched = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, 40), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
@@ -87,8 +66,8 @@ public sealed class MentoringCohortTests : IAsyncLifetime
         Assert.InRange(matched, 20, 35);
 
         // Time passes: unchosen proposals expire, sessions end, check-ins open; both sides answer.
-        _clock.SetUtcNow(start.AddHours(2));
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        Clock.SetUtcNow(start.AddHours(2));
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
         var pending = await Json(await ngo.GetAsync("/api/check-ins"));
         Assert.Equal(matched, pending.GetArrayLength());
         var (n, held) = (0, 0);
@@ -101,7 +80,7 @@ public sealed class MentoringCohortTests : IAsyncLifetime
             (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", answer)).EnsureSuccessStatusCode();
         }
 
-        var admin = _app.ClientFor(Role.Admin, "platform");
+        var admin = App.ClientFor(Role.Admin, "platform");
         await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/exports/training-data"), System.Net.HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
         var export = await admin.GetAsync("/api/exports/training-data");
         Assert.Equal("application/x-ndjson", export.Content.Headers.ContentType?.MediaType);
@@ -127,14 +106,5 @@ public sealed class MentoringCohortTests : IAsyncLifetime
             Assert.True(File.Exists(Path.Combine(folder, "cohort.zip")));
         }
         finally { Directory.Delete(folder, recursive: true); }
-    }
-
-    private static DateTimeOffset NextMondayEvening()
-    {
-        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7), DateTimeKind.Unspecified);
-        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
-        var local = day.AddHours(18).AddMinutes(30);
-        return new DateTimeOffset(local, paris.GetUtcOffset(local));
     }
 }

@@ -12,37 +12,19 @@ namespace Matching.FunctionalTests;
 /// Offers and proposals expire by timer, idempotently. Its own Azurite and app, with expiries of about a second
 /// and the timer run by the test (its schedule never fires by itself here).
 /// </summary>
-public sealed class MentoringExpiryTests : IAsyncLifetime
+public sealed class MentoringExpiryTests() : OwnStorageTests(new Dictionary<string, string?>
 {
-    private Azurite _azurite = null!;
-    private MatchingApp _app = null!;
-
-    public async Task InitializeAsync()
-    {
-        _azurite = await Azurite.StartAsync();
-        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
-            ["Mentoring:OfferExpiryHours"] = (1.0 / 3600).ToString(System.Globalization.CultureInfo.InvariantCulture), // one second
-            ["Mentoring:ProposalExpiryDays"] = (1.0 / 86400).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *", // once a year: the test runs it
-        });
-        _ = _app.Server;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
-
+    ["Mentoring:OfferExpiryHours"] = (1.0 / 3600).ToString(System.Globalization.CultureInfo.InvariantCulture), // one second
+    ["Mentoring:ProposalExpiryDays"] = (1.0 / 86400).ToString(System.Globalization.CultureInfo.InvariantCulture),
+})
+{
     [Fact]
     public async Task An_unanswered_offer_expires_into_the_next_proposal_and_unchosen_proposals_expire_the_request()
     {
         const string language = "ff";
-        var aissata = await MentorAsync(_app, "Aissata", language, ["cvReview"]);
-        var boubacar = await MentorAsync(_app, "Boubacar", language, ["cvReview"]);
-        var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var aissata = await MentorAsync(App, "Aissata", language, ["cvReview"]);
+        var boubacar = await MentorAsync(App, "Boubacar", language, ["cvReview"]);
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
         var first = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
         var firstId = first.GetProperty("id").GetString()!;
         var chosen = first.GetProperty("proposals")[0].GetProperty("mentorId").GetString()!;
@@ -52,8 +34,8 @@ public sealed class MentoringExpiryTests : IAsyncLifetime
         var second = await ProposedAsync(ngo, secondLearner);
 
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
-        await _app.RunTimerAsync("ExpireMentoringDeadlines"); // a second run changes nothing
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
+        await App.RunTimerAsync("ExpireMentoringDeadlines"); // a second run changes nothing
 
         var moved = await Json(await ngo.GetAsync($"/api/mentor-requests/{firstId}"));
         Assert.Equal(("offered", other), (moved.GetProperty("status").GetString(), moved.GetProperty("offer").GetProperty("mentorId").GetString()));

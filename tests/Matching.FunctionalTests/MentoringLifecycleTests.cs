@@ -214,10 +214,7 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
 
         // The programme runs by video: a phone session is refused; a confirmed video session uses its one-session quota.
-        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7), DateTimeKind.Unspecified);
-        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
-        var start = new DateTimeOffset(day.AddHours(18).AddMinutes(30), paris.GetUtcOffset(day.AddHours(18)));
+        var start = NextInParis(DayOfWeek.Monday, 18, 30);
         var phone = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"/api/matches/{requestId}/sessions", new { start, durationMinutes = 60, mode = "phone" }),
             HttpStatusCode.BadRequest, "urn:matching:problem:validation");
         Assert.Contains("programme", phone.GetProperty("errors").GetProperty("mode")[0].GetString());

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
-using Microsoft.Extensions.Time.Testing;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
@@ -14,47 +13,19 @@ namespace Matching.FunctionalTests;
 /// cancelled, with their .ics invitations; venues for in-person sessions; check-ins once a session has ended.
 /// Its own Azurite and app, whose clock the test moves past a session's end.
 /// </summary>
-public sealed class MentoringSessionTests : IAsyncLifetime
+public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
 {
     private const string Language = "ts";
-    private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private Azurite _azurite = null!;
-    private MatchingApp _app = null!;
 
-    public async Task InitializeAsync()
-    {
-        _azurite = await Azurite.StartAsync();
-        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
-        {
-            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
-            ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *", // the test runs the timers
-            ["FollowUpAlertsSchedule"] = "0 0 0 1 1 *",
-        }, _clock);
-        _ = _app.Server;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
-
-    /// <summary>A Monday at a given Paris wall-clock time, at least a week ahead (whatever the offset is that day).</summary>
-    private static DateTimeOffset NextMonday(int hour, int minute, int weeksAhead = 1)
-    {
-        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7 * weeksAhead), DateTimeKind.Unspecified);
-        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
-        var local = day.AddHours(hour).AddMinutes(minute);
-        return new DateTimeOffset(local, Paris.GetUtcOffset(local));
-    }
+    /// <summary>A Monday at a Paris wall-clock time, at least <paramref name="weeksAhead"/> weeks ahead.</summary>
+    private static DateTimeOffset NextMonday(int hour, int minute, int weeksAhead = 1) => NextInParis(DayOfWeek.Monday, hour, minute, 7 * weeksAhead);
 
     private static readonly object ParisHome = new { latitude = 48.8566, longitude = 2.3522, inseeCode = "75056" };
 
     /// <summary>A mentor in Paris and a learner whose availability is in Dakar time, matched.</summary>
     private async Task<(HttpClient Mentor, HttpClient Ngo, string MatchId)> MatchAsync()
     {
-        var mentor = _app.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
         (await mentor.PutAsJsonAsync("/api/mentors/me", new
         {
             displayName = "Nadia", contactEmail = "nadia@example.org",
@@ -63,7 +34,7 @@ public sealed class MentoringSessionTests : IAsyncLifetime
             availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" } } },
             capacity = 3,
         })).EnsureSuccessStatusCode();
-        var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
         var learner = await LearnerAsync(ngo, new
         {
             languages = new object[] { new { language = Language, level = "b2" } },
@@ -138,15 +109,15 @@ public sealed class MentoringSessionTests : IAsyncLifetime
             HttpStatusCode.Conflict, "urn:matching:problem:conflict")).GetProperty("currentStatus").GetString());
 
         // Nobody outside the match sees its sessions.
-        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
-        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Mentor, "volunteers", subject: "someone-else").GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Mentor, "volunteers", subject: "someone-else").GetAsync(sessions), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
     }
 
     [Fact]
     public async Task In_person_sessions_are_at_an_open_venue_within_both_travel_radii_and_check_ins_follow_the_session()
     {
         var (mentor, ngo, matchId) = await MatchAsync();
-        var admin = _app.ClientFor(Role.Admin, "platform");
+        var admin = App.ClientFor(Role.Admin, "platform");
         object Hours(string open, string close) => new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = open, end = close } } };
         var near = await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = "La Ruche Paris", inseeCode = "75111", latitude = 48.857, longitude = 2.347, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
         var closed = await Json(await admin.PostAsJsonAsync("/api/venues", new { name = "Morning Café", inseeCode = "75111", latitude = 48.858, longitude = 2.346, openingHours = Hours("07:00:00", "12:00:00"), stepFreeAccess = false }));
@@ -174,11 +145,11 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         Assert.Contains("LOCATION:La Ruche Paris", await (await ngo.GetAsync($"/api/matches/{matchId}/sessions/{sessionId}/invite")).Content.ReadAsStringAsync());
 
         // Before the end nothing is asked; after it, both sides have a check-in (and running the timer again adds none).
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
         Assert.Empty((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray());
-        _clock.SetUtcNow(start.AddMinutes(61));
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        Clock.SetUtcNow(start.AddMinutes(61));
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
         Assert.Equal(sessionId, Assert.Single((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
         Assert.Equal(sessionId, Assert.Single((await Json(await ngo.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
 
@@ -217,8 +188,8 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         var sessions = $"/api/matches/{matchId}/sessions";
 
         // Four days on, nobody has chosen among that request's proposals.
-        _clock.SetUtcNow(DateTimeOffset.UtcNow.AddDays(4));
-        await _app.RunTimerAsync("RaiseFollowUpAlerts");
+        Clock.SetUtcNow(DateTimeOffset.UtcNow.AddDays(4));
+        await App.RunTimerAsync("RaiseFollowUpAlerts");
         Assert.Equal("unanswered", Assert.Single((await Json(await ngo.GetAsync("/api/follow-up/alerts"))).EnumerateArray()).GetProperty("kind").GetString());
 
         // Two sessions, both no-shows, the second rated 2: three alerts from check-ins.
@@ -228,8 +199,8 @@ public sealed class MentoringSessionTests : IAsyncLifetime
             var session = await Json(await mentor.PostAsJsonAsync(sessions, new { start, durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/n" }));
             (await ngo.PostAsJsonAsync($"{sessions}/{session.GetProperty("id").GetString()}/confirm", new { })).EnsureSuccessStatusCode();
         }
-        _clock.SetUtcNow(times[1].AddHours(2));
-        await _app.RunTimerAsync("ExpireMentoringDeadlines");
+        Clock.SetUtcNow(times[1].AddHours(2));
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
         var checkIns = (await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray().OrderBy(c => c.GetProperty("start").GetDateTimeOffset()).ToList();
         Assert.Equal(2, checkIns.Count);
         (await mentor.PostAsJsonAsync($"/api/check-ins/{checkIns[0].GetProperty("sessionId").GetString()}", new { attendance = "noShow" })).EnsureSuccessStatusCode();
@@ -239,9 +210,9 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         (await ngo.PostAsJsonAsync($"/api/check-ins/{checkIns[0].GetProperty("sessionId").GetString()}", new { attendance = "held", rating = 2 })).EnsureSuccessStatusCode();
 
         // Weeks pass with no session.
-        _clock.SetUtcNow(times[1].AddDays(22));
-        await _app.RunTimerAsync("RaiseFollowUpAlerts");
-        await _app.RunTimerAsync("RaiseFollowUpAlerts"); // once only
+        Clock.SetUtcNow(times[1].AddDays(22));
+        await App.RunTimerAsync("RaiseFollowUpAlerts");
+        await App.RunTimerAsync("RaiseFollowUpAlerts"); // once only
         var alerts = (await Json(await ngo.GetAsync("/api/follow-up/alerts"))).EnumerateArray().ToList();
         Assert.Equal(["lowRating", "noSession", "noShows", "unanswered"], alerts.Select(a => a.GetProperty("kind").GetString()!).Order().ToArray());
         Assert.Equal(unanswered.GetProperty("id").GetString(), alerts.Single(a => a.GetProperty("kind").GetString() == "unanswered").GetProperty("requestId").GetString());
@@ -251,8 +222,8 @@ public sealed class MentoringSessionTests : IAsyncLifetime
         Assert.True((await Json(await ngo.PostAsync($"/api/follow-up/alerts/{noSession}/acknowledge", null))).GetProperty("acknowledged").GetBoolean());
         Assert.Equal(3, (await Json(await ngo.GetAsync("/api/follow-up/alerts?acknowledged=false"))).GetArrayLength());
         await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/follow-up/alerts?acknowledged=maybe"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
-        Assert.Empty((await Json(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync("/api/follow-up/alerts"))).EnumerateArray());
-        await HttpPlatformTests.AssertProblem(await _app.ClientFor(Role.Ngo, NewOrg("ngo")).PostAsync($"/api/follow-up/alerts/{noSession}/acknowledge", null),
+        Assert.Empty((await Json(await App.ClientFor(Role.Ngo, NewOrg("ngo")).GetAsync("/api/follow-up/alerts"))).EnumerateArray());
+        await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Ngo, NewOrg("ngo")).PostAsync($"/api/follow-up/alerts/{noSession}/acknowledge", null),
             HttpStatusCode.NotFound, "urn:matching:problem:not-found");
         await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/follow-up/alerts"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }

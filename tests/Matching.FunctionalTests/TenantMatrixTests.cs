@@ -36,10 +36,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
         var match = request.GetProperty("id").GetString()!;
         (await ngo.PostAsJsonAsync($"/api/mentor-requests/{match}/choose", new { mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString() })).EnsureSuccessStatusCode();
         (await mentorA.PostAsync($"/api/mentors/me/offers/{match}/accept", null)).EnsureSuccessStatusCode();
-        var day = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(7), DateTimeKind.Unspecified);
-        while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(1);
-        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-        var start = new DateTimeOffset(day.AddHours(18).AddMinutes(30), paris.GetUtcOffset(day.AddHours(18)));
+        var start = NextInParis(DayOfWeek.Monday, 18, 30);
         var session = (await Json(await mentorA.PostAsJsonAsync($"/api/matches/{match}/sessions", new { start, durationMinutes = 60, mode = "phone" }))).GetProperty("id").GetString()!;
         (await ngo.PostAsJsonAsync($"/api/matches/{match}/sessions/{session}/confirm", new { })).EnsureSuccessStatusCode();
         var ping = (await Json(await ngo.PostAsJsonAsync("/api/diagnostics/pings", new { failFirstAttempts = 0 }))).GetProperty("id").GetString()!;

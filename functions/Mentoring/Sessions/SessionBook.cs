@@ -87,10 +87,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     /// <summary>Applies one change to a session, checked by <see cref="SessionRules.Allows"/>; a change that no longer applies is refused with the current status.</summary>
     public async Task<TableEntity> ChangeAsync(MatchParty match, TableEntity row, SessionChange change, Party by, SessionProposal? proposal, string? videoLink, CancellationToken ct)
     {
-        var status = Status(row);
-        var proposedBy = Enum.Parse<Party>(row.GetString("ProposedBy"));
-        if (!SessionRules.Allows(status, change, by, proposedBy))
-            throw new SessionChangeRefusedException(status, $"A {RequestLifecycle.Code(status)} session cannot be {SessionRules.Past(change)} by the {RequestLifecycle.Code(by)}.");
+        if (Refusal(row, change, by) is { } refused) throw refused;
         var now = time.GetUtcNow();
         var countForProgramme = false;
         switch (change)
@@ -241,6 +238,14 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 10) { }
         }
+    }
+
+    /// <summary>Why this side may not make this change to the session now (see <see cref="SessionRules.Allows"/>), or null.</summary>
+    public static SessionChangeRefusedException? Refusal(TableEntity row, SessionChange change, Party by)
+    {
+        var status = Status(row);
+        return SessionRules.Allows(status, change, by, Enum.Parse<Party>(row.GetString("ProposedBy"))) ? null
+            : new SessionChangeRefusedException(status, $"A {RequestLifecycle.Code(status)} session cannot be {SessionRules.Past(change)} by the {RequestLifecycle.Code(by)}.");
     }
 
     public static SessionStatus Status(TableEntity row) => Enum.Parse<SessionStatus>(row.GetString("Status"));

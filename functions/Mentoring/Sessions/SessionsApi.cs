@@ -162,9 +162,8 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             if (await book.FindAsync(match, sessionId, ct) is not { } row) return Problems.NotFound("The session");
             if (change != SessionChange.Cancel && MentoringLifecycle.Status(match.Match) != RequestStatus.Matched)
                 return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The match has ended", "Only a cancellation is possible now.");
-            if (!SessionRules.Allows(SessionBook.Status(row), change, match.Party, Enum.Parse<Party>(row.GetString("ProposedBy"))))
-                return SessionsApi.Refused(new SessionChangeRefusedException(SessionBook.Status(row),
-                    $"A {RequestLifecycle.Code(SessionBook.Status(row))} session cannot be {SessionRules.Past(change)} by the {RequestLifecycle.Code(match.Party)}."));
+            // Refused before the rules are checked: a change that cannot happen is a 409, whatever its body.
+            if (SessionBook.Refusal(row, change, match.Party) is { } refused) return SessionsApi.Refused(refused);
             var (rules, proposal, link) = await check(match, row);
             if (!rules.IsValid) return rules.ToResult();
             try { return Results.Ok(SessionsApi.ToView(await book.ChangeAsync(match, row, change, match.Party, proposal, link, ct), IsStaff(req))); }

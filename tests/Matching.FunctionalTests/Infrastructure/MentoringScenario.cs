@@ -65,4 +65,16 @@ public static class MentoringScenario
     }
 
     public static async Task<JsonElement> MentorProfileAsync(HttpClient mentor) => await Json(await mentor.GetAsync("/api/mentors/me"));
+
+    private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+
+    /// <summary>The first <paramref name="day"/> at least <paramref name="daysAhead"/> days from today, at a Paris wall-clock
+    /// time (with that day's offset, daylight saving or not): when the demo's and the tests' weekly slots are open.</summary>
+    public static DateTimeOffset NextInParis(DayOfWeek day, int hour, int minute, int daysAhead = 7)
+    {
+        var date = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(daysAhead), DateTimeKind.Unspecified);
+        while (date.DayOfWeek != day) date = date.AddDays(1);
+        var local = date.AddHours(hour).AddMinutes(minute);
+        return new DateTimeOffset(local, Paris.GetUtcOffset(local));
+    }
 }
