@@ -19,8 +19,13 @@ public sealed record MatchParty(TableEntity Match, Party Party)
 /// The one place that decides who may see a match: its mentor (found through their own partition), its learner,
 /// and the learner's NGO staff (the NGO's partition). Anyone else gets nothing, as if it did not exist.
 /// </summary>
-public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle)
+public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle,
+    Learners.LearnerDirectory learners)
 {
+    /// <summary>The match as its parties see it, with both sides' names and contact channels.</summary>
+    public async Task<MentoringApi.MatchView> ViewAsync(TableEntity match, CancellationToken ct) =>
+        MentoringApi.ToMatch(match, await learners.RowAsync(match.PartitionKey, match.GetString("LearnerId"), ct), await mentors.FindAsync(match.GetString("MentorId"), ct));
+
     public async Task<MatchParty?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
     {
         if (!Ids.IsValid(matchId)) return null;

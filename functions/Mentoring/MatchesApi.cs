@@ -67,7 +67,7 @@ public static class MentoringApi
 
 /// <summary>A mentor answers the offers addressed to them.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Mentor)]
-public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifecycle lifecycle, LearnerDirectory learners)
+public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifecycle lifecycle, LearnerDirectory learners, MatchAccess access)
 {
     [Function("ListMyOffers")]
     [EndpointSummary("The offers awaiting the calling mentor's answer: what the learner asks for, not who they are.")]
@@ -99,9 +99,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
         var mentorId = MentorsApi.MyId(req.HttpContext);
         return await MentoringApi.AnswerAsync(async () =>
         {
-            if (await lifecycle.AcceptAsync(mentorId, requestId, ct) is not { } row) return Problems.NotFound("The offer");
-            var org = row.PartitionKey;
-            return Results.Ok(MentoringApi.ToMatch(row, await learners.RowAsync(org, row.GetString("LearnerId"), ct), await mentors.FindAsync(mentorId, ct)));
+            return await lifecycle.AcceptAsync(mentorId, requestId, ct) is { } row ? Results.Ok(await access.ViewAsync(row, ct)) : Problems.NotFound("The offer");
         });
     }
 
@@ -124,7 +122,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
 
 /// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
+public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
     MentoringLifecycle lifecycle, MatchAccess access)
 {
     [Function("ListMatches")]
@@ -151,7 +149,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
         }
         var views = new List<MentoringApi.MatchView>();
         foreach (var row in rows.Where(r => MentoringLifecycle.Status(r) is RequestStatus.Matched or RequestStatus.Ended))
-            views.Add(MentoringApi.ToMatch(row, await learners.RowAsync(row.PartitionKey, row.GetString("LearnerId"), ct), await mentors.FindAsync(row.GetString("MentorId"), ct)));
+            views.Add(await access.ViewAsync(row, ct));
         return Results.Ok(views.OrderByDescending(v => v.MatchedAt).ToList());
     }
 
@@ -161,7 +159,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}")] HttpRequest req,
         string matchId, CancellationToken ct) =>
         await FindAsync(req.HttpContext, matchId, ct) is { } row
-            ? Results.Ok(MentoringApi.ToMatch(row, await learners.RowAsync(row.PartitionKey, row.GetString("LearnerId"), ct), await mentors.FindAsync(row.GetString("MentorId"), ct)))
+            ? Results.Ok(await access.ViewAsync(row, ct))
             : Problems.NotFound("The match");
 
     [Function("EndMatch")]
@@ -179,9 +177,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
         var caller = req.HttpContext.Caller();
         return await MentoringApi.AnswerAsync(async () =>
         {
-            var ended = await lifecycle.EndAsync(row.PartitionKey, row, caller.Role, body.Outcome, body.Note, ct);
-            return Results.Ok(MentoringApi.ToMatch(ended, await learners.RowAsync(ended.PartitionKey, ended.GetString("LearnerId"), ct),
-                await mentors.FindAsync(ended.GetString("MentorId"), ct)));
+            return Results.Ok(await access.ViewAsync(await lifecycle.EndAsync(row.PartitionKey, row, caller.Role, body.Outcome, body.Note, ct), ct));
         });
     }
 
