@@ -20,7 +20,7 @@ public static class MentoringApi
     public sealed record EndMatchRequest(MatchOutcome Outcome, string? Note = null);
 
     /// <summary>What a mentor sees of an offer before answering: the request, never the learner's identity or contact.</summary>
-    public sealed record OfferView(string RequestId, IReadOnlyList<Expertise> Goals, string? GoalText, IReadOnlyList<LanguageSkill> LearnerLanguages,
+    public sealed record MentorOfferView(string RequestId, IReadOnlyList<Expertise> Goals, string? GoalText, IReadOnlyList<LanguageSkill> LearnerLanguages,
         IReadOnlyList<SessionMode> LearnerModes, string? TargetOccupation, string? Explanation, DateTimeOffset OfferedAt, DateTimeOffset? ExpiresAt);
 
     /// <summary>How to reach one side of a match: shared only with the other side and the learner's NGO staff, once matched.</summary>
@@ -71,11 +71,11 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
 {
     [Function("ListMyOffers")]
     [EndpointSummary("The offers awaiting the calling mentor's answer: what the learner asks for, not who they are.")]
-    [ProducesResponseType<IReadOnlyList<MentoringApi.OfferView>>(StatusCodes.Status200OK)]
+    [ProducesResponseType<IReadOnlyList<MentoringApi.MentorOfferView>>(StatusCodes.Status200OK)]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/offers")] HttpRequest req, CancellationToken ct)
     {
         var mentorId = MentorsApi.MyId(req.HttpContext);
-        var offers = new List<MentoringApi.OfferView>();
+        var offers = new List<MentoringApi.MentorOfferView>();
         foreach (var held in await mentors.HeldAsync(mentorId, MentorDirectory.OfferPrefix, ct))
         {
             var row = await lifecycle.RowAsync(held.Org, held.RequestId, ct);
@@ -83,7 +83,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
             var profile = await learners.RowAsync(held.Org, row.GetString("LearnerId"), ct) is { } l ? LearnerProfiles.Read(l) : null;
             var view = MentorRequests.ToView(row);
             var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
-            offers.Add(new MentoringApi.OfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
+            offers.Add(new MentoringApi.MentorOfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
                 profile?.Modes ?? [], profile?.TargetOccupation, proposal?.Explanation, row.GetDateTimeOffset("OfferedAt") ?? held.Since,
                 row.GetDateTimeOffset("OfferExpiresAt")));
         }

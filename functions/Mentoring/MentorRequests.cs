@@ -31,14 +31,14 @@ public static class MentorRequests
 
     public sealed record ReasonView(string Code, string Description, int Mentors);
 
-    public sealed record OfferView(string MentorId, string? DisplayName, DateTimeOffset OfferedAt, DateTimeOffset? ExpiresAt);
+    public sealed record RequestOfferView(string MentorId, string? DisplayName, DateTimeOffset OfferedAt, DateTimeOffset? ExpiresAt);
 
     /// <summary>A mentor's decline or an offer that expired; the mentor's note is shown to the NGO's staff only.</summary>
     public sealed record DeclineView(string MentorId, string Reason, DateTimeOffset At, string? Note);
 
     public sealed record RequestView(string Id, string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText, RequestStatus Status,
         IReadOnlyList<ProposalView> Proposals, IReadOnlyList<ReasonView> Reasons, string? Scorer, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-        DateTimeOffset? ProposalsExpireAt, OfferView? Offer, IReadOnlyList<DeclineView> Declines, string? MatchId, string? ProgrammeId);
+        DateTimeOffset? ProposalsExpireAt, RequestOfferView? Offer, IReadOnlyList<DeclineView> Declines, string? MatchId, string? ProgrammeId);
 
     internal sealed record ScoreMessage(string Org, string RequestId);
 
@@ -64,7 +64,7 @@ public static class MentorRequests
         var proposals = JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [];
         var status = MentoringLifecycle.Status(e);
         var offer = status == RequestStatus.Offered && e.GetString("OfferedTo") is { } to
-            ? new OfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
+            ? new RequestOfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
             : null;
         return new RequestView(
             e.RowKey, e.GetString("LearnerId"), Goals(e), e.GetString("GoalText"), status, proposals,

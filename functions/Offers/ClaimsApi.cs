@@ -31,7 +31,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         string OfferId, int TotalSeats, int ConfirmedSeats, int HeldSeats, int SeatsRemaining, int WaitlistedClaims,
         IReadOnlyList<NgoSummary> ByNgo, IReadOnlyList<ClaimView> Claims);
 
-    public sealed record ConfirmRequest(IReadOnlyList<string> Beneficiaries, bool ShareBeneficiariesWithProvider = false);
+    public sealed record ClaimConfirmRequest(IReadOnlyList<string> Beneficiaries, bool ShareBeneficiariesWithProvider = false);
 
     public static string? ReasonCode(RejectionReason? reason) => reason switch
     {
@@ -172,12 +172,12 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
 
     [Function("ConfirmClaim"), RequireRoles(Role.Ngo)]
     [EndpointSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")]
-    [AcceptsBody(typeof(ConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(ClaimConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/confirm")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)
     {
-        var request = await req.ReadJsonAsync<ConfirmRequest>(ct);
+        var request = await req.ReadJsonAsync<ClaimConfirmRequest>(ct);
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
         var caller = req.HttpContext.Caller();
         var v = new Validation();

@@ -12,6 +12,17 @@ public static class OpenApiSetup
     public static IServiceCollection AddMatchingOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", o =>
         {
+            // Two types of one name would share one schema, and the document would describe one with the other's
+            // members: refuse to build such a document (rename one type) rather than serve a wrong one.
+            var named = new System.Collections.Concurrent.ConcurrentDictionary<string, Type>();
+            o.CreateSchemaReferenceId = type =>
+            {
+                var id = OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+                if (id is null) return null;
+                var owner = named.GetOrAdd(id, Nullable.GetUnderlyingType(type.Type) ?? type.Type);
+                return owner == (Nullable.GetUnderlyingType(type.Type) ?? type.Type) ? id
+                    : throw new InvalidOperationException($"Two API types are named {id}: {owner.FullName} and {type.Type.FullName}. Rename one.");
+            };
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
@@ -48,6 +59,9 @@ public static class OpenApiSetup
             // the document must not forbid them, or clients generated from it reject every problem.
             o.AddSchemaTransformer((schema, context, _) =>
             {
+                // A nullable enum's shared schema lists null among its values, and the property that refers to it
+                // already says oneOf [null, the enum]: null would match both branches. Null belongs to the property.
+                if (schema.Enum is { } values && values.Any(v => v is null)) schema.Enum = values.Where(v => v is not null).ToList();
                 if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) && schema.Properties is not null)
                 {
                     schema.AdditionalPropertiesAllowed = true;

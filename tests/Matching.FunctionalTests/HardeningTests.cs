@@ -131,4 +131,34 @@ public sealed class HardeningTests(StorageFixture fixture)
         Assert.DoesNotMatch("\"type\":\\[\"(integer|number)\",\"string\"\\]", doc.GetRawText());
         Assert.DoesNotMatch("\"type\":\\[\"string\",\"(integer|number)\"\\]", doc.GetRawText());
     }
+
+    /// <summary>
+    /// Every answer of the suite is checked against its schema (<see cref="ContractCheck"/>); this shows the check
+    /// refuses what the document does not allow, on the document's own schemas, and found what it was built to find:
+    /// three types once shared the schema name OfferView (a request's pending offer was described as a training offer),
+    /// and a nullable enum's null matched both branches of its property's oneOf.
+    /// </summary>
+    [Fact]
+    public async Task Answers_are_checked_against_the_document_schemas_which_refuse_what_they_do_not_allow()
+    {
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(await App.CreateClient().GetStringAsync("/api/openapi/v1.json"))!;
+        var schemas = doc["components"]!["schemas"]!;
+        List<string> Check(string schema, string json)
+        {
+            using var value = JsonDocument.Parse(json);
+            return SchemaCheck.Errors(doc, System.Text.Json.Nodes.JsonNode.Parse($$"""{"$ref":"#/components/schemas/{{schema}}"}""")!, value.RootElement);
+        }
+        const string place = """{"latitude":48.85,"longitude":2.35,"inseeCode":"75056"}""";
+        Assert.Empty(Check("Place", place));
+        Assert.NotEmpty(Check("Place", """{"latitude":"48.85","longitude":2.35}"""));                // a number as a string
+        Assert.NotEmpty(Check("Place", """{"longitude":2.35}"""));                                  // a required member missing
+        Assert.NotEmpty(Check("Place", """{"latitude":48.85,"longitude":2.35,"extra":1}"""));       // a member the schema does not have
+        Assert.NotEmpty(Check("RequestStatus", "\"lost\""));                                        // not one of the enum
+        Assert.NotEmpty(Check("TrackRecord", """{"proposals":1.5,"accepted":0,"sessionsHeld":0,"averageRating":null}""")); // an integer with a fraction
+        Assert.DoesNotContain(schemas["Gender"]!["enum"]!.AsArray(), v => v is null);
+        Assert.NotEmpty(Check("MentorView", """{"gender":"robot"}"""));
+        Assert.DoesNotContain(Check("MentorView", """{"gender":null}"""), e => e.StartsWith("$.gender", StringComparison.Ordinal));
+        Assert.Contains("mentorId", schemas["RequestOfferView"]!["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Throws<NotSupportedException>(() => SchemaCheck.Errors(doc, System.Text.Json.Nodes.JsonNode.Parse("""{"if":{"type":"string"}}""")!, JsonDocument.Parse("1").RootElement));
+    }
 }

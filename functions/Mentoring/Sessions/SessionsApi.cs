@@ -10,7 +10,7 @@ namespace Matching.Mentoring.Sessions;
 
 public static class SessionsApi
 {
-    public sealed record ConfirmRequest(string? VideoLink = null);
+    public sealed record SessionConfirmRequest(string? VideoLink = null);
 
     public sealed record CheckInView(Attendance? Attendance, int? Rating, string? Comment);
 
@@ -72,12 +72,12 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
 
     [Function("ConfirmSession")]
     [EndpointSummary("The side that did not propose the session confirms it (a mentor confirming a video session gives the link if it is missing).")]
-    [AcceptsBody(typeof(SessionsApi.ConfirmRequest)), ProducesResponseType<SessionsApi.SessionView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [AcceptsBody(typeof(SessionsApi.SessionConfirmRequest)), ProducesResponseType<SessionsApi.SessionView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "matches/{matchId}/sessions/{sessionId}/confirm")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct)
     {
-        var body = await req.ReadJsonAsync<SessionsApi.ConfirmRequest>(ct);
+        var body = await req.ReadJsonAsync<SessionsApi.SessionConfirmRequest>(ct);
         return await ChangeAsync(req, matchId, sessionId, SessionChange.Confirm, async (match, row) =>
         {
             var link = body.VideoLink ?? row.GetString("VideoLink");
