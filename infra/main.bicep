@@ -52,7 +52,7 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 // the app's own declarations by tests/Matching.DeploymentTests.
 var storageTables = ['abuselimits', 'diagnosticpings', 'followupalerts', 'learners', 'lheoimports', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'offers', 'programmes', 'venues']
 var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-requests', 'mentor-requests-poison']
-var storageContainers = ['lheo-imports', 'models']
+var storageContainers = ['keys', 'lheo-imports', 'models']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'

@@ -14,6 +14,7 @@ public static class MentoringModule
         .AddTable(FollowUpAlerts.Table)
         .AddTable(ProgrammeDirectory.Table)
         .AddBlobContainer(ModelStore.Container)
+        .AddBlobContainer(PseudonymKey.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
         .AddSingleton<ModelStore>()
@@ -24,6 +25,7 @@ public static class MentoringModule
         .AddSingleton<ProgrammeDirectory>()
         .AddSingleton<PersonalData>()
         .AddSingleton<Learners.ILearnerData>(sp => sp.GetRequiredService<PersonalData>())
+        .AddSingleton<PseudonymKey>()
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>();

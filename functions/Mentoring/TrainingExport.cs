@@ -16,12 +16,12 @@ namespace Matching.Mentoring;
 /// rounds join up); no names, contacts, notes or comments ever leave. Settled: ended or expired requests, matches
 /// with a session held, and declines on any request. Streamed row by row from the requests table: memory stays flat.
 /// </summary>
-public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, IConfiguration configuration)
+public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, PseudonymKey pseudonymKey)
 {
     public async Task WriteAsync(Stream output, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var key = configuration["Mentoring:PseudonymKey"] is { Length: > 0 } k ? k : "matching-local-pseudonyms";
+        var key = await pseudonymKey.GetAsync(ct);
         string P(string kind, string id) => kind[0] + Ids.Derive(key, kind, id)[..20];
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
         await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))

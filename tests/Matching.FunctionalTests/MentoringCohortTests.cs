@@ -3,6 +3,7 @@ using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Mentoring.Engine;
 using Matching.Security;
+using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
@@ -88,6 +89,10 @@ public sealed class MentoringCohortTests() : OwnStorageTests(fakeClock: true)
         Assert.DoesNotContain("@example.org", text);
         Assert.DoesNotContain("Learner1", text);
         Assert.All(mentors.Keys, id => Assert.DoesNotContain(id, text)); // pseudonymised
+        // With a key the app made and keeps in its own storage (none configured here): the same in every export.
+        Assert.Equal(text, await (await admin.GetAsync("/api/exports/training-data")).Content.ReadAsStringAsync());
+        var keyBlobs = App.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Matching.Mentoring.PseudonymKey.Container);
+        Assert.Single(keyBlobs.GetBlobs());
 
         var data = TrainingData.Read(new StringReader(text));
         Assert.Empty(data.Problems);
