@@ -43,6 +43,9 @@ param mentoringDeadlinesSchedule string = '0 */5 * * * *'
 @description('Schedule of the daily NGO follow-up alerts timer, six-field NCRONTAB in UTC.')
 param followUpAlertsSchedule string = '0 0 6 * * *'
 
+@description('Schedule of the daily purge of abuse-limit counts whose window is over, six-field NCRONTAB in UTC.')
+param purgeAbuseLimitsSchedule string = '0 45 3 * * *'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -126,6 +129,7 @@ module api 'app/functionapp.bicep' = {
     purgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
     mentoringDeadlinesSchedule: mentoringDeadlinesSchedule
     followUpAlertsSchedule: followUpAlertsSchedule
+    purgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
   }
   dependsOn: [rbac]
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -11,13 +12,40 @@ namespace Matching.Platform;
 /// fixed windows, each counted on a few shard rows (so that a burst from one organisation does not queue on one
 /// row's ETag) and summed with one range query. Attempts count, accepted or not. Over the limit: 429 with
 /// Retry-After (the end of the window) and a problem. Limits are settings (<c>Matching:Limits:*</c>).
+/// So that most requests cost no storage call, an instance takes its count in blocks: a quarter of what was left
+/// at its last read, at most <see cref="MaxBlock"/>, and answers from the block in memory until it is used. Near the
+/// limit a block is one attempt, so the limit is never passed, whatever the number of instances; an organisation
+/// can be refused a little early while another instance still holds part of a block (at most a quarter of what was
+/// left, shrinking as the limit nears), and only in the window that block was taken in.
 /// </summary>
 public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner provisioner, IConfiguration configuration, TimeProvider time)
 {
     public const string Table = "abuselimits";
     private const int Shards = 8;
+    public const int MaxBlock = 32;
+    private readonly ConcurrentDictionary<string, Window> _windows = new();
 
     public enum Operation { Claims, MentorRequests, LheoImports }
+
+    /// <summary>One organisation's window of one operation, as this instance knows it.</summary>
+    private sealed class Window(string org, string prefix, DateTimeOffset ends)
+    {
+        public readonly string Org = org, Prefix = prefix;
+        public readonly DateTimeOffset Ends = ends;
+        public readonly SemaphoreSlim Taking = new(1, 1);
+        public int Held;   // counted in storage already, within the limit, not used yet
+        public int Known;  // the total at this instance's last read
+
+        public bool TryUse()
+        {
+            lock (this)
+            {
+                if (Held == 0) return false;
+                Held--;
+                return true;
+            }
+        }
+    }
 
     private (int Limit, TimeSpan Window) Rule(Operation op) => op switch
     {
@@ -29,40 +57,76 @@ public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner pr
     /// <summary>Counts one attempt; the problem to answer when the organisation is over its limit, else null.</summary>
     public async Task<IResult?> TakeAsync(string org, Operation op, CancellationToken ct)
     {
-        var (limit, window) = Rule(op);
+        var (limit, length) = Rule(op);
         if (limit <= 0) return null; // 0 turns the limit off
-        await provisioner.EnsureReadyAsync(ct);
         var now = time.GetUtcNow();
-        var start = new DateTimeOffset(now.UtcTicks / window.Ticks * window.Ticks, TimeSpan.Zero);
+        var start = new DateTimeOffset(now.UtcTicks / length.Ticks * length.Ticks, TimeSpan.Zero);
         var prefix = $"{op}|{start.UtcTicks.ToString("D19", CultureInfo.InvariantCulture)}|";
-        var client = tables.GetTableClient(Table);
-        var shard = prefix + Random.Shared.Next(Shards).ToString(CultureInfo.InvariantCulture);
-        for (var attempt = 0; ; attempt++)
+        var window = _windows.GetOrAdd(org + "|" + prefix, _ => new Window(org, prefix, start + length));
+        if (window.TryUse()) return null;
+        // One block at a time per window: concurrent attempts wait for it instead of each taking their own.
+        await window.Taking.WaitAsync(ct);
+        bool accepted;
+        try
         {
-            var row = await client.GetEntityIfExistsAsync<TableEntity>(org, shard, cancellationToken: ct);
-            try
+            if (window.TryUse()) return null;
+            int block;
+            lock (window) block = Math.Clamp((limit - window.Known) / 4, 1, MaxBlock);
+            await provisioner.EnsureReadyAsync(ct);
+            await AddAsync(window, block, ct);
+            var count = 0;
+            await foreach (var e in tables.GetTableClient(Table).QueryAsync<TableEntity>(
+                               TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}"),
+                               select: ["Count"], cancellationToken: ct))
+                count += e.GetInt32("Count") ?? 0;
+            // Others may have counted between the write and the read: take the block as the last `block` units of
+            // the total (the worst place), and use those at or under the limit.
+            var within = Math.Clamp(limit - (count - block), 0, block);
+            lock (window)
             {
-                if (!row.HasValue) await client.AddEntityAsync(new TableEntity(org, shard) { ["Count"] = 1, ["Expires"] = start + window }, ct);
-                else
-                {
-                    row.Value!["Count"] = (row.Value.GetInt32("Count") ?? 0) + 1;
-                    await client.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
-                }
-                break;
+                window.Known = Math.Max(window.Known, count);
+                if (within > 0) window.Held += within - 1;
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20) { }
+            accepted = within > 0;
         }
-        var count = 0;
-        await foreach (var e in client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "}"}"),
-                           select: ["Count"], cancellationToken: ct))
-            count += e.GetInt32("Count") ?? 0;
-        if (count <= limit) return null;
-        var retryAfter = (int)Math.Ceiling((start + window - now).TotalSeconds);
+        finally { window.Taking.Release(); }
+        Forget(now);
+        if (accepted) return null;
+        var retryAfter = (int)Math.Ceiling((start + length - now).TotalSeconds);
         return new TooManyRequests(retryAfter, new ProblemDetails
         {
             Status = StatusCodes.Status429TooManyRequests, Type = ProblemTypes.RateLimited, Title = "Too many requests",
-            Detail = $"Your organisation is limited to {limit} {Name(op)} per {Describe(window)}. Retry in {retryAfter} seconds.",
+            Detail = $"Your organisation is limited to {limit} {Name(op)} per {Describe(length)}. Retry in {retryAfter} seconds.",
         });
+    }
+
+    /// <summary>Adds to one of the window's shard rows, conditioned on its ETag.</summary>
+    private async Task AddAsync(Window window, int n, CancellationToken ct)
+    {
+        var client = tables.GetTableClient(Table);
+        var shard = window.Prefix + Random.Shared.Next(Shards).ToString(CultureInfo.InvariantCulture);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = await client.GetEntityIfExistsAsync<TableEntity>(window.Org, shard, cancellationToken: ct);
+            try
+            {
+                if (!row.HasValue) await client.AddEntityAsync(new TableEntity(window.Org, shard) { ["Count"] = n, ["Expires"] = window.Ends }, ct);
+                else
+                {
+                    row.Value!["Count"] = (row.Value.GetInt32("Count") ?? 0) + n;
+                    await client.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
+                }
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20) { }
+        }
+    }
+
+    /// <summary>Drops the windows that are over (an unused part of a block decides nothing after its window).</summary>
+    private void Forget(DateTimeOffset now)
+    {
+        foreach (var (key, window) in _windows)
+            if (window.Ends <= now) _windows.TryRemove(key, out _);
     }
 
     private static string Name(Operation op) => op switch { Operation.Claims => "claims", Operation.MentorRequests => "mentor requests", _ => "LHEO imports" };
@@ -77,5 +141,21 @@ public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner pr
             context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             return TypedResults.Problem(problem).ExecuteAsync(context);
         }
+    }
+}
+
+/// <summary>Deletes the limit counts of windows over for a day (they decide nothing any more).</summary>
+public sealed class PurgeAbuseLimits(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+{
+    public const string Schedule = "PurgeAbuseLimitsSchedule";
+
+    [Function("PurgeAbuseLimits")]
+    public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var table = tables.GetTableClient(AbuseLimits.Table);
+        var cutoff = time.GetUtcNow().AddDays(-1);
+        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Expires lt {cutoff}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+            await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, ct);
     }
 }

@@ -17,6 +17,7 @@ param releaseExpiredHoldsSchedule string
 param purgeDiagnosticPingsSchedule string
 param mentoringDeadlinesSchedule string
 param followUpAlertsSchedule string
+param purgeAbuseLimitsSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -91,6 +92,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PurgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule
       MentoringDeadlinesSchedule: mentoringDeadlinesSchedule
       FollowUpAlertsSchedule: followUpAlertsSchedule
+      PurgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
     }
   }
 }
