@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
+using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 
 namespace Matching.FunctionalTests;
@@ -160,5 +161,38 @@ public sealed class HardeningTests(StorageFixture fixture)
         Assert.DoesNotContain(Check("MentorView", """{"gender":null}"""), e => e.StartsWith("$.gender", StringComparison.Ordinal));
         Assert.Contains("mentorId", schemas["RequestOfferView"]!["properties"]!.AsObject().Select(p => p.Key));
         Assert.Throws<NotSupportedException>(() => SchemaCheck.Errors(doc, System.Text.Json.Nodes.JsonNode.Parse("""{"if":{"type":"string"}}""")!, JsonDocument.Parse("1").RootElement));
+    }
+
+    /// <summary>
+    /// Over a real socket and Kestrel (what both hosts run): a claim with a non-ASCII Idempotency-Key is a 400 problem
+    /// naming the header (it was the web server's empty 400), and a path with an encoded NUL is still the web server's
+    /// own empty 400, which no app code can reach (documented in docs/problems.md).
+    /// </summary>
+    [Fact]
+    public async Task Over_kestrel_a_non_ascii_idempotency_key_is_a_problem_and_a_nul_path_is_the_servers_400()
+    {
+        await using var app = new MatchingApp(fixture.Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
+        app.UseKestrel(0);
+        app.StartServer();
+        var address = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        var token = app.Token(Role.Ngo, NewOrg("ngo"));
+        async Task<string> Raw(string head, string body = "")
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(address.Host, address.Port);
+            await using var stream = tcp.GetStream();
+            var bytes = Encoding.UTF8.GetBytes(head.Replace("\n", "\r\n") + $"Host: localhost\r\nAuthorization: Bearer {token}\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n" + body);
+            await stream.WriteAsync(bytes);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            return await reader.ReadToEndAsync();
+        }
+        var nonAscii = await Raw("POST /api/offers/0123456789abcdef0123456789abcdef/claims HTTP/1.1\nContent-Type: application/json\nIdempotency-Key: café\n", """{"seats":1}""");
+        Assert.StartsWith("HTTP/1.1 400", nonAscii);
+        Assert.Contains("application/problem+json", nonAscii);
+        Assert.Contains("Idempotency-Key", nonAscii[nonAscii.IndexOf("\r\n\r\n", StringComparison.Ordinal)..]);
+        var nul = await Raw("GET /api/offers/a%00b HTTP/1.1\n");
+        Assert.StartsWith("HTTP/1.1 400", nul);
+        Assert.Contains("Content-Length: 0", nul);
     }
 }
