@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|limits|timers|worker|engine|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -29,6 +29,7 @@ if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azur
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
 if (scenario is "lifecycle" or "all")
     await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);
+if (scenario is "storage" or "lifecycle" or "all") await LifecycleScenarios.StorageCeilingAsync(azurite);
 if (scenario is "limits" or "all") await LifecycleScenarios.LimitsAsync(azurite);
 if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES and MATCHING_ENDED size it
     await LifecycleScenarios.TimersAndExportAsync(azurite,
