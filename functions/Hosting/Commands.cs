@@ -6,13 +6,14 @@ namespace Matching.Hosting;
 /// The app's subcommands: <c>token</c> mints a local development token; <c>zip</c> zips a published package
 /// with its Unix permissions (the build machine may have no zip tool); <c>generate</c> writes a synthetic training file,
 /// <c>train</c> trains and evaluates a matching model, <c>evaluate</c> reports a model on a labelled file and
-/// <c>promote</c> makes a model current in Blob Storage (docs/matching-model.md).
+/// <c>promote</c> makes a model current in Blob Storage, <c>flatten</c> writes the flat file serving reads beside an
+/// older model zip (docs/matching-model.md).
 /// </summary>
 public sealed record Commands(string Name, IReadOnlyDictionary<string, string> Options)
 {
     public static Commands? Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "zip" or "generate" or "train" or "evaluate" or "promote")) return null;
+        if (args.Length == 0 || args[0] is not ("token" or "zip" or "generate" or "train" or "evaluate" or "promote" or "flatten")) return null;
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 1; i < args.Length; i++)
         {
@@ -34,6 +35,7 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
                 "generate" => Generate(),
                 "train" => Train(),
                 "evaluate" => Evaluate(),
+                "flatten" => Flatten(),
                 _ => await PromoteAsync(app),
             };
         }
@@ -111,13 +113,27 @@ public sealed record Commands(string Name, IReadOnlyDictionary<string, string> O
     {
         var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("promote needs --model (a model .zip with its .json beside it).");
         var reportPath = Mentoring.Engine.Evaluation.ReportPath(modelPath);
-        var (_, report) = Mentoring.Engine.Evaluation.LoadFile(modelPath); // refuse a model that does not load
+        var (model, report) = Mentoring.Engine.Evaluation.LoadFile(modelPath); // refuse a model that does not load
+        if (model.Version != report.Version) throw new InvalidDataException($"The flat file is version {model.Version}, its report {report.Version}: write it again with flatten.");
         var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
         await container.CreateIfNotExistsAsync();
-        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(modelPath, overwrite: true);
+        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true);
+        await container.GetBlobClient(report.Version + Mentoring.Engine.FlatModelFile.Extension).UploadAsync(Mentoring.Engine.FlatModelFile.PathBeside(modelPath), overwrite: true);
         await container.GetBlobClient($"{report.Version}.json").UploadAsync(reportPath, overwrite: true);
         await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true);
         await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
+        return 0;
+    }
+
+    /// <summary>Writes {version}.flat beside a model zip trained before flat files existed (reads the zip with ML.NET).</summary>
+    private int Flatten()
+    {
+        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("flatten needs --model (a model .zip with its .json beside it).");
+        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(Mentoring.Engine.Evaluation.ReportPath(modelPath)), Mentoring.Engine.TrainingData.Json)!;
+        var model = Mentoring.Engine.Evaluation.LoadMlNet(modelPath, report);
+        var flat = Mentoring.Engine.FlatModelFile.PathBeside(modelPath);
+        File.WriteAllBytes(flat, Mentoring.Engine.FlatModelFile.Write(model));
+        Console.WriteLine($"Wrote {Path.GetFullPath(flat)}: {model.Trees} trees.");
         return 0;
     }
 

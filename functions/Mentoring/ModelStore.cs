@@ -8,7 +8,7 @@ namespace Matching.Mentoring;
 
 /// <summary>
 /// The scorer in use. The current model comes from Blob Storage (<c>models/current.json</c> names a version;
-/// <c>{version}.zip</c> and <c>{version}.json</c> hold it), else from the configured path (by default the model
+/// <c>{version}.flat</c> holds what serving reads, ML.NET is never loaded), else from the configured path (by default the model
 /// shipped beside the app), else the rule scorer. A newly promoted version is picked up by a periodic check,
 /// without a restart; the swap is one reference assignment, so scoring never sees half a model.
 /// </summary>
@@ -55,9 +55,8 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
             var content = await pointer.DownloadContentAsync(ct);
             var version = content.Value.Content.ToObjectFromJson<PointerFile>(TrainingData.Json)?.Version;
             if (string.IsNullOrWhiteSpace(version) || version.Contains('/')) throw new InvalidDataException("models/current.json names no version.");
-            var report = (await container.GetBlobClient($"{version}.json").DownloadContentAsync(ct)).Value.Content.ToObjectFromJson<ModelReport>(TrainingData.Json)!;
-            await using var zip = new MemoryStream((await container.GetBlobClient($"{version}.zip").DownloadContentAsync(ct)).Value.Content.ToArray());
-            var (model, _) = Evaluation.Load(zip, report);
+            var flat = (await container.GetBlobClient(version + FlatModelFile.Extension).DownloadContentAsync(ct)).Value.Content;
+            var model = FlatModelFile.Read(flat.ToMemory().Span, $"models/{version}{FlatModelFile.Extension}");
             _pointerETag = properties.Value.ETag.ToString();
             logger.LogInformation("Scoring with model {Version} from Blob Storage", version);
             return model;

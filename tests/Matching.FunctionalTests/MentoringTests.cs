@@ -130,6 +130,9 @@ public sealed class MentoringTests(StorageFixture fixture)
         await container.GetBlobClient("v2.zip").UploadAsync(shipped + ".zip", overwrite: true);
         var report = File.ReadAllText(shipped + ".json").Replace("\"version\": \"v1\"", "\"version\": \"v2\"");
         await container.GetBlobClient("v2.json").UploadAsync(BinaryData.FromString(report), overwrite: true);
+        var v1 = Matching.Mentoring.Engine.Evaluation.LoadFile(shipped + ".zip").Model;
+        var v2 = new Matching.Mentoring.Engine.TreeModel("v2", v1.TreeList, v1.Bias, v1.Slope, v1.Offset, [.. v1.Baseline]);
+        await container.GetBlobClient("v2.flat").UploadAsync(BinaryData.FromBytes(Matching.Mentoring.Engine.FlatModelFile.Write(v2)), overwrite: true);
         await container.GetBlobClient("current.json").UploadAsync(BinaryData.FromString("""{"version":"v2"}"""), overwrite: true);
 
         try

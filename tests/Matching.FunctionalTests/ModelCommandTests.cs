@@ -17,6 +17,11 @@ public sealed class ModelCommandTests
             var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1");
             File.Copy(shipped + ".zip", Path.Combine(folder, "v7.zip"));
             File.WriteAllText(Path.Combine(folder, "v7.json"), File.ReadAllText(shipped + ".json").Replace("\"version\": \"v1\"", "\"version\": \"v7\""));
+            var (refused, why) = await RunAsync(azurite, "promote", "--model", Path.Combine(folder, "v7.zip"));
+            Assert.NotEqual(0, refused); // no flat file yet: serving could not read it
+            Assert.Contains("flatten", why);
+            var (flattened, written) = await RunAsync(azurite, "flatten", "--model", Path.Combine(folder, "v7.zip"));
+            Assert.True(flattened == 0, written);
             var (code, output) = await RunAsync(azurite, "promote", "--model", Path.Combine(folder, "v7.zip"));
             Assert.True(code == 0, output);
 
@@ -24,6 +29,7 @@ public sealed class ModelCommandTests
             Assert.Equal("""{"version":"v7"}""", (await container.GetBlobClient("current.json").DownloadContentAsync()).Value.Content.ToString());
             Assert.True((await container.GetBlobClient("v7.zip").ExistsAsync()).Value);
             Assert.True((await container.GetBlobClient("v7.json").ExistsAsync()).Value);
+            Assert.Equal("v7", Matching.Mentoring.Engine.FlatModelFile.Read((await container.GetBlobClient("v7.flat").DownloadContentAsync()).Value.Content.ToArray(), "v7.flat").Version);
 
             File.WriteAllText(Path.Combine(folder, "v8.zip"), "not a model");
             File.Copy(Path.Combine(folder, "v7.json"), Path.Combine(folder, "v8.json"));

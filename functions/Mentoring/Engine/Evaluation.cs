@@ -85,7 +85,7 @@ public static class Evaluation
     }
 
     /// <summary>Trains on 80% of the requests (split by request id), evaluates both scorers on the other 20%, writes the zip and the report.</summary>
-    public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, TreeModel.TrainingOptions options)
+    public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, MlNetTrees.TrainingOptions options)
     {
         var week = WeeklyTime.WeekStart(now);
         var examples = data.Examples(week);
@@ -95,13 +95,15 @@ public static class Evaluation
         if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
 
         var ml = new MLContext(options.Seed);
-        var transformer = TreeModel.Train(ml, train, options);
+        var transformer = MlNetTrees.Train(ml, train, options);
         Directory.CreateDirectory(outputDirectory);
         var zip = Path.Combine(outputDirectory, $"{version}.zip");
         ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(train).Schema, zip);
 
-        var means = TreeModel.Means(train);
-        var model = TreeModel.FromMlNet(version, ml.Model.Load(zip, out _), means);
+        var means = MlNetTrees.Means(train);
+        // Read back from the zip, as saved, and written flat for serving beside it.
+        var model = MlNetTrees.ToTreeModel(version, ml.Model.Load(zip, out _), means);
+        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, "synthetic (SyntheticData, see docs/matching-model.md)" , train.Count, test.Sum(t => t.Pairs.Count), test.Count,
             Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList());
@@ -119,22 +121,23 @@ public static class Evaluation
         }
     }
 
-    /// <summary>Loads a model zip and its report (for the feature means) into the serving form.</summary>
-    public static (TreeModel Model, ModelReport Report) Load(Stream zip, ModelReport report)
+    /// <summary>
+    /// A model as serving loads it: <c>{version}.flat</c> beside <c>{version}.zip</c> (either path may be given),
+    /// with its report <c>{version}.json</c>, as <c>train</c> writes them. ML.NET is not loaded.
+    /// </summary>
+    public static (TreeModel Model, ModelReport Report) LoadFile(string path)
     {
-        var ml = new MLContext();
-        return (TreeModel.FromMlNet(report.Version, ml.Model.Load(zip, out _), report.FeatureMeans), report);
-    }
-
-    /// <summary>A model file: <c>{version}.zip</c> with its report <c>{version}.json</c> beside it, as <c>train</c> writes them.</summary>
-    public static (TreeModel Model, ModelReport Report) LoadFile(string zipPath)
-    {
-        var reportPath = ReportPath(zipPath);
+        var reportPath = ReportPath(path);
         var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)
             ?? throw new InvalidDataException($"{reportPath} holds no report.");
-        using var zip = File.OpenRead(zipPath);
-        return Load(zip, report);
+        var flat = FlatModelFile.PathBeside(path);
+        if (!File.Exists(flat)) throw new InvalidDataException($"No {Path.GetFileName(flat)} beside the model: write it with `flatten --model {path}`.");
+        return (FlatModelFile.Read(File.ReadAllBytes(flat), flat), report);
     }
+
+    /// <summary>The ML.NET zip read with ML.NET: the record of the training run, for checks and for writing the flat file.</summary>
+    public static TreeModel LoadMlNet(string zipPath, ModelReport report) =>
+        MlNetTrees.ToTreeModel(report.Version, new MLContext().Model.Load(Path.ChangeExtension(zipPath, ".zip"), out _), report.FeatureMeans);
 
     public static string ReportPath(string zipPath) => Path.ChangeExtension(zipPath, ".json");
 }

@@ -55,7 +55,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
             var file = new StringWriter();
             SyntheticData.Write(file, new SyntheticData.Options(Mentors: 400, Learners: 1500, Seed: 11), WeeklyTime.WeekStart(now));
             Data = TrainingData.Read(new StringReader(file.ToString()));
-            Report = Evaluation.TrainAndEvaluate(Data, Directory, "test", now, new TreeModel.TrainingOptions(Trees: 120));
+            Report = Evaluation.TrainAndEvaluate(Data, Directory, "test", now, new MlNetTrees.TrainingOptions(Trees: 120));
         }
 
         public string Directory { get; }
@@ -85,7 +85,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
     {
         var ml = new MLContext();
         var transformer = ml.Model.Load(Path.Combine(_trained.Directory, "test.zip"), out _);
-        var model = TreeModel.FromMlNet("test", transformer, _trained.Report.FeatureMeans);
+        var model = MlNetTrees.ToTreeModel("test", transformer, _trained.Report.FeatureMeans);
         var rows = _trained.Data.Examples(Sample.Week).SelectMany(e => e.Pairs.Select(p => p.Row)).Take(500).ToList();
         var predicted = ml.Data.CreateEnumerable<Prediction>(transformer.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
         for (var i = 0; i < rows.Count; i++)
@@ -100,7 +100,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
     public void Explanations_name_what_weighed_most_in_plain_words()
     {
         var ml = new MLContext();
-        var model = TreeModel.FromMlNet("test", ml.Model.Load(Path.Combine(_trained.Directory, "test.zip"), out _), _trained.Report.FeatureMeans);
+        var model = MlNetTrees.ToTreeModel("test", ml.Model.Load(Path.Combine(_trained.Directory, "test.zip"), out _), _trained.Report.FeatureMeans);
         var request = Sample.Request(null, Expertise.CvReview);
         var result = Matcher.Match(request, [new PreparedMentor(Sample.Mentor(), Sample.Week)], model, 1, Sample.Week);
         var proposal = Assert.Single(result.Proposals);

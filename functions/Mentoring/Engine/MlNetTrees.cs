@@ -1,0 +1,67 @@
+using Microsoft.ML;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+
+namespace Matching.Mentoring.Engine;
+
+/// <summary>One training example: a pair's features and whether the pair worked.</summary>
+public sealed class PairRow
+{
+    [VectorType(PairFeatures.Count)] public float[] Features { get; set; } = new float[PairFeatures.Count];
+    public bool Label { get; set; }
+}
+
+/// <summary>
+/// The training side, with ML.NET: trains a FastTree ensemble and reads a trained or saved one into the serving
+/// form (<see cref="TreeModel"/>). Serving never calls this: it reads the flat file (<see cref="FlatModelFile"/>).
+/// </summary>
+public static class MlNetTrees
+{
+    public sealed record TrainingOptions(int Trees = 80, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.2, int Seed = 7);
+
+    public static ITransformer Train(MLContext ml, IReadOnlyList<PairRow> rows, TrainingOptions options)
+    {
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+        {
+            NumberOfTrees = options.Trees,
+            NumberOfLeaves = options.Leaves,
+            MinimumExampleCountPerLeaf = options.MinimumExamplesPerLeaf,
+            LearningRate = options.LearningRate,
+            FeatureColumnName = nameof(PairRow.Features),
+            LabelColumnName = nameof(PairRow.Label),
+            NumberOfThreads = 1, // reproducible
+        });
+        return trainer.Fit(data);
+    }
+
+    /// <summary>Reads an ML.NET model (trained, or loaded from a zip written by <see cref="Train"/>) into the serving form.</summary>
+    public static TreeModel ToTreeModel(string version, ITransformer transformer, float[] baseline)
+    {
+        var model = (transformer as ISingleFeaturePredictionTransformer<object>)?.Model
+            ?? throw new InvalidDataException("The model is not a single-feature prediction transformer.");
+        if (model is not CalibratedModelParametersBase calibrated)
+            throw new InvalidDataException($"Expected a calibrated tree ensemble, found {model.GetType().Name}.");
+        // The generic arguments differ between a trained and a loaded model: find the parts by what they are.
+        object? Part(string name) => calibrated.GetType().GetProperties().Where(p => p.Name == name).Select(p => p.GetValue(calibrated)).FirstOrDefault(v => v is not null);
+        var subModel = Part("SubModel") as TreeEnsembleModelParametersBasedOnRegressionTree
+            ?? throw new InvalidDataException("The model is not a tree ensemble.");
+        var calibrator = Part("Calibrator") as PlattCalibrator
+            ?? throw new InvalidDataException("The model is not Platt-calibrated.");
+        var ensemble = subModel.TrainedTreeEnsemble;
+        var weights = ensemble.TreeWeights;
+        var trees = ensemble.Trees.Select((t, i) => new TreeModel.Tree(t.NumericalSplitFeatureIndexes.ToArray(), t.NumericalSplitThresholds.ToArray(),
+            t.LeftChild.ToArray(), t.RightChild.ToArray(), t.LeafValues.ToArray(), weights[i])).ToList();
+        return new TreeModel(version, trees, ensemble.Bias, calibrator.Slope, calibrator.Offset, baseline);
+    }
+
+    /// <summary>Each feature's average over the training rows: the baseline of the explanations.</summary>
+    public static float[] Means(IReadOnlyList<PairRow> rows)
+    {
+        var means = new float[PairFeatures.Count];
+        foreach (var r in rows) for (var i = 0; i < means.Length; i++) means[i] += r.Features[i];
+        for (var i = 0; i < means.Length; i++) means[i] /= Math.Max(1, rows.Count);
+        return means;
+    }
+}
