@@ -9,12 +9,17 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
 
+if (scenario is "scoring")
+{
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<Matching.Benchmarks.ScoringBenchmarks>();
+    return;
+}
 if (scenario is "engine")
 {
     Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
