@@ -11,7 +11,7 @@ namespace Matching.Mentoring.Engine;
 /// <see cref="Score"/>, the fast one. For it every tree is laid out again in one contiguous array of nodes, breadth
 /// first, each node's two children side by side (right = left + 1), and leaves made absorbing (a leaf's children are
 /// itself), so that a tree is walked its depth in steps without a test. Features and thresholds are compared as
-/// ordered integers, so a step is two loads, a compare that sets 0 or 1 and an add: no jump, no misprediction. Sixteen
+/// ordered integers, so a step is two loads, a compare that sets 0 or 1 and an add: no jump, no misprediction. Eight
 /// rows go through a tree together, their independent walks overlapping in the core. A missing value (NaN) goes
 /// right at every split, as in ML.NET: its key is above every threshold, and equal to the leaves'.</para>
 /// </summary>
@@ -20,15 +20,18 @@ public sealed class TreeModel : IPairScorer
     /// <summary>One tree as ML.NET describes it: split i tests Feature[i] &lt;= Threshold[i]; a child below 0 is leaf ~child.</summary>
     public sealed record Tree(int[] Feature, float[] Threshold, int[] Left, int[] Right, double[] Leaf, double Weight);
 
-    /// <summary>A node of the fast walk: the feature it reads, its threshold as an ordered key, its left child.</summary>
-    private readonly record struct Node(int Feature, int Threshold, int Left);
+    // A node of the fast walk is four ints (16 bytes): the byte offset of its feature's keys, its threshold as an
+    // ordered key, and its children as byte offsets from its tree's base: the left one, and right minus left. A
+    // tree's splits sit at offsets 0, 16, 32 ... (breadth first), its leaves at -16, -32 ...: every row of a pass has
+    // reached a leaf when all their offsets are negative. A leaf's children are itself (it absorbs further steps).
+    private const int NodeBytes = 16;
 
-    private const int Lanes = 16;
+    private const int Lanes = 8;
     private readonly Tree[] _trees;
-    private readonly Node[] _nodes;
+    private readonly int[] _nodes;
     private readonly double[] _value;   // per node: the leaf's value times its tree's weight (0 on a split)
-    private readonly int[] _root;       // per tree: its first node
-    private readonly int[] _depth;      // per tree: its longest path from root to leaf
+    private readonly int[] _base;       // per tree: the index of its first split (its leaves are just before)
+    private readonly int[] _start;      // per tree: the offset the walk starts at (its root)
     private readonly double _bias;
     private readonly double _slope;
     private readonly double _offset;
@@ -42,32 +45,43 @@ public sealed class TreeModel : IPairScorer
         _slope = slope;
         _offset = offset;
         _baseline = baseline;
-        var (nodes, value) = (new List<Node>(), new List<double>());
-        _root = new int[_trees.Length];
-        _depth = new int[_trees.Length];
+        var (nodes, value) = (new List<int>(), new List<double>());
+        _base = new int[_trees.Length];
+        _start = new int[_trees.Length];
         for (var t = 0; t < _trees.Length; t++)
         {
             var tree = _trees[t];
-            var root = _root[t] = nodes.Count;
-            // Breadth first: a slot per node (an ML.NET split i, or a leaf ~k), a split's children in two new adjacent slots.
-            var slots = new List<(int Node, int Depth)> { (tree.Left.Length > 0 ? 0 : ~0, 0) };
-            for (var i = 0; i < slots.Count; i++)
+            var splits = tree.Left.Length;
+            var leaves = tree.Leaf.Length;
+            var first = value.Count;
+            var treeBase = _base[t] = first + leaves;
+            // Splits breadth first from the root, so that the first levels every row visits are close together.
+            var order = new List<int>();
+            if (splits > 0) order.Add(0);
+            for (var i = 0; i < order.Count; i++)
+                foreach (var child in new[] { tree.Left[order[i]], tree.Right[order[i]] })
+                    if (child >= 0) order.Add(child);
+            var position = new int[splits];
+            for (var i = 0; i < order.Count; i++) position[order[i]] = i;
+            int Offset(int child) => child >= 0 ? position[child] * NodeBytes : -(~child + 1) * NodeBytes; // leaf k at -(k+1) x 16
+            var block = new int[(leaves + splits) * 4];
+            var values = new double[leaves + splits];
+            for (var k = 0; k < leaves; k++)
             {
-                var (node, depth) = slots[i];
-                _depth[t] = Math.Max(_depth[t], depth);
-                if (node >= 0)
-                {
-                    nodes.Add(new Node(tree.Feature[node], Key(tree.Threshold[node]), root + slots.Count));
-                    value.Add(0);
-                    slots.Add((tree.Left[node], depth + 1));
-                    slots.Add((tree.Right[node], depth + 1));
-                }
-                else
-                {
-                    nodes.Add(new Node(0, int.MaxValue, root + i));
-                    value.Add(tree.Weight * tree.Leaf[~node]);
-                }
+                var at = leaves - 1 - k; // leaf k, offset -(k+1) x 16 from the base
+                var self = -(k + 1) * NodeBytes;
+                (block[at * 4], block[at * 4 + 1], block[at * 4 + 2], block[at * 4 + 3]) = (0, int.MaxValue, self, 0);
+                values[at] = tree.Weight * tree.Leaf[k];
             }
+            foreach (var split in order)
+            {
+                var at = leaves + position[split];
+                var (left, right) = (Offset(tree.Left[split]), Offset(tree.Right[split]));
+                (block[at * 4], block[at * 4 + 1], block[at * 4 + 2], block[at * 4 + 3]) = (tree.Feature[split] * Lanes * sizeof(int), Key(tree.Threshold[split]), left, right - left);
+            }
+            _start[t] = splits > 0 ? 0 : -NodeBytes; // a tree without a split is its one leaf
+            nodes.AddRange(block);
+            value.AddRange(values);
         }
         (_nodes, _value) = ([.. nodes], [.. value]);
     }
@@ -121,50 +135,51 @@ public sealed class TreeModel : IPairScorer
         {
             var rows = Math.Min(Lanes, scores.Length - row);
             var block = features.Slice(row * width, rows * width);
-            for (var i = 0; i < block.Length; i++) keys[i] = Key(block[i]);
-            keys[block.Length..].Clear(); // a short last block walks rows of zeros, never read
-            WalkSixteen(keys, raw);
+            keys.Clear(); // a short last block walks rows of zeros, never read
+            for (var r = 0; r < rows; r++)
+                for (var f = 0; f < width; f++) keys[f * Lanes + r] = Key(block[r * width + f]); // feature by feature: a lane is a row
+            WalkEight(keys, raw);
             for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
         }
     }
 
-    /// <summary>Sixteen rows through every tree: sixteen independent walks of a fixed number of steps.</summary>
+    /// <summary>Eight rows through every tree, together, until all eight have reached a leaf.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WalkSixteen(ReadOnlySpan<int> keys, Span<double> raw)
+    private void WalkEight(ReadOnlySpan<int> keys, Span<double> raw)
     {
-        const int w = PairFeatures.Count;
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var value = ref MemoryMarshal.GetArrayDataReference(_value);
-        ref var x = ref MemoryMarshal.GetReference(keys);
-        raw.Fill(_bias);
-        for (var t = 0; t < _root.Length; t++)
+        ref var x = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetReference(keys));
+        ref var allNodes = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
+        ref var allValues = ref MemoryMarshal.GetArrayDataReference(_value);
+        double s0 = _bias, s1 = _bias, s2 = _bias, s3 = _bias, s4 = _bias, s5 = _bias, s6 = _bias, s7 = _bias;
+        for (var t = 0; t < _base.Length; t++)
         {
-            int n0 = _root[t], n1 = n0, n2 = n0, n3 = n0, n4 = n0, n5 = n0, n6 = n0, n7 = n0;
-            int n8 = n0, n9 = n0, n10 = n0, n11 = n0, n12 = n0, n13 = n0, n14 = n0, n15 = n0;
-            for (var d = _depth[t]; d > 0; d--)
+            ref var nodes = ref Unsafe.AddByteOffset(ref allNodes, (nint)_base[t] * NodeBytes);
+            nint n0 = _start[t], n1 = n0, n2 = n0, n3 = n0, n4 = n0, n5 = n0, n6 = n0, n7 = n0;
+            while ((n0 & n1 & n2 & n3 & n4 & n5 & n6 & n7) >= 0) // some row is still at a split
             {
-                n0 = Step(ref nodes, n0, ref x, 0 * w); n1 = Step(ref nodes, n1, ref x, 1 * w);
-                n2 = Step(ref nodes, n2, ref x, 2 * w); n3 = Step(ref nodes, n3, ref x, 3 * w);
-                n4 = Step(ref nodes, n4, ref x, 4 * w); n5 = Step(ref nodes, n5, ref x, 5 * w);
-                n6 = Step(ref nodes, n6, ref x, 6 * w); n7 = Step(ref nodes, n7, ref x, 7 * w);
-                n8 = Step(ref nodes, n8, ref x, 8 * w); n9 = Step(ref nodes, n9, ref x, 9 * w);
-                n10 = Step(ref nodes, n10, ref x, 10 * w); n11 = Step(ref nodes, n11, ref x, 11 * w);
-                n12 = Step(ref nodes, n12, ref x, 12 * w); n13 = Step(ref nodes, n13, ref x, 13 * w);
-                n14 = Step(ref nodes, n14, ref x, 14 * w); n15 = Step(ref nodes, n15, ref x, 15 * w);
+                n0 = Step(ref nodes, n0, ref x, 0 * sizeof(int)); n1 = Step(ref nodes, n1, ref x, 1 * sizeof(int));
+                n2 = Step(ref nodes, n2, ref x, 2 * sizeof(int)); n3 = Step(ref nodes, n3, ref x, 3 * sizeof(int));
+                n4 = Step(ref nodes, n4, ref x, 4 * sizeof(int)); n5 = Step(ref nodes, n5, ref x, 5 * sizeof(int));
+                n6 = Step(ref nodes, n6, ref x, 6 * sizeof(int)); n7 = Step(ref nodes, n7, ref x, 7 * sizeof(int));
             }
-            raw[0] += Unsafe.Add(ref value, n0); raw[1] += Unsafe.Add(ref value, n1); raw[2] += Unsafe.Add(ref value, n2); raw[3] += Unsafe.Add(ref value, n3);
-            raw[4] += Unsafe.Add(ref value, n4); raw[5] += Unsafe.Add(ref value, n5); raw[6] += Unsafe.Add(ref value, n6); raw[7] += Unsafe.Add(ref value, n7);
-            raw[8] += Unsafe.Add(ref value, n8); raw[9] += Unsafe.Add(ref value, n9); raw[10] += Unsafe.Add(ref value, n10); raw[11] += Unsafe.Add(ref value, n11);
-            raw[12] += Unsafe.Add(ref value, n12); raw[13] += Unsafe.Add(ref value, n13); raw[14] += Unsafe.Add(ref value, n14); raw[15] += Unsafe.Add(ref value, n15);
+            ref var values = ref Unsafe.Add(ref allValues, _base[t]);
+            s0 += Value(ref values, n0); s1 += Value(ref values, n1); s2 += Value(ref values, n2); s3 += Value(ref values, n3);
+            s4 += Value(ref values, n4); s5 += Value(ref values, n5); s6 += Value(ref values, n6); s7 += Value(ref values, n7);
         }
+        raw[0] = s0; raw[1] = s1; raw[2] = s2; raw[3] = s3; raw[4] = s4; raw[5] = s5; raw[6] = s6; raw[7] = s7;
     }
 
-    /// <summary>One step: to the left child, or (key above the threshold) the one beside it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Step(ref Node nodes, int n, ref int row, int rowStart)
+    private static double Value(ref double values, nint node) => Unsafe.Add(ref values, node >> 4); // byte offset / NodeBytes
+
+    /// <summary>One step, by byte offsets: to the left child, or (key above the threshold) the right one; no jump.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Step(ref byte nodes, nint n, ref byte keys, nint lane)
     {
-        ref readonly var node = ref Unsafe.Add(ref nodes, n);
-        return node.Left + (Unsafe.Add(ref row, rowStart + node.Feature) > node.Threshold ? 1 : 0);
+        ref var node = ref Unsafe.AddByteOffset(ref nodes, n);
+        var key = Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref keys, Unsafe.As<byte, int>(ref node) + lane));
+        var right = -(key > Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 4)) ? 1 : 0); // all ones to go right (0 or 1 from the flags, negated: no jump)
+        return Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 8)) + (Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 12)) & right);
     }
 
     /// <summary>
