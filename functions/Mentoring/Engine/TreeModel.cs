@@ -136,8 +136,11 @@ public sealed class TreeModel : IPairScorer
             var rows = Math.Min(Lanes, scores.Length - row);
             var block = features.Slice(row * width, rows * width);
             keys.Clear(); // a short last block walks rows of zeros, never read
+            ref var from = ref MemoryMarshal.GetReference(block);
+            ref var to = ref MemoryMarshal.GetReference(keys);
             for (var r = 0; r < rows; r++)
-                for (var f = 0; f < width; f++) keys[f * Lanes + r] = Key(block[r * width + f]); // feature by feature: a lane is a row
+                for (var f = 0; f < width; f++) // feature by feature: a lane is a row
+                    Unsafe.Add(ref to, f * Lanes + r) = Key(Unsafe.Add(ref from, r * width + f));
             WalkEight(keys, raw);
             for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
         }
@@ -151,10 +154,13 @@ public sealed class TreeModel : IPairScorer
         ref var allNodes = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetArrayDataReference(_nodes));
         ref var allValues = ref MemoryMarshal.GetArrayDataReference(_value);
         double s0 = _bias, s1 = _bias, s2 = _bias, s3 = _bias, s4 = _bias, s5 = _bias, s6 = _bias, s7 = _bias;
+        ref var bases = ref MemoryMarshal.GetArrayDataReference(_base);
+        ref var starts = ref MemoryMarshal.GetArrayDataReference(_start);
         for (var t = 0; t < _base.Length; t++)
         {
-            ref var nodes = ref Unsafe.AddByteOffset(ref allNodes, (nint)_base[t] * NodeBytes);
-            nint n0 = _start[t], n1 = n0, n2 = n0, n3 = n0, n4 = n0, n5 = n0, n6 = n0, n7 = n0;
+            var treeBase = Unsafe.Add(ref bases, t);
+            ref var nodes = ref Unsafe.AddByteOffset(ref allNodes, (nint)treeBase * NodeBytes);
+            nint n0 = Unsafe.Add(ref starts, t), n1 = n0, n2 = n0, n3 = n0, n4 = n0, n5 = n0, n6 = n0, n7 = n0;
             while ((n0 & n1 & n2 & n3 & n4 & n5 & n6 & n7) >= 0) // some row is still at a split
             {
                 n0 = Step(ref nodes, n0, ref x, 0 * sizeof(int)); n1 = Step(ref nodes, n1, ref x, 1 * sizeof(int));
@@ -162,7 +168,7 @@ public sealed class TreeModel : IPairScorer
                 n4 = Step(ref nodes, n4, ref x, 4 * sizeof(int)); n5 = Step(ref nodes, n5, ref x, 5 * sizeof(int));
                 n6 = Step(ref nodes, n6, ref x, 6 * sizeof(int)); n7 = Step(ref nodes, n7, ref x, 7 * sizeof(int));
             }
-            ref var values = ref Unsafe.Add(ref allValues, _base[t]);
+            ref var values = ref Unsafe.Add(ref allValues, treeBase);
             s0 += Value(ref values, n0); s1 += Value(ref values, n1); s2 += Value(ref values, n2); s3 += Value(ref values, n3);
             s4 += Value(ref values, n4); s5 += Value(ref values, n5); s6 += Value(ref values, n6); s7 += Value(ref values, n7);
         }
@@ -178,8 +184,8 @@ public sealed class TreeModel : IPairScorer
     {
         ref var node = ref Unsafe.AddByteOffset(ref nodes, n);
         var key = Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref keys, Unsafe.As<byte, int>(ref node) + lane));
-        var right = -(key > Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 4)) ? 1 : 0); // all ones to go right (0 or 1 from the flags, negated: no jump)
-        return Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 8)) + (Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 12)) & right);
+        nint right = key > Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 4)) ? 1 : 0; // 0 or 1 from the flags: no jump
+        return Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 8)) + right * Unsafe.As<byte, int>(ref Unsafe.AddByteOffset(ref node, 12));
     }
 
     /// <summary>
