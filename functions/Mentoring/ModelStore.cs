@@ -75,12 +75,12 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
     private IPairScorer? LoadFromPath()
     {
         var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1.zip");
-        if (!File.Exists(path) || !File.Exists(Evaluation.ReportPath(path)))
+        if (!File.Exists(FlatModelFile.PathBeside(path)))
         {
             logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);
             return Rules;
         }
-        return Evaluation.LoadFile(path).Model;
+        return FlatModelFile.ReadFile(path);
     }
 
     private sealed record PointerFile(string Version);

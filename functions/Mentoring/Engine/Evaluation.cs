@@ -130,9 +130,7 @@ public static class Evaluation
         var reportPath = ReportPath(path);
         var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)
             ?? throw new InvalidDataException($"{reportPath} holds no report.");
-        var flat = FlatModelFile.PathBeside(path);
-        if (!File.Exists(flat)) throw new InvalidDataException($"No {Path.GetFileName(flat)} beside the model: write it with `flatten --model {path}`.");
-        return (FlatModelFile.Read(File.ReadAllBytes(flat), flat), report);
+        return (FlatModelFile.ReadFile(path), report);
     }
 
     /// <summary>The ML.NET zip read with ML.NET: the record of the training run, for checks and for writing the flat file.</summary>

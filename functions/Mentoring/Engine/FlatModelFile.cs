@@ -19,6 +19,14 @@ public static class FlatModelFile
 
     public static string PathBeside(string zipPath) => Path.ChangeExtension(zipPath, Extension);
 
+    /// <summary>Reads the flat file beside a model zip (or at the path given): what serving does, with no ML.NET and no report.</summary>
+    public static TreeModel ReadFile(string path)
+    {
+        var flat = PathBeside(path);
+        if (!File.Exists(flat)) throw new InvalidDataException($"No {Path.GetFileName(flat)} beside the model: write it with `flatten --model {path}`.");
+        return Read(File.ReadAllBytes(flat), flat);
+    }
+
     public static byte[] Write(TreeModel model)
     {
         using var body = new MemoryStream();

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Matching.Mentoring.Engine;
 
 public sealed record Proposal(string MentorId, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors);
@@ -15,33 +17,45 @@ public static class Matcher
         ISet<string>? exclude = null)
     {
         var learner = new PreparedLearner(request.Learner, weekStartUtc);
-        var excluded = new Dictionary<Exclusion, int>();
-        var candidates = new List<PreparedMentor>();
-        foreach (var mentor in mentors)
+        var columns = MentorColumns.For(mentors);
+        var buffers = MentorColumns.Rent(columns.Count);
+        try
         {
-            if (exclude?.Contains(mentor.Profile.Id) == true) continue;
-            var why = Filters.Check(learner, mentor);
-            if (why == Exclusion.None) candidates.Add(mentor);
-            else excluded[why] = excluded.GetValueOrDefault(why) + 1;
+            Span<int> counts = stackalloc int[MentorColumns.Reasons];
+            var n = columns.Pass(request, learner, exclude, buffers.Features, buffers.Candidates, counts);
+            var excluded = new Dictionary<Exclusion, int>();
+            for (var e = 1; e < counts.Length; e++) if (counts[e] > 0) excluded[(Exclusion)e] = counts[e];
+            if (n == 0 || k <= 0) return new MatchResult([], 0, excluded, scorer.Name);
+
+            var features = buffers.Features.AsSpan(0, n * PairFeatures.Count);
+            var scores = ArrayPool<float>.Shared.Rent(n);
+            try
+            {
+                scorer.Score(features, scores.AsSpan(0, n));
+                // Top k by score; ties broken by lighter load, then id, so that results are stable.
+                var top = new List<int>(k + 1);
+                for (var i = 0; i < n; i++)
+                {
+                    var at = top.Count;
+                    while (at > 0 && Before(i, top[at - 1])) at--;
+                    if (at < k) { top.Insert(at, i); if (top.Count > k) top.RemoveAt(k); }
+                }
+                bool Before(int a, int b)
+                {
+                    if (scores[a] != scores[b]) return scores[a] > scores[b];
+                    var (ma, mb) = (columns.Mentors[buffers.Candidates[a]].Profile, columns.Mentors[buffers.Candidates[b]].Profile);
+                    return ma.Load != mb.Load ? ma.Load < mb.Load : string.CompareOrdinal(ma.Id, mb.Id) < 0;
+                }
+                var proposals = top.Select(i =>
+                {
+                    var row = buffers.Features.AsSpan(i * PairFeatures.Count, PairFeatures.Count);
+                    var (text, factors) = Explanations.Explain(scorer.Contributions(row), row);
+                    return new Proposal(columns.Mentors[buffers.Candidates[i]].Profile.Id, Math.Round(scores[i], 1), text, factors);
+                }).ToList();
+                return new MatchResult(proposals, n, excluded, scorer.Name);
+            }
+            finally { ArrayPool<float>.Shared.Return(scores); }
         }
-        if (candidates.Count == 0 || k <= 0) return new MatchResult([], 0, excluded, scorer.Name);
-
-        var features = new float[candidates.Count * PairFeatures.Count];
-        for (var i = 0; i < candidates.Count; i++)
-            PairFeatures.Compute(request, learner, candidates[i], features.AsSpan(i * PairFeatures.Count, PairFeatures.Count));
-        var scores = new float[candidates.Count];
-        scorer.Score(features, scores);
-
-        // Top k by score; ties broken by lighter load, then id, so that results are stable.
-        var top = Enumerable.Range(0, candidates.Count)
-            .OrderByDescending(i => scores[i]).ThenBy(i => candidates[i].Profile.Load).ThenBy(i => candidates[i].Profile.Id, StringComparer.Ordinal)
-            .Take(k).ToList();
-        var proposals = top.Select(i =>
-        {
-            var row = features.AsSpan(i * PairFeatures.Count, PairFeatures.Count);
-            var (text, factors) = Explanations.Explain(scorer.Contributions(row), row);
-            return new Proposal(candidates[i].Profile.Id, Math.Round(scores[i], 1), text, factors);
-        }).ToList();
-        return new MatchResult(proposals, candidates.Count, excluded, scorer.Name);
+        finally { MentorColumns.Return(buffers); }
     }
 }

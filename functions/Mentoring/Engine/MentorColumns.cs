@@ -1,0 +1,185 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Matching.Mentoring.Engine;
+
+/// <summary>
+/// A mentor snapshot as columns (struct of arrays), built once per snapshot: what the filters and the features read
+/// of each mentor, with every per-mentor part of a feature computed ahead and strings made small integers (languages,
+/// sectors, ROME codes compared by id). <see cref="Pass"/> runs the filters and the 12 features of one request
+/// against every mentor in one pass over these arrays, with no allocation per pair. It gives exactly what
+/// <see cref="Filters.Check"/> and <see cref="PairFeatures.Compute"/> give (tests check it on the synthetic world);
+/// those stay the reference, and what training reads.
+/// </summary>
+public sealed class MentorColumns
+{
+    private const int Video = 1 << (int)SessionMode.Video, Phone = 1 << (int)SessionMode.Phone, InPerson = 1 << (int)SessionMode.InPerson;
+    private static readonly ConditionalWeakTable<IReadOnlyList<PreparedMentor>, MentorColumns> Built = new();
+
+    private readonly Dictionary<string, int> _languageIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _sectorIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _romeIds = new(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyList<PreparedMentor> Mentors { get; }
+    private readonly string[] _id;
+    private readonly bool[] _paused;
+    private readonly int[] _gender;            // -1: not given
+    private readonly int[] _modes;             // bit per SessionMode
+    private readonly int[] _expertise;         // bit per Expertise
+    private readonly int[] _languageStart;     // mentor m's languages are [start[m], start[m + 1])
+    private readonly int[] _languageId;
+    private readonly int[] _languageLevel;
+    private readonly bool[] _hasHome;
+    private readonly double[] _latitude, _longitude, _radius;
+    private readonly int[] _load, _capacity;
+    private readonly int[] _sector, _rome, _romeDomain; // -1: none
+    private readonly TextVector?[] _occupation;
+    private readonly WeeklyTime[] _time;
+    private readonly TextVector[] _bio;
+    private readonly float[] _loadFeature, _acceptance, _rating, _experience;
+
+    private MentorColumns(IReadOnlyList<PreparedMentor> mentors)
+    {
+        Mentors = mentors;
+        var n = mentors.Count;
+        (_id, _paused, _gender, _modes, _expertise) = (new string[n], new bool[n], new int[n], new int[n], new int[n]);
+        (_languageStart, _hasHome, _latitude, _longitude, _radius) = (new int[n + 1], new bool[n], new double[n], new double[n], new double[n]);
+        (_load, _capacity, _sector, _rome, _romeDomain) = (new int[n], new int[n], new int[n], new int[n], new int[n]);
+        (_occupation, _time, _bio) = (new TextVector?[n], new WeeklyTime[n], new TextVector[n]);
+        (_loadFeature, _acceptance, _rating, _experience) = (new float[n], new float[n], new float[n], new float[n]);
+        var languages = new List<(int Id, int Level)>();
+        for (var i = 0; i < n; i++)
+        {
+            var prepared = mentors[i];
+            var m = prepared.Profile;
+            _id[i] = m.Id;
+            _paused[i] = m.Paused;
+            _gender[i] = m.Gender is { } g ? (int)g : -1;
+            foreach (var mode in m.Modes) _modes[i] |= 1 << (int)mode;
+            foreach (var e in m.Expertise) _expertise[i] |= 1 << (int)e;
+            _languageStart[i] = languages.Count;
+            foreach (var l in m.Languages) languages.Add((Id(_languageIds, l.Language), (int)l.Level));
+            (_hasHome[i], _latitude[i], _longitude[i], _radius[i]) = (m.Home is not null, m.Home?.Latitude ?? 0, m.Home?.Longitude ?? 0, m.TravelRadiusKm);
+            (_load[i], _capacity[i]) = (m.Load, m.Capacity);
+            _sector[i] = m.Sector is { } s ? Id(_sectorIds, s.Trim()) : -1;
+            _rome[i] = m.Rome is { } r ? Id(_romeIds, r) : -1;
+            _romeDomain[i] = m.Rome is { Length: >= 3 } rd ? Id(_romeIds, rd[..3]) : -1;
+            _occupation[i] = m.Occupation is { } o ? TextVector.From(o) : null;
+            (_time[i], _bio[i]) = (prepared.Time, prepared.Bio);
+            // The features that depend on the mentor alone, as PairFeatures computes them.
+            _loadFeature[i] = m.Capacity <= 0 ? 1 : Math.Min(1, (float)m.Load / m.Capacity);
+            _acceptance[i] = m.Record is { } record ? (record.Accepted + 1f) / (record.Proposals + 2f) : 0.5f;
+            _rating[i] = m.Record?.AverageRating is { } rating ? (float)Math.Clamp((rating - 1) / 4, 0, 1) : 0.5f;
+            _experience[i] = Math.Min(30, Math.Max(0, m.YearsOfExperience)) / 30f;
+        }
+        _languageStart[n] = languages.Count;
+        _languageId = languages.Select(l => l.Id).ToArray();
+        _languageLevel = languages.Select(l => l.Level).ToArray();
+    }
+
+    /// <summary>The columns of a snapshot, built on first use and kept while the snapshot (the list) lives.</summary>
+    public static MentorColumns For(IReadOnlyList<PreparedMentor> mentors) => Built.GetValue(mentors, m => new MentorColumns(m));
+
+    public int Count => _id.Length;
+
+    /// <summary>How many <see cref="Exclusion"/> values there are: the size of the counts a pass fills.</summary>
+    public static readonly int Reasons = Enum.GetValues<Exclusion>().Length;
+
+    private static int Id(Dictionary<string, int> ids, string value)
+    {
+        if (!ids.TryGetValue(value, out var id)) ids[value] = id = ids.Count;
+        return id;
+    }
+
+    private static int Known(Dictionary<string, int> ids, string? value) => value is not null && ids.TryGetValue(value, out var id) ? id : -2; // -2 matches no mentor
+
+    /// <summary>
+    /// Filters every mentor for the request (<paramref name="exclude"/> first), writes the features of those who pass
+    /// into <paramref name="features"/> (a row each, in mentor order) and their positions into <paramref name="candidates"/>;
+    /// counts the others by their first failed filter. Returns how many passed.
+    /// </summary>
+    public int Pass(MatchRequest request, PreparedLearner learner, ISet<string>? exclude, Span<float> features, Span<int> candidates, Span<int> excluded)
+    {
+        var l = learner.Profile;
+        // The learner's side, once: languages as (id, level), modes and goals as bits, place, sector and ROME as ids.
+        Span<int> learnerLanguage = stackalloc int[l.Languages.Count];
+        Span<int> learnerLevel = stackalloc int[l.Languages.Count];
+        for (var i = 0; i < l.Languages.Count; i++) (learnerLanguage[i], learnerLevel[i]) = (Known(_languageIds, l.Languages[i].Language), (int)l.Languages[i].Level);
+        var learnerModes = 0;
+        foreach (var mode in l.Modes) learnerModes |= 1 << (int)mode;
+        var remoteModes = learnerModes & ~InPerson;
+        var gender = l.PreferredMentorGender is { } g ? (int)g : -1;
+        var goals = request.Goals;
+        var hasPlace = l.Place is not null;
+        var (latitude, longitude) = (l.Place?.Latitude ?? 0, l.Place?.Longitude ?? 0);
+        var sector = l.TargetSector is { } s ? Known(_sectorIds, s.Trim()) : -1;
+        var rome = l.TargetRome is { } r ? Known(_romeIds, r) : -1;
+        var romeDomain = l.TargetRome is { Length: >= 3 } rd ? Known(_romeIds, rd[..3]) : -1;
+        var occupation = l.TargetOccupation is { } o ? TextVector.From(o) : null;
+        var goalText = request.GoalTextVector();
+        const int width = PairFeatures.Count;
+        var passed = 0;
+        for (var m = 0; m < _id.Length; m++)
+        {
+            if (exclude?.Contains(_id[m]) == true) continue;
+            // The filters, in Filters.Check's order (the first that fails is the reason).
+            if (_paused[m]) { excluded[(int)Exclusion.Paused]++; continue; }
+            var (from, to) = (_languageStart[m], _languageStart[m + 1]);
+            var usable = false;
+            var best = 0;
+            for (var a = 0; a < learnerLanguage.Length; a++)
+                for (var b = from; b < to; b++)
+                    if (learnerLanguage[a] == _languageId[b])
+                    {
+                        usable |= learnerLevel[a] >= (int)Filters.LearnerMinimum && _languageLevel[b] >= (int)Filters.MentorMinimum;
+                        best = Math.Max(best, Math.Min(learnerLevel[a], _languageLevel[b]));
+                    }
+            if (!usable) { excluded[(int)Exclusion.NoSharedLanguage]++; continue; }
+            if (gender >= 0 && _gender[m] != gender) { excluded[(int)Exclusion.PreferenceNotMet]++; continue; }
+            double? distance = null;
+            if ((remoteModes & _modes[m]) == 0)
+            {
+                if ((learnerModes & _modes[m] & InPerson) == 0) { excluded[(int)Exclusion.NoCompatibleMode]++; continue; }
+                distance = hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, _latitude[m], _longitude[m]) : null;
+                if (distance is not { } d || d > _radius[m]) { excluded[(int)Exclusion.TooFar]++; continue; }
+            }
+            if (_load[m] >= _capacity[m]) { excluded[(int)Exclusion.NoCapacity]++; continue; }
+            var overlap = learner.Time.OverlapHours(_time[m]);
+            if (overlap < Filters.MinimumOverlapHours) { excluded[(int)Exclusion.NoAvailabilityOverlap]++; continue; }
+
+            // The features, as PairFeatures.Compute writes them.
+            var f = features.Slice(passed * width, width);
+            var covered = 0;
+            foreach (var goal in goals) if ((_expertise[m] & (1 << (int)goal)) != 0) covered++;
+            f[PairFeatures.GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
+            f[PairFeatures.LanguageLevel] = best / 7f;
+            f[PairFeatures.AvailabilityOverlap] = (float)Math.Min(1, overlap / 10.0);
+            distance ??= hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, _latitude[m], _longitude[m]) : null;
+            f[PairFeatures.Proximity] = distance is { } km && _radius[m] > 0 ? (float)Math.Max(0, 1 - km / _radius[m]) : 0;
+            var shared = 0;
+            foreach (var mode in l.Modes) if ((_modes[m] & (1 << (int)mode)) != 0) shared++;
+            f[PairFeatures.ModeFit] = l.Modes.Count == 0 ? 0 : (float)shared / l.Modes.Count;
+            f[PairFeatures.MentorLoad] = _loadFeature[m];
+            f[PairFeatures.AcceptanceRecord] = _acceptance[m];
+            f[PairFeatures.RatingRecord] = _rating[m];
+            f[PairFeatures.OccupationMatch] = rome != -1 && _rome[m] >= 0 && rome == _rome[m] ? 1
+                : rome != -1 && _rome[m] >= 0 && romeDomain != -1 && romeDomain == _romeDomain[m] ? 0.6f
+                : occupation is not null && _occupation[m] is { } mo ? (float)Math.Min(1, occupation.Cosine(mo)) : 0;
+            f[PairFeatures.SectorMatch] = sector != -1 && sector == _sector[m] ? 1 : 0;
+            f[PairFeatures.TextSimilarity] = (float)goalText.Cosine(_bio[m]);
+            f[PairFeatures.Experience] = _experience[m];
+            candidates[passed++] = m;
+        }
+        return passed;
+    }
+
+    /// <summary>Buffers for one pass over <paramref name="mentors"/> rented from the shared pool (return them with <see cref="Return"/>).</summary>
+    public static (float[] Features, int[] Candidates) Rent(int mentors) =>
+        (ArrayPool<float>.Shared.Rent(Math.Max(1, mentors) * PairFeatures.Count), ArrayPool<int>.Shared.Rent(Math.Max(1, mentors)));
+
+    public static void Return((float[] Features, int[] Candidates) buffers)
+    {
+        ArrayPool<float>.Shared.Return(buffers.Features);
+        ArrayPool<int>.Shared.Return(buffers.Candidates);
+    }
+}
