@@ -51,6 +51,25 @@ internal static class MatchingScenarios
             Scenarios.Report($"one request vs 10,000 mentors, filter+features+{scorer.Name}+top-5 with explanations (ms)", times);
         }
 
+        // How one request grows with the pool: 1,000, 10,000 and 100,000 mentors (the columns built once per snapshot).
+        var more = mentors.Concat(Enumerable.Range(10_000, 90_000).Select(i => new PreparedMentor(SyntheticData.Mentor(random, $"m{i:D6}"), week))).ToList();
+        foreach (var size in new[] { 1_000, 10_000, 100_000 })
+        {
+            var pool = more.Take(size).ToArray();
+            var build = Stopwatch.GetTimestamp();
+            MentorColumns.For(pool);
+            var buildMs = Stopwatch.GetElapsedTime(build).TotalMilliseconds;
+            for (var i = 0; i < 10; i++) Matcher.Match(requests[i], pool, model, 5, week);
+            var times = new List<double>();
+            foreach (var request in requests)
+            {
+                var t = Stopwatch.GetTimestamp();
+                Matcher.Match(request, pool, model, 5, week);
+                times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+            Scenarios.Report($"one request vs {size:N0} mentors, {model.Name} (columns built in {buildMs:0} ms) (ms)", times);
+        }
+
         var cohortMentors = mentors.Take(1000).ToList();
         var cohort = Enumerable.Range(0, 1000).Select(i => requests[i % requests.Count] with { Learner = SyntheticData.Learner(random, $"c{i:D5}") }).ToList();
         CohortScoring.Score(cohort.Take(50).ToList(), cohortMentors, model, week); // warm-up
