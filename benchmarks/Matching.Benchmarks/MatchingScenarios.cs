@@ -92,10 +92,8 @@ internal static class MatchingScenarios
 /// <summary>Request accepted over HTTP to proposals stored, in local mode, with 10,000 mentors in Table Storage.</summary>
 internal static class RequestScenarios
 {
-    public static async Task RequestsAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int requests = 100)
+    private static async Task SeedMentorsAsync(Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors)
     {
-        var week = WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
-        var random = new Random(5);
         var table = new Azure.Data.Tables.TableClient(azurite.ConnectionString, Matching.Mentoring.MentorDirectory.Table);
         await table.CreateIfNotExistsAsync();
         var seed = Stopwatch.StartNew();
@@ -105,8 +103,13 @@ internal static class RequestScenarios
             var record = new Matching.Mentoring.MentorRecord(profile, $"Mentor {i}", $"mentor{i}@example.org", null, DateTimeOffset.UtcNow);
             await table.AddEntityAsync(Matching.Mentoring.MentorDirectory.ToEntity(record), ct);
         });
-        Console.WriteLine($"requests: seeded {mentors} mentors in {seed.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"seeded {mentors} mentors in {seed.Elapsed.TotalSeconds:0.0} s");
+    }
 
+    public static async Task RequestsAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int requests = 100)
+    {
+        var random = new Random(5);
+        await SeedMentorsAsync(azurite, mentors);
         var port = AppProcess.FreePort();
         await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
         using var http = await AppProcess.ReadyClientAsync(port);
@@ -131,5 +134,65 @@ internal static class RequestScenarios
             if (i >= 0) latencies.Add((view.GetProperty("updatedAt").GetDateTimeOffset() - view.GetProperty("createdAt").GetDateTimeOffset()).TotalMilliseconds);
         }
         Scenarios.Report($"mentor request accepted to proposals stored, {mentors} mentors, local mode (ms)", latencies);
+    }
+
+    /// <summary>
+    /// The app's peak working set (VmHWM) with 10,000 mentors loaded and the model warm, under 50 requests a second
+    /// of mixed traffic for 30 s, sent open-loop: 40% offer browsing, 20% health, 20% reading a request, 20% new
+    /// mentor requests (each scored against the 10,000).
+    /// </summary>
+    public static async Task MemoryAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int seconds = 30, int rate = 50)
+    {
+        var random = new Random(8);
+        await SeedMentorsAsync(azurite, mentors);
+        var port = AppProcess.FreePort();
+        await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+        using var http = await AppProcess.ReadyClientAsync(port);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        var learners = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var total = seconds * rate / 5 + 10;
+        await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var learner = SyntheticData.Learner(new Random(i), "x");
+            var id = (await (await http.PostAsJsonAsync("/api/learners", new { displayName = "Learner" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+            (await http.PutAsJsonAsync($"/api/learners/{id}/profile", new Matching.Mentoring.LearnerProfileInput(learner.Languages, learner.Availability, learner.Modes,
+                learner.TargetOccupation, learner.TargetSector, learner.TargetRome, learner.Place), TrainingData.Json)).EnsureSuccessStatusCode();
+            learners.Enqueue(id);
+        });
+        var requestUris = new System.Collections.Concurrent.ConcurrentBag<Uri>();
+        async Task NewRequestAsync()
+        {
+            if (!learners.TryDequeue(out var id)) return;
+            var learner = SyntheticData.Learner(random, "x");
+            var (goals, text) = SyntheticData.Goals(new Random(id.GetHashCode()), learner);
+            var accepted = await http.PostAsJsonAsync("/api/mentor-requests", new { learnerId = id, goals, goalText = text }, TrainingData.Json);
+            if (accepted.Headers.Location is { } uri) requestUris.Add(uri);
+        }
+        await NewRequestAsync(); // the first scoring loads the snapshot and the model
+        await Task.Delay(1000);
+        Console.WriteLine($"memory: after warm-up, working set {app.WorkingSetMiB():0} MiB, peak {app.PeakWorkingSetMiB():0} MiB");
+        var failures = 0;
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < seconds * rate; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            if (due > TimeSpan.Zero) await Task.Delay(due);
+            var kind = i % 10;
+            inFlight.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    if (kind < 4) (await http.GetAsync("/api/offers")).EnsureSuccessStatusCode();
+                    else if (kind < 6) (await http.GetAsync("/api/health")).EnsureSuccessStatusCode();
+                    else if (kind < 8 && requestUris.TryPeek(out var uri)) (await http.GetAsync(uri)).EnsureSuccessStatusCode();
+                    else await NewRequestAsync();
+                }
+                catch (HttpRequestException) { Interlocked.Increment(ref failures); }
+            }));
+        }
+        await Task.WhenAll(inFlight);
+        Console.WriteLine($"memory: {seconds * rate} requests in {clock.Elapsed.TotalSeconds:0.0} s ({failures} failed); working set {app.WorkingSetMiB():0} MiB, " +
+            $"peak working set {app.PeakWorkingSetMiB():0} MiB, {requestUris.Count} mentor requests scored against {mentors:N0} mentors");
     }
 }

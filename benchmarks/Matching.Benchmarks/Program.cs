@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -34,6 +34,7 @@ if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azur
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
 if (scenario is "lifecycle" or "all")
     await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);
+if (scenario is "memory") await RequestScenarios.MemoryAsync(appDll, azurite);
 if (scenario is "storage" or "lifecycle" or "all") await LifecycleScenarios.StorageCeilingAsync(azurite);
 if (scenario is "limits" or "all") await LifecycleScenarios.LimitsAsync(azurite);
 if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES and MATCHING_ENDED size it
@@ -275,6 +276,14 @@ namespace Matching.Benchmarks
             l.Start();
             return ((IPEndPoint)l.LocalEndpoint).Port;
         }
+
+        /// <summary>The process's resident set now and at its peak (VmRSS, VmHWM in /proc: Linux).</summary>
+        public double WorkingSetMiB() => Status("VmRSS:");
+        public double PeakWorkingSetMiB() => Status("VmHWM:");
+
+        private double Status(string field) =>
+            File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
+                .Select(l => double.Parse(l[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024).First();
 
         public async ValueTask DisposeAsync()
         {
