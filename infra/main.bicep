@@ -22,6 +22,8 @@ param entraAudience string
 @description('Most instances the Flex Consumption plan may scale out to.')
 param maximumInstanceCount int = 100
 
+// The worker peaks at 258 MiB with 10,000 mentors under 50 requests a second (docs/benchmarks.md); the instance also
+// holds the Functions host, whose use cannot be measured off Azure, so 512 MB is not promised: 2,048 it is.
 @allowed([512, 2048, 4096])
 @description('Memory per instance, in MB.')
 param instanceMemoryMB int = 2048
