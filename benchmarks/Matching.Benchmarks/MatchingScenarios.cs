@@ -106,14 +106,31 @@ internal static class RequestScenarios
         Console.WriteLine($"seeded {mentors} mentors in {seed.Elapsed.TotalSeconds:0.0} s");
     }
 
+    /// <summary>Seeds the mentors, starts the app as its own process and gives an NGO's client to it.</summary>
+    private static async Task<Started> StartWithMentorsAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors)
+    {
+        await SeedMentorsAsync(azurite, mentors);
+        var port = AppProcess.FreePort();
+        var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
+        var http = await AppProcess.ReadyClientAsync(port);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        return new Started(app, http);
+    }
+
+    private sealed record Started(AppProcess App, HttpClient Http) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await App.DisposeAsync();
+        }
+    }
+
     public static async Task RequestsAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int requests = 100)
     {
         var random = new Random(5);
-        await SeedMentorsAsync(azurite, mentors);
-        var port = AppProcess.FreePort();
-        await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
-        using var http = await AppProcess.ReadyClientAsync(port);
-        http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        await using var app = await StartWithMentorsAsync(appDll, azurite, mentors);
+        var http = app.Http;
         var latencies = new List<double>();
         for (var i = -5; i < requests; i++) // five warm-up requests: the first loads the mentor snapshot
         {
@@ -144,11 +161,8 @@ internal static class RequestScenarios
     public static async Task MemoryAsync(string appDll, Matching.FunctionalTests.Infrastructure.Azurite azurite, int mentors = 10_000, int seconds = 30, int rate = 50)
     {
         var random = new Random(8);
-        await SeedMentorsAsync(azurite, mentors);
-        var port = AppProcess.FreePort();
-        await using var app = AppProcess.Start(appDll, azurite, new() { ["Matching__LocalUrl"] = $"http://127.0.0.1:{port}" });
-        using var http = await AppProcess.ReadyClientAsync(port);
-        http.DefaultRequestHeaders.Authorization = new("Bearer", AppProcess.Token("ngo", "bench-ngo"));
+        await using var started = await StartWithMentorsAsync(appDll, azurite, mentors);
+        var (app, http) = (started.App, started.Http);
         var learners = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var total = seconds * rate / 5 + 10;
         await Parallel.ForEachAsync(Enumerable.Range(0, total), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
