@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Matching.Mentoring.Engine;
 
@@ -20,7 +21,7 @@ public sealed class TreeModel : IPairScorer
     /// <summary>One tree as ML.NET describes it: split i tests Feature[i] &lt;= Threshold[i]; a child below 0 is leaf ~child.</summary>
     public sealed record Tree(int[] Feature, float[] Threshold, int[] Left, int[] Right, double[] Leaf, double Weight);
 
-    // A node of the fast walk is four ints (16 bytes): the byte offset of its feature's keys, its threshold as an
+    // A node of the fast walk is four ints (16 bytes): the byte offset of its feature in a row of keys, its threshold as an
     // ordered key, and its children as byte offsets from its tree's base: the left one, and right minus left. A
     // tree's splits sit at offsets 0, 16, 32 ... (breadth first), its leaves at -16, -32 ...: every row of a pass has
     // reached a leaf when all their offsets are negative. A leaf's children are itself (it absorbs further steps).
@@ -77,7 +78,7 @@ public sealed class TreeModel : IPairScorer
             {
                 var at = leaves + position[split];
                 var (left, right) = (Offset(tree.Left[split]), Offset(tree.Right[split]));
-                (block[at * 4], block[at * 4 + 1], block[at * 4 + 2], block[at * 4 + 3]) = (tree.Feature[split] * Lanes * sizeof(int), Key(tree.Threshold[split]), left, right - left);
+                (block[at * 4], block[at * 4 + 1], block[at * 4 + 2], block[at * 4 + 3]) = (tree.Feature[split] * sizeof(int), Key(tree.Threshold[split]), left, right - left);
             }
             _start[t] = splits > 0 ? 0 : -NodeBytes; // a tree without a split is its one leaf
             nodes.AddRange(block);
@@ -135,15 +136,28 @@ public sealed class TreeModel : IPairScorer
         {
             var rows = Math.Min(Lanes, scores.Length - row);
             var block = features.Slice(row * width, rows * width);
-            keys.Clear(); // a short last block walks rows of zeros, never read
-            ref var from = ref MemoryMarshal.GetReference(block);
-            ref var to = ref MemoryMarshal.GetReference(keys);
-            for (var r = 0; r < rows; r++)
-                for (var f = 0; f < width; f++) // feature by feature: a lane is a row
-                    Unsafe.Add(ref to, f * Lanes + r) = Key(Unsafe.Add(ref from, r * width + f));
+            if (rows < Lanes) keys.Clear(); // a short last block walks rows of zeros, never read
+            Keys(block, keys);
             WalkEight(keys, raw);
             for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
         }
+    }
+
+    /// <summary>The rows' features as ordered keys (<see cref="Key"/>), eight at a time where the CPU has the vectors.</summary>
+    private static void Keys(ReadOnlySpan<float> from, Span<int> to)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + Vector256<int>.Count <= from.Length; i += Vector256<int>.Count)
+            {
+                var f = Vector256.Create(from.Slice(i, Vector256<int>.Count));
+                var bits = f.AsInt32();
+                var key = bits ^ ((bits >> 31) & Vector256.Create(int.MaxValue));                     // negatives flipped
+                key = Vector256.ConditionalSelect(Vector256.Equals(bits, Vector256.Create(int.MinValue)), Vector256<int>.Zero, key); // -0 as +0
+                key = Vector256.ConditionalSelect(Vector256.Equals(f, f).AsInt32(), key, Vector256.Create(int.MaxValue));           // NaN on top
+                key.CopyTo(to.Slice(i, Vector256<int>.Count));
+            }
+        for (; i < from.Length; i++) to[i] = Key(from[i]);
     }
 
     /// <summary>Eight rows through every tree, together, until all eight have reached a leaf.</summary>
@@ -163,10 +177,10 @@ public sealed class TreeModel : IPairScorer
             nint n0 = Unsafe.Add(ref starts, t), n1 = n0, n2 = n0, n3 = n0, n4 = n0, n5 = n0, n6 = n0, n7 = n0;
             while ((n0 & n1 & n2 & n3 & n4 & n5 & n6 & n7) >= 0) // some row is still at a split
             {
-                n0 = Step(ref nodes, n0, ref x, 0 * sizeof(int)); n1 = Step(ref nodes, n1, ref x, 1 * sizeof(int));
-                n2 = Step(ref nodes, n2, ref x, 2 * sizeof(int)); n3 = Step(ref nodes, n3, ref x, 3 * sizeof(int));
-                n4 = Step(ref nodes, n4, ref x, 4 * sizeof(int)); n5 = Step(ref nodes, n5, ref x, 5 * sizeof(int));
-                n6 = Step(ref nodes, n6, ref x, 6 * sizeof(int)); n7 = Step(ref nodes, n7, ref x, 7 * sizeof(int));
+                n0 = Step(ref nodes, n0, ref x, 0 * PairFeatures.Count * sizeof(int)); n1 = Step(ref nodes, n1, ref x, 1 * PairFeatures.Count * sizeof(int));
+                n2 = Step(ref nodes, n2, ref x, 2 * PairFeatures.Count * sizeof(int)); n3 = Step(ref nodes, n3, ref x, 3 * PairFeatures.Count * sizeof(int));
+                n4 = Step(ref nodes, n4, ref x, 4 * PairFeatures.Count * sizeof(int)); n5 = Step(ref nodes, n5, ref x, 5 * PairFeatures.Count * sizeof(int));
+                n6 = Step(ref nodes, n6, ref x, 6 * PairFeatures.Count * sizeof(int)); n7 = Step(ref nodes, n7, ref x, 7 * PairFeatures.Count * sizeof(int));
             }
             ref var values = ref Unsafe.Add(ref allValues, treeBase);
             s0 += Value(ref values, n0); s1 += Value(ref values, n1); s2 += Value(ref values, n2); s3 += Value(ref values, n3);
