@@ -24,32 +24,35 @@ if (HostingSetup.StartedByFunctionsHost(args))
     return 0;
 }
 
-// Anywhere else: the local host (scripts/run.sh, the tests), or one of the app's commands.
-Commands? command;
-try { command = Commands.Parse(args); }
-catch (ArgumentException ex) { Console.Error.WriteLine(ex.Message); return 2; }
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = command is null ? args : [],
-    // Settings and host.json sit beside the binaries, wherever the process was started from.
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.Logging.ClearProviders();
-if (builder.Configuration.GetValue("Matching:JsonLogs", false)) builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
-else builder.Logging.AddConsole(o => o.FormatterName = LineFormatter.Name).AddConsoleFormatter<LineFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
-builder.AddLocalHosting();
-builder.Services.AddMatching(builder.Configuration, underFunctionsHost: false);
+// A command line (a first word that is not an option): one of the app's commands, which build the app only if they need it.
+if (Commands.IsCommandLine(args)) return await Commands.RunAsync(args, () => LocalApp([]));
 
-var app = builder.Build();
-app.UseCorrelation();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapReadiness();
-app.MapHttpFunctions();
-
-if (command is not null) return await command.RunAsync(app);
-await app.RunAsync();
+// Anywhere else: the local host (scripts/run.sh, the tests).
+await LocalApp(args).RunAsync();
 return 0;
+
+static WebApplication LocalApp(string[] args)
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = args,
+        // Settings and host.json sit beside the binaries, wherever the process was started from.
+        ContentRootPath = AppContext.BaseDirectory,
+    });
+    builder.Logging.ClearProviders();
+    if (builder.Configuration.GetValue("Matching:JsonLogs", false)) builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; });
+    else builder.Logging.AddConsole(o => o.FormatterName = LineFormatter.Name).AddConsoleFormatter<LineFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+    builder.AddLocalHosting();
+    builder.Services.AddMatching(builder.Configuration, underFunctionsHost: false);
+
+    var app = builder.Build();
+    app.UseCorrelation();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.MapReadiness();
+    app.MapHttpFunctions();
+    return app;
+}
 
 /// <summary>Visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -1,153 +1,281 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using Matching.Mentoring.Engine;
 using Matching.Security;
 
 namespace Matching.Hosting;
 
 /// <summary>
-/// The app's subcommands: <c>token</c> mints a local development token; <c>zip</c> zips a published package
-/// with its Unix permissions (the build machine may have no zip tool); <c>generate</c> writes a synthetic training file,
-/// <c>train</c> trains and evaluates a matching model, <c>evaluate</c> reports a model on a labelled file and
-/// <c>promote</c> makes a model current in Blob Storage, <c>flatten</c> writes the flat file serving reads beside an
-/// older model zip (docs/matching-model.md).
+/// The app's commands, parsed by System.CommandLine (help with <c>--help</c>, every option checked):
+/// <c>token</c> mints a local development token; <c>zip</c> zips a published package with its Unix permissions (the
+/// build machine may have no zip tool); <c>generate</c> writes a synthetic training file; <c>train</c> trains and
+/// evaluates a matching model; <c>evaluate</c> reports a model on a labelled file; <c>promote</c> makes a model current
+/// in Blob Storage; <c>flatten</c> writes the flat file serving reads beside an older model zip (docs/matching-model.md).
+/// Exit codes: 0 done; 1 the command line is wrong (the parser says what); 2 the command could not do its work (it says why).
 /// </summary>
-public sealed record Commands(string Name, IReadOnlyDictionary<string, string> Options)
+public static class Commands
 {
-    public static Commands? Parse(string[] args)
+    public const int Done = 0, WrongCommandLine = 1, Failed = 2;
+
+    /// <summary>
+    /// The hosts are started with options only (or nothing): a first word that is not an option is a command, and so
+    /// is a request for help or the version.
+    /// </summary>
+    public static bool IsCommandLine(string[] args) =>
+        args.Length > 0 && (!args[0].StartsWith('-') || args[0] is "--help" or "-h" or "-?" or "--version");
+
+    /// <summary>Runs the command line; <paramref name="app"/> builds the app for the commands that need its services.</summary>
+    public static Task<int> RunAsync(string[] args, Func<WebApplication> app) => Root(app).Parse(args).InvokeAsync();
+
+    private static RootCommand Root(Func<WebApplication> app)
     {
-        if (args.Length == 0 || args[0] is not ("token" or "zip" or "generate" or "train" or "evaluate" or "promote" or "flatten")) return null;
-        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 1; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                throw new ArgumentException($"Expected '--option value', got '{args[i]}'.");
-            options[args[i][2..]] = args[++i];
-        }
-        return new Commands(args[0], options);
+        var root = new RootCommand("Matching: solidarity training seats and mentoring matches. Without a command, the app runs as a host.");
+        root.Subcommands.Add(Token(app));
+        root.Subcommands.Add(Zip());
+        root.Subcommands.Add(Generate());
+        root.Subcommands.Add(Train());
+        root.Subcommands.Add(Evaluate());
+        root.Subcommands.Add(Promote(app));
+        root.Subcommands.Add(Flatten());
+        return root;
     }
 
-    public async Task<int> RunAsync(WebApplication app)
+    // ---- options ---------------------------------------------------------------------------------------------------
+
+    private static Option<string> Required(string name, string description) => new(name) { Description = description, Required = true };
+
+    private static Option<string> ExistingFile(string name, string description)
     {
-        try
+        var option = Required(name, description);
+        option.Validators.Add(r =>
         {
-            return Name switch
+            if (r.GetValueOrDefault<string>() is { } path && !File.Exists(path)) r.AddError($"{name}: there is no file at {path}.");
+        });
+        return option;
+    }
+
+    private static Option<int> Count(string name, string description, int fallback)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (Value<int>(r) is < 1) r.AddError($"{name} must be at least 1.");
+        });
+        return option;
+    }
+
+    /// <summary>An option's value for a validator; null when it is not a value of its type (the parser names that itself).</summary>
+    private static T? Value<T>(OptionResult result) where T : struct
+    {
+        try { return result.GetValueOrDefault<T>(); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    /// <summary>A command's work: its own failures become a message and exit code 2, not a stack trace.</summary>
+    private static void Does(Command command, Func<ParseResult, CancellationToken, Task<int>> work) =>
+        command.SetAction(async (result, ct) =>
+        {
+            try { return await work(result, ct); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or IOException or FormatException
+                                           or JsonException or UnauthorizedAccessException)
             {
-                "token" => MintToken(app.Services.GetRequiredService<AuthSettings>()),
-                "zip" => await WriteZipAsync(),
-                "generate" => Generate(),
-                "train" => Train(),
-                "evaluate" => Evaluate(),
-                "flatten" => Flatten(),
-                _ => await PromoteAsync(app),
-            };
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or IOException or FormatException)
+                await Console.Error.WriteLineAsync(ex.Message);
+                return Failed;
+            }
+        });
+
+    private static readonly JsonSerializerOptions Output = new(TrainingData.Json) { WriteIndented = true };
+
+    /// <summary>A step of a long command, on a terminal only: CI logs and redirected output stay quiet.</summary>
+    private static void Progress(string step)
+    {
+        if (!Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null) Console.Error.WriteLine($"... {step}");
+    }
+
+    // ---- the commands ----------------------------------------------------------------------------------------------
+
+    private static Command Token(Func<WebApplication> app)
+    {
+        var role = Required("--role", "provider, ngo, mentor, learner or admin");
+        role.Validators.Add(r =>
         {
-            await Console.Error.WriteLineAsync(ex.Message);
-            return 2;
-        }
+            if (!Caller.TryParseRole(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--role is one of provider, ngo, mentor, learner, admin.");
+        });
+        var org = Required("--org", "an organisation id, e.g. konexio");
+        org.Validators.Add(r =>
+        {
+            if (!Caller.IsOrganisationId(r.GetValueOrDefault<string>() ?? "")) r.AddError("--org has letters, digits, '.', '_' and '-' only.");
+        });
+        var subject = new Option<string?>("--sub") { Description = "the subject (default: role-org)" };
+        var hours = new Option<double>("--hours") { Description = "lifetime in hours", DefaultValueFactory = _ => 8 };
+        hours.Validators.Add(r =>
+        {
+            if (Value<double>(r) is { } h && (h <= 0 || h > AuthSetup.DevelopmentTokenMaxLifetime.TotalHours))
+                r.AddError($"--hours is more than 0 and at most {AuthSetup.DevelopmentTokenMaxLifetime.TotalHours:0}: longer development tokens are refused.");
+        });
+        var command = new Command("token", "Mints a development token the local host accepts.") { role, org, subject, hours };
+        Does(command, (r, _) =>
+        {
+            Caller.TryParseRole(r.GetValue(role)!, out var parsed);
+            var organisation = r.GetValue(org)!;
+            var settings = app().Services.GetRequiredService<AuthSettings>();
+            Console.WriteLine(DevelopmentTokens.Mint(settings, r.GetValue(subject) ?? $"{parsed.ToString().ToLowerInvariant()}-{organisation}", parsed, organisation,
+                TimeSpan.FromHours(r.GetValue(hours))));
+            return Task.FromResult(Done);
+        });
+        return command;
     }
 
-    private int MintToken(AuthSettings settings)
+    private static Command Zip()
     {
-        var roleText = Options.GetValueOrDefault("role") ?? throw new ArgumentException("token needs --role (provider, ngo, mentor, learner, admin).");
-        if (!Caller.TryParseRole(roleText, out var role)) throw new ArgumentException($"Unknown role '{roleText}'.");
-        var org = Options.GetValueOrDefault("org") ?? throw new ArgumentException("token needs --org (an organisation id, e.g. konexio).");
-        if (!Caller.IsOrganisationId(org)) throw new ArgumentException("An organisation id has letters, digits, '.', '_' and '-' only.");
-        var subject = Options.GetValueOrDefault("sub") ?? $"{role.ToString().ToLowerInvariant()}-{org}";
-        var hours = Options.TryGetValue("hours", out var h) && double.TryParse(h, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 ? v : 8;
-        if (hours > AuthSetup.DevelopmentTokenMaxLifetime.TotalHours)
-            throw new ArgumentException($"--hours is at most {AuthSetup.DevelopmentTokenMaxLifetime.TotalHours:0}: longer development tokens are refused.");
-        Console.WriteLine(DevelopmentTokens.Mint(settings, subject, role, org, TimeSpan.FromHours(hours)));
-        return 0;
+        var from = Required("--from", "the published package folder");
+        var to = Required("--to", "the zip to write");
+        var command = new Command("zip", "Zips a published package, keeping Unix file modes.") { from, to };
+        Does(command, async (r, _) =>
+        {
+            var (source, target) = (r.GetValue(from)!, r.GetValue(to)!);
+            if (!Directory.Exists(source)) throw new IOException($"There is no folder at {source}.");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target))!);
+            File.Delete(target);
+            // On Unix the entries keep their file modes (the apphost stays executable); dot-folders such as
+            // .azurefunctions (the host's extension bundle for this app) are included.
+            System.IO.Compression.ZipFile.CreateFromDirectory(source, target, System.IO.Compression.CompressionLevel.SmallestSize, includeBaseDirectory: false);
+            var bytes = new FileInfo(target).Length;
+            await Console.Out.WriteLineAsync($"Wrote {Path.GetFullPath(target)}: {bytes / 1024.0 / 1024.0:0.0} MiB ({bytes:N0} bytes)");
+            return Done;
+        });
+        return command;
     }
 
-    /// <summary>Writes a SYNTHETIC training file (seeded): profiles and outcomes drawn from the written-down model.</summary>
-    private int Generate()
+    private static Command Generate()
     {
-        var output = Options.GetValueOrDefault("out") ?? throw new ArgumentException("generate needs --out (a .jsonl file).");
-        int Int(string name, int fallback) => Options.TryGetValue(name, out var v) && int.TryParse(v, out var n) && n > 0 ? n : fallback;
-        var options = new Mentoring.Engine.SyntheticData.Options(Int("mentors", 800), Int("learners", 2500), Int("candidates", 12), Int("seed", 42));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        using var writer = new StreamWriter(output);
-        var (mentors, learners, outcomes) = Mentoring.Engine.SyntheticData.Write(writer, options, Mentoring.Engine.WeeklyTime.WeekStart(DateTimeOffset.UtcNow));
-        Console.WriteLine($"Wrote SYNTHETIC data to {Path.GetFullPath(output)}: {mentors} mentors, {learners} learners, {outcomes} outcomes (seed {options.Seed}).");
-        return 0;
+        var output = Required("--out", "the .jsonl file to write");
+        var mentors = Count("--mentors", "how many mentors", 800);
+        var learners = Count("--learners", "how many learners (one request each)", 2500);
+        var candidates = Count("--candidates", "proposals shown per request", 12);
+        var seed = new Option<int>("--seed") { Description = "the random seed", DefaultValueFactory = _ => 42 };
+        var command = new Command("generate", "Writes a SYNTHETIC training file, drawn from the written-down model of what makes a pair work.")
+            { output, mentors, learners, candidates, seed };
+        Does(command, (r, _) =>
+        {
+            var path = r.GetValue(output)!;
+            var options = new SyntheticData.Options(r.GetValue(mentors), r.GetValue(learners), r.GetValue(candidates), r.GetValue(seed));
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            using var writer = new StreamWriter(path);
+            var (m, l, o) = SyntheticData.Write(writer, options, WeeklyTime.WeekStart(DateTimeOffset.UtcNow));
+            Console.WriteLine($"Wrote SYNTHETIC data to {Path.GetFullPath(path)}: {m} mentors, {l} learners, {o} outcomes (seed {options.Seed}).");
+            return Task.FromResult(Done);
+        });
+        return command;
     }
 
-    /// <summary>Trains a model from a training file, evaluates it against the rule baseline, writes {version}.zip and {version}.json.</summary>
-    private int Train()
+    /// <summary>Reads a training file, its data problems on standard error.</summary>
+    private static TrainingData Read(string path)
     {
-        var input = Options.GetValueOrDefault("input") ?? throw new ArgumentException("train needs --input (a .jsonl training file).");
-        var output = Options.GetValueOrDefault("out") ?? throw new ArgumentException("train needs --out (a folder for the model).");
-        var version = Options.GetValueOrDefault("version") ?? $"v{DateTime.UtcNow:yyyyMMddHHmmss}";
-        using var reader = new StreamReader(input);
-        var data = Mentoring.Engine.TrainingData.Read(reader);
+        Progress($"reading {path}");
+        using var reader = new StreamReader(path);
+        var data = TrainingData.Read(reader);
         foreach (var problem in data.Problems.Take(20)) Console.Error.WriteLine(problem);
-        var report = Mentoring.Engine.Evaluation.TrainAndEvaluate(data, output, version, DateTimeOffset.UtcNow, new());
-        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { report.Version, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline, skippedLines = data.Problems.Count },
-            new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        return 0;
+        if (data.Problems.Count > 20) Console.Error.WriteLine($"... and {data.Problems.Count - 20} more data problems");
+        if (data.Outcomes.Count == 0) throw new InvalidDataException($"{path} holds no usable outcome ({data.Problems.Count} data problems).");
+        return data;
     }
 
-    /// <summary>Reports a model and the rule baseline on a labelled file (for example newer, held-out outcomes).</summary>
-    private int Evaluate()
+    private static Command Train()
     {
-        var input = Options.GetValueOrDefault("input") ?? throw new ArgumentException("evaluate needs --input (a .jsonl file of labelled outcomes).");
-        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("evaluate needs --model (a model .zip with its .json beside it).");
-        using var reader = new StreamReader(input);
-        var data = Mentoring.Engine.TrainingData.Read(reader);
-        var model = Mentoring.Engine.Evaluation.LoadFile(modelPath).Model;
-        var week = Mentoring.Engine.WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
-        var examples = data.Examples(week);
-        var pool = data.Mentors.Values.Select(m => new Mentoring.Engine.PreparedMentor(m, week)).ToList();
-        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+        var input = ExistingFile("--input", "a .jsonl training file (docs/training-data.md)");
+        var output = Required("--out", "the folder for the model");
+        var version = new Option<string>("--version") { Description = "the model's version (by default v and the time)", DefaultValueFactory = _ => $"v{DateTime.UtcNow:yyyyMMddHHmmss}" };
+        version.Validators.Add(r =>
         {
-            requests = examples.Count, pairs = examples.Sum(e => e.Pairs.Count), skippedLines = data.Problems.Count,
-            model = Mentoring.Engine.Evaluation.Measure(model, examples, pool, week),
-            baseline = Mentoring.Engine.Evaluation.Measure(new Mentoring.Engine.RuleScorer(), examples, pool, week),
-        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        return 0;
+            if (r.GetValueOrDefault<string>() is not { Length: > 0 } v || v.IndexOfAny(['/', '\\', ' ']) >= 0) r.AddError("--version is a name without spaces or slashes.");
+        });
+        var command = new Command("train", "Trains a model, evaluates it against the rule baseline on held-out requests, writes {version}.zip, .flat and .json.")
+            { input, output, version };
+        Does(command, (r, _) =>
+        {
+            var path = r.GetValue(input)!;
+            var data = Read(path);
+            Progress($"training on {data.Outcomes.Count:N0} outcomes");
+            var report = Evaluation.TrainAndEvaluate(data, r.GetValue(output)!, r.GetValue(version)!, DateTimeOffset.UtcNow, new(),
+                $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems");
+            if (report.TestRequests < 30)
+                Console.Error.WriteLine($"Warning: only {report.TestRequests} held-out requests: the metrics below say little. Train on more requests.");
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                report.Version, report.Data, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline,
+                dataProblems = data.Problems.Count,
+            }, Output));
+            return Task.FromResult(Done);
+        });
+        return command;
     }
 
-    /// <summary>Uploads a model (zip and report) to Blob Storage and makes it current: running instances pick it up without a restart.</summary>
-    private async Task<int> PromoteAsync(WebApplication app)
+    private static Command Evaluate()
     {
-        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("promote needs --model (a model .zip with its .json beside it).");
-        var reportPath = Mentoring.Engine.Evaluation.ReportPath(modelPath);
-        var (model, report) = Mentoring.Engine.Evaluation.LoadFile(modelPath); // refuse a model that does not load
-        if (model.Version != report.Version) throw new InvalidDataException($"The flat file is version {model.Version}, its report {report.Version}: write it again with flatten.");
-        var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
-        await container.CreateIfNotExistsAsync();
-        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true);
-        await container.GetBlobClient(report.Version + Mentoring.Engine.FlatModelFile.Extension).UploadAsync(Mentoring.Engine.FlatModelFile.PathBeside(modelPath), overwrite: true);
-        await container.GetBlobClient($"{report.Version}.json").UploadAsync(reportPath, overwrite: true);
-        await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true);
-        await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
-        return 0;
+        var input = ExistingFile("--input", "a .jsonl file of labelled outcomes");
+        var model = Required("--model", "a model (its .zip, with the .flat and .json beside it)");
+        var command = new Command("evaluate", "Reports a model and the rule baseline on a labelled file (for example newer, held-out outcomes).") { input, model };
+        Does(command, (r, _) =>
+        {
+            var data = Read(r.GetValue(input)!);
+            var loaded = Evaluation.LoadFile(r.GetValue(model)!).Model;
+            var week = WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
+            var examples = data.Examples(week);
+            if (examples.Count < 30) Console.Error.WriteLine($"Warning: only {examples.Count} requests: the metrics below say little.");
+            var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                requests = examples.Count, pairs = examples.Sum(e => e.Pairs.Count), dataProblems = data.Problems.Count,
+                model = Evaluation.Measure(loaded, examples, pool, week),
+                baseline = Evaluation.Measure(new RuleScorer(), examples, pool, week),
+            }, Output));
+            return Task.FromResult(Done);
+        });
+        return command;
     }
 
-    /// <summary>Writes {version}.flat beside a model zip trained before flat files existed (reads the zip with ML.NET).</summary>
-    private int Flatten()
+    private static Command Promote(Func<WebApplication> app)
     {
-        var modelPath = Options.GetValueOrDefault("model") ?? throw new ArgumentException("flatten needs --model (a model .zip with its .json beside it).");
-        var report = System.Text.Json.JsonSerializer.Deserialize<Mentoring.Engine.ModelReport>(File.ReadAllText(Mentoring.Engine.Evaluation.ReportPath(modelPath)), Mentoring.Engine.TrainingData.Json)!;
-        var model = Mentoring.Engine.Evaluation.LoadMlNet(modelPath, report);
-        var flat = Mentoring.Engine.FlatModelFile.PathBeside(modelPath);
-        File.WriteAllBytes(flat, Mentoring.Engine.FlatModelFile.Write(model));
-        Console.WriteLine($"Wrote {Path.GetFullPath(flat)}: {model.Trees} trees.");
-        return 0;
+        var model = Required("--model", "a model (its .zip, with the .flat and .json beside it)");
+        var command = new Command("promote", "Uploads a model to Blob Storage and makes it current: running instances switch without a restart.") { model };
+        Does(command, async (r, ct) =>
+        {
+            var modelPath = r.GetValue(model)!;
+            var (loaded, report) = Evaluation.LoadFile(modelPath); // refuse a model that does not load
+            if (loaded.Version != report.Version) throw new InvalidDataException($"The flat file is version {loaded.Version}, its report {report.Version}: write it again with flatten.");
+            if (report.Model.Auc <= 0.5)
+                throw new InvalidDataException($"{report.Version} ranks its held-out pairs no better than chance (AUC {report.Model.Auc:0.000}): not promoted.");
+            var container = app().Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
+            await container.CreateIfNotExistsAsync(cancellationToken: ct);
+            await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
+            await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
+            await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
+            await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true, ct);
+            await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
+            return Done;
+        });
+        return command;
     }
 
-    private async Task<int> WriteZipAsync()
+    private static Command Flatten()
     {
-        var from = Options.GetValueOrDefault("from") ?? throw new ArgumentException("zip needs --from (the published package folder).");
-        var to = Options.GetValueOrDefault("to") ?? throw new ArgumentException("zip needs --to (the zip to write).");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(to))!);
-        File.Delete(to);
-        // On Unix the entries keep their file modes (the apphost stays executable); dot-folders such as
-        // .azurefunctions (the host's extension bundle for this app) are included.
-        System.IO.Compression.ZipFile.CreateFromDirectory(from, to, System.IO.Compression.CompressionLevel.SmallestSize, includeBaseDirectory: false);
-        var bytes = new FileInfo(to).Length;
-        await Console.Out.WriteLineAsync($"Wrote {Path.GetFullPath(to)}: {bytes / 1024.0 / 1024.0:0.0} MiB ({bytes:N0} bytes)");
-        return 0;
+        var model = ExistingFile("--model", "a model .zip with its .json beside it");
+        var command = new Command("flatten", "Writes {version}.flat beside a model zip trained before flat files existed (reads the zip with ML.NET).") { model };
+        Does(command, (r, _) =>
+        {
+            var modelPath = r.GetValue(model)!;
+            var reportPath = Evaluation.ReportPath(modelPath);
+            if (!File.Exists(reportPath)) throw new IOException($"No report {Path.GetFileName(reportPath)} beside {modelPath}.");
+            var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)!;
+            var loaded = Evaluation.LoadMlNet(modelPath, report);
+            var flat = FlatModelFile.PathBeside(modelPath);
+            File.WriteAllBytes(flat, FlatModelFile.Write(loaded));
+            Console.WriteLine($"Wrote {Path.GetFullPath(flat)}: {loaded.Trees} trees.");
+            return Task.FromResult(Done);
+        });
+        return command;
     }
 }

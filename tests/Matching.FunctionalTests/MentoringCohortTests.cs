@@ -106,7 +106,7 @@ public sealed class MentoringCohortTests() : OwnStorageTests(fakeClock: true)
         var folder = Directory.CreateTempSubdirectory("matching-cohort-").FullName;
         try
         {
-            var report = Evaluation.TrainAndEvaluate(data, folder, "cohort", DateTimeOffset.UtcNow, new MlNetTrees.TrainingOptions());
+            var report = Evaluation.TrainAndEvaluate(data, folder, "cohort", DateTimeOffset.UtcNow, new MlNetTrees.TrainingOptions(), "the cohort's export");
             Assert.True(report.TrainExamples > 0 && report.TestRequests > 0);
             Assert.True(File.Exists(Path.Combine(folder, "cohort.zip")));
         }

@@ -1,10 +1,15 @@
+using System.Text.Json;
 using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Matching.FunctionalTests.Infrastructure;
 
 namespace Matching.FunctionalTests;
 
-/// <summary>The promote command uploads a model and makes it current in Blob Storage (own Azurite: the shared one keeps its model).</summary>
+/// <summary>
+/// The model commands as an operator runs them (the app as its own process): promote uploads a model and makes it
+/// current in Blob Storage (own Azurite: the shared one keeps its model); wrong command lines and data that cannot
+/// train or be judged are refused with the reason and an exit code.
+/// </summary>
 public sealed class ModelCommandTests
 {
     [Fact]
@@ -31,6 +36,15 @@ public sealed class ModelCommandTests
             Assert.True((await container.GetBlobClient("v7.json").ExistsAsync()).Value);
             Assert.Equal("v7", Matching.Mentoring.Engine.FlatModelFile.Read((await container.GetBlobClient("v7.flat").DownloadContentAsync()).Value.Content.ToArray(), "v7.flat").Version);
 
+            // A model no better than chance on its held-out pairs is not promoted.
+            File.Copy(Path.Combine(folder, "v7.zip"), Path.Combine(folder, "v9.zip"));
+            File.WriteAllText(Path.Combine(folder, "v9.json"), System.Text.RegularExpressions.Regex.Replace(
+                File.ReadAllText(Path.Combine(folder, "v7.json")).Replace("\"version\": \"v7\"", "\"version\": \"v9\""), "(\"model\": \\{[^}]*?\"auc\": )[0-9.]+", "${1}0.5"));
+            Assert.Equal(0, (await RunAsync(azurite, "flatten", "--model", Path.Combine(folder, "v9.zip"))).Code);
+            var (chance, chanceSays) = await RunAsync(azurite, "promote", "--model", Path.Combine(folder, "v9.zip"));
+            Assert.Equal(2, chance);
+            Assert.Contains("no better than chance", chanceSays);
+
             File.WriteAllText(Path.Combine(folder, "v8.zip"), "not a model");
             File.Copy(Path.Combine(folder, "v7.json"), Path.Combine(folder, "v8.json"));
             var (broken, _) = await RunAsync(azurite, "promote", "--model", Path.Combine(folder, "v8.zip"));
@@ -43,16 +57,95 @@ public sealed class ModelCommandTests
         }
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(Azurite azurite, params string[] args)
+    private static Task<(int Code, string Output)> RunAsync(Azurite azurite, params string[] args) => RunWithAsync(azurite.ConnectionString, args);
+
+    /// <summary>A command that needs no storage.</summary>
+    private static Task<(int Code, string Output)> OfflineAsync(params string[] args) => RunWithAsync(null, args);
+
+    private static async Task<(int Code, string Output)> RunWithAsync(string? storage, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Matching.Functions.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        if (storage is not null) start.Environment["AzureWebJobsStorage"] = storage;
         using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output);
+        var (stdout, stderr) = (process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task A_wrong_command_line_is_refused_with_help_and_exit_code_1_and_never_starts_the_host()
+    {
+        var (typo, typoSays) = await OfflineAsync("evalute", "--input", "x.jsonl");
+        Assert.Equal(1, typo);
+        Assert.Contains("'evalute'", typoSays);
+        foreach (var bad in new[] { "0", "abc", "-3" })
+        {
+            var (code, says) = await OfflineAsync("generate", "--out", Path.Combine(Path.GetTempPath(), "never.jsonl"), "--learners", bad);
+            Assert.True(code == 1, says);
+            Assert.Contains("--learners", says);
+        }
+        var (unknown, unknownSays) = await OfflineAsync("generate", "--out", "x.jsonl", "--learnrs", "5");
+        Assert.Equal(1, unknown);
+        Assert.Contains("'--learnrs'", unknownSays);
+        var (help, helpSays) = await OfflineAsync("--help");
+        Assert.Equal(0, help);
+        foreach (var command in new[] { "token", "zip", "generate", "train", "evaluate", "promote", "flatten" }) Assert.Contains(command, helpSays);
+        var (longToken, longSays) = await OfflineAsync("token", "--role", "ngo", "--org", "konexio", "--hours", "48");
+        Assert.Equal(1, longToken);
+        Assert.Contains("at most 24", longSays);
+    }
+
+    [Fact]
+    public async Task Train_and_evaluate_refuse_data_they_cannot_learn_from_or_judge_and_name_what_is_missing()
+    {
+        var folder = Directory.CreateTempSubdirectory("matching-commands-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "synthetic.jsonl");
+            Assert.Equal(0, (await OfflineAsync("generate", "--out", file, "--mentors", "60", "--learners", "200", "--seed", "3")).Code);
+            var lines = File.ReadAllLines(file);
+
+            // Every outcome worked: nothing to learn from; refused, no model written.
+            var allWorked = Path.Combine(folder, "all-worked.jsonl");
+            File.WriteAllLines(allWorked, lines.Select(l => l.Contains("\"kind\":\"outcome\"", StringComparison.Ordinal)
+                ? System.Text.RegularExpressions.Regex.Replace(l.Replace("\"accepted\":false", "\"accepted\":true").Replace("\"sessionHeld\":false", "\"sessionHeld\":true"),
+                    "\"rating\":[0-9]", "\"rating\":5") : l));
+            var (constant, constantSays) = await OfflineAsync("train", "--input", allWorked, "--out", folder, "--version", "constant");
+            Assert.True(constant == 2, constantSays);
+            Assert.Contains("nothing to learn", constantSays);
+            Assert.False(File.Exists(Path.Combine(folder, "constant.zip")));
+
+            // Two files joined: the ids repeat; reported as data problems.
+            var joined = Path.Combine(folder, "joined.jsonl");
+            Assert.Equal(0, (await OfflineAsync("generate", "--out", joined, "--mentors", "60", "--learners", "200", "--seed", "4")).Code);
+            File.AppendAllLines(joined, lines);
+            var (trained, trainSays) = await OfflineAsync("train", "--input", joined, "--out", folder, "--version", "joined");
+            Assert.True(trained == 0, trainSays);
+            Assert.Contains("appears again", trainSays);
+            using (var output = JsonDocument.Parse(trainSays[trainSays.IndexOf('{')..(trainSays.LastIndexOf('}') + 1)]))
+            {
+                // 60 mentors and 200 learners again with other values, and every outcome line of the 200 requests again.
+                Assert.True(output.RootElement.GetProperty("dataProblems").GetInt32() >= 60 + 200 + 200, trainSays);
+                Assert.True(output.RootElement.GetProperty("model").TryGetProperty("ndcg5", out _)); // the names of the report file
+                Assert.StartsWith("joined.jsonl:", output.RootElement.GetProperty("data").GetString());
+            }
+
+            var (missing, missingSays) = await OfflineAsync("evaluate", "--input", file, "--model", Path.Combine(folder, "nothing.zip"));
+            Assert.Equal(2, missing);
+            Assert.Contains("no model at", missingSays);
+            var empty = Path.Combine(folder, "no-outcomes.jsonl");
+            File.WriteAllLines(empty, lines.Where(l => !l.Contains("\"kind\":\"outcome\"", StringComparison.Ordinal)));
+            var (nothing, nothingSays) = await OfflineAsync("evaluate", "--input", empty, "--model", Path.Combine(folder, "joined.zip"));
+            Assert.Equal(2, nothing);
+            Assert.Contains("no usable outcome", nothingSays);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

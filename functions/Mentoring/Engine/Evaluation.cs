@@ -85,7 +85,8 @@ public static class Evaluation
     }
 
     /// <summary>Trains on 80% of the requests (split by request id), evaluates both scorers on the other 20%, writes the zip and the report.</summary>
-    public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, MlNetTrees.TrainingOptions options)
+    /// <param name="source">What the data is, for the report (a file name and what it holds; "synthetic" only when it is).</param>
+    public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, MlNetTrees.TrainingOptions options, string source)
     {
         var week = WeeklyTime.WeekStart(now);
         var examples = data.Examples(week);
@@ -93,6 +94,9 @@ public static class Evaluation
         var train = examples.Where(e => !IsTest(e.RequestId)).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         var test = examples.Where(e => IsTest(e.RequestId)).ToList();
         if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
+        // A model cannot learn what separates outcomes that are all alike: it would be constant (AUC 0.5), so refuse.
+        if (train.All(r => r.Label) || train.All(r => !r.Label))
+            throw new InvalidOperationException($"Every outcome of the training part {(train[0].Label ? "worked" : "failed")}: there is nothing to learn from, and the model would score every pair alike. Export more outcomes first.");
 
         var ml = new MLContext(options.Seed);
         var transformer = MlNetTrees.Train(ml, train, options);
@@ -105,7 +109,7 @@ public static class Evaluation
         var model = MlNetTrees.ToTreeModel(version, ml.Model.Load(zip, out _), means);
         File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
-        var report = new ModelReport(version, now, "synthetic (SyntheticData, see docs/matching-model.md)" , train.Count, test.Sum(t => t.Pairs.Count), test.Count,
+        var report = new ModelReport(version, now, source, train.Count, test.Sum(t => t.Pairs.Count), test.Count,
             Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList());
         File.WriteAllText(Path.Combine(outputDirectory, $"{version}.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return report;
@@ -127,10 +131,13 @@ public static class Evaluation
     /// </summary>
     public static (TreeModel Model, ModelReport Report) LoadFile(string path)
     {
+        if (!File.Exists(path) && !File.Exists(FlatModelFile.PathBeside(path))) throw new InvalidDataException($"There is no model at {path}.");
+        var model = FlatModelFile.ReadFile(path);
         var reportPath = ReportPath(path);
+        if (!File.Exists(reportPath)) throw new InvalidDataException($"The model at {path} has no report {Path.GetFileName(reportPath)} beside it.");
         var report = JsonSerializer.Deserialize<ModelReport>(File.ReadAllText(reportPath), TrainingData.Json)
             ?? throw new InvalidDataException($"{reportPath} holds no report.");
-        return (FlatModelFile.ReadFile(path), report);
+        return (model, report);
     }
 
     /// <summary>The ML.NET zip read with ML.NET: the record of the training run, for checks and for writing the flat file.</summary>

@@ -37,6 +37,10 @@ public sealed class TrainingData
     private readonly Dictionary<string, List<(DateTimeOffset AsOf, LearnerProfile Profile)>> _learnerVersions = new(StringComparer.Ordinal);
     public List<Outcome> Outcomes { get; } = [];
     public List<string> Problems { get; } = [];
+    private readonly Dictionary<string, string> _requestLearner = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Request, string Mentor)> _shown = [];
+    private readonly HashSet<string> _closedRequests = new(StringComparer.Ordinal);
+    private string? _lastRequest;
 
     public static TrainingData Read(TextReader reader)
     {
@@ -56,14 +60,14 @@ public sealed class TrainingData
                         var mentor = doc.RootElement.Deserialize<MentorProfile>(Json);
                         if (Invalid(mentor?.Id, mentor?.Languages, mentor?.Availability) is { } why) { data.Problems.Add($"line {number}: mentor {why}"); break; }
                         var m = mentor! with { Expertise = mentor.Expertise ?? [], Modes = mentor.Modes ?? [] };
-                        AddVersion(data._mentorVersions, m.Id, AsOf(doc.RootElement), m);
+                        if (!AddVersion(data._mentorVersions, m.Id, AsOf(doc.RootElement), m)) { data.Problems.Add($"line {number}: mentor '{m.Id}' appears again with other values (two files joined?); the first is kept"); break; }
                         data.Mentors[m.Id] = data._mentorVersions[m.Id][^1].Profile;
                         break;
                     case "learner":
                         var learner = doc.RootElement.Deserialize<LearnerProfile>(Json);
                         if (Invalid(learner?.Id, learner?.Languages, learner?.Availability) is { } whyL) { data.Problems.Add($"line {number}: learner {whyL}"); break; }
                         var l = learner! with { Modes = learner.Modes ?? [] };
-                        AddVersion(data._learnerVersions, l.Id, AsOf(doc.RootElement), l);
+                        if (!AddVersion(data._learnerVersions, l.Id, AsOf(doc.RootElement), l)) { data.Problems.Add($"line {number}: learner '{l.Id}' appears again with other values (two files joined?); the first is kept"); break; }
                         data.Learners[l.Id] = data._learnerVersions[l.Id][^1].Profile;
                         break;
                     case "outcome":
@@ -73,6 +77,17 @@ public sealed class TrainingData
                         if (!data.Mentors.ContainsKey(outcome.MentorId ?? "")) { data.Problems.Add($"line {number}: outcome names unknown mentor '{outcome.MentorId}'"); break; }
                         if (outcome.Goals is null || outcome.Goals.Count == 0) { data.Problems.Add($"line {number}: outcome without goals"); break; }
                         if (outcome.Rating is < 1 or > 5) { data.Problems.Add($"line {number}: rating must be 1 to 5"); break; }
+                        // A request's outcomes come together (the export and generate write them so): one seen again after
+                        // other requests' outcomes is another request with the same id, as when two files are joined.
+                        if (outcome.RequestId != data._lastRequest && data._lastRequest is not null) data._closedRequests.Add(data._lastRequest);
+                        data._lastRequest = outcome.RequestId;
+                        if (data._closedRequests.Contains(outcome.RequestId))
+                        { data.Problems.Add($"line {number}: request '{outcome.RequestId}' appears again after other requests' outcomes (two files joined?); left out"); break; }
+                        if (data._requestLearner.TryGetValue(outcome.RequestId, out var owner) && owner != outcome.LearnerId)
+                        { data.Problems.Add($"line {number}: request '{outcome.RequestId}' already belongs to learner '{owner}' (two files joined?)"); break; }
+                        if (!data._shown.Add((outcome.RequestId, outcome.MentorId!)))
+                        { data.Problems.Add($"line {number}: request '{outcome.RequestId}' shows mentor '{outcome.MentorId}' twice; the first is kept"); break; }
+                        data._requestLearner[outcome.RequestId] = outcome.LearnerId!;
                         data.Outcomes.Add(outcome);
                         break;
                     default:
@@ -91,12 +106,22 @@ public sealed class TrainingData
     private static DateTimeOffset AsOf(JsonElement line) =>
         line.TryGetProperty("asOf", out var a) && a.ValueKind == JsonValueKind.String && a.TryGetDateTimeOffset(out var at) ? at : DateTimeOffset.MinValue;
 
-    private static void AddVersion<T>(Dictionary<string, List<(DateTimeOffset, T)>> versions, string id, DateTimeOffset asOf, T profile)
+    /// <summary>
+    /// Adds a dated version; false for an undated profile whose id was already given with other values: a duplicate
+    /// id (two files joined), not a version. Dated lines of the same date: the later one wins (an export may write a
+    /// mentor twice in one instant, their load changed in between).
+    /// </summary>
+    private static bool AddVersion<T>(Dictionary<string, List<(DateTimeOffset, T)>> versions, string id, DateTimeOffset asOf, T profile)
     {
         if (!versions.TryGetValue(id, out var list)) versions[id] = list = [];
-        list.RemoveAll(v => v.Item1 == asOf); // the same version again: the later line wins
+        if (list.FindIndex(v => v.Item1 == asOf) is var same and >= 0)
+        {
+            if (asOf == DateTimeOffset.MinValue) return JsonSerializer.Serialize(list[same].Item2, Json) == JsonSerializer.Serialize(profile, Json);
+            list.RemoveAt(same);
+        }
         list.Add((asOf, profile));
         list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return true;
     }
 
     /// <summary>The version valid at <paramref name="at"/> (the latest not after it), or the earliest when all are later.</summary>

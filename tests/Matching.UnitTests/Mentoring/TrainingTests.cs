@@ -6,6 +6,30 @@ namespace Matching.UnitTests.Mentoring;
 public sealed class TrainingDataTests
 {
     [Fact]
+    public void Ids_given_twice_are_data_problems_unless_they_are_dated_versions_or_the_same_line_again()
+    {
+        static string Outcome(string request, string mentor) =>
+            $$"""{"kind":"outcome","requestId":"{{request}}","learnerId":"l1","mentorId":"{{mentor}}","goals":["cvReview"],"accepted":true,"sessionHeld":true}""";
+        var lines = string.Join('\n',
+            TrainingData.Line("mentor", Sample.Mentor("m1")),
+            TrainingData.Line("mentor", Sample.Mentor("m2")),
+            TrainingData.Line("mentor", Sample.Mentor("m1")),                                                   // the same line again: harmless
+            TrainingData.Line("mentor", Sample.Mentor("m2") with { YearsOfExperience = 40 }),                   // line 4: other values, undated
+            TrainingData.Line("learner", Sample.Learner()),
+            TrainingData.Line("mentor", Sample.Mentor("m3"), DateTimeOffset.Parse("2026-11-01T00:00:00Z")),
+            TrainingData.Line("mentor", Sample.Mentor("m3") with { ActiveMentees = 1 }, DateTimeOffset.Parse("2026-11-01T00:00:00Z")), // a dated version: later wins
+            Outcome("r1", "m1"), Outcome("r1", "m2"),
+            Outcome("r1", "m2"),                                                                                // line 10: the same mentor twice in a request
+            Outcome("r2", "m1"),
+            Outcome("r1", "m3"));                                                                               // line 12: r1 again after r2
+        var data = TrainingData.Read(new StringReader(lines));
+        Assert.Equal(["line 4", "line 10", "line 12"], data.Problems.Select(p => p[..p.IndexOf(':')]));
+        Assert.Equal(3, data.Outcomes.Count);
+        Assert.NotEqual(40, data.Mentors["m2"].YearsOfExperience); // the first is kept
+        Assert.Equal(1, data.Mentors["m3"].ActiveMentees);
+    }
+
+    [Fact]
     public void Bad_rows_are_reported_by_line_and_skipped()
     {
         var mentor = TrainingData.Line("mentor", Sample.Mentor("m1"));
@@ -55,7 +79,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
             var file = new StringWriter();
             SyntheticData.Write(file, new SyntheticData.Options(Mentors: 400, Learners: 1500, Seed: 11), WeeklyTime.WeekStart(now));
             Data = TrainingData.Read(new StringReader(file.ToString()));
-            Report = Evaluation.TrainAndEvaluate(Data, Directory, "test", now, new MlNetTrees.TrainingOptions(Trees: 120));
+            Report = Evaluation.TrainAndEvaluate(Data, Directory, "test", now, new MlNetTrees.TrainingOptions(Trees: 120), "synthetic (SyntheticData)");
         }
 
         public string Directory { get; }
