@@ -67,7 +67,13 @@ internal static class MatchingScenarios
                 Matcher.Match(request, pool, model, 5, week);
                 times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
             }
-            Scenarios.Report($"one request vs {size:N0} mentors, {model.Name} (columns built in {buildMs:0} ms) (ms)", times);
+            // One mentor's load changes (an offer, an answer): the next snapshot's columns are the previous ones with that row rewritten.
+            var patched = pool.ToArray();
+            patched[size / 2] = new PreparedMentor(pool[size / 2].Profile with { PendingProposals = pool[size / 2].Profile.PendingProposals + 1 }, week);
+            var update = Stopwatch.GetTimestamp();
+            MentorColumns.Update(pool, patched, [size / 2]);
+            var updateMs = Stopwatch.GetElapsedTime(update).TotalMilliseconds;
+            Scenarios.Report($"one request vs {size:N0} mentors, {model.Name} (columns built in {buildMs:0} ms, one row changed in {updateMs:0.0} ms) (ms)", times);
         }
 
         var cohortMentors = mentors.Take(1000).ToList();

@@ -26,7 +26,37 @@ public sealed class MentorColumnsTests
             _ => m with { Id = $"v{i}", Home = null, Occupation = null, Rome = m.Rome is { Length: > 3 } r ? r[..3] : null, Record = null },
         }));
         var mentors = profiles.Select(p => new PreparedMentor(p, week)).ToList();
-        var columns = MentorColumns.For(mentors);
+        AssertPassEqualsReference(MentorColumns.For(mentors), mentors, random, week);
+    }
+
+    /// <summary>A snapshot where some mentors changed (load, languages, sector, pause) gets its columns by rewriting those rows only.</summary>
+    [Fact]
+    public void Columns_updated_row_by_row_equal_the_reference_on_the_changed_snapshot()
+    {
+        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        var random = new Random(6);
+        var before = Enumerable.Range(0, 400).Select(i => new PreparedMentor(SyntheticData.Mentor(random, $"m{i}"), week)).ToArray();
+        MentorColumns.For(before);
+        var after = before.ToArray();
+        var changed = new HashSet<int>();
+        for (var i = 0; i < after.Length; i += 7)
+        {
+            var m = after[i].Profile;
+            after[i] = new PreparedMentor((i % 4) switch
+            {
+                0 => m with { ActiveMentees = m.Capacity },
+                1 => m with { Languages = [new LanguageSkill("Tigrinya-" + i, Cefr.C1), .. m.Languages] },
+                2 => m with { Sector = "sector " + i, Rome = "Z" + i },
+                _ => m with { Paused = !m.Paused },
+            }, week);
+            changed.Add(i);
+        }
+        AssertPassEqualsReference(MentorColumns.Update(before, after, changed), after, random, week);
+        Assert.Same(MentorColumns.For(after), MentorColumns.For(after));
+    }
+
+    private static void AssertPassEqualsReference(MentorColumns columns, IReadOnlyList<PreparedMentor> mentors, Random random, DateTime week)
+    {
         var features = new float[mentors.Count * PairFeatures.Count];
         var candidates = new int[mentors.Count];
         var reference = new float[PairFeatures.Count];
