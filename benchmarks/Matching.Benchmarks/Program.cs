@@ -43,9 +43,10 @@ if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES
         int.TryParse(Environment.GetEnvironmentVariable("MATCHING_ENDED"), out var e) ? e : 20_000);
 if (scenario is "worker" or "all")
 {
-    await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new());
+    var starts = int.TryParse(Environment.GetEnvironmentVariable("MATCHING_STARTS"), out var n) ? n : 15;
+    await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new(), starts);
     // An OTLP endpoint where nothing listens: the exporter is set up as on Azure, exports fail in the background.
-    await Scenarios.WorkerStartAsync(azurite, "OTLP exporter configured", new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{AppProcess.FreePort()}" });
+    await Scenarios.WorkerStartAsync(azurite, "OTLP exporter configured", new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{AppProcess.FreePort()}" }, starts);
 }
 
 namespace Matching.Benchmarks
