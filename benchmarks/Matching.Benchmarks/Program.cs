@@ -47,6 +47,13 @@ if (scenario is "worker" or "all")
     await Scenarios.WorkerStartAsync(azurite, "no telemetry exporter", new(), starts);
     // An OTLP endpoint where nothing listens: the exporter is set up as on Azure, exports fail in the background.
     await Scenarios.WorkerStartAsync(azurite, "OTLP exporter configured", new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{AppProcess.FreePort()}" }, starts);
+    // As the Bicep configures it: Application Insights with Entra ID auth (the identity's token is only asked for at
+    // the first export, which fails here in the background: no Azure).
+    await Scenarios.WorkerStartAsync(azurite, "Azure Monitor exporter configured (as on Azure)", new()
+    {
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:{AppProcess.FreePort()}/",
+        ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
+    }, starts);
 }
 
 namespace Matching.Benchmarks
