@@ -38,6 +38,7 @@ public static class Commands
         root.Subcommands.Add(Train());
         root.Subcommands.Add(Evaluate());
         root.Subcommands.Add(Promote(app));
+        root.Subcommands.Add(Retrain(app));
         root.Subcommands.Add(Flatten());
         return root;
     }
@@ -86,7 +87,10 @@ public static class Commands
             }
         });
 
-    private static readonly JsonSerializerOptions Output = new(TrainingData.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Output = new(TrainingData.Json)
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // for people: "+0.047", not "\u002B0.047"
+    };
 
     /// <summary>A step of a long command, on a terminal only: CI logs and redirected output stay quiet.</summary>
     private static void Progress(string step)
@@ -248,13 +252,52 @@ public static class Commands
             if (loaded.Version != report.Version) throw new InvalidDataException($"The flat file is version {loaded.Version}, its report {report.Version}: write it again with flatten.");
             if (report.Model.Auc <= 0.5)
                 throw new InvalidDataException($"{report.Version} ranks its held-out pairs no better than chance (AUC {report.Model.Auc:0.000}): not promoted.");
-            var container = app().Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
-            await container.CreateIfNotExistsAsync(cancellationToken: ct);
-            await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
-            await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
-            await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
-            await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{report.Version}\"}}"), overwrite: true, ct);
+            await MakeCurrentAsync(app(), modelPath, report.Version, ct);
             await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
+            return Done;
+        });
+        return command;
+    }
+
+    /// <summary>Uploads a model's files and points models/current.json at it: running instances switch without a restart.</summary>
+    private static async Task MakeCurrentAsync(WebApplication app, string modelPath, string version, CancellationToken ct)
+    {
+        var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
+        await container.CreateIfNotExistsAsync(cancellationToken: ct);
+        await container.GetBlobClient($"{version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
+        await container.GetBlobClient(version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
+        await container.GetBlobClient($"{version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
+        await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{version}\"}}"), overwrite: true, ct);
+    }
+
+    private static Command Retrain(Func<WebApplication> app)
+    {
+        var input = ExistingFile("--input", "the exported outcomes (GET /api/exports/training-data), or any training file");
+        var output = Required("--out", "the folder for the candidate");
+        var version = new Option<string>("--version") { Description = "the candidate's version (by default v and the time)", DefaultValueFactory = _ => $"v{DateTime.UtcNow:yyyyMMddHHmmss}" };
+        var margin = new Option<double>("--margin") { Description = "the NDCG@5 gain over the model in service the candidate needs", DefaultValueFactory = _ => new GateOptions().NdcgMargin };
+        margin.Validators.Add(r =>
+        {
+            if (Value<double>(r) is < 0 or > 1) r.AddError("--margin is between 0 and 1.");
+        });
+        var dryRun = new Option<bool>("--dry-run") { Description = "judge the candidate, promote nothing" };
+        var command = new Command("retrain",
+            "Trains a candidate on all but the most recent 20% of requests, judges it against the model in service and the rules on those, and promotes it only if the gate lets it through.")
+            { input, output, version, margin, dryRun };
+        Does(command, async (r, ct) =>
+        {
+            var path = r.GetValue(input)!;
+            var data = Read(path);
+            var services = app();
+            var current = await services.Services.GetRequiredService<Mentoring.ModelStore>().CurrentAsync(ct);
+            Progress($"training a candidate on {data.Outcomes.Count:N0} outcomes and judging it against {current.Name}");
+            var name = r.GetValue(version)!;
+            var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
+                $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path));
+            var promote = decision.Promote && !r.GetValue(dryRun);
+            if (promote) await MakeCurrentAsync(services, Path.Combine(r.GetValue(output)!, $"{name}.zip"), name, ct);
+            Console.WriteLine(JsonSerializer.Serialize(new { report.Version, promoted = promote, decision }, Output));
+            Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;
         });
         return command;

@@ -148,4 +148,63 @@ public sealed class ModelCommandTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Retraining promotes a candidate that beats the model in service on held-out requests (a model trained on few
+    /// requests, then a candidate on many), and rejects one trained on shuffled labels: the model in service stays.
+    /// </summary>
+    [Fact]
+    public async Task Retrain_promotes_a_better_candidate_and_rejects_one_trained_on_shuffled_labels()
+    {
+        await using var azurite = await Azurite.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("matching-retrain-").FullName;
+        var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("models");
+        async Task<string> Current() => (await container.GetBlobClient("current.json").DownloadContentAsync()).Value.Content.ToString();
+        try
+        {
+            string File(string name) => Path.Combine(folder, name);
+            Assert.Equal(0, (await OfflineAsync("generate", "--out", File("few.jsonl"), "--mentors", "300", "--learners", "150", "--seed", "5")).Code);
+            Assert.Equal(0, (await OfflineAsync("train", "--input", File("few.jsonl"), "--out", folder, "--version", "few")).Code);
+            Assert.Equal(0, (await RunAsync(azurite, "promote", "--model", File("few.zip"))).Code);
+
+            Assert.Equal(0, (await OfflineAsync("generate", "--out", File("many.jsonl"), "--learners", "2500", "--seed", "6")).Code);
+            var (code, says) = await RunAsync(azurite, "retrain", "--input", File("many.jsonl"), "--out", folder, "--version", "many");
+            Assert.True(code == 0, says);
+            using (var output = JsonDocument.Parse(says[says.IndexOf('{')..(says.LastIndexOf('}') + 1)]))
+            {
+                var decision = output.RootElement.GetProperty("decision");
+                Assert.True(output.RootElement.GetProperty("promoted").GetBoolean(), says);
+                Assert.True(decision.GetProperty("ndcgGainLow").GetDouble() > 0, says);
+                Assert.Equal("ml-few", decision.GetProperty("current").GetProperty("scorer").GetString());
+                var (trained, heldOut) = (decision.GetProperty("trainRequests").GetInt32(), decision.GetProperty("heldOutRequests").GetInt32());
+                Assert.Equal(trained + heldOut - (int)Math.Round((trained + heldOut) * 0.8), heldOut); // the most recent 20% of the requests
+            }
+            Assert.Equal("""{"version":"many"}""", await Current());
+            var report = JsonDocument.Parse((await container.GetBlobClient("many.json").DownloadContentAsync()).Value.Content.ToString());
+            Assert.True(report.RootElement.GetProperty("gate").GetProperty("promote").GetBoolean());
+
+            // The same world with its outcomes shuffled across pairs: nothing real to learn, the gate says no.
+            var random = new Random(1);
+            var lines = System.IO.File.ReadAllLines(File("many.jsonl"));
+            var outcomes = lines.Select((l, i) => (l, i)).Where(x => x.l.Contains("\"kind\":\"outcome\"", StringComparison.Ordinal)).Select(x => x.i).ToList();
+            var labels = outcomes.Select(i => System.Text.Json.Nodes.JsonNode.Parse(lines[i])!).Select(n => (n["accepted"]!.GetValue<bool>(), n["sessionHeld"]!.GetValue<bool>(), n["rating"]?.GetValue<int>()))
+                .OrderBy(_ => random.Next()).ToList();
+            foreach (var (i, (accepted, held, rating)) in outcomes.Zip(labels))
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(lines[i])!.AsObject();
+                (node["accepted"], node["sessionHeld"], node["rating"]) = (accepted, held, rating);
+                lines[i] = node.ToJsonString();
+            }
+            System.IO.File.WriteAllLines(File("shuffled.jsonl"), lines);
+            var (shuffled, shuffledSays) = await RunAsync(azurite, "retrain", "--input", File("shuffled.jsonl"), "--out", folder, "--version", "shuffled");
+            Assert.True(shuffled == 0, shuffledSays);
+            Assert.Contains("\"promoted\": false", shuffledSays);
+            Assert.Contains("shuffled rejected", shuffledSays);
+            Assert.Equal("""{"version":"many"}""", await Current());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -8,7 +8,11 @@ public sealed record ScorerMetrics(string Scorer, double Ndcg5, double Precision
 /// <summary>The evaluation report written beside each model zip; it also carries what serving needs (feature means).</summary>
 public sealed record ModelReport(
     string Version, DateTimeOffset TrainedAt, string Data, int TrainExamples, int TestExamples, int TestRequests,
-    ScorerMetrics Model, ScorerMetrics Baseline, string[] FeatureNames, float[] FeatureMeans, IReadOnlyList<string> DataProblems);
+    ScorerMetrics Model, ScorerMetrics Baseline, string[] FeatureNames, float[] FeatureMeans, IReadOnlyList<string> DataProblems)
+{
+    /// <summary>For a retrained candidate: the promotion gate's decision and what it was judged on.</summary>
+    public GateDecision? Gate { get; init; }
+}
 
 /// <summary>Held-out evaluation of any scorer, and the train command's whole pipeline.</summary>
 public static class Evaluation

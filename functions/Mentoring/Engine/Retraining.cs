@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using Microsoft.ML;
+
+namespace Matching.Mentoring.Engine;
+
+/// <summary>How strict the promotion gate is (settings Mentoring:Retrain:*).</summary>
+public sealed record GateOptions(double NdcgMargin = 0.01, double AucTolerance = 0.005, int BootstrapRounds = 500, int Seed = 7);
+
+/// <summary>One scorer on the held-out requests: ranking (NDCG@5, P@1 where something worked), separation (AUC) and calibration (Brier).</summary>
+public sealed record HeldOutMetrics(string Scorer, double Ndcg5, double PrecisionAt1, double Auc, double Brier);
+
+/// <summary>
+/// The gate's decision on a candidate, with what it was judged on: the candidate's NDCG@5 gain over the model in
+/// service, and the 95% interval of that gain from a bootstrap over held-out requests.
+/// </summary>
+public sealed record GateDecision(bool Promote, string Reason, double NdcgGain, double NdcgGainLow, double NdcgGainHigh,
+    HeldOutMetrics Candidate, HeldOutMetrics Current, HeldOutMetrics Rules, int TrainRequests, int HeldOutRequests, string DataSha256, int DataOutcomes);
+
+/// <summary>
+/// Retraining on real outcomes: split by time (the most recent 20% of requests held out, so the candidate is judged on
+/// the future it did not see), train a candidate on the rest, compare it with the model in service and the rules on
+/// the held-out part, and decide: the candidate is promoted only if it beats the model in service on NDCG@5 by the
+/// margin, with the bootstrap interval's lower bound above zero, and is not worse on AUC.
+/// </summary>
+public static class Retraining
+{
+    public static (ModelReport Report, GateDecision Decision) Run(TrainingData data, IPairScorer current, string outputDirectory, string version,
+        DateTimeOffset now, GateOptions gate, string source, string dataSha256)
+    {
+        var week = WeeklyTime.WeekStart(now);
+        var examples = data.Examples(week);
+        // By time: a request's moment is its earliest proposal; files without dates keep the order they were written in.
+        var order = data.Outcomes.Select((o, i) => (o.RequestId, At: o.ProposedAt ?? DateTimeOffset.MinValue, i))
+            .GroupBy(x => x.RequestId).ToDictionary(g => g.Key, g => (g.Min(x => x.At), g.Min(x => x.i)));
+        var byTime = examples.OrderBy(e => order[e.RequestId].Item1).ThenBy(e => order[e.RequestId].Item2).ToList();
+        var cut = (int)Math.Round(byTime.Count * 0.8);
+        var train = byTime.Take(cut).ToList();
+        var heldOut = byTime.Skip(cut).ToList();
+        var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
+        if (rows.All(r => r.Label) || rows.All(r => !r.Label))
+            throw new InvalidOperationException("Every outcome of the training part is alike (all worked or all failed): there is nothing to learn from.");
+
+        var ml = new MLContext(7);
+        var transformer = MlNetTrees.Train(ml, rows, new MlNetTrees.TrainingOptions());
+        Directory.CreateDirectory(outputDirectory);
+        var zip = Path.Combine(outputDirectory, $"{version}.zip");
+        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
+        var means = MlNetTrees.Means(rows);
+        var candidate = MlNetTrees.ToTreeModel(version, ml.Model.Load(zip, out _), means);
+        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(candidate));
+
+        var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
+        var (currentMetrics, currentNdcg) = Judge(current, heldOut);
+        var (rulesMetrics, _) = Judge(new RuleScorer(), heldOut);
+        var gain = candidateNdcg.Zip(currentNdcg, (a, b) => a - b).Where(d => !double.IsNaN(d)).ToArray(); // where something worked
+        var (low, high) = BootstrapInterval(gain, gate.BootstrapRounds, gate.Seed);
+        var meanGain = gain.Length == 0 ? 0 : gain.Average();
+        var reason =
+            gain.Length == 0 ? "no held-out request where something worked: nothing to judge the candidate on"
+            : meanGain < gate.NdcgMargin ? $"NDCG@5 gain {meanGain:+0.000;-0.000} is below the margin {gate.NdcgMargin:0.000}"
+            : low <= 0 ? $"NDCG@5 gain {meanGain:+0.000} is not sure: its 95% interval [{low:+0.000;-0.000}, {high:+0.000;-0.000}] reaches zero"
+            : candidateMetrics.Auc < currentMetrics.Auc - gate.AucTolerance ? $"AUC {candidateMetrics.Auc:0.000} is worse than the current {currentMetrics.Auc:0.000}"
+            : null;
+        var decision = new GateDecision(reason is null, reason ?? $"NDCG@5 {meanGain:+0.000} [{low:+0.000}, {high:+0.000}] over {current.Name}, AUC not worse",
+            Round(meanGain), Round(low), Round(high), candidateMetrics, currentMetrics, rulesMetrics, train.Count, heldOut.Count, dataSha256, data.Outcomes.Count);
+
+        var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
+        var report = new ModelReport(version, now, source, rows.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
+            Evaluation.Measure(candidate, heldOut, pool, week), Evaluation.Measure(new RuleScorer(), heldOut, pool, week), PairFeatures.Names, means,
+            data.Problems.Take(100).ToList()) { Gate = decision };
+        File.WriteAllText(Evaluation.ReportPath(zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
+        return (report, decision);
+    }
+
+    /// <summary>The metrics on the held-out requests, and each request's NDCG@5 (in request order; only where something worked).</summary>
+    private static (HeldOutMetrics, List<double> Ndcg) Judge(IPairScorer scorer,
+        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> heldOut)
+    {
+        var ndcg = new List<double>();
+        double p1 = 0, brier = 0;
+        var scored = new List<(float, bool)>();
+        foreach (var (_, _, pairs) in heldOut)
+        {
+            var scores = new float[pairs.Count];
+            scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
+            for (var i = 0; i < pairs.Count; i++)
+            {
+                scored.Add((scores[i], pairs[i].Row.Label));
+                var p = scores[i] / 100.0;
+                brier += (p - (pairs[i].Row.Label ? 1 : 0)) * (p - (pairs[i].Row.Label ? 1 : 0));
+            }
+            if (!pairs.Any(p => p.Row.Label)) { ndcg.Add(double.NaN); continue; }
+            var ranked = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ToArray();
+            var positives = pairs.Count(p => p.Row.Label);
+            double dcg = 0, ideal = 0;
+            for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
+            {
+                if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
+                if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
+            }
+            ndcg.Add(dcg / ideal);
+            p1 += pairs[ranked[0]].Row.Label ? 1 : 0;
+        }
+        var judged = ndcg.Where(v => !double.IsNaN(v)).ToList();
+        return (new HeldOutMetrics(scorer.Name, Round(judged.Count == 0 ? 0 : judged.Average()), Round(p1 / Math.Max(1, judged.Count)),
+            Round(Evaluation.Auc(scored)), Round(brier / Math.Max(1, scored.Count))), ndcg);
+    }
+
+    /// <summary>The 2.5th and 97.5th percentiles of the mean of <paramref name="values"/> (NaN: not judged) over requests drawn with replacement.</summary>
+    public static (double Low, double High) BootstrapInterval(IReadOnlyList<double> values, int rounds, int seed)
+    {
+        var judged = values.Where(v => !double.IsNaN(v)).ToArray();
+        if (judged.Length == 0) return (0, 0);
+        var random = new Random(seed);
+        var means = new double[rounds];
+        for (var r = 0; r < rounds; r++)
+        {
+            double sum = 0;
+            for (var i = 0; i < judged.Length; i++) sum += judged[random.Next(judged.Length)];
+            means[r] = sum / judged.Length;
+        }
+        Array.Sort(means);
+        return (means[(int)(0.025 * (rounds - 1))], means[(int)Math.Ceiling(0.975 * (rounds - 1))]);
+    }
+
+    /// <summary>What the candidate was trained on, to tell two runs apart.</summary>
+    public static string Sha256(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    private static double Round(double v) => Math.Round(v, 4);
+}
