@@ -252,22 +252,24 @@ public static class Commands
             if (loaded.Version != report.Version) throw new InvalidDataException($"The flat file is version {loaded.Version}, its report {report.Version}: write it again with flatten.");
             if (report.Model.Auc <= 0.5)
                 throw new InvalidDataException($"{report.Version} ranks its held-out pairs no better than chance (AUC {report.Model.Auc:0.000}): not promoted.");
-            await MakeCurrentAsync(app(), modelPath, report.Version, ct);
+            var services = app();
+            await UploadAsync(services, modelPath, report, ct);
+            await services.Services.GetRequiredService<Mentoring.ModelRegistry>().MakeCurrentAsync(report.Version, "promote command", ct);
             await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
             return Done;
         });
         return command;
     }
 
-    /// <summary>Uploads a model's files and points models/current.json at it: running instances switch without a restart.</summary>
-    private static async Task MakeCurrentAsync(WebApplication app, string modelPath, string version, CancellationToken ct)
+    /// <summary>Uploads a model's files to Blob Storage and records the version in the registry.</summary>
+    private static async Task UploadAsync(WebApplication app, string modelPath, ModelReport report, CancellationToken ct)
     {
         var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: ct);
-        await container.GetBlobClient($"{version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
-        await container.GetBlobClient(version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
-        await container.GetBlobClient($"{version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
-        await container.GetBlobClient(Mentoring.ModelStore.Pointer).UploadAsync(BinaryData.FromString($"{{\"version\":\"{version}\"}}"), overwrite: true, ct);
+        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
+        await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
+        await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
+        await app.Services.GetRequiredService<Mentoring.ModelRegistry>().RecordAsync(report, ct);
     }
 
     private static Command Retrain(Func<WebApplication> app)
@@ -295,7 +297,8 @@ public static class Commands
             var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
                 $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path));
             var promote = decision.Promote && !r.GetValue(dryRun);
-            if (promote) await MakeCurrentAsync(services, Path.Combine(r.GetValue(output)!, $"{name}.zip"), name, ct);
+            if (!r.GetValue(dryRun)) await UploadAsync(services, Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
+            if (promote) await services.Services.GetRequiredService<Mentoring.ModelRegistry>().MakeCurrentAsync(name, "retrain gate", ct);
             Console.WriteLine(JsonSerializer.Serialize(new { report.Version, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;

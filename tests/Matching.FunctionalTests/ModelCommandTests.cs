@@ -201,6 +201,21 @@ public sealed class ModelCommandTests
             Assert.Contains("\"promoted\": false", shuffledSays);
             Assert.Contains("shuffled rejected", shuffledSays);
             Assert.Equal("""{"version":"many"}""", await Current());
+
+            // The registry has all three; an admin rolls back to the first, and serving follows.
+            await using var app = new MatchingApp(azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
+            var admin = app.ClientFor(Matching.Security.Role.Admin, "platform");
+            var versions = JsonDocument.Parse(await admin.GetStringAsync("/api/models")).RootElement.EnumerateArray()
+                .ToDictionary(v => v.GetProperty("version").GetString()!, v => (Decision: v.GetProperty("decision").GetString(), Current: v.GetProperty("current").GetBoolean()));
+            Assert.Equal(("uploaded", false), versions["few"]);
+            Assert.Equal(("passed", true), versions["many"]);
+            Assert.Equal(("rejected", false), versions["shuffled"]);
+            var rolledBack = await admin.PostAsync("/api/models/few/current", null);
+            Assert.Equal(System.Net.HttpStatusCode.OK, rolledBack.StatusCode);
+            Assert.StartsWith("admin ", JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync()).RootElement.GetProperty("promotedBy").GetString());
+            Assert.Equal("""{"version":"few"}""", await Current());
+            await HttpPlatformTests.AssertProblem(await admin.PostAsync("/api/models/nothing-here/current", null), System.Net.HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+            await HttpPlatformTests.AssertProblem(await app.ClientFor(Matching.Security.Role.Ngo, "konexio").GetAsync("/api/models"), System.Net.HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
         }
         finally
         {

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Matching.Hosting;
+using Matching.Mentoring.Engine;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Mentoring;
+
+/// <summary>
+/// Every model version the service has seen, promoted or not: when it was trained, on what (the data's SHA-256 and
+/// size), its held-out metrics, the gate's decision, and who or what made it current and when. Serving reads
+/// models/current.json (<see cref="ModelStore"/>); making a version current, forward or back, rewrites it here.
+/// </summary>
+public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient blobs, StorageProvisioner provisioner, TimeProvider time)
+{
+    public const string Table = "modelversions";
+    private const string Partition = "model";
+
+    public sealed record VersionView(string Version, DateTimeOffset TrainedAt, string Data, string? DataSha256, int? DataOutcomes, double Ndcg5, double Auc,
+        double? Brier, string Decision, string? Reason, bool Current, string? PromotedBy, DateTimeOffset? PromotedAt);
+
+    /// <summary>Records a version from its report: the gate's decision when it was judged, else "uploaded".</summary>
+    public async Task RecordAsync(ModelReport report, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var gate = report.Gate;
+        await tables.GetTableClient(Table).UpsertEntityAsync(new TableEntity(Partition, report.Version)
+        {
+            ["TrainedAt"] = report.TrainedAt, ["Data"] = report.Data, ["DataSha256"] = gate?.DataSha256, ["DataOutcomes"] = gate?.DataOutcomes,
+            ["Ndcg5"] = report.Model.Ndcg5, ["Auc"] = report.Model.Auc, ["Brier"] = gate?.Candidate.Brier,
+            ["Decision"] = gate is null ? "uploaded" : gate.Promote ? "passed" : "rejected", ["Reason"] = gate?.Reason,
+        }, TableUpdateMode.Merge, ct);
+    }
+
+    /// <summary>Makes an uploaded version current (the gate passed, or an admin rolls back or forward): its flat file must load.</summary>
+    public async Task<bool> MakeCurrentAsync(string version, string by, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var container = blobs.GetBlobContainerClient(ModelStore.Container);
+        var flat = container.GetBlobClient(version + FlatModelFile.Extension);
+        try { FlatModelFile.Read((await flat.DownloadContentAsync(ct)).Value.Content.ToMemory().Span, flat.Name); }
+        catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        await container.GetBlobClient(ModelStore.Pointer).UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(new { version })), overwrite: true, ct);
+        await tables.GetTableClient(Table).UpsertEntityAsync(new TableEntity(Partition, version) { ["PromotedBy"] = by, ["PromotedAt"] = time.GetUtcNow() },
+            TableUpdateMode.Merge, ct);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<VersionView>> ListAsync(CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        string? current = null;
+        try
+        {
+            var pointer = await blobs.GetBlobContainerClient(ModelStore.Container).GetBlobClient(ModelStore.Pointer).DownloadContentAsync(ct);
+            current = JsonDocument.Parse(pointer.Value.Content.ToString()).RootElement.GetProperty("version").GetString();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404) { } // none promoted: the shipped model serves
+        var versions = new List<VersionView>();
+        await foreach (var e in tables.GetTableClient(Table).QueryAsync<TableEntity>(x => x.PartitionKey == Partition, cancellationToken: ct))
+            versions.Add(new VersionView(e.RowKey, e.GetDateTimeOffset("TrainedAt") ?? default, e.GetString("Data") ?? "", e.GetString("DataSha256"), e.GetInt32("DataOutcomes"),
+                e.GetDouble("Ndcg5") ?? 0, e.GetDouble("Auc") ?? 0, e.GetDouble("Brier"), e.GetString("Decision") ?? "uploaded", e.GetString("Reason"),
+                e.RowKey == current, e.GetString("PromotedBy"), e.GetDateTimeOffset("PromotedAt")));
+        return versions.OrderByDescending(v => v.TrainedAt).ToList();
+    }
+}
+
+/// <summary>Admins see every model version and make one current: a rollback is making an earlier version current.</summary>
+[Tags("Mentoring"), RequireRoles(Role.Admin)]
+public sealed class ModelFunctions(ModelRegistry registry)
+{
+    [Function("ListModelVersions")]
+    [EndpointSummary("Admins only: every model version, newest first: its data, held-out metrics, the gate's decision, and which one serves.")]
+    [ProducesResponseType<IReadOnlyList<ModelRegistry.VersionView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "models")] HttpRequest req) =>
+        Results.Ok(await registry.ListAsync(req.HttpContext.RequestAborted));
+
+    [Function("MakeModelCurrent")]
+    [EndpointSummary("Admins only: makes an uploaded version the one that serves (to roll back, name an earlier one); instances switch without a restart.")]
+    [ProducesResponseType<ModelRegistry.VersionView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> MakeCurrentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "models/{version}/current")] HttpRequest req,
+        string version, CancellationToken ct)
+    {
+        if (version.Length is 0 or > 64 || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))) return Problems.NotFound("The model version");
+        if (!await registry.MakeCurrentAsync(version, $"admin {req.HttpContext.Caller().SubjectId}", ct)) return Problems.NotFound("The model version");
+        return Results.Ok((await registry.ListAsync(ct)).FirstOrDefault(v => v.Version == version));
+    }
+}
