@@ -48,6 +48,9 @@ param followUpAlertsSchedule string = '0 0 6 * * *'
 @description('Schedule of the daily purge of abuse-limit counts whose window is over, six-field NCRONTAB in UTC.')
 param purgeAbuseLimitsSchedule string = '0 45 3 * * *'
 
+@description('Schedule of the weekly retraining on real outcomes (promoted only through the gate), six-field NCRONTAB in UTC.')
+param retrainSchedule string = '0 0 4 * * 1'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -132,6 +135,7 @@ module api 'app/functionapp.bicep' = {
     mentoringDeadlinesSchedule: mentoringDeadlinesSchedule
     followUpAlertsSchedule: followUpAlertsSchedule
     purgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
+    retrainSchedule: retrainSchedule
   }
   dependsOn: [rbac]
 }

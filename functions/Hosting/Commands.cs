@@ -261,16 +261,8 @@ public static class Commands
         return command;
     }
 
-    /// <summary>Uploads a model's files to Blob Storage and records the version in the registry.</summary>
-    private static async Task UploadAsync(WebApplication app, string modelPath, ModelReport report, CancellationToken ct)
-    {
-        var container = app.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(Mentoring.ModelStore.Container);
-        await container.CreateIfNotExistsAsync(cancellationToken: ct);
-        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
-        await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
-        await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
-        await app.Services.GetRequiredService<Mentoring.ModelRegistry>().RecordAsync(report, ct);
-    }
+    private static Task UploadAsync(WebApplication app, string modelPath, ModelReport report, CancellationToken ct) =>
+        app.Services.GetRequiredService<Mentoring.ModelRegistry>().UploadAsync(modelPath, report, ct);
 
     private static Command Retrain(Func<WebApplication> app)
     {

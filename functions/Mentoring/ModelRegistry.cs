@@ -37,6 +37,17 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
         }, TableUpdateMode.Merge, ct);
     }
 
+    /// <summary>Uploads a model's files (zip, flat file, report) and records the version.</summary>
+    public async Task UploadAsync(string modelPath, ModelReport report, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var container = blobs.GetBlobContainerClient(ModelStore.Container);
+        await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
+        await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
+        await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
+        await RecordAsync(report, ct);
+    }
+
     /// <summary>Makes an uploaded version current (the gate passed, or an admin rolls back or forward): its flat file must load.</summary>
     public async Task<bool> MakeCurrentAsync(string version, string by, CancellationToken ct)
     {
@@ -89,5 +100,59 @@ public sealed class ModelFunctions(ModelRegistry registry)
         if (version.Length is 0 or > 64 || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))) return Problems.NotFound("The model version");
         if (!await registry.MakeCurrentAsync(version, $"admin {req.HttpContext.Caller().SubjectId}", ct)) return Problems.NotFound("The model version");
         return Results.Ok((await registry.ListAsync(ct)).FirstOrDefault(v => v.Version == version));
+    }
+}
+
+/// <summary>
+/// Weekly (the <c>RetrainSchedule</c> app setting): retrains on the service's own export when there are enough real
+/// outcomes (<c>Mentoring:Retrain:MinimumOutcomes</c>, default 1,000; below it the model in service stays: too few
+/// outcomes say more about chance than about pairs), and promotes the candidate only if the gate lets it through.
+/// Every candidate is recorded in the registry, promoted or not.
+/// </summary>
+public sealed class RetrainModel(TrainingExport export, ModelStore models, ModelRegistry registry, IConfiguration configuration, TimeProvider time,
+    ILogger<RetrainModel> logger)
+{
+    public const string Schedule = "RetrainSchedule";
+
+    [Function("RetrainModel")]
+    public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
+    {
+        var folder = Directory.CreateTempSubdirectory("matching-retrain-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "outcomes.jsonl");
+            await using (var output = File.Create(file)) await export.WriteAsync(output, ct);
+            TrainingData data;
+            using (var reader = new StreamReader(file)) data = TrainingData.Read(reader);
+            var minimum = configuration.GetValue("Mentoring:Retrain:MinimumOutcomes", 1000);
+            if (data.Outcomes.Count < minimum)
+            {
+                logger.LogInformation("Retraining skipped: {Outcomes} real outcomes, fewer than {Minimum}; the model in service stays", data.Outcomes.Count, minimum);
+                return;
+            }
+            var current = await models.CurrentAsync(ct);
+            var now = time.GetUtcNow();
+            var version = $"v{now:yyyyMMddHHmmss}";
+            var gate = new GateOptions(NdcgMargin: configuration.GetValue("Mentoring:Retrain:NdcgMargin", new GateOptions().NdcgMargin));
+            ModelReport report;
+            GateDecision decision;
+            try
+            {
+                (report, decision) = Retraining.Run(data, current, folder, version, now, gate,
+                    $"the service's export: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(file));
+            }
+            catch (InvalidOperationException ex)
+            {
+                logger.LogWarning("Retraining found nothing to train on: {Reason}", ex.Message);
+                return;
+            }
+            await registry.UploadAsync(Path.Combine(folder, $"{version}.zip"), report, ct);
+            if (decision.Promote) await registry.MakeCurrentAsync(version, "retrain timer", ct);
+            logger.LogInformation("Retrained {Version}: {Decision} ({Reason})", version, decision.Promote ? "promoted" : "rejected", decision.Reason);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -18,6 +18,7 @@ param purgeDiagnosticPingsSchedule string
 param mentoringDeadlinesSchedule string
 param followUpAlertsSchedule string
 param purgeAbuseLimitsSchedule string
+param retrainSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -93,6 +94,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       MentoringDeadlinesSchedule: mentoringDeadlinesSchedule
       FollowUpAlertsSchedule: followUpAlertsSchedule
       PurgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
+      RetrainSchedule: retrainSchedule
     }
   }
 }

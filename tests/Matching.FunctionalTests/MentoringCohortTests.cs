@@ -13,7 +13,7 @@ namespace Matching.FunctionalTests;
 /// A whole cohort through the API (requests, choices, accepts, declines, expiries, sessions, check-ins), then the
 /// training export, read by the training code with no data problem, and a model trained on it.
 /// </summary>
-public sealed class MentoringCohortTests() : OwnStorageTests(fakeClock: true)
+public sealed class MentoringCohortTests() : OwnStorageTests(new Dictionary<string, string?> { ["Mentoring:Retrain:MinimumOutcomes"] = "20" }, fakeClock: true)
 {
     private const string Language = "tn";
 
@@ -102,6 +102,13 @@ public sealed class MentoringCohortTests() : OwnStorageTests(fakeClock: true)
         Assert.Contains(data.Outcomes, o => o.DeclineReason == "noTimeNow");
         Assert.Contains(data.Outcomes, o => o is { Accepted: false, Offered: false }); // proposals nobody chose
         Assert.All(data.Outcomes, o => Assert.NotNull(o.ProposedAt));
+
+        // The weekly retraining runs on this export: a candidate is judged and recorded, promoted or not.
+        await App.RunTimerAsync("RetrainModel");
+        var version = Assert.Single(JsonDocument.Parse(await admin.GetStringAsync("/api/models")).RootElement.EnumerateArray());
+        Assert.Contains(version.GetProperty("decision").GetString(), new[] { "passed", "rejected" });
+        Assert.Equal(version.GetProperty("decision").GetString() == "passed", version.GetProperty("current").GetBoolean());
+        Assert.StartsWith("the service's export:", version.GetProperty("data").GetString());
 
         var folder = Directory.CreateTempSubdirectory("matching-cohort-").FullName;
         try

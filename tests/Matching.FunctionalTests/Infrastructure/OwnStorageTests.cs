@@ -25,6 +25,7 @@ public abstract class OwnStorageTests(IReadOnlyDictionary<string, string?>? sett
             ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
             ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *",
             ["FollowUpAlertsSchedule"] = "0 0 0 1 1 *",
+            ["RetrainSchedule"] = "0 0 0 1 1 *",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         App = new MatchingApp(_azurite.ConnectionString, all, _clock);
