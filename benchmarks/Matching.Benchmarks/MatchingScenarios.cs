@@ -8,6 +8,27 @@ namespace Matching.Benchmarks;
 /// <summary>The engine in process: one request against 10,000 mentors, a 1,000 x 1,000 cohort, and model loading.</summary>
 internal static class MatchingScenarios
 {
+    /// <summary>Load spread against NDCG@5 for several weights: the shipped model on a synthetic world it was not trained on (seed 43).</summary>
+    public static void Spread(string modelPath)
+    {
+        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        var text = new StringWriter();
+        SyntheticData.Write(text, new SyntheticData.Options(Seed: 43), week);
+        var data = TrainingData.Read(new StringReader(text.ToString()));
+        var requests = data.Examples(week).Take(600).ToList();
+        var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
+        var model = FlatModelFile.ReadFile(modelPath);
+        Console.WriteLine($"spread: {requests.Count} requests in order, {pool.Count} mentors; top-5 proposals against the whole pool");
+        Console.WriteLine("| weight | NDCG@5 | vs weight 0 | Gini of proposals | top mentor's share |");
+        Console.WriteLine("|---|---|---|---|---|");
+        double? baseline = null;
+        foreach (var (weight, ndcg, gini, top) in Evaluation.Spread(model, requests, pool, week, [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]))
+        {
+            baseline ??= ndcg;
+            Console.WriteLine($"| {weight} | {ndcg:0.000} | {(ndcg / baseline.Value - 1) * 100:+0.0;-0.0;0.0}% | {gini:0.000} | {top:0.000} |");
+        }
+    }
+
     public static void Engine(string modelPath)
     {
         var week = WeeklyTime.WeekStart(DateTimeOffset.UtcNow);
@@ -75,6 +96,18 @@ internal static class MatchingScenarios
             var updateMs = Stopwatch.GetElapsedTime(update).TotalMilliseconds;
             Scenarios.Report($"one request vs {size:N0} mentors, {model.Name} (columns built in {buildMs:0} ms, one row changed in {updateMs:0.0} ms) (ms)", times);
         }
+
+        // The same with load spread on (every proposal counted, so the penalty is looked up for each candidate).
+        var spread = new LoadSpread(LoadSpread.DefaultWeight, TimeProvider.System);
+        foreach (var request in requests.Take(20)) spread.Proposed(Matcher.Match(request, mentors, model, 5, week, spread: spread).Proposals.Select(p => p.MentorId));
+        var spreadTimes = new List<double>();
+        foreach (var request in requests)
+        {
+            var t = Stopwatch.GetTimestamp();
+            spread.Proposed(Matcher.Match(request, mentors, model, 5, week, spread: spread).Proposals.Select(p => p.MentorId));
+            spreadTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        Scenarios.Report($"one request vs 10,000 mentors, {model.Name} with load spread {LoadSpread.DefaultWeight} (ms)", spreadTimes);
 
         var cohortMentors = mentors.Take(1000).ToList();
         var cohort = Enumerable.Range(0, 1000).Select(i => requests[i % requests.Count] with { Learner = SyntheticData.Learner(random, $"c{i:D5}") }).ToList();

@@ -196,7 +196,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
 /// </summary>
 public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
     MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, FollowUpAlerts followUp, IConfiguration configuration,
-    TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, LoadSpread spread)
 {
     [Function(MentorRequests.FunctionName)]
     public async Task RunAsync([QueueTrigger(MentorRequests.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
@@ -256,7 +256,8 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             var started = Stopwatch.GetTimestamp();
             var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
             var learner = LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile);
-            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, k, week, declined);
+            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, k, week, declined, spread);
+            spread.Proposed(result.Proposals.Select(p => p.MentorId));
             activity?.SetTag("matching.mentors", pool.Count);
             activity?.SetTag("matching.candidates", result.CandidatesScored);
             activity?.SetTag("matching.proposals", result.Proposals.Count);

@@ -20,6 +20,8 @@ public static class MentoringModule
         .AddSingleton<MentorDirectory>()
         .AddSingleton<ModelStore>()
         .AddSingleton<ModelRegistry>()
+        .AddSingleton(sp => new Engine.LoadSpread(sp.GetRequiredService<IConfiguration>().GetValue("Mentoring:LoadSpreadWeight", Engine.LoadSpread.DefaultWeight),
+            sp.GetRequiredService<TimeProvider>()))
         .AddSingleton<MentoringDeadlines>()
         .AddSingleton<MentoringLifecycle>()
         .AddSingleton<MatchAccess>()

@@ -58,6 +58,58 @@ public static class Evaluation
             Round((double)covered / Math.Max(1, test.Count)), Round(picks.Count == 0 ? 0 : (double)picks.Values.Max() / covered), Round(Gini(counts)));
     }
 
+    /// <summary>
+    /// Load spread against ranking quality, for each weight: the requests in order, each matched against the whole
+    /// pool with the spread re-ranking (its proposals counted for the next ones), and its shown, labelled pairs ranked
+    /// the same way. Returns NDCG@5 on the labelled pairs and the Gini of top-5 proposals over the pool's mentors.
+    /// </summary>
+    public static IReadOnlyList<(double Weight, double Ndcg5, double ProposalGini, double TopMentorShare)> Spread(IPairScorer scorer,
+        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> requests,
+        IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc, IEnumerable<double> weights)
+    {
+        var profiles = pool.ToDictionary(m => m.Profile.Id, m => m.Profile, StringComparer.Ordinal);
+        var rows = new List<(double, double, double, double)>();
+        foreach (var weight in weights)
+        {
+            var spread = new LoadSpread(weight, new FixedTime(new DateTimeOffset(weekStartUtc, TimeSpan.Zero)));
+            var proposals = new Dictionary<string, int>(StringComparer.Ordinal);
+            double ndcg = 0;
+            var judged = 0;
+            foreach (var (_, request, pairs) in requests)
+            {
+                if (pairs.Any(p => p.Row.Label))
+                {
+                    var scores = new float[pairs.Count];
+                    scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
+                    var ranked = Enumerable.Range(0, pairs.Count)
+                        .OrderByDescending(i => profiles.TryGetValue(pairs[i].MentorId, out var m) ? spread.Adjust(scores[i], m) : scores[i]).ToArray();
+                    var positives = pairs.Count(p => p.Row.Label);
+                    double dcg = 0, ideal = 0;
+                    for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
+                    {
+                        if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
+                        if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
+                    }
+                    ndcg += dcg / ideal;
+                    judged++;
+                }
+                var result = Matcher.Match(request, pool, scorer, 5, weekStartUtc, spread: spread);
+                spread.Proposed(result.Proposals.Select(p => p.MentorId));
+                foreach (var p in result.Proposals) proposals[p.MentorId] = proposals.GetValueOrDefault(p.MentorId) + 1;
+            }
+            var counts = pool.Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
+            var total = counts.Sum();
+            rows.Add((weight, Round(ndcg / Math.Max(1, judged)), Round(Gini(counts)), Round(total == 0 ? 0 : counts[^1] / total)));
+        }
+        return rows;
+    }
+
+    /// <summary>A clock that stands still: a simulation's proposals do not decay.</summary>
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
     private static double Round(double v) => Math.Round(v, 4);
 
     /// <summary>Area under the ROC curve by the rank-sum statistic (ties count half).</summary>

@@ -13,8 +13,10 @@ public sealed record MatchResult(IReadOnlyList<Proposal> Proposals, int Candidat
 /// <summary>Filter, features, score, choose: the engine's one entry point for a single request.</summary>
 public static class Matcher
 {
+    /// <param name="spread">Load spread (<see cref="LoadSpread"/>): ranks by the score less a penalty for mentors asked often
+    /// lately for their capacity; the score shown stays the scorer's.</param>
     public static MatchResult Match(MatchRequest request, IReadOnlyList<PreparedMentor> mentors, IPairScorer scorer, int k, DateTime weekStartUtc,
-        ISet<string>? exclude = null)
+        ISet<string>? exclude = null, LoadSpread? spread = null)
     {
         var learner = new PreparedLearner(request.Learner, weekStartUtc);
         var columns = MentorColumns.For(mentors);
@@ -32,6 +34,12 @@ public static class Matcher
             try
             {
                 scorer.Score(features, scores.AsSpan(0, n));
+                var ranking = scores;
+                if (spread is { Weight: > 0 })
+                {
+                    ranking = new float[n];
+                    for (var i = 0; i < n; i++) ranking[i] = spread.Adjust(scores[i], columns.Mentors[buffers.Candidates[i]].Profile);
+                }
                 // Top k by score; ties broken by lighter load, then id, so that results are stable.
                 var top = new List<int>(k + 1);
                 for (var i = 0; i < n; i++)
@@ -42,7 +50,7 @@ public static class Matcher
                 }
                 bool Before(int a, int b)
                 {
-                    if (scores[a] != scores[b]) return scores[a] > scores[b];
+                    if (ranking[a] != ranking[b]) return ranking[a] > ranking[b];
                     var (ma, mb) = (columns.Mentors[buffers.Candidates[a]].Profile, columns.Mentors[buffers.Candidates[b]].Profile);
                     return ma.Load != mb.Load ? ma.Load < mb.Load : string.CompareOrdinal(ma.Id, mb.Id) < 0;
                 }

@@ -26,6 +26,7 @@ public abstract class OwnStorageTests(IReadOnlyDictionary<string, string?>? sett
             ["MentoringDeadlinesSchedule"] = "0 0 0 1 1 *",
             ["FollowUpAlertsSchedule"] = "0 0 0 1 1 *",
             ["RetrainSchedule"] = "0 0 0 1 1 *",
+            ["Mentoring:LoadSpreadWeight"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         App = new MatchingApp(_azurite.ConnectionString, all, _clock);
