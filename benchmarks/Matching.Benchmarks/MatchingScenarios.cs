@@ -8,6 +8,38 @@ namespace Matching.Benchmarks;
 /// <summary>The engine in process: one request against 10,000 mentors, a 1,000 x 1,000 cohort, and model loading.</summary>
 internal static class MatchingScenarios
 {
+    /// <summary>
+    /// The learning curve: models trained on the first n requests of one synthetic world (seed 42), judged with the
+    /// rules on 500 requests of another (seed 77): how many outcomes before the model beats the rules.
+    /// </summary>
+    public static void Curve()
+    {
+        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        TrainingData World(int learners, int seed)
+        {
+            var text = new StringWriter();
+            SyntheticData.Write(text, new SyntheticData.Options(Learners: learners, Seed: seed), week);
+            return TrainingData.Read(new StringReader(text.ToString()));
+        }
+        var train = World(4000, 42).Examples(week);
+        var judged = World(500, 77);
+        var heldOut = judged.Examples(week);
+        var pool = judged.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
+        var rules = Evaluation.Measure(new RuleScorer(), heldOut, pool, week);
+        Console.WriteLine($"curve: judged on {heldOut.Count} requests of another world; rules NDCG@5 {rules.Ndcg5:0.000}, AUC {rules.Auc:0.000}");
+        Console.WriteLine("| requests trained on | outcomes | model NDCG@5 | vs rules | model AUC | vs rules |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var n in new[] { 50, 100, 250, 500, 1000, 2000, 4000 })
+        {
+            var rows = train.Take(n).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+            var ml = new Microsoft.ML.MLContext(7);
+            var transformer = MlNetTrees.Train(ml, rows, new MlNetTrees.TrainingOptions());
+            var model = MlNetTrees.ToTreeModel($"n{n}", transformer, MlNetTrees.Means(rows));
+            var m = Evaluation.Measure(model, heldOut, pool, week);
+            Console.WriteLine($"| {n:N0} | {rows.Count:N0} | {m.Ndcg5:0.000} | {m.Ndcg5 - rules.Ndcg5:+0.000;-0.000} | {m.Auc:0.000} | {m.Auc - rules.Auc:+0.000;-0.000} |");
+        }
+    }
+
     /// <summary>Load spread against NDCG@5 for several weights: the shipped model on a synthetic world it was not trained on (seed 43).</summary>
     public static void Spread(string modelPath)
     {
