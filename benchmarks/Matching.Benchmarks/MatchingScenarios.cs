@@ -9,6 +9,46 @@ namespace Matching.Benchmarks;
 internal static class MatchingScenarios
 {
     /// <summary>
+    /// Whole-cohort assignment against greedy in order of arrival: 1,000 learners against 10,000 mentors and 200
+    /// against 2,000 (capacity 1-3 free places each), the shipped model's scores.
+    /// </summary>
+    public static void Cohorts(string modelPath)
+    {
+        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        var model = FlatModelFile.ReadFile(modelPath);
+        Console.WriteLine("| cohort | method | time | assigned | total score | mean score | Gini of places over mentors |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        // The last cohort is scarce: fewer places than learners, one each.
+        foreach (var (learners, mentorCount, scarce) in new[] { (200, 2_000, false), (1_000, 10_000, false), (1_000, 800, true) })
+        {
+            var random = new Random(17);
+            var mentors = Enumerable.Range(0, mentorCount).Select(i => new PreparedMentor(SyntheticData.Mentor(random, $"m{i:D5}") with
+                { ActiveMentees = 0, PendingProposals = 0, Capacity = scarce ? 1 : 1 + i % 3 }, week)).ToArray();
+            var cohort = Enumerable.Range(0, learners).Select(i =>
+            {
+                var learner = SyntheticData.Learner(random, $"c{i:D5}");
+                var (goals, text) = SyntheticData.Goals(random, learner);
+                return new MatchRequest(learner, goals, text);
+            }).ToList();
+            CohortAssignment.Assign(cohort.Take(20).ToList(), mentors, model, week); // warm-up (columns built, code compiled)
+            foreach (var (name, run) in new (string, Func<IReadOnlyList<CohortMatch>>)[]
+                     {
+                         ("optimal (min-cost flow)", () => CohortAssignment.Assign(cohort, mentors, model, week)),
+                         ("optimal, fairness 1", () => CohortAssignment.Assign(cohort, mentors, model, week, fairness: 1)),
+                         ("greedy in order of arrival", () => CohortAssignment.Greedy(cohort, mentors, model, week)),
+                     })
+            {
+                var watch = Stopwatch.StartNew();
+                var result = run();
+                var ms = watch.Elapsed.TotalMilliseconds;
+                var assigned = result.Where(r => r.MentorId is not null).ToList();
+                var places = mentors.Select(m => (double)assigned.Count(a => a.MentorId == m.Profile.Id)).Order().ToArray();
+                Console.WriteLine($"| {learners:N0} x {mentorCount:N0}{(scarce ? ", one place each" : "")} | {name} | {ms:0} ms | {assigned.Count:N0} | {assigned.Sum(a => a.Score):N0} | {(assigned.Count == 0 ? 0 : assigned.Average(a => a.Score)):0.0} | {Evaluation.Gini(places):0.000} |");
+            }
+        }
+    }
+
+    /// <summary>
     /// The learning curve: models trained on the first n requests of one synthetic world (seed 42), judged with the
     /// rules on 500 requests of another (seed 77): how many outcomes before the model beats the rules.
     /// </summary>

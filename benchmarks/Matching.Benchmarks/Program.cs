@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -18,6 +18,11 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OS
 if (scenario is "scoring")
 {
     BenchmarkDotNet.Running.BenchmarkRunner.Run<Matching.Benchmarks.ScoringBenchmarks>();
+    return;
+}
+if (scenario is "cohort")
+{
+    Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
     return;
 }
 if (scenario is "curve")
