@@ -29,18 +29,10 @@ public static class Evaluation
             var scores = new float[pairs.Count];
             scorer.Score(features, scores);
             for (var i = 0; i < pairs.Count; i++) scored.Add((scores[i], pairs[i].Row.Label));
-            if (!pairs.Any(p => p.Row.Label)) continue; // NDCG and precision are defined where something worked
+            if (Ndcg5(pairs, i => scores[i]) is not { } judged) continue; // NDCG and precision are defined where something worked
             requests++;
-            var ranked = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ToArray();
-            double dcg = 0, ideal = 0;
-            var positives = pairs.Count(p => p.Row.Label);
-            for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
-            {
-                if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
-                if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
-            }
-            ndcg += dcg / ideal;
-            p1 += pairs[ranked[0]].Row.Label ? 1 : 0;
+            ndcg += judged.Ndcg5;
+            p1 += judged.FirstWorked ? 1 : 0;
         }
 
         // Coverage and load spread: each test request matched against the whole pool, as in production.
@@ -77,20 +69,11 @@ public static class Evaluation
             var judged = 0;
             foreach (var (_, request, pairs) in requests)
             {
-                if (pairs.Any(p => p.Row.Label))
+                var scores = new float[pairs.Count];
+                scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
+                if (Ndcg5(pairs, i => profiles.TryGetValue(pairs[i].MentorId, out var m) ? spread.Adjust(scores[i], m) : scores[i]) is { } one)
                 {
-                    var scores = new float[pairs.Count];
-                    scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
-                    var ranked = Enumerable.Range(0, pairs.Count)
-                        .OrderByDescending(i => profiles.TryGetValue(pairs[i].MentorId, out var m) ? spread.Adjust(scores[i], m) : scores[i]).ToArray();
-                    var positives = pairs.Count(p => p.Row.Label);
-                    double dcg = 0, ideal = 0;
-                    for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
-                    {
-                        if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
-                        if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
-                    }
-                    ndcg += dcg / ideal;
+                    ndcg += one.Ndcg5;
                     judged++;
                 }
                 var result = Matcher.Match(request, pool, scorer, 5, weekStartUtc, spread: spread);
@@ -111,6 +94,24 @@ public static class Evaluation
     }
 
     private static double Round(double v) => Math.Round(v, 4);
+
+    /// <summary>
+    /// One request's NDCG@5 with its pairs ranked by <paramref name="ranking"/> (higher first), and whether its first
+    /// pair worked; null where nothing worked (the request says nothing about ranking).
+    /// </summary>
+    public static (double Ndcg5, bool FirstWorked)? Ndcg5<T>(List<(string MentorId, PairRow Row)> pairs, Func<int, T> ranking)
+    {
+        var positives = pairs.Count(p => p.Row.Label);
+        if (positives == 0) return null;
+        var ranked = Enumerable.Range(0, pairs.Count).OrderByDescending(ranking).ToArray();
+        double dcg = 0, ideal = 0;
+        for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
+        {
+            if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
+            if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
+        }
+        return (dcg / ideal, pairs[ranked[0]].Row.Label);
+    }
 
     /// <summary>Area under the ROC curve by the rank-sum statistic (ties count half).</summary>
     public static double Auc(IReadOnlyList<(float Score, bool Label)> scored)
@@ -150,20 +151,7 @@ public static class Evaluation
         var train = examples.Where(e => !IsTest(e.RequestId)).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         var test = examples.Where(e => IsTest(e.RequestId)).ToList();
         if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
-        // A model cannot learn what separates outcomes that are all alike: it would be constant (AUC 0.5), so refuse.
-        if (train.All(r => r.Label) || train.All(r => !r.Label))
-            throw new InvalidOperationException($"Every outcome of the training part {(train[0].Label ? "worked" : "failed")}: there is nothing to learn from, and the model would score every pair alike. Export more outcomes first.");
-
-        var ml = new MLContext(options.Seed);
-        var transformer = MlNetTrees.Train(ml, train, options);
-        Directory.CreateDirectory(outputDirectory);
-        var zip = Path.Combine(outputDirectory, $"{version}.zip");
-        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(train).Schema, zip);
-
-        var means = MlNetTrees.Means(train);
-        // Read back from the zip, as saved, and written flat for serving beside it.
-        var model = MlNetTrees.ToTreeModel(version, ml.Model.Load(zip, out _), means);
-        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
+        var (model, means, _) = MlNetTrees.TrainAndWrite(train, outputDirectory, version, options);
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, source, train.Count, test.Sum(t => t.Pairs.Count), test.Count,
             Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList());

@@ -56,6 +56,27 @@ public static class MlNetTrees
         return new TreeModel(version, trees, ensemble.Bias, calibrator.Slope, calibrator.Offset, baseline);
     }
 
+    /// <summary>
+    /// Trains on <paramref name="rows"/>, saves <c>{version}.zip</c> (the record of the run), reads it back as saved and
+    /// writes <c>{version}.flat</c> beside it for serving. Refuses rows whose labels are all alike: the model would
+    /// score every pair the same (AUC 0.5).
+    /// </summary>
+    public static (TreeModel Model, float[] Means, string Zip) TrainAndWrite(IReadOnlyList<PairRow> rows, string outputDirectory, string version, TrainingOptions options)
+    {
+        if (rows.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train.");
+        if (rows.All(r => r.Label) || rows.All(r => !r.Label))
+            throw new InvalidOperationException($"Every outcome of the training part {(rows[0].Label ? "worked" : "failed")}: there is nothing to learn from, and the model would score every pair alike. Export more outcomes first.");
+        var ml = new MLContext(options.Seed);
+        var transformer = Train(ml, rows, options);
+        Directory.CreateDirectory(outputDirectory);
+        var zip = Path.Combine(outputDirectory, $"{version}.zip");
+        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
+        var means = Means(rows);
+        var model = ToTreeModel(version, ml.Model.Load(zip, out _), means);
+        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
+        return (model, means, zip);
+    }
+
     /// <summary>Each feature's average over the training rows: the baseline of the explanations.</summary>
     public static float[] Means(IReadOnlyList<PairRow> rows)
     {

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.ML;
 
 namespace Matching.Mentoring.Engine;
 
@@ -38,17 +37,7 @@ public static class Retraining
         var heldOut = byTime.Skip(cut).ToList();
         var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
-        if (rows.All(r => r.Label) || rows.All(r => !r.Label))
-            throw new InvalidOperationException("Every outcome of the training part is alike (all worked or all failed): there is nothing to learn from.");
-
-        var ml = new MLContext(7);
-        var transformer = MlNetTrees.Train(ml, rows, new MlNetTrees.TrainingOptions());
-        Directory.CreateDirectory(outputDirectory);
-        var zip = Path.Combine(outputDirectory, $"{version}.zip");
-        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
-        var means = MlNetTrees.Means(rows);
-        var candidate = MlNetTrees.ToTreeModel(version, ml.Model.Load(zip, out _), means);
-        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(candidate));
+        var (candidate, means, zip) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
 
         var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
         var (currentMetrics, currentNdcg) = Judge(current, heldOut);
@@ -90,17 +79,9 @@ public static class Retraining
                 var p = scores[i] / 100.0;
                 brier += (p - (pairs[i].Row.Label ? 1 : 0)) * (p - (pairs[i].Row.Label ? 1 : 0));
             }
-            if (!pairs.Any(p => p.Row.Label)) { ndcg.Add(double.NaN); continue; }
-            var ranked = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ToArray();
-            var positives = pairs.Count(p => p.Row.Label);
-            double dcg = 0, ideal = 0;
-            for (var rank = 0; rank < Math.Min(5, ranked.Length); rank++)
-            {
-                if (pairs[ranked[rank]].Row.Label) dcg += 1 / Math.Log2(rank + 2);
-                if (rank < positives) ideal += 1 / Math.Log2(rank + 2);
-            }
-            ndcg.Add(dcg / ideal);
-            p1 += pairs[ranked[0]].Row.Label ? 1 : 0;
+            if (Evaluation.Ndcg5(pairs, i => scores[i]) is not { } one) { ndcg.Add(double.NaN); continue; }
+            ndcg.Add(one.Ndcg5);
+            p1 += one.FirstWorked ? 1 : 0;
         }
         var judged = ndcg.Where(v => !double.IsNaN(v)).ToList();
         return (new HeldOutMetrics(scorer.Name, Round(judged.Count == 0 ? 0 : judged.Average()), Round(p1 / Math.Max(1, judged.Count)),
