@@ -44,34 +44,39 @@ public static class CohortAssignment
                 return buffers;
             }, _ => { });
 
+        var placed = Solve(arcs, m => Math.Max(0, mentors[m].Profile.Capacity - mentors[m].Profile.Load), fairness);
+        return placed.Select((p, l) => p is { } at ? new CohortMatch(l, mentors[at.Mentor].Profile.Id, at.Score) : new CohortMatch(l, null, 0)).ToList();
+    }
+
+    /// <summary>
+    /// The optimal placement of learners over given candidates: <paramref name="candidates"/>[l] lists learner l's
+    /// (mentor, score) pairs, <paramref name="free"/> gives a mentor's free places. Returns each learner's pair, or null.
+    /// </summary>
+    public static IReadOnlyList<(int Mentor, float Score)?> Solve(IReadOnlyList<List<(int Mentor, float Score)>> candidates, Func<int, int> free, double fairness = 0)
+    {
         // The graph: learners 0..L-1, then the mentors that appear in some arc, then the sink.
-        var used = arcs.SelectMany(a => a.Select(x => x.Mentor)).Distinct().Order().ToArray();
+        var used = candidates.SelectMany(a => a.Select(x => x.Mentor)).Distinct().Order().ToArray();
         var node = new Dictionary<int, int>(used.Length);
-        for (var i = 0; i < used.Length; i++) node[used[i]] = cohort.Count + i;
-        var sink = cohort.Count + used.Length;
+        for (var i = 0; i < used.Length; i++) node[used[i]] = candidates.Count + i;
+        var sink = candidates.Count + used.Length;
         var graph = new Graph(sink + 1);
-        for (var l = 0; l < cohort.Count; l++)
+        for (var l = 0; l < candidates.Count; l++)
         {
-            foreach (var (m, score) in arcs[l]) graph.Add(l, node[m], 1, -(long)Math.Round(score * Scale));
+            foreach (var (m, score) in candidates[l]) graph.Add(l, node[m], 1, -(long)Math.Round(score * Scale));
             graph.Add(l, sink, 1, 0); // "not placed": so that a later learner can take the place of one who scores less there
         }
         foreach (var m in used)
-        {
-            var profile = mentors[m].Profile;
-            var free = Math.Max(0, profile.Capacity - profile.Load);
-            for (var place = 0; place < free; place++) // the k-th place costs k x fairness more
+            for (var place = 0; place < free(m); place++) // the k-th place costs k x fairness more
                 graph.Add(node[m], sink, 1, (long)Math.Round(place * fairness * Scale));
-        }
-        graph.AssignEach(cohort.Count, sink);
+        graph.AssignEach(candidates.Count, sink);
 
-        var result = new List<CohortMatch>(cohort.Count);
-        for (var l = 0; l < cohort.Count; l++)
-        {
-            var chosen = graph.Edges(l).FirstOrDefault(e => e.Flow > 0 && e.To != sink);
-            if (chosen is null) { result.Add(new CohortMatch(l, null, 0)); continue; }
-            var mentor = used[chosen.To - cohort.Count];
-            result.Add(new CohortMatch(l, mentors[mentor].Profile.Id, arcs[l].First(a => a.Mentor == mentor).Score));
-        }
+        var result = new (int, float)?[candidates.Count];
+        for (var l = 0; l < candidates.Count; l++)
+            if (graph.Edges(l).FirstOrDefault(e => e.Flow > 0 && e.To != sink) is { } chosen)
+            {
+                var mentor = used[chosen.To - candidates.Count];
+                result[l] = (mentor, candidates[l].First(a => a.Mentor == mentor).Score);
+            }
         return result;
     }
 
