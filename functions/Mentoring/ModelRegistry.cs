@@ -53,9 +53,13 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
     {
         await provisioner.EnsureReadyAsync(ct);
         var container = blobs.GetBlobContainerClient(ModelStore.Container);
-        var flat = container.GetBlobClient(version + FlatModelFile.Extension);
-        try { FlatModelFile.Read((await flat.DownloadContentAsync(ct)).Value.Content.ToMemory().Span, flat.Name); }
-        catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        if (version is not (ModelStore.RulesVersion or ModelStore.PriorVersion)) // those two need no file
+        {
+            var flat = container.GetBlobClient(version + FlatModelFile.Extension);
+            try { FlatModelFile.Read((await flat.DownloadContentAsync(ct)).Value.Content.ToMemory().Span, flat.Name); }
+            catch (RequestFailedException ex) when (ex.Status == 404) { return false; }
+        }
+        await container.CreateIfNotExistsAsync(cancellationToken: ct);
         await container.GetBlobClient(ModelStore.Pointer).UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(new { version })), overwrite: true, ct);
         await tables.GetTableClient(Table).UpsertEntityAsync(new TableEntity(Partition, version) { ["PromotedBy"] = by, ["PromotedAt"] = time.GetUtcNow() },
             TableUpdateMode.Merge, ct);
@@ -125,12 +129,22 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
             TrainingData data;
             using (var reader = new StreamReader(file)) data = TrainingData.Read(reader);
             var minimum = configuration.GetValue("Mentoring:Retrain:MinimumOutcomes", 1000);
+            var current = await models.CurrentAsync(ct);
             if (data.Outcomes.Count < minimum)
             {
-                logger.LogInformation("Retraining skipped: {Outcomes} real outcomes, fewer than {Minimum}; the model in service stays", data.Outcomes.Count, minimum);
+                // Cold start: too few outcomes to train on, enough perhaps to see whether the synthetic prior or the rules
+                // rank the real outcomes better; only while one of those two serves.
+                var prior = models.Prior();
+                if (data.Outcomes.Count > 0 && (current.Name == prior.Name || current is RuleScorer))
+                {
+                    var (choice, why) = Retraining.ColdStart(data, prior, time.GetUtcNow(), new GateOptions());
+                    var serving = current is RuleScorer ? ModelStore.RulesVersion : ModelStore.PriorVersion;
+                    if (choice != serving) await registry.MakeCurrentAsync(choice, $"cold start: {why}", ct);
+                    logger.LogInformation("Retraining skipped: {Outcomes} real outcomes, fewer than {Minimum}; serving {Choice} ({Reason})", data.Outcomes.Count, minimum, choice, why);
+                }
+                else logger.LogInformation("Retraining skipped: {Outcomes} real outcomes, fewer than {Minimum}; the model in service stays", data.Outcomes.Count, minimum);
                 return;
             }
-            var current = await models.CurrentAsync(ct);
             var now = time.GetUtcNow();
             var version = $"v{now:yyyyMMddHHmmss}";
             var gate = new GateOptions(NdcgMargin: configuration.GetValue("Mentoring:Retrain:NdcgMargin", new GateOptions().NdcgMargin));

@@ -17,6 +17,8 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
 {
     public const string Container = "models";
     public const string Pointer = "current.json";
+    /// <summary>Versions the pointer may name without a file: the rule scorer, and the model shipped with the app (the synthetic prior).</summary>
+    public const string RulesVersion = "rules", PriorVersion = "prior";
     private static readonly RuleScorer Rules = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IPairScorer? _current;
@@ -55,6 +57,12 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
             var content = await pointer.DownloadContentAsync(ct);
             var version = content.Value.Content.ToObjectFromJson<PointerFile>(TrainingData.Json)?.Version;
             if (string.IsNullOrWhiteSpace(version) || version.Contains('/')) throw new InvalidDataException("models/current.json names no version.");
+            if (version is RulesVersion or PriorVersion)
+            {
+                _pointerETag = properties.Value.ETag.ToString();
+                logger.LogInformation("Scoring with {Version}, as models/current.json says", version);
+                return version == RulesVersion ? Rules : Prior();
+            }
             var flat = (await container.GetBlobClient(version + FlatModelFile.Extension).DownloadContentAsync(ct)).Value.Content;
             var model = FlatModelFile.Read(flat.ToMemory().Span, $"models/{version}{FlatModelFile.Extension}");
             _pointerETag = properties.Value.ETag.ToString();
@@ -71,6 +79,9 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
             return _current ?? LoadFromPath();
         }
     }
+
+    /// <summary>The model shipped with the app (or at Mentoring:ModelPath): trained on the synthetic world, the prior while real outcomes are few.</summary>
+    public IPairScorer Prior() => LoadFromPath() ?? Rules;
 
     private IPairScorer? LoadFromPath()
     {

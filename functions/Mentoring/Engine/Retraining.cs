@@ -62,6 +62,24 @@ public static class Retraining
         return (report, decision);
     }
 
+    /// <summary>
+    /// Cold start: with too few real outcomes to train on, which of the synthetic prior and the rules ranks them better.
+    /// The rules are chosen only if they beat the prior by the margin with the interval's lower bound above zero.
+    /// </summary>
+    public static (string Choice, string Reason) ColdStart(TrainingData data, IPairScorer prior, DateTimeOffset now, GateOptions gate)
+    {
+        var requests = data.Examples(WeeklyTime.WeekStart(now));
+        var (_, priorNdcg) = Judge(prior, requests);
+        var (_, rulesNdcg) = Judge(new RuleScorer(), requests);
+        var gain = rulesNdcg.Zip(priorNdcg, (a, b) => a - b).Where(d => !double.IsNaN(d)).ToArray();
+        if (gain.Length == 0) return (ModelStore.PriorVersion, "no real outcome that worked yet");
+        var (low, high) = BootstrapInterval(gain, gate.BootstrapRounds, gate.Seed);
+        var mean = gain.Average();
+        return mean >= gate.NdcgMargin && low > 0
+            ? (ModelStore.RulesVersion, $"the rules rank {gain.Length} real requests better, NDCG@5 {mean:+0.000} [{low:+0.000}, {high:+0.000}]")
+            : (ModelStore.PriorVersion, $"the rules do not rank {gain.Length} real requests surely better (NDCG@5 {mean:+0.000;-0.000} [{low:+0.000;-0.000}, {high:+0.000;-0.000}])");
+    }
+
     /// <summary>The metrics on the held-out requests, and each request's NDCG@5 (in request order; only where something worked).</summary>
     private static (HeldOutMetrics, List<double> Ndcg) Judge(IPairScorer scorer,
         IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> heldOut)
