@@ -11,12 +11,22 @@ public sealed class TextVector
         "le","la","les","de","des","du","et","un","une","en","pour","avec","dans","sur","je","mon","ma","mes","au","aux","a","est","veux","voudrais","qui","que",
     };
 
-    private readonly Dictionary<string, double> _weights;
+    // Tokens are compared as small integers: a pair's cosine then hashes ints, not strings (it runs for every
+    // candidate pair). The ids are the process's own and grow with the vocabulary seen.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> TokenIds = new(StringComparer.Ordinal);
+    private static int _lastId;
+
+    private readonly int[] _ids;          // in the order the tokens first appeared (the order the cosine sums in)
+    private readonly double[] _weights;
+    private readonly Dictionary<int, double> _byId;
     private readonly double _norm;
 
     private TextVector(Dictionary<string, double> weights)
     {
-        _weights = weights;
+        _ids = weights.Keys.Select(t => TokenIds.GetOrAdd(t, _ => Interlocked.Increment(ref _lastId))).ToArray(); // unique even when two threads add
+        _weights = [.. weights.Values];
+        _byId = new Dictionary<int, double>(_ids.Length);
+        for (var i = 0; i < _ids.Length; i++) _byId[_ids[i]] = _weights[i];
         _norm = Math.Sqrt(weights.Values.Sum(w => w * w));
     }
 
@@ -63,10 +73,10 @@ public sealed class TextVector
     public double Cosine(TextVector other)
     {
         if (_norm == 0 || other._norm == 0) return 0;
-        var (small, large) = _weights.Count <= other._weights.Count ? (this, other) : (other, this);
+        var (small, large) = _ids.Length <= other._ids.Length ? (this, other) : (other, this);
         double dot = 0;
-        foreach (var (k, w) in small._weights)
-            if (large._weights.TryGetValue(k, out var v)) dot += w * v;
+        for (var i = 0; i < small._ids.Length; i++)
+            if (large._byId.TryGetValue(small._ids[i], out var v)) dot += small._weights[i] * v;
         return dot / (_norm * other._norm);
     }
 }
