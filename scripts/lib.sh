@@ -4,25 +4,21 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 azurite_dir="$repo_root/tools/azurite"
 azurite_bin="$azurite_dir/node_modules/.bin/azurite"
 
-ensure_azurite() {
-  local stamp="$azurite_dir/node_modules/.installed-lock"
-  if [[ ! -x "$azurite_bin" || ! -f "$stamp" ]] || ! cmp -s "$azurite_dir/package-lock.json" "$stamp"; then
-    echo "Installing Azurite (npm ci in tools/azurite)..."
-    (cd "$azurite_dir" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$azurite_dir/package-lock.json" "$stamp"
+# npm ci in a pinned tool's folder when its lock file changed since the last install (or it is missing).
+ensure_npm_tool() { # folder, the binary it must provide, what to call it
+  local dir="$1" bin="$2" label="$3" stamp="$1/node_modules/.installed-lock"
+  if [[ ! -x "$bin" || ! -f "$stamp" ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "Installing $label (npm ci in ${dir#"$repo_root/"})..."
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
   fi
 }
 
+ensure_azurite() { ensure_npm_tool "$azurite_dir" "$azurite_bin" "Azurite"; }
+
 # The OpenAPI linter the tests run (Redocly CLI), pinned the same way.
 lint_dir="$repo_root/tools/openapi-lint"
-ensure_openapi_lint() {
-  local stamp="$lint_dir/node_modules/.installed-lock"
-  if [[ ! -x "$lint_dir/node_modules/.bin/redocly" || ! -f "$stamp" ]] || ! cmp -s "$lint_dir/package-lock.json" "$stamp"; then
-    echo "Installing the OpenAPI linter (npm ci in tools/openapi-lint)..."
-    (cd "$lint_dir" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$lint_dir/package-lock.json" "$stamp"
-  fi
-}
+ensure_openapi_lint() { ensure_npm_tool "$lint_dir" "$lint_dir/node_modules/.bin/redocly" "the OpenAPI linter"; }
 
 wait_for_port() { # host port seconds
   local deadline=$((SECONDS + $3))

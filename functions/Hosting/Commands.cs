@@ -252,17 +252,14 @@ public static class Commands
             if (loaded.Version != report.Version) throw new InvalidDataException($"The flat file is version {loaded.Version}, its report {report.Version}: write it again with flatten.");
             if (report.Model.Auc <= 0.5)
                 throw new InvalidDataException($"{report.Version} ranks its held-out pairs no better than chance (AUC {report.Model.Auc:0.000}): not promoted.");
-            var services = app();
-            await UploadAsync(services, modelPath, report, ct);
-            await services.Services.GetRequiredService<Mentoring.ModelRegistry>().MakeCurrentAsync(report.Version, "promote command", ct);
+            var registry = app().Services.GetRequiredService<Mentoring.ModelRegistry>();
+            await registry.UploadAsync(modelPath, report, ct);
+            await registry.MakeCurrentAsync(report.Version, "promote command", ct);
             await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
             return Done;
         });
         return command;
     }
-
-    private static Task UploadAsync(WebApplication app, string modelPath, ModelReport report, CancellationToken ct) =>
-        app.Services.GetRequiredService<Mentoring.ModelRegistry>().UploadAsync(modelPath, report, ct);
 
     private static Command Retrain(Func<WebApplication> app)
     {
@@ -289,8 +286,9 @@ public static class Commands
             var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
                 $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path));
             var promote = decision.Promote && !r.GetValue(dryRun);
-            if (!r.GetValue(dryRun)) await UploadAsync(services, Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
-            if (promote) await services.Services.GetRequiredService<Mentoring.ModelRegistry>().MakeCurrentAsync(name, "retrain gate", ct);
+            var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
+            if (!r.GetValue(dryRun)) await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
+            if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
             Console.WriteLine(JsonSerializer.Serialize(new { report.Version, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;

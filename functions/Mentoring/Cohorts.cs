@@ -57,11 +57,12 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
         var mentors = new List<MentorProfile>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var candidates = waiting.Select(w => MentorRequests.ToView(w.Row).Proposals
-            .Where(p => snapshot.Find(p.MentorId) is { Profile.Paused: false })
-            .Select(p =>
+            .Select(p => (Proposal: p, Mentor: snapshot.Find(p.MentorId)?.Profile))
+            .Where(x => x.Mentor is { Paused: false })
+            .Select(x =>
             {
-                if (!index.TryGetValue(p.MentorId, out var m)) { index[p.MentorId] = m = mentors.Count; mentors.Add(snapshot.Find(p.MentorId)!.Profile); }
-                return (m, (float)p.Score);
+                if (!index.TryGetValue(x.Mentor!.Id, out var m)) { index[x.Mentor.Id] = m = mentors.Count; mentors.Add(x.Mentor); }
+                return (m, (float)x.Proposal.Score);
             }).ToList()).ToList();
         var solved = CohortAssignment.Solve(candidates, m => Math.Max(0, mentors[m].Capacity - mentors[m].Load), body.Fairness);
 

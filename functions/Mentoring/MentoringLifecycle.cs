@@ -98,7 +98,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         if (row is null) return null;
         if (Declines(row).Any(d => d.MentorId == mentorId && d.Reason == RequestLifecycle.Code(reason))) return row; // a retry
         await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Declined, ct);
-        return await MoveOnAsync(org, requestId, mentorId, RequestEvent.Declined, RequestLifecycle.Code(reason), note, ct);
+        return await MoveOnAsync(org, row, mentorId, RequestEvent.Declined, RequestLifecycle.Code(reason), note, ct);
     }
 
     /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
@@ -158,7 +158,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             case MentoringDeadlines.Kind.Offer when due.Subject is { } mentorId:
                 if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId
                     && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
-                    await MoveOnAsync(due.Org, due.RequestId, mentorId, RequestEvent.OfferExpired, "expired", null, ct);
+                    await MoveOnAsync(due.Org, row, mentorId, RequestEvent.OfferExpired, "expired", null, ct);
                 else
                     await ReleaseUnlessOfferedAsync(due.Org, due.RequestId, mentorId, ct);
                 break;
@@ -178,11 +178,13 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     /// After a decline or an expiry: offer the next proposal still valid (filters and capacity checked again), or,
     /// when none is left, queue the request to be scored again without the mentors who declined it.
     /// </summary>
-    private async Task<TableEntity> MoveOnAsync(string org, string requestId, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
+    /// <param name="row">The request as just read; read again only when it changed meanwhile.</param>
+    private async Task<TableEntity> MoveOnAsync(string org, TableEntity row, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
     {
+        var requestId = row.RowKey;
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            var row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
+            if (attempt > 0) row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
             if (Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != fromMentor) return row; // already moved on
             var now = time.GetUtcNow();
             var declines = Declines(row).Append(new Decline(fromMentor, reason, now, note)).ToList();
