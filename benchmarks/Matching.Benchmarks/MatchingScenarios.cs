@@ -80,6 +80,25 @@ internal static class MatchingScenarios
         }
     }
 
+    /// <summary>Two-sided scores on the world where mentors decline with reasons (TwoSidedStudy): 4,000 requests, the last 800 judged.</summary>
+    public static void TwoSided()
+    {
+        var folder = Directory.CreateTempSubdirectory("twosided").FullName;
+        var watch = Stopwatch.StartNew();
+        var seeds = new[] { 42, 43, 44 };
+        var runs = seeds.Select(seed => TwoSidedStudy.Run(800, 4000, seed, folder)).ToList();
+        Console.WriteLine($"twosided: {watch.Elapsed.TotalSeconds:0.0} s; per world (seeds {string.Join(", ", seeds)}), judged on the last 800 of 4,000 requests (12 shown each) by their true chances; mean and [min, max] over the worlds");
+        Console.WriteLine("| scorer | sides (seed 42) | NDCG@5 / oracle | worked per 100 first offers | declined for distance or language | declined, any reason |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        string Cell(IEnumerable<double> v, string format) => $"{v.Average().ToString(format)} [{v.Min().ToString(format)}, {v.Max().ToString(format)}]";
+        for (var i = 0; i < runs[0].Count; i++)
+        {
+            var same = runs.Select(r => r[i]).ToList();
+            Console.WriteLine($"| {same[0].Scorer} | {same[0].Sides} | {Cell(same.Select(r => r.OracleShare), "0.000")} | {Cell(same.Select(r => r.WorkedPer100), "0.0")} | {Cell(same.Select(r => r.FarOrLanguagePer100), "0.0")} | {Cell(same.Select(r => r.DeclinedPer100), "0.0")} |");
+        }
+        Directory.Delete(folder, true);
+    }
+
     /// <summary>Load spread against NDCG@5 for several weights: the shipped model on a synthetic world it was not trained on (seed 43).</summary>
     public static void Spread(string modelPath)
     {
@@ -180,6 +199,36 @@ internal static class MatchingScenarios
             spreadTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }
         Scenarios.Report($"one request vs 10,000 mentors, {model.Name} with load spread {LoadSpread.DefaultWeight} (ms)", spreadTimes);
+
+        // Two-sided (issue 11): a model of the same size trained on the world where mentors decline, its acceptance side
+        // walked on the same keys; measured in turns with the one-sided model, request by request, so both see the same machine.
+        var folder = Directory.CreateTempSubdirectory("engine-two-sided").FullName;
+        var declinesWorld = new StringWriter();
+        SyntheticData.Write(declinesWorld, new SyntheticData.Options(Learners: 1500, Declines: true), week);
+        var twoRows = TrainingData.Read(new StringReader(declinesWorld.ToString())).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        MlNetTrees.TrainAndWrite(twoRows, folder, "two", new MlNetTrees.TrainingOptions());
+        var twoSided = FlatModelFile.ReadFile(Path.Combine(folder, "two.zip"));
+        Directory.Delete(folder, true);
+        var twoSpread = new LoadSpread(LoadSpread.DefaultWeight, TimeProvider.System);
+        var (oneTimes, twoTimes, twoSpreadTimes) = (new List<double>(), new List<double>(), new List<double>());
+        for (var round = -1; round < 3; round++) // round -1 warms up
+            foreach (var request in requests)
+            {
+                var t = Stopwatch.GetTimestamp();
+                Matcher.Match(request, mentors, model, 5, week);
+                if (round >= 0) oneTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                t = Stopwatch.GetTimestamp();
+                Matcher.Match(request, mentors, twoSided, 5, week);
+                if (round >= 0) twoTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                t = Stopwatch.GetTimestamp();
+                twoSpread.Proposed(Matcher.Match(request, mentors, twoSided, 5, week, spread: twoSpread).Proposals.Select(p => p.MentorId));
+                if (round >= 0) twoSpreadTimes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        Console.WriteLine($"two-sided model: {twoSided.Trees} + {twoSided.Acceptance?.Trees} trees");
+        Scenarios.Report($"in turns, one request vs 10,000 mentors, one-sided {model.Name} (ms)", oneTimes);
+        Scenarios.Report("in turns, one request vs 10,000 mentors, two-sided (ms)", twoTimes);
+        Scenarios.Report($"in turns, one request vs 10,000 mentors, two-sided with load spread {LoadSpread.DefaultWeight} (ms)", twoSpreadTimes);
+        Console.WriteLine($"two-sided with load spread / one-sided, p50: {twoSpreadTimes[twoSpreadTimes.Count / 2] / oneTimes[oneTimes.Count / 2]:0.00}x (two-sided alone {twoTimes[twoTimes.Count / 2] / oneTimes[oneTimes.Count / 2]:0.00}x; p50s {oneTimes[oneTimes.Count / 2]:0.00}, {twoTimes[twoTimes.Count / 2]:0.00}, {twoSpreadTimes[twoSpreadTimes.Count / 2]:0.00} ms)");
 
         var cohortMentors = mentors.Take(1000).ToList();
         var cohort = Enumerable.Range(0, 1000).Select(i => requests[i % requests.Count] with { Learner = SyntheticData.Learner(random, $"c{i:D5}") }).ToList();

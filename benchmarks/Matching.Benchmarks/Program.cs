@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|twosided|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -23,6 +23,11 @@ if (scenario is "scoring")
 if (scenario is "cohort")
 {
     Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
+    return;
+}
+if (scenario is "twosided")
+{
+    Matching.Benchmarks.MatchingScenarios.TwoSided();
     return;
 }
 if (scenario is "curve")

@@ -160,12 +160,13 @@ public static class Commands
         var learners = Count("--learners", "how many learners (one request each)", 2500);
         var candidates = Count("--candidates", "proposals shown per request", 12);
         var seed = new Option<int>("--seed") { Description = "the random seed", DefaultValueFactory = _ => 42 };
+        var declines = new Option<bool>("--declines") { Description = "mentors decide on each offer and decline with reasons (too far, language, no time, outside expertise)" };
         var command = new Command("generate", "Writes a SYNTHETIC training file, drawn from the written-down model of what makes a pair work.")
-            { output, mentors, learners, candidates, seed };
+            { output, mentors, learners, candidates, seed, declines };
         Does(command, (r, _) =>
         {
             var path = r.GetValue(output)!;
-            var options = new SyntheticData.Options(r.GetValue(mentors), r.GetValue(learners), r.GetValue(candidates), r.GetValue(seed));
+            var options = new SyntheticData.Options(r.GetValue(mentors), r.GetValue(learners), r.GetValue(candidates), r.GetValue(seed), r.GetValue(declines));
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using var writer = new StreamWriter(path);
             var (m, l, o) = SyntheticData.Write(writer, options, WeeklyTime.WeekStart(DateTimeOffset.UtcNow));
@@ -209,7 +210,7 @@ public static class Commands
                 Console.Error.WriteLine($"Warning: only {report.TestRequests} held-out requests: the metrics below say little. Train on more requests.");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                report.Version, report.Data, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline,
+                report.Version, report.Data, report.Sides, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline,
                 dataProblems = data.Problems.Count,
             }, Output));
             return Task.FromResult(Done);
@@ -289,7 +290,7 @@ public static class Commands
             var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
             if (!r.GetValue(dryRun)) await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
             if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
-            Console.WriteLine(JsonSerializer.Serialize(new { report.Version, promoted = promote, decision }, Output));
+            Console.WriteLine(JsonSerializer.Serialize(new { report.Version, report.Sides, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;
         });

@@ -12,6 +12,9 @@ public sealed record ModelReport(
 {
     /// <summary>For a retrained candidate: the promotion gate's decision and what it was judged on.</summary>
     public GateDecision? Gate { get; init; }
+
+    /// <summary>"two-sided" (the mentor's acceptance learnt apart, ranked by the product) or "one-sided: why not" (null in reports written before).</summary>
+    public string? Sides { get; init; }
 }
 
 /// <summary>Held-out evaluation of any scorer, and the train command's whole pipeline.</summary>
@@ -151,10 +154,10 @@ public static class Evaluation
         var train = examples.Where(e => !IsTest(e.RequestId)).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         var test = examples.Where(e => IsTest(e.RequestId)).ToList();
         if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
-        var (model, means, _) = MlNetTrees.TrainAndWrite(train, outputDirectory, version, options);
+        var (model, means, _, sides) = MlNetTrees.TrainAndWrite(train, outputDirectory, version, options);
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, source, train.Count, test.Sum(t => t.Pairs.Count), test.Count,
-            Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList());
+            Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList()) { Sides = sides };
         File.WriteAllText(Path.Combine(outputDirectory, $"{version}.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return report;
     }
@@ -185,8 +188,14 @@ public static class Evaluation
     }
 
     /// <summary>The ML.NET zip read with ML.NET: the record of the training run, for checks and for writing the flat file.</summary>
-    public static TreeModel LoadMlNet(string zipPath, ModelReport report) =>
-        MlNetTrees.ToTreeModel(report.Version, new MLContext().Model.Load(Path.ChangeExtension(zipPath, ".zip"), out _), report.FeatureMeans);
+    public static TreeModel LoadMlNet(string zipPath, ModelReport report)
+    {
+        var zip = Path.ChangeExtension(zipPath, ".zip");
+        var ml = new MLContext();
+        var model = MlNetTrees.ToTreeModel(report.Version, ml.Model.Load(zip, out _), report.FeatureMeans);
+        var acceptance = FlatModelFile.AcceptanceZipBeside(zip);
+        return File.Exists(acceptance) ? model.WithAcceptance(MlNetTrees.ToTreeModel(report.Version, ml.Model.Load(acceptance, out _), report.FeatureMeans)) : model;
+    }
 
     public static string ReportPath(string zipPath) => Path.ChangeExtension(zipPath, ".json");
 }

@@ -33,21 +33,23 @@ public static class Matcher
             var scores = ArrayPool<float>.Shared.Rent(n);
             try
             {
-                scorer.Score(features, scores.AsSpan(0, n));
-                var ranking = scores;
-                if (spread is { Weight: > 0 })
-                {
-                    ranking = new float[n];
-                    for (var i = 0; i < n; i++) ranking[i] = spread.Adjust(scores[i], columns.Mentors[buffers.Candidates[i]].Profile);
-                }
+                var twoSided = scorer is TreeModel { Acceptance: not null } model ? model : null;
+                if (twoSided is null) scorer.Score(features, scores.AsSpan(0, n));
+                else twoSided.ScoreOwn(features, scores.AsSpan(0, n)); // the success side: a bound on each final score
+                var ranking = spread is { Weight: > 0 } ? new float[n] : scores;
                 // Top k by score; ties broken by lighter load, then id, so that results are stable.
                 var top = new List<int>(k + 1);
-                for (var i = 0; i < n; i++)
+                void Consider(int i)
                 {
+                    if (spread is { Weight: > 0 }) ranking[i] = spread.Adjust(scores[i], columns.Mentors[buffers.Candidates[i]].Profile);
                     var at = top.Count;
                     while (at > 0 && Before(i, top[at - 1])) at--;
                     if (at < k) { top.Insert(at, i); if (top.Count > k) top.RemoveAt(k); }
                 }
+                if (twoSided is null)
+                    for (var i = 0; i < n; i++) Consider(i);
+                else
+                    TwoSidedTop(twoSided.Acceptance!, buffers.Features, scores, n, k, top, ranking, Consider);
                 bool Before(int a, int b)
                 {
                     if (ranking[a] != ranking[b]) return ranking[a] > ranking[b];
@@ -65,5 +67,44 @@ public static class Matcher
             finally { ArrayPool<float>.Shared.Return(scores); }
         }
         finally { MentorColumns.Return(buffers); }
+    }
+
+    /// <summary>
+    /// Two-sided top k without walking the acceptance side for everyone: a final score is the success score times an
+    /// acceptance below 1, less any load-spread penalty, so the success score bounds it. Candidates are taken best success
+    /// first, eight at a time; once the next one's bound is below the k-th ranking, nobody left can enter the top k. The
+    /// result is the one scoring everyone would give. On return, <paramref name="scores"/> holds final scores for the
+    /// candidates considered.
+    /// </summary>
+    private static void TwoSidedTop(TreeModel acceptance, float[] features, float[] scores, int n, int k, List<int> top, float[] ranking, Action<int> consider)
+    {
+        const int width = PairFeatures.Count, block = 8;
+        var order = ArrayPool<int>.Shared.Rent(n);
+        var bounds = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            for (var i = 0; i < n; i++) (order[i], bounds[i]) = (i, -scores[i]);
+            Array.Sort(bounds, order, 0, n); // best success first
+            Span<float> rows = stackalloc float[block * width];
+            Span<float> accepted = stackalloc float[block];
+            for (var start = 0; start < n; start += block)
+            {
+                if (top.Count == k && scores[order[start]] < ranking[top[k - 1]]) break;
+                var count = Math.Min(block, n - start);
+                for (var j = 0; j < count; j++) features.AsSpan(order[start + j] * width, width).CopyTo(rows.Slice(j * width, width));
+                acceptance.Score(rows[..(count * width)], accepted[..count]);
+                for (var j = 0; j < count; j++)
+                {
+                    var i = order[start + j];
+                    scores[i] = TreeModel.Both(scores[i], accepted[j]);
+                    consider(i);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(order);
+            ArrayPool<float>.Shared.Return(bounds);
+        }
     }
 }

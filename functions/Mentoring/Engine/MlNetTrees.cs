@@ -5,11 +5,15 @@ using Microsoft.ML.Trainers.FastTree;
 
 namespace Matching.Mentoring.Engine;
 
-/// <summary>One training example: a pair's features and whether the pair worked.</summary>
+/// <summary>One training example: a pair's features, whether the pair worked, and the mentor's side of it.</summary>
 public sealed class PairRow
 {
     [VectorType(PairFeatures.Count)] public float[] Features { get; set; } = new float[PairFeatures.Count];
     public bool Label { get; set; }
+    /// <summary>The pair was put to the mentor (the learner chose it), who then <see cref="Accepted"/> or declined.</summary>
+    [NoColumn] public bool Offered { get; set; } = true;
+    [NoColumn] public bool Accepted { get; set; }
+    [NoColumn] public string? DeclineReason { get; set; }
 }
 
 /// <summary>
@@ -18,7 +22,8 @@ public sealed class PairRow
 /// </summary>
 public static class MlNetTrees
 {
-    public sealed record TrainingOptions(int Trees = 80, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.2, int Seed = 7);
+    /// <param name="TwoSided">Learn the mentor's acceptance apart when the data allows (see <see cref="TrainAndWrite"/>).</param>
+    public sealed record TrainingOptions(int Trees = 80, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.2, int Seed = 7, bool TwoSided = true);
 
     public static ITransformer Train(MLContext ml, IReadOnlyList<PairRow> rows, TrainingOptions options)
     {
@@ -56,25 +61,66 @@ public static class MlNetTrees
         return new TreeModel(version, trees, ensemble.Bias, calibrator.Slope, calibrator.Offset, baseline);
     }
 
+    /// <summary>The fewest accepted offers, with some that worked and some that did not, to learn the two sides apart.</summary>
+    public const int MinimumAcceptedForTwoSided = 100;
+
     /// <summary>
     /// Trains on <paramref name="rows"/>, saves <c>{version}.zip</c> (the record of the run), reads it back as saved and
     /// writes <c>{version}.flat</c> beside it for serving. Refuses rows whose labels are all alike: the model would
     /// score every pair the same (AUC 0.5).
+    /// <para>Two-sided when the rows allow it (<see cref="TwoSidedWhyNot"/>): the mentor's acceptance is learnt from the offers
+    /// (accepted or declined, whatever the reason) and saved as <c>{version}.accept.zip</c>; whether the match works is
+    /// learnt from the accepted ones only. Serving ranks by the product. Otherwise one model learns "it worked" from
+    /// every proposal, and <c>Sides</c> says why.</para>
     /// </summary>
-    public static (TreeModel Model, float[] Means, string Zip) TrainAndWrite(IReadOnlyList<PairRow> rows, string outputDirectory, string version, TrainingOptions options)
+    public static (TreeModel Model, float[] Means, string Zip, string Sides) TrainAndWrite(IReadOnlyList<PairRow> rows, string outputDirectory, string version,
+        TrainingOptions options)
     {
         if (rows.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train.");
         if (rows.All(r => r.Label) || rows.All(r => !r.Label))
             throw new InvalidOperationException($"Every outcome of the training part {(rows[0].Label ? "worked" : "failed")}: there is nothing to learn from, and the model would score every pair alike. Export more outcomes first.");
-        var ml = new MLContext(options.Seed);
-        var transformer = Train(ml, rows, options);
         Directory.CreateDirectory(outputDirectory);
         var zip = Path.Combine(outputDirectory, $"{version}.zip");
-        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
         var means = Means(rows);
-        var model = ToTreeModel(version, ml.Model.Load(zip, out _), means);
+        var whyNot = options.TwoSided ? TwoSidedWhyNot(rows) : "asked for one side";
+        var model = whyNot is null
+            ? TrainOne(rows.Where(r => r.Accepted).ToList(), zip, version, options, means)
+            : TrainOne(rows, zip, version, options, means);
+        if (whyNot is null)
+        {
+            var offers = rows.Where(r => r.Offered).Select(r => new PairRow { Features = r.Features, Label = r.Accepted }).ToList();
+            var acceptance = TrainOne(offers, FlatModelFile.AcceptanceZipBeside(zip), version, options, means);
+            model = model.WithAcceptance(acceptance);
+        }
         File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
-        return (model, means, zip);
+        return (model, means, zip, whyNot is null ? "two-sided" : $"one-sided: {whyNot}");
+    }
+
+    /// <summary>The ML.NET record of a two-sided model's acceptance side, beside its zip.</summary>
+    public static string AcceptancePath(string zip) => Path.ChangeExtension(zip, ".accept.zip");
+
+    /// <summary>Null when the rows can teach both sides: offers both accepted and declined, and enough accepted ones, some worked and some not.</summary>
+    public static string? TwoSidedWhyNot(IReadOnlyList<PairRow> rows)
+    {
+        var (offers, accepted, worked) = (0, 0, 0);
+        foreach (var r in rows)
+        {
+            if (!r.Offered) continue;
+            offers++;
+            if (r.Accepted) { accepted++; if (r.Label) worked++; }
+        }
+        return accepted == offers ? "no offer was declined"
+            : accepted < MinimumAcceptedForTwoSided ? $"{accepted} accepted offers, fewer than {MinimumAcceptedForTwoSided}"
+            : worked == 0 || worked == accepted ? "the accepted offers all turned out alike"
+            : null;
+    }
+
+    private static TreeModel TrainOne(IReadOnlyList<PairRow> rows, string zip, string version, TrainingOptions options, float[] means)
+    {
+        var ml = new MLContext(options.Seed);
+        var transformer = Train(ml, rows, options);
+        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
+        return ToTreeModel(version, ml.Model.Load(zip, out _), means);
     }
 
     /// <summary>Each feature's average over the training rows: the baseline of the explanations.</summary>

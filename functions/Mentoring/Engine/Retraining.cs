@@ -37,7 +37,7 @@ public static class Retraining
         var heldOut = byTime.Skip(cut).ToList();
         var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
-        var (candidate, means, zip) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
+        var (candidate, means, zip, sides) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
 
         var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
         var (currentMetrics, currentNdcg) = Judge(current, heldOut);
@@ -57,7 +57,7 @@ public static class Retraining
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, source, rows.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
             Evaluation.Measure(candidate, heldOut, pool, week), Evaluation.Measure(new RuleScorer(), heldOut, pool, week), PairFeatures.Names, means,
-            data.Problems.Take(100).ToList()) { Gate = decision };
+            data.Problems.Take(100).ToList()) { Gate = decision, Sides = sides };
         File.WriteAllText(Evaluation.ReportPath(zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return (report, decision);
     }

@@ -35,9 +35,28 @@ public static class SyntheticData
         [Expertise.SectorKnowledge] = ["understand the sector", "learn how the trade works"],
     };
 
-    public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42);
+    /// <param name="Declines">The service's own lifecycle: the learner chooses among the proposals shown, from the top
+    /// of the rules' ranking (the service's before any model), and each choice is offered to its mentor, who decides and says why they decline
+    /// (<see cref="DeclineChances"/>), until one accepts or <see cref="OffersPerRequest"/> were declined; the others
+    /// are never offered. An accepted match works with the chance <see cref="Truth"/> gives. Without it, every proposal
+    /// shown has an outcome and <see cref="Truth"/> is the chance of the whole (accepted and worked), as in the world
+    /// the shipped model was trained on.</param>
+    public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42, bool Declines = false);
 
     /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
+    /// <summary>The proposals as the service ranks them before any model (the rules): learners choose from the top.</summary>
+    private static List<PreparedMentor> InRulesOrder(MatchRequest request, PreparedLearner learner, List<PreparedMentor> shown)
+    {
+        var features = new float[shown.Count * PairFeatures.Count];
+        for (var i = 0; i < shown.Count; i++) PairFeatures.Compute(request, learner, shown[i], features.AsSpan(i * PairFeatures.Count, PairFeatures.Count));
+        var scores = new float[shown.Count];
+        new RuleScorer().Score(features, scores);
+        return [.. Enumerable.Range(0, shown.Count).OrderByDescending(i => scores[i]).Select(i => shown[i])];
+    }
+
+    /// <summary>How many declined offers a learner goes through before giving up (the Declines world).</summary>
+    public const int OffersPerRequest = 3;
+
     public static (int Mentors, int Learners, int Outcomes) Write(TextWriter writer, Options options, DateTime weekStartUtc)
     {
         var random = new Random(options.Seed);
@@ -54,14 +73,34 @@ public static class SyntheticData
             var request = new MatchRequest(learnerProfile, goals, text);
             var learner = new PreparedLearner(learnerProfile, weekStartUtc);
             var eligible = prepared.Where(m => Filters.Check(learner, m) == Exclusion.None).ToList();
-            foreach (var mentor in eligible.OrderBy(_ => random.Next()).Take(options.CandidatesPerRequest))
+            var (offers, matched) = (0, false);
+            var shown = eligible.OrderBy(_ => random.Next()).Take(options.CandidatesPerRequest).ToList();
+            if (options.Declines) shown = InRulesOrder(request, learner, shown);
+            foreach (var mentor in shown)
             {
                 PairFeatures.Compute(request, learner, mentor, features);
                 var p = Truth(request, features, random);
-                var accepted = random.NextDouble() < p;
-                var held = accepted && random.NextDouble() < 0.9;
-                int? rating = held ? Math.Clamp((int)Math.Round(2 + 3 * p + Normal(random) * 0.7), 1, 5) : null;
-                writer.WriteLine(TrainingData.Line("outcome", new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, accepted, held, rating)));
+                Outcome outcome;
+                if (options.Declines && (matched || offers == OffersPerRequest))
+                    outcome = new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, false, false, null, Offered: false); // shown, never chosen
+                else if (options.Declines)
+                {
+                    offers++;
+                    var reason = Decide(DeclineChances(request, features), random);
+                    matched = reason is null;
+                    var works = reason is null && random.NextDouble() < p;
+                    var held = works || reason is null && random.NextDouble() < 0.5;
+                    int? rating = works ? Math.Clamp((int)Math.Round(3 + 2 * p + Normal(random) * 0.5), 3, 5) : held ? random.Next(1, 3) : null;
+                    outcome = new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, reason is null, held, rating, Offered: true, DeclineReason: reason);
+                }
+                else
+                {
+                    var accepted = random.NextDouble() < p;
+                    var held = accepted && random.NextDouble() < 0.9;
+                    int? rating = held ? Math.Clamp((int)Math.Round(2 + 3 * p + Normal(random) * 0.7), 1, 5) : null;
+                    outcome = new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, accepted, held, rating);
+                }
+                writer.WriteLine(TrainingData.Line("outcome", outcome));
                 outcomes++;
             }
         }
@@ -75,7 +114,8 @@ public static class SyntheticData
     /// a basic shared language is a barrier unless French practice is the goal), which a weighted sum cannot
     /// express.
     /// </summary>
-    public static double Truth(MatchRequest request, ReadOnlySpan<float> f, Random noise)
+    /// <param name="noise">Draws the pair's own luck; null for the expected chance (the oracle's ranking).</param>
+    public static double Truth(MatchRequest request, ReadOnlySpan<float> f, Random? noise)
     {
         var goals = request.Goals;
         var careerGoal = goals.Any(g => g is Expertise.SectorKnowledge or Expertise.ProfessionalProject or Expertise.InterviewPreparation);
@@ -91,8 +131,38 @@ public static class SyntheticData
         var phoneOnly = request.Learner.Modes.Count == 1 && request.Learner.Modes[0] == SessionMode.Phone;
         if (phoneOnly) z += f[PairFeatures.ModeFit] >= 1 ? 0.6 : -0.6;
         z += 0.8 * f[PairFeatures.TextSimilarity];
-        z += Normal(noise) * 0.4;
+        if (noise is not null) z += Normal(noise) * 0.4;
         return 1 / (1 + Math.Exp(-z));
+    }
+
+    /// <summary>
+    /// The mentor's side, in a world where mentors decide (<see cref="Options.Declines"/>): the chance of declining an offer
+    /// for each reason, each independent. A learner who asked to meet in person is declined as too far the farther they
+    /// live within (or beyond) the mentor's radius; a basic shared language is declined, the more so the more basic;
+    /// busy mentors have no time now; goals outside the mentor's expertise are declined.
+    /// </summary>
+    public static (double TooFar, double Language, double NoTimeNow, double OutsideExpertise) DeclineChances(MatchRequest request, ReadOnlySpan<float> f)
+    {
+        var wantsToMeet = request.Learner.Modes.Contains(SessionMode.InPerson);
+        var level = (int)Math.Round(f[PairFeatures.LanguageLevel] * 7);
+        return (wantsToMeet ? 0.7 * (1 - f[PairFeatures.Proximity]) : 0,
+            level switch { <= 2 => 0.7, 3 => 0.45, 4 => 0.2, _ => 0 },
+            0.08 + 0.3 * f[PairFeatures.MentorLoad],
+            0.4 * (1 - f[PairFeatures.GoalOverlap]));
+    }
+
+    /// <summary>The chance that the mentor accepts: no reason to decline applied.</summary>
+    public static double AcceptChance((double TooFar, double Language, double NoTimeNow, double OutsideExpertise) h) =>
+        (1 - h.TooFar) * (1 - h.Language) * (1 - h.NoTimeNow) * (1 - h.OutsideExpertise);
+
+    /// <summary>Null (accepted), or the decline reason as the service records it: each reason applies with its chance, the first that does is given.</summary>
+    private static string? Decide((double TooFar, double Language, double NoTimeNow, double OutsideExpertise) h, Random r)
+    {
+        // Drawn in a random order, so that no reason hides another behind it.
+        var reasons = new (double Chance, string Code)[] { (h.TooFar, "tooFar"), (h.Language, "language"), (h.NoTimeNow, "noTimeNow"), (h.OutsideExpertise, "outsideExpertise") };
+        foreach (var (chance, code) in reasons.OrderBy(_ => r.Next()))
+            if (r.NextDouble() < chance) return code;
+        return null;
     }
 
     private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());

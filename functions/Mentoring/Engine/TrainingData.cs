@@ -174,7 +174,8 @@ public sealed class TrainingData
             var learner = new PreparedLearner(request.Learner, weekStartUtc);
             var pairs = g.Select(o =>
             {
-                var row = new PairRow { Label = o.Worked };
+                // Offered: put to the mentor, who accepted or declined (files without the field: every outcome was).
+                var row = new PairRow { Label = o.Worked, Accepted = o.Accepted, Offered = o.Offered ?? true, DeclineReason = o.DeclineReason };
                 PairFeatures.Compute(request, learner, Mentor(o), row.Features);
                 return (o.MentorId, row);
             }).ToList();

@@ -15,6 +15,9 @@ namespace Matching.Mentoring.Engine;
 /// ordered integers, so a step is two loads, a compare that sets 0 or 1 and an add: no jump, no misprediction. Eight
 /// rows go through a tree together, their independent walks overlapping in the core. A missing value (NaN) goes
 /// right at every split, as in ML.NET: its key is above every threshold, and equal to the leaves'.</para>
+/// <para>Two-sided (reciprocal) models carry a second ensemble, <see cref="Acceptance"/>: the chance that the mentor says
+/// yes, learnt from accepts and declines apart from whether an accepted match works. The score is then the product of
+/// the two probabilities, both walked on the same keys.</para>
 /// </summary>
 public sealed class TreeModel : IPairScorer
 {
@@ -108,6 +111,11 @@ public sealed class TreeModel : IPairScorer
     public double Offset => _offset;
     public IReadOnlyList<float> Baseline => _baseline;
 
+    /// <summary>The mentor's side of a two-sided model: P(the mentor accepts an offer of this pair). Null for a one-sided model.</summary>
+    public TreeModel? Acceptance { get; private init; }
+
+    public TreeModel WithAcceptance(TreeModel acceptance) => new(Version, _trees, _bias, _slope, _offset, _baseline) { Acceptance = acceptance };
+
     /// <summary>The ensemble's raw output (the sum of the trees' leaves), by the plain walk: the reference.</summary>
     public double Raw(ReadOnlySpan<float> f)
     {
@@ -122,16 +130,20 @@ public sealed class TreeModel : IPairScorer
         return sum;
     }
 
-    public double Probability(ReadOnlySpan<float> f) => Calibrate(Raw(f));
+    /// <summary>The score as a probability: that the match works, times (two-sided) that the mentor accepts it.</summary>
+    public double Probability(ReadOnlySpan<float> f) => Calibrate(Raw(f)) * (Acceptance?.Probability(f) ?? 1);
 
     private double Calibrate(double raw) => 1 / (1 + Math.Exp(_slope * raw + _offset)); // ML.NET PlattCalibrator
 
     /// <summary>Scores 0-100 for each row of <paramref name="features"/> (rows of <see cref="PairFeatures.Count"/>), by the fast walk.</summary>
-    public void Score(ReadOnlySpan<float> features, Span<float> scores)
+    public void Score(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance);
+
+    private void Score(ReadOnlySpan<float> features, Span<float> scores, TreeModel? acceptance)
     {
         const int width = PairFeatures.Count;
         Span<int> keys = stackalloc int[Lanes * width];
         Span<double> raw = stackalloc double[Lanes];
+        Span<double> accept = stackalloc double[Lanes];
         for (var row = 0; row < scores.Length; row += Lanes)
         {
             var rows = Math.Min(Lanes, scores.Length - row);
@@ -139,9 +151,22 @@ public sealed class TreeModel : IPairScorer
             if (rows < Lanes) keys.Clear(); // a short last block walks rows of zeros, never read
             Keys(block, keys);
             WalkEight(keys, raw);
-            for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
+            if (acceptance is null)
+                for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
+            else
+            {
+                acceptance.WalkEight(keys, accept);
+                for (var i = 0; i < rows; i++) scores[row + i] = Both((float)(100 * Calibrate(raw[i])), (float)(100 * acceptance.Calibrate(accept[i])));
+            }
         }
     }
+
+    /// <summary>A two-sided score from its sides' scores (0-100 each): never above either, so a side's score bounds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Both(float success, float acceptance) => success * acceptance / 100f;
+
+    /// <summary>Scores 0-100 by this ensemble alone: for a two-sided model, whether an accepted match works (the acceptance side left out).</summary>
+    public void ScoreOwn(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, null);
 
     /// <summary>The rows' features as ordered keys (<see cref="Key"/>), eight at a time where the CPU has the vectors.</summary>
     private static void Keys(ReadOnlySpan<float> from, Span<int> to)
