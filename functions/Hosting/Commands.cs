@@ -40,6 +40,7 @@ public static class Commands
         root.Subcommands.Add(Promote(app));
         root.Subcommands.Add(Retrain(app));
         root.Subcommands.Add(Flatten());
+        root.Subcommands.Add(Simulate());
         return root;
     }
 
@@ -293,6 +294,33 @@ public static class Commands
             Console.WriteLine(JsonSerializer.Serialize(new { report.Version, report.Sides, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;
+        });
+        return command;
+    }
+
+    private static Command Simulate()
+    {
+        var rounds = Count("--rounds", "rounds of requests, each followed by retraining", 6);
+        var requests = Count("--requests", "requests per round", 500);
+        var mentors = Count("--mentors", "mentors at the start", 400);
+        var newMentors = Count("--new-mentors", "mentors who join each round, with no record", 60);
+        var share = new Option<double>("--share") { Description = "the share of requests whose last proposal explores ranks 6-10", DefaultValueFactory = _ => Exploration.DefaultShare };
+        share.Validators.Add(r =>
+        {
+            if (Value<double>(r) is <= 0 or > 1) r.AddError("--share is above 0 and at most 1.");
+        });
+        var seed = new Option<int>("--seed") { Description = "the random seed", DefaultValueFactory = _ => 42 };
+        var command = new Command("simulate",
+            "On a SYNTHETIC world: rounds of request, proposals, outcome and retraining, without exploration, with it, and with it weighted by inverse propensity; prints a table per round.")
+            { rounds, requests, mentors, newMentors, share, seed };
+        Does(command, (r, _) =>
+        {
+            var options = new ExplorationSimulation.Options(r.GetValue(rounds), r.GetValue(requests), r.GetValue(mentors), r.GetValue(newMentors), r.GetValue(share), r.GetValue(seed));
+            Console.WriteLine("| arm | round | outcomes | proposals to new mentors | new mentors proposed at least once | NDCG@5 / oracle's | among new mentors |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
+            foreach (var row in ExplorationSimulation.Run(options, Progress))
+                Console.WriteLine($"| {row.Arm} | {row.Round} | {row.Outcomes:N0} | {row.NewShown:0.0%} | {row.NewKnown} of {row.NewMentors} | {row.OracleShare:0.000} | {row.NewOracleShare:0.000} |");
+            return Task.FromResult(Done);
         });
         return command;
     }

@@ -256,22 +256,26 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             var started = Stopwatch.GetTimestamp();
             var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
             var learner = LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile);
-            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, k, week, declined, spread);
-            spread.Proposed(result.Proposals.Select(p => p.MentorId));
+            var share = Math.Clamp(configuration.GetValue("Mentoring:ExplorationShare", Exploration.DefaultShare), 0, 1);
+            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, Exploration.Ranked(k, share), week, declined, spread);
+            var (shown, propensities) = Exploration.Choose(result.Proposals, k, share, Random.Shared);
+            spread.Proposed(shown.Select(p => p.MentorId));
             activity?.SetTag("matching.mentors", pool.Count);
             activity?.SetTag("matching.candidates", result.CandidatesScored);
-            activity?.SetTag("matching.proposals", result.Proposals.Count);
+            activity?.SetTag("matching.proposals", shown.Count);
             activity?.SetTag("matching.scorer", scorer.Name);
             Telemetry.MatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("scorer", scorer.Name));
-            foreach (var p in result.Proposals)
+            var logged = new List<double>();
+            foreach (var (p, propensity) in shown.Zip(propensities))
             {
                 var mentor = snapshot.Find(p.MentorId);
                 if (mentor is null) continue;
+                logged.Add(propensity);
                 // No contact details in a proposal: they are shared only once a match is accepted.
                 proposals.Add(new MentorRequests.ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
                     mentor.Profile.Modes, p.Score, p.Explanation, p.Factors));
             }
-            if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), scorer.Name, time.GetUtcNow());
+            if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), logged, scorer.Name, time.GetUtcNow());
             if (proposals.Count == 0)
                 reasons.AddRange(result.Reasons.Select(r => new MentorRequests.ReasonView(Filters.Code(r), Filters.Describe(r), result.Excluded[r])));
             if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new MentorRequests.ReasonView("no-mentors", "no mentor is registered yet", 0));

@@ -54,7 +54,7 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
                     var accepted = mentorId == matchedMentor;
                     await writer.WriteLineAsync(TrainingData.Line("outcome", new Outcome(requestId, learnerId, P("mentor", mentorId), goals, null,
                         accepted, accepted && (row.GetInt32("SessionsHeld") ?? 0) > 0, accepted ? rating : null, round.At, rank + 1,
-                        offered.Contains(mentorId), decline?.Reason)));
+                        offered.Contains(mentorId), decline?.Reason, round.Propensities is { } p && rank < p.Count ? p[rank] : null)));
                 }
             }
         }

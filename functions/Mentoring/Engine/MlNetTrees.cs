@@ -10,6 +10,8 @@ public sealed class PairRow
 {
     [VectorType(PairFeatures.Count)] public float[] Features { get; set; } = new float[PairFeatures.Count];
     public bool Label { get; set; }
+    /// <summary>How much this outcome counts in training: the inverse of its propensity (<see cref="Exploration.Weight"/>), 1 when it was always going to be shown.</summary>
+    public float Weight { get; set; } = 1;
     /// <summary>The pair was put to the mentor (the learner chose it), who then <see cref="Accepted"/> or declined.</summary>
     [NoColumn] public bool Offered { get; set; } = true;
     [NoColumn] public bool Accepted { get; set; }
@@ -36,6 +38,7 @@ public static class MlNetTrees
             LearningRate = options.LearningRate,
             FeatureColumnName = nameof(PairRow.Features),
             LabelColumnName = nameof(PairRow.Label),
+            ExampleWeightColumnName = nameof(PairRow.Weight),
             NumberOfThreads = 1, // reproducible
         });
         return trainer.Fit(data);
@@ -88,7 +91,7 @@ public static class MlNetTrees
             : TrainOne(rows, zip, version, options, means);
         if (whyNot is null)
         {
-            var offers = rows.Where(r => r.Offered).Select(r => new PairRow { Features = r.Features, Label = r.Accepted }).ToList();
+            var offers = rows.Where(r => r.Offered).Select(r => new PairRow { Features = r.Features, Label = r.Accepted, Weight = r.Weight }).ToList();
             var acceptance = TrainOne(offers, FlatModelFile.AcceptanceZipBeside(zip), version, options, means);
             model = model.WithAcceptance(acceptance);
         }

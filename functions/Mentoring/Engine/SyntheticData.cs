@@ -115,7 +115,9 @@ public static class SyntheticData
     /// express.
     /// </summary>
     /// <param name="noise">Draws the pair's own luck; null for the expected chance (the oracle's ranking).</param>
-    public static double Truth(MatchRequest request, ReadOnlySpan<float> f, Random? noise)
+    /// <param name="quality">The mentor's engagement, when the world has one nobody sees (<see cref="ExplorationSimulation"/>): it then
+    /// stands in for the track-record terms, and the record is only its trace.</param>
+    public static double Truth(MatchRequest request, ReadOnlySpan<float> f, Random? noise, double? quality = null)
     {
         var goals = request.Goals;
         var careerGoal = goals.Any(g => g is Expertise.SectorKnowledge or Expertise.ProfessionalProject or Expertise.InterviewPreparation);
@@ -127,7 +129,7 @@ public static class SyntheticData
         else z += level <= 3 ? -1.4 : level >= 5 ? 0.4 : 0;
         z += 1.4 * Math.Log(1 + 10 * f[PairFeatures.AvailabilityOverlap]) / Math.Log(11);
         z += f[PairFeatures.MentorLoad] >= 0.5 ? -1.8 : 0.3;
-        z += 1.6 * (f[PairFeatures.AcceptanceRecord] - 0.5) + 0.8 * (f[PairFeatures.RatingRecord] - 0.5);
+        z += quality ?? 1.6 * (f[PairFeatures.AcceptanceRecord] - 0.5) + 0.8 * (f[PairFeatures.RatingRecord] - 0.5);
         var phoneOnly = request.Learner.Modes.Count == 1 && request.Learner.Modes[0] == SessionMode.Phone;
         if (phoneOnly) z += f[PairFeatures.ModeFit] >= 1 ? 0.6 : -0.6;
         z += 0.8 * f[PairFeatures.TextSimilarity];

@@ -6,10 +6,12 @@ namespace Matching.Mentoring.Engine;
 /// <summary>
 /// One labelled example, raw: who was proposed to whom for which goals, and how it turned out. Exports from the
 /// running service add when it was proposed (<paramref name="ProposedAt"/>: the profile versions of that moment are
-/// used), its rank among the proposals, whether it was offered to the mentor and why the mentor declined.
+/// used), its rank among the proposals, whether it was offered to the mentor, why the mentor declined, and the chance it
+/// had to be shown (<see cref="Exploration"/>).
 /// </summary>
 public sealed record Outcome(string RequestId, string LearnerId, string MentorId, IReadOnlyList<Expertise> Goals, string? GoalText,
-    bool Accepted, bool SessionHeld, int? Rating, DateTimeOffset? ProposedAt = null, int? Rank = null, bool? Offered = null, string? DeclineReason = null)
+    bool Accepted, bool SessionHeld, int? Rating, DateTimeOffset? ProposedAt = null, int? Rank = null, bool? Offered = null, string? DeclineReason = null,
+    double? Propensity = null)
 {
     /// <summary>The label the model learns: the pair worked (accepted and a session held, and not rated poorly). Derived, never written.</summary>
     [JsonIgnore] public bool Worked => Accepted && SessionHeld && (Rating is null || Rating >= 3);
@@ -77,6 +79,7 @@ public sealed class TrainingData
                         if (!data.Mentors.ContainsKey(outcome.MentorId ?? "")) { data.Problems.Add($"line {number}: outcome names unknown mentor '{outcome.MentorId}'"); break; }
                         if (outcome.Goals is null || outcome.Goals.Count == 0) { data.Problems.Add($"line {number}: outcome without goals"); break; }
                         if (outcome.Rating is < 1 or > 5) { data.Problems.Add($"line {number}: rating must be 1 to 5"); break; }
+                        if (outcome.Propensity is <= 0 or > 1 || outcome.Propensity is { } pr && double.IsNaN(pr)) { data.Problems.Add($"line {number}: propensity must be above 0 and at most 1"); break; }
                         // A request's outcomes come together (the export and generate write them so): one seen again after
                         // other requests' outcomes is another request with the same id, as when two files are joined.
                         if (outcome.RequestId != data._lastRequest && data._lastRequest is not null) data._closedRequests.Add(data._lastRequest);
@@ -175,7 +178,7 @@ public sealed class TrainingData
             var pairs = g.Select(o =>
             {
                 // Offered: put to the mentor, who accepted or declined (files without the field: every outcome was).
-                var row = new PairRow { Label = o.Worked, Accepted = o.Accepted, Offered = o.Offered ?? true, DeclineReason = o.DeclineReason };
+                var row = new PairRow { Label = o.Worked, Accepted = o.Accepted, Offered = o.Offered ?? true, DeclineReason = o.DeclineReason, Weight = Exploration.Weight(o.Propensity) };
                 PairFeatures.Compute(request, learner, Mentor(o), row.Features);
                 return (o.MentorId, row);
             }).ToList();

@@ -78,6 +78,7 @@ public sealed class StorageFixture : IAsyncLifetime
             ["Mentoring:ModelCheckSeconds"] = "1", // so that a promoted model is picked up within the test
             ["RetrainSchedule"] = "0 0 0 1 1 *", // the tests run it themselves
             ["Mentoring:LoadSpreadWeight"] = "0", // rankings that do not depend on which tests ran before (LoadSpreadTests turn it on)
+            ["Mentoring:ExplorationShare"] = "0", // the same proposals on every run (ExplorationTests turn it on)
             ["Matching:Telemetry:Enabled"] = "true", // spans and metrics are collected without an exporter: the telemetry tests read them
         });
         _ = App.Server; // start now, so that the listener is warm before the first test

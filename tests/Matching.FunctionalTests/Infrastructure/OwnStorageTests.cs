@@ -27,6 +27,7 @@ public abstract class OwnStorageTests(IReadOnlyDictionary<string, string?>? sett
             ["FollowUpAlertsSchedule"] = "0 0 0 1 1 *",
             ["RetrainSchedule"] = "0 0 0 1 1 *",
             ["Mentoring:LoadSpreadWeight"] = "0",
+            ["Mentoring:ExplorationShare"] = "0", // the same proposals on every run (ExplorationTests turn it on)
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
         App = new MatchingApp(_azurite.ConnectionString, all, _clock);
