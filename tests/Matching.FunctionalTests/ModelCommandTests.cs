@@ -93,10 +93,26 @@ public sealed class ModelCommandTests
         Assert.Contains("'--learnrs'", unknownSays);
         var (help, helpSays) = await OfflineAsync("--help");
         Assert.Equal(0, help);
-        foreach (var command in new[] { "token", "zip", "generate", "train", "evaluate", "promote", "flatten" }) Assert.Contains(command, helpSays);
+        foreach (var command in new[] { "token", "zip", "generate", "train", "evaluate", "promote", "retrain", "flatten", "simulate" }) Assert.Contains(command, helpSays);
+        var (badShare, badShareSays) = await OfflineAsync("simulate", "--share", "0");
+        Assert.Equal(1, badShare);
+        Assert.Contains("--share", badShareSays);
         var (longToken, longSays) = await OfflineAsync("token", "--role", "ngo", "--org", "konexio", "--hours", "48");
         Assert.Equal(1, longToken);
         Assert.Contains("at most 24", longSays);
+    }
+
+    [Fact]
+    public async Task Simulate_prints_a_row_per_round_for_each_arm_on_the_same_world()
+    {
+        var (code, says) = await OfflineAsync("simulate", "--rounds", "2", "--requests", "80", "--mentors", "80", "--new-mentors", "20", "--seed", "3");
+        Assert.True(code == 0, says);
+        var rows = says.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| arm", StringComparison.Ordinal))
+            .Select(l => l.Split('|', StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(6, rows.Count); // three arms, two rounds
+        Assert.Equal(3, rows.Select(r => r[1]).Distinct().Count());
+        Assert.All(rows, r => Assert.InRange(double.Parse(r[6], System.Globalization.CultureInfo.InvariantCulture), 0.3, 1.0)); // NDCG@5 as a share of the oracle's
+        Assert.All(rows.Where(r => r[2] == "1"), r => Assert.EndsWith("of 20", r[5])); // the mentors who joined in round 1
     }
 
     [Fact]

@@ -107,3 +107,60 @@ public sealed class TwoSidedTests(TwoSidedStudyFixture study) : IClassFixture<Tw
         public float Probability { get; set; }
     }
 }
+
+/// <summary>Exploration (issue 11, item 4): which proposal fills the last slot, with what propensity, and what an outcome then weighs.</summary>
+public sealed class ExplorationTests
+{
+    private static readonly string[] Ranked = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11"];
+
+    [Fact]
+    public void Without_exploration_the_top_k_are_shown_each_surely()
+    {
+        var (shown, propensities) = Exploration.Choose(Ranked, 5, 0, new Random(1));
+        Assert.Equal(Ranked[..5], shown);
+        Assert.All(propensities, p => Assert.Equal(1, p));
+        Assert.Equal(5, Exploration.Ranked(5, 0));
+        Assert.Equal(10, Exploration.Ranked(5, 0.1));
+    }
+
+    [Fact]
+    public void The_last_slot_comes_from_ranks_six_to_ten_at_the_share_asked_with_the_propensity_it_had()
+    {
+        var random = new Random(3);
+        var (explored, counts) = (0, new Dictionary<string, int>());
+        const int draws = 20_000;
+        for (var i = 0; i < draws; i++)
+        {
+            var (shown, propensities) = Exploration.Choose(Ranked, 5, 0.1, random);
+            Assert.Equal(Ranked[..4], shown.Take(4));
+            Assert.Equal([1.0, 1, 1, 1], propensities.Take(4));
+            var last = shown[4];
+            counts[last] = counts.GetValueOrDefault(last) + 1;
+            if (last == "r5") Assert.Equal(0.9, propensities[4], 12);
+            else { explored++; Assert.Equal(0.02, propensities[4], 12); Assert.Contains(last, Ranked[5..10]); }
+        }
+        Assert.InRange(explored, draws * 0.09, draws * 0.11);
+        Assert.All(Ranked[5..10], r => Assert.InRange(counts[r], draws * 0.015, draws * 0.025)); // each as likely
+        // Fewer candidates than the window: the share is spread over those there are.
+        var (few, fewPropensities) = Exploration.Choose(Ranked[..6], 5, 1, random);
+        Assert.Equal("r6", few[4]);
+        Assert.Equal(1, fewPropensities[4]);
+        // Nothing beyond the top k: nothing to explore.
+        Assert.Equal([1.0, 1, 1], Exploration.Choose(Ranked[..3], 5, 1, random).Propensities);
+    }
+
+    [Fact]
+    public void An_outcome_weighs_the_inverse_of_its_propensity_clipped_and_a_bad_propensity_is_a_data_problem()
+    {
+        Assert.Equal(1f, Exploration.Weight(null));
+        Assert.Equal(1f, Exploration.Weight(1));
+        Assert.Equal(2f, Exploration.Weight(0.5));
+        Assert.Equal((float)Exploration.MaxWeight, Exploration.Weight(0.02));
+        static string Outcome(string request, double propensity) =>
+            $$"""{"kind":"outcome","requestId":"{{request}}","learnerId":"l1","mentorId":"m1","goals":["cvReview"],"accepted":true,"sessionHeld":true,"propensity":{{propensity}}}""";
+        var data = TrainingData.Read(new StringReader(string.Join('\n', TrainingData.Line("mentor", Sample.Mentor("m1")), TrainingData.Line("learner", Sample.Learner()),
+            Outcome("r1", 0.5), Outcome("r2", 0), Outcome("r3", 1.5))));
+        Assert.Equal(["line 4", "line 5"], data.Problems.Select(p => p[..p.IndexOf(':')]));
+        Assert.Equal(2f, Assert.Single(data.Examples(Sample.Week)).Pairs.Single().Row.Weight);
+    }
+}
