@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|twosided|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -22,7 +22,12 @@ if (scenario is "scoring")
 }
 if (scenario is "cohort")
 {
-    Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
+    Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
+    return;
+}
+if (scenario is "generalise")
+{
+    Matching.Benchmarks.MatchingScenarios.Generalise();
     return;
 }
 if (scenario is "twosided")
@@ -37,12 +42,12 @@ if (scenario is "curve")
 }
 if (scenario is "spread")
 {
-    Matching.Benchmarks.MatchingScenarios.Spread(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
+    Matching.Benchmarks.MatchingScenarios.Spread(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
     return;
 }
 if (scenario is "engine")
 {
-    Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v1.zip"));
+    Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
     return;
 }
 await using var azurite = await Azurite.StartAsync();

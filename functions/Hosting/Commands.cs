@@ -162,12 +162,17 @@ public static class Commands
         var candidates = Count("--candidates", "proposals shown per request", 12);
         var seed = new Option<int>("--seed") { Description = "the random seed", DefaultValueFactory = _ => 42 };
         var declines = new Option<bool>("--declines") { Description = "mentors decide on each offer and decline with reasons (too far, language, no time, outside expertise)" };
+        var world = new Option<int>("--world") { Description = "1: the world the shipped model learnt; 2: one whose hidden rules differ", DefaultValueFactory = _ => 1 };
+        world.Validators.Add(r =>
+        {
+            if (Value<int>(r) is not (1 or 2)) r.AddError("--world is 1 or 2.");
+        });
         var command = new Command("generate", "Writes a SYNTHETIC training file, drawn from the written-down model of what makes a pair work.")
-            { output, mentors, learners, candidates, seed, declines };
+            { output, mentors, learners, candidates, seed, declines, world };
         Does(command, (r, _) =>
         {
             var path = r.GetValue(output)!;
-            var options = new SyntheticData.Options(r.GetValue(mentors), r.GetValue(learners), r.GetValue(candidates), r.GetValue(seed), r.GetValue(declines));
+            var options = new SyntheticData.Options(r.GetValue(mentors), r.GetValue(learners), r.GetValue(candidates), r.GetValue(seed), r.GetValue(declines), r.GetValue(world));
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             using var writer = new StreamWriter(path);
             var (m, l, o) = SyntheticData.Write(writer, options, WeeklyTime.WeekStart(DateTimeOffset.UtcNow));
@@ -198,14 +203,15 @@ public static class Commands
         {
             if (r.GetValueOrDefault<string>() is not { Length: > 0 } v || v.IndexOfAny(['/', '\\', ' ']) >= 0) r.AddError("--version is a name without spaces or slashes.");
         });
+        var oneSided = new Option<bool>("--one-sided") { Description = "learn only whether a pair worked, even when the data could teach the mentor's acceptance apart" };
         var command = new Command("train", "Trains a model, evaluates it against the rule baseline on held-out requests, writes {version}.zip, .flat and .json.")
-            { input, output, version };
+            { input, output, version, oneSided };
         Does(command, (r, _) =>
         {
             var path = r.GetValue(input)!;
             var data = Read(path);
             Progress($"training on {data.Outcomes.Count:N0} outcomes");
-            var report = Evaluation.TrainAndEvaluate(data, r.GetValue(output)!, r.GetValue(version)!, DateTimeOffset.UtcNow, new(),
+            var report = Evaluation.TrainAndEvaluate(data, r.GetValue(output)!, r.GetValue(version)!, DateTimeOffset.UtcNow, new(TwoSided: !r.GetValue(oneSided)),
                 $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems");
             if (report.TestRequests < 30)
                 Console.Error.WriteLine($"Warning: only {report.TestRequests} held-out requests: the metrics below say little. Train on more requests.");

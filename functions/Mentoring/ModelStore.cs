@@ -85,7 +85,7 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
 
     private IPairScorer? LoadFromPath()
     {
-        var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v1.zip");
+        var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip");
         if (!File.Exists(FlatModelFile.PathBeside(path)))
         {
             logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);

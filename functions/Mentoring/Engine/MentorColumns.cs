@@ -6,7 +6,7 @@ namespace Matching.Mentoring.Engine;
 /// <summary>
 /// A mentor snapshot as columns (struct of arrays), built once per snapshot: what the filters and the features read
 /// of each mentor, with every per-mentor part of a feature computed ahead and strings made small integers (languages,
-/// sectors, ROME codes compared by id). <see cref="Pass"/> runs the filters and the 12 features of one request
+/// sectors, ROME codes compared by id). <see cref="Pass"/> runs the filters and the features of one request
 /// against every mentor in one pass over these arrays, with no allocation per pair. It gives exactly what
 /// <see cref="Filters.Check"/> and <see cref="PairFeatures.Compute"/> give (tests check it on the synthetic world);
 /// those stay the reference, and what training reads.
@@ -34,7 +34,8 @@ public sealed class MentorColumns
     private readonly TextVector?[] _occupation;
     private readonly WeeklyTime[] _time;
     private readonly TextVector[] _bio;
-    private readonly float[] _loadFeature, _acceptance, _rating, _experience;
+    private readonly float[] _loadFeature, _acceptance, _rating, _experience, _followThrough, _active, _capacityFeature;
+    private readonly double[] _offset;            // hours from UTC in the reference week
 
     private MentorColumns(IReadOnlyList<PreparedMentor> mentors)
     {
@@ -45,6 +46,7 @@ public sealed class MentorColumns
         (_load, _capacity, _sector, _rome, _romeDomain) = (new int[n], new int[n], new int[n], new int[n], new int[n]);
         (_occupation, _time, _bio) = (new TextVector?[n], new WeeklyTime[n], new TextVector[n]);
         (_loadFeature, _acceptance, _rating, _experience) = (new float[n], new float[n], new float[n], new float[n]);
+        (_followThrough, _active, _capacityFeature, _offset) = (new float[n], new float[n], new float[n], new double[n]);
         for (var i = 0; i < n; i++) Fill(i, mentors[i]);
     }
 
@@ -60,6 +62,7 @@ public sealed class MentorColumns
         (_load, _capacity, _sector, _rome, _romeDomain) = ([.. from._load], [.. from._capacity], [.. from._sector], [.. from._rome], [.. from._romeDomain]);
         (_occupation, _time, _bio) = ([.. from._occupation], [.. from._time], [.. from._bio]);
         (_loadFeature, _acceptance, _rating, _experience) = ([.. from._loadFeature], [.. from._acceptance], [.. from._rating], [.. from._experience]);
+        (_followThrough, _active, _capacityFeature, _offset) = ([.. from._followThrough], [.. from._active], [.. from._capacityFeature], [.. from._offset]);
         foreach (var i in changed) Fill(i, mentors[i]);
     }
 
@@ -86,6 +89,10 @@ public sealed class MentorColumns
         _acceptance[i] = m.Record is { } record ? (record.Accepted + 1f) / (record.Proposals + 2f) : 0.5f;
         _rating[i] = m.Record?.AverageRating is { } rating ? (float)Math.Clamp((rating - 1) / 4, 0, 1) : 0.5f;
         _experience[i] = Math.Min(30, Math.Max(0, m.YearsOfExperience)) / 30f;
+        _followThrough[i] = PairFeatures.FollowThroughOf(m);
+        _active[i] = PairFeatures.Scaled(m.ActiveMentees, PairFeatures.MenteeScale);
+        _capacityFeature[i] = PairFeatures.Scaled(m.Capacity, PairFeatures.MenteeScale);
+        _offset[i] = prepared.UtcOffsetHours;
     }
 
     /// <summary>
@@ -142,6 +149,7 @@ public sealed class MentorColumns
         var romeDomain = l.TargetRome is { Length: >= 3 } rd ? Known(_romeIds, rd[..3]) : -1;
         var occupation = l.TargetOccupation is { } o ? TextVector.From(o) : null;
         var goalText = request.GoalTextVector();
+        var (inPerson, phoneOnly, goalsAsked) = ((learnerModes & InPerson) != 0 ? 1f : 0f, PairFeatures.PhoneOnly(l) ? 1f : 0f, PairFeatures.Scaled(goals.Count, PairFeatures.GoalScale));
         const int width = PairFeatures.Count;
         var passed = 0;
         for (var m = 0; m < _id.Length; m++)
@@ -150,13 +158,14 @@ public sealed class MentorColumns
             // The filters, in Filters.Check's order (the first that fails is the reason).
             if (_paused[m]) { excluded[(int)Exclusion.Paused]++; continue; }
             var usable = false;
-            var best = 0;
+            var (best, learnerBest, mentorBest) = (0, 0, 0);
             for (var a = 0; a < learnerLanguage.Length; a++)
                 foreach (var (language, level) in _languages[m])
                     if (learnerLanguage[a] == language)
                     {
                         usable |= learnerLevel[a] >= (int)Filters.LearnerMinimum && level >= (int)Filters.MentorMinimum;
                         best = Math.Max(best, Math.Min(learnerLevel[a], level));
+                        (learnerBest, mentorBest) = (Math.Max(learnerBest, learnerLevel[a]), Math.Max(mentorBest, level));
                     }
             if (!usable) { excluded[(int)Exclusion.NoSharedLanguage]++; continue; }
             if (gender >= 0 && _gender[m] != gender) { excluded[(int)Exclusion.PreferenceNotMet]++; continue; }
@@ -192,6 +201,17 @@ public sealed class MentorColumns
             f[PairFeatures.SectorMatch] = sector != -1 && sector == _sector[m] ? 1 : 0;
             f[PairFeatures.TextSimilarity] = (float)goalText.Cosine(_bio[m]);
             f[PairFeatures.Experience] = _experience[m];
+            f[PairFeatures.LearnerLanguageLevel] = learnerBest / 7f;
+            f[PairFeatures.MentorLanguageLevel] = mentorBest / 7f;
+            f[PairFeatures.TimeZoneGap] = PairFeatures.Scaled(Math.Abs(learner.UtcOffsetHours - _offset[m]), PairFeatures.GapScaleHours);
+            f[PairFeatures.OverlapHours] = PairFeatures.Scaled(overlap, PairFeatures.OverlapScaleHours);
+            f[PairFeatures.DistanceToRadius] = distance is { } away && _radius[m] > 0 ? PairFeatures.Scaled(away / _radius[m], PairFeatures.DistanceScaleRadii) : 1;
+            f[PairFeatures.FollowThrough] = _followThrough[m];
+            f[PairFeatures.ActiveMentees] = _active[m];
+            f[PairFeatures.Capacity] = _capacityFeature[m];
+            f[PairFeatures.LearnerInPerson] = inPerson;
+            f[PairFeatures.LearnerPhoneOnly] = phoneOnly;
+            f[PairFeatures.GoalsAsked] = goalsAsked;
             candidates[passed++] = m;
         }
         return passed;

@@ -2,7 +2,7 @@ namespace Matching.Mentoring.Engine;
 
 /// <summary>
 /// The features of a learner–mentor pair, computed by one piece of code for training, evaluation and serving,
-/// so that they cannot drift apart. Every value is in [0, 1].
+/// so that they cannot drift apart. Every value is in [0, 1]. <see cref="MentorColumns"/> computes the same, faster, for serving.
 /// </summary>
 public static class PairFeatures
 {
@@ -10,11 +10,26 @@ public static class PairFeatures
     [
         "goalOverlap", "languageLevel", "availabilityOverlap", "proximity", "modeFit", "mentorLoad",
         "acceptanceRecord", "ratingRecord", "occupationMatch", "sectorMatch", "textSimilarity", "experience",
+        "learnerLanguageLevel", "mentorLanguageLevel", "timeZoneGap", "overlapHours", "distanceToRadius", "followThrough",
+        "activeMentees", "capacity", "learnerInPerson", "learnerPhoneOnly", "goalsAsked",
     ];
 
-    public const int Count = 12;
+    /// <summary>
+    /// The first 12 are made by hand for what mentoring needs (and what the rules weigh). The others are raw facts of each
+    /// side and of the pair, as the format carries them, so that trees can find interactions nobody wrote down (a
+    /// deployment's world will differ from the synthetic one): each side's best level in a language they share, the
+    /// time-zone gap in the reference week, the hours in common uncapped, the distance as a share of the travel radius,
+    /// the mentor's follow-through (sessions held per accepted proposal), their mentees and places, and what the learner
+    /// asked (to meet in person, by phone only, how many goals).
+    /// </summary>
+    public const int Count = 23;
     public const int GoalOverlap = 0, LanguageLevel = 1, AvailabilityOverlap = 2, Proximity = 3, ModeFit = 4, MentorLoad = 5,
-        AcceptanceRecord = 6, RatingRecord = 7, OccupationMatch = 8, SectorMatch = 9, TextSimilarity = 10, Experience = 11;
+        AcceptanceRecord = 6, RatingRecord = 7, OccupationMatch = 8, SectorMatch = 9, TextSimilarity = 10, Experience = 11,
+        LearnerLanguageLevel = 12, MentorLanguageLevel = 13, TimeZoneGap = 14, OverlapHours = 15, DistanceToRadius = 16, FollowThrough = 17,
+        ActiveMentees = 18, Capacity = 19, LearnerInPerson = 20, LearnerPhoneOnly = 21, GoalsAsked = 22;
+
+    /// <summary>Scales of the raw facts (each value is divided by its scale and capped at 1).</summary>
+    public const double GapScaleHours = 12, OverlapScaleHours = 40, DistanceScaleRadii = 4, MenteeScale = 10, GoalScale = 4;
 
     /// <summary>Plain words for each feature, used by explanations.</summary>
     public static readonly string[] Phrases =
@@ -31,6 +46,17 @@ public static class PairFeatures
         "works in the learner's target sector",
         "describes experience close to the learner's goals",
         "has years of professional experience",
+        "suits the learner's level in the language they share",
+        "speaks the shared language fluently",
+        "lives in a time zone that suits the learner",
+        "has many hours a week in common with the learner",
+        "lives at a distance that suits the learner",
+        "follows through once a match is accepted",
+        "has the right number of mentees at the moment",
+        "offers the right number of places",
+        "suits a learner who wants to meet in person",
+        "suits a learner who can only meet by phone",
+        "suits the number of goals the learner asked for",
     ];
 
     public static void Compute(MatchRequest request, PreparedLearner learner, PreparedMentor mentor, Span<float> into)
@@ -54,6 +80,37 @@ public static class PairFeatures
         into[SectorMatch] = learner.Profile.TargetSector is { } s && m.Sector is { } ms && string.Equals(s.Trim(), ms.Trim(), StringComparison.OrdinalIgnoreCase) ? 1 : 0;
         into[TextSimilarity] = (float)request.GoalTextVector().Cosine(mentor.Bio);
         into[Experience] = Math.Min(30, Math.Max(0, m.YearsOfExperience)) / 30f;
+        var (learnerLevel, mentorLevel) = SharedLevels(learner.Profile, m);
+        into[LearnerLanguageLevel] = learnerLevel / 7f;
+        into[MentorLanguageLevel] = mentorLevel / 7f;
+        into[TimeZoneGap] = Scaled(Math.Abs(learner.UtcOffsetHours - mentor.UtcOffsetHours), GapScaleHours);
+        into[OverlapHours] = Scaled(learner.Time.OverlapHours(mentor.Time), OverlapScaleHours);
+        into[DistanceToRadius] = distance is { } km && m.TravelRadiusKm > 0 ? Scaled(km / m.TravelRadiusKm, DistanceScaleRadii) : 1; // unknown: as far as it goes
+        into[FollowThrough] = FollowThroughOf(m);
+        into[ActiveMentees] = Scaled(m.ActiveMentees, MenteeScale);
+        into[Capacity] = Scaled(m.Capacity, MenteeScale);
+        into[LearnerInPerson] = learner.Profile.Modes.Contains(SessionMode.InPerson) ? 1 : 0;
+        into[LearnerPhoneOnly] = PhoneOnly(learner.Profile) ? 1 : 0;
+        into[GoalsAsked] = Scaled(goals.Count, GoalScale);
+    }
+
+    /// <summary>A raw fact divided by its scale, in [0, 1].</summary>
+    public static float Scaled(double value, double scale) => (float)Math.Clamp(value / scale, 0, 1);
+
+    /// <summary>Sessions held per accepted proposal, smoothed (unknown = 0.5).</summary>
+    public static float FollowThroughOf(MentorProfile m) => m.Record is { } r ? (r.SessionsHeld + 1f) / (r.Accepted + 2f) : 0.5f;
+
+    public static bool PhoneOnly(LearnerProfile l) => l.Modes.Count == 1 && l.Modes[0] == SessionMode.Phone;
+
+    /// <summary>Each side's best level in any language both speak (0 when none).</summary>
+    public static (int Learner, int Mentor) SharedLevels(LearnerProfile learner, MentorProfile mentor)
+    {
+        var (a, b) = (0, 0);
+        foreach (var l in learner.Languages)
+            foreach (var ml in mentor.Languages)
+                if (string.Equals(l.Language, ml.Language, StringComparison.OrdinalIgnoreCase))
+                    (a, b) = (Math.Max(a, (int)l.Level), Math.Max(b, (int)ml.Level));
+        return (a, b);
     }
 
     public static int BestSharedLevel(LearnerProfile learner, MentorProfile mentor)
@@ -90,6 +147,7 @@ public sealed class PreparedMentor(MentorProfile profile, DateTime weekStartUtc)
 {
     public MentorProfile Profile { get; } = profile;
     public WeeklyTime Time { get; } = WeeklyTime.From(profile.Availability, weekStartUtc);
+    public double UtcOffsetHours { get; } = WeeklyTime.UtcOffsetHours(profile.Availability.TimeZone, weekStartUtc);
     public TextVector Bio { get; } = TextVector.From(string.Join(' ', profile.Bio, profile.Occupation, profile.Sector));
 }
 
@@ -97,6 +155,7 @@ public sealed class PreparedLearner(LearnerProfile profile, DateTime weekStartUt
 {
     public LearnerProfile Profile { get; } = profile;
     public WeeklyTime Time { get; } = WeeklyTime.From(profile.Availability, weekStartUtc);
+    public double UtcOffsetHours { get; } = WeeklyTime.UtcOffsetHours(profile.Availability.TimeZone, weekStartUtc);
 }
 
 public static class MatchRequestExtensions

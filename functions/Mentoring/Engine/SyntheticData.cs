@@ -41,7 +41,9 @@ public static class SyntheticData
     /// are never offered. An accepted match works with the chance <see cref="Truth"/> gives. Without it, every proposal
     /// shown has an outcome and <see cref="Truth"/> is the chance of the whole (accepted and worked), as in the world
     /// the shipped model was trained on.</param>
-    public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42, bool Declines = false);
+    /// <param name="World">1: <see cref="Truth"/> decides what works (the world the shipped model learnt); 2: <see cref="SecondTruth"/>,
+    /// whose hidden rules differ, to test features on a world nobody wrote them for.</param>
+    public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42, bool Declines = false, int World = 1);
 
     /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
     /// <summary>The proposals as the service ranks them before any model (the rules): learners choose from the top.</summary>
@@ -79,7 +81,7 @@ public static class SyntheticData
             foreach (var mentor in shown)
             {
                 PairFeatures.Compute(request, learner, mentor, features);
-                var p = Truth(request, features, random);
+                var p = options.World == 2 ? SecondTruth(request, features, random) : Truth(request, features, random);
                 Outcome outcome;
                 if (options.Declines && (matched || offers == OffersPerRequest))
                     outcome = new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, false, false, null, Offered: false); // shown, never chosen
@@ -138,6 +140,37 @@ public static class SyntheticData
     }
 
     /// <summary>
+    /// The second world's hidden rules: not what the first rewards, and mostly in the raw facts rather than the hand-made
+    /// features, with other interactions and other signs. Goals matter less; mid-career mentors (8 to 20 years) do best
+    /// and beginners worst; a gap of more than 3 hours between time zones hurts; for job search a mentor from another
+    /// sector widens the network (sector match counts against), elsewhere it helps; follow-through matters, acceptance
+    /// does not; mentors with one or two mentees already do better than idle ones; a learner who wants to meet in person
+    /// needs a mentor within half the travel radius; a learner with two goals or more needs a mentor covering them; a
+    /// learner below B2 does well only with a native speaker of the shared language; long weekly overlaps help.
+    /// </summary>
+    public static double SecondTruth(MatchRequest request, ReadOnlySpan<float> f, Random? noise)
+    {
+        double z = -1.0;
+        z += 1.0 * f[PairFeatures.GoalOverlap];
+        var years = f[PairFeatures.Experience] * 30;
+        z += years is >= 8 and <= 20 ? 0.9 : years < 4 ? -0.8 : 0;
+        z += f[PairFeatures.TimeZoneGap] * PairFeatures.GapScaleHours > 3 ? -1.3 : 0.2;
+        z += request.Goals.Contains(Expertise.JobSearch) ? -0.9 * f[PairFeatures.SectorMatch] : 0.5 * f[PairFeatures.SectorMatch];
+        z += 2.4 * (f[PairFeatures.FollowThrough] - 0.5);
+        var active = (int)Math.Round(f[PairFeatures.ActiveMentees] * PairFeatures.MenteeScale);
+        z += active is 1 or 2 ? 0.6 : -0.2;
+        if (f[PairFeatures.LearnerInPerson] > 0) z += f[PairFeatures.DistanceToRadius] * PairFeatures.DistanceScaleRadii <= 0.5 ? 0.8 : -1.0;
+        if (f[PairFeatures.GoalsAsked] * PairFeatures.GoalScale >= 2) z += 1.6 * (f[PairFeatures.GoalOverlap] - 0.5);
+        var learnerLevel = (int)Math.Round(f[PairFeatures.LearnerLanguageLevel] * 7);
+        var mentorNative = (int)Math.Round(f[PairFeatures.MentorLanguageLevel] * 7) == (int)Cefr.Native;
+        z += learnerLevel >= (int)Cefr.B2 ? 0.3 : mentorNative ? 0.2 : -1.1;
+        var hours = f[PairFeatures.OverlapHours] * PairFeatures.OverlapScaleHours;
+        z += hours >= 6 ? 0.8 : hours < 2 ? -0.7 : 0;
+        if (noise is not null) z += Normal(noise) * 0.4;
+        return 1 / (1 + Math.Exp(-z));
+    }
+
+    /// <summary>
     /// The mentor's side, in a world where mentors decide (<see cref="Options.Declines"/>): the chance of declining an offer
     /// for each reason, each independent. A learner who asked to meet in person is declined as too far the farther they
     /// live within (or beyond) the mentor's radius; a basic shared language is declined, the more so the more basic;
@@ -187,7 +220,7 @@ public static class SyntheticData
         return new MentorProfile(id, languages, expertise, job.Occupation, job.Sector, job.Rome, r.Next(1, 35), modes,
             new Place(43 + r.NextDouble() * 6, -1 + r.NextDouble() * 7), r.Next(5, 40), Availability(r, 3, 6), capacity,
             r.Next(0, capacity + 1), 0, r.NextDouble() < 0.05, bio, r.NextDouble() < 0.5 ? Gender.Woman : Gender.Man,
-            proposals == 0 ? null : new TrackRecord(proposals, accepted, accepted, accepted == 0 ? null : 2.5 + r.NextDouble() * 2.5));
+            proposals == 0 ? null : new TrackRecord(proposals, accepted, r.Next(0, accepted + 1), accepted == 0 ? null : 2.5 + r.NextDouble() * 2.5));
     }
 
     internal static LearnerProfile Learner(Random r, string id)

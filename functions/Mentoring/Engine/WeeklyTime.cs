@@ -22,6 +22,10 @@ public sealed class WeeklyTime
 
     public static bool IsKnownZone(string zone) => TryZone(zone, out _);
 
+    /// <summary>The zone's offset from UTC in the middle of the reference week, in hours (0 for an unknown zone).</summary>
+    public static double UtcOffsetHours(string zone, DateTime weekStartUtc) =>
+        TryZone(zone, out var info) ? info.GetUtcOffset(weekStartUtc.AddDays(3.5)).TotalHours : 0;
+
     private static bool TryZone(string zone, out TimeZoneInfo info)
     {
         try { info = TimeZoneInfo.FindSystemTimeZoneById(zone); return true; }
