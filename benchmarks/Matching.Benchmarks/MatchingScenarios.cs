@@ -200,6 +200,29 @@ internal static class MatchingScenarios
             Scenarios.Report($"one request vs {size:N0} mentors, {model.Name} (columns built in {buildMs:0} ms, one row changed in {updateMs:0.0} ms) (ms)", times);
         }
 
+        // Where one request's time goes at 100,000 mentors: the pass (filters and features), the scoring, the rest (top 5, explanations).
+        {
+            var pool = more.ToArray();
+            var columns = MentorColumns.For(pool);
+            var buffers = MentorColumns.Rent(pool.Length);
+            var scores = new float[pool.Length];
+            var (passMs, scoreMs) = (new List<double>(), new List<double>());
+            Span<int> counts = stackalloc int[MentorColumns.Reasons];
+            foreach (var request in requests)
+            {
+                var learner = new PreparedLearner(request.Learner, week);
+                var t = Stopwatch.GetTimestamp();
+                var n = columns.Pass(request, learner, null, buffers.Features, buffers.Candidates, counts);
+                passMs.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                t = Stopwatch.GetTimestamp();
+                model.Score(buffers.Features.AsSpan(0, n * PairFeatures.Count), scores.AsSpan(0, n));
+                scoreMs.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+            MentorColumns.Return(buffers);
+            Scenarios.Report("100,000 mentors: the pass alone, filters and features (ms)", passMs);
+            Scenarios.Report($"100,000 mentors: scoring alone, {model.Name} (ms)", scoreMs);
+        }
+
         // The same with load spread on (every proposal counted, so the penalty is looked up for each candidate).
         var spread = new LoadSpread(LoadSpread.DefaultWeight, TimeProvider.System);
         foreach (var request in requests.Take(20)) spread.Proposed(Matcher.Match(request, mentors, model, 5, week, spread: spread).Proposals.Select(p => p.MentorId));

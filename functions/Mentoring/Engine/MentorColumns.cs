@@ -28,7 +28,7 @@ public sealed class MentorColumns
     private readonly int[] _expertise;         // bit per Expertise
     private readonly (int Id, int Level)[][] _languages; // mentor m's languages, ids from _languageIds
     private readonly bool[] _hasHome;
-    private readonly double[] _latitude, _longitude, _radius;
+    private readonly double[] _latitude, _longitude, _cosLatitude, _radius;
     private readonly int[] _load, _capacity;
     private readonly int[] _sector, _rome, _romeDomain; // -1: none
     private readonly TextVector?[] _occupation;
@@ -42,7 +42,7 @@ public sealed class MentorColumns
         Mentors = mentors;
         var n = mentors.Count;
         (_id, _paused, _gender, _modes, _expertise) = (new string[n], new bool[n], new int[n], new int[n], new int[n]);
-        (_languages, _hasHome, _latitude, _longitude, _radius) = (new (int, int)[n][], new bool[n], new double[n], new double[n], new double[n]);
+        (_languages, _hasHome, _latitude, _longitude, _cosLatitude, _radius) = (new (int, int)[n][], new bool[n], new double[n], new double[n], new double[n], new double[n]);
         (_load, _capacity, _sector, _rome, _romeDomain) = (new int[n], new int[n], new int[n], new int[n], new int[n]);
         (_occupation, _time, _bio) = (new TextVector?[n], new WeeklyTime[n], new TextVector[n]);
         (_loadFeature, _acceptance, _rating, _experience) = (new float[n], new float[n], new float[n], new float[n]);
@@ -58,7 +58,7 @@ public sealed class MentorColumns
         _sectorIds = new(from._sectorIds, StringComparer.OrdinalIgnoreCase);
         _romeIds = new(from._romeIds, StringComparer.OrdinalIgnoreCase);
         (_id, _paused, _gender, _modes, _expertise) = ([.. from._id], [.. from._paused], [.. from._gender], [.. from._modes], [.. from._expertise]);
-        (_languages, _hasHome, _latitude, _longitude, _radius) = ([.. from._languages], [.. from._hasHome], [.. from._latitude], [.. from._longitude], [.. from._radius]);
+        (_languages, _hasHome, _latitude, _longitude, _cosLatitude, _radius) = ([.. from._languages], [.. from._hasHome], [.. from._latitude], [.. from._longitude], [.. from._cosLatitude], [.. from._radius]);
         (_load, _capacity, _sector, _rome, _romeDomain) = ([.. from._load], [.. from._capacity], [.. from._sector], [.. from._rome], [.. from._romeDomain]);
         (_occupation, _time, _bio) = ([.. from._occupation], [.. from._time], [.. from._bio]);
         (_loadFeature, _acceptance, _rating, _experience) = ([.. from._loadFeature], [.. from._acceptance], [.. from._rating], [.. from._experience]);
@@ -78,6 +78,7 @@ public sealed class MentorColumns
         foreach (var e in m.Expertise) _expertise[i] |= 1 << (int)e;
         _languages[i] = m.Languages.Select(l => (Id(_languageIds, l.Language), (int)l.Level)).ToArray();
         (_hasHome[i], _latitude[i], _longitude[i], _radius[i]) = (m.Home is not null, m.Home?.Latitude ?? 0, m.Home?.Longitude ?? 0, m.TravelRadiusKm);
+        _cosLatitude[i] = Platform.Geo.CosLatitude(_latitude[i]);
         (_load[i], _capacity[i]) = (m.Load, m.Capacity);
         _sector[i] = m.Sector is { } s ? Id(_sectorIds, s.Trim()) : -1;
         _rome[i] = m.Rome is { } r ? Id(_romeIds, r) : -1;
@@ -144,6 +145,7 @@ public sealed class MentorColumns
         var goals = request.Goals;
         var hasPlace = l.Place is not null;
         var (latitude, longitude) = (l.Place?.Latitude ?? 0, l.Place?.Longitude ?? 0);
+        var cosLatitude = Platform.Geo.CosLatitude(latitude);
         var sector = l.TargetSector is { } s ? Known(_sectorIds, s.Trim()) : -1;
         var rome = l.TargetRome is { } r ? Known(_romeIds, r) : -1;
         var romeDomain = l.TargetRome is { Length: >= 3 } rd ? Known(_romeIds, rd[..3]) : -1;
@@ -173,7 +175,7 @@ public sealed class MentorColumns
             if ((remoteModes & _modes[m]) == 0)
             {
                 if ((learnerModes & _modes[m] & InPerson) == 0) { excluded[(int)Exclusion.NoCompatibleMode]++; continue; }
-                distance = hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, _latitude[m], _longitude[m]) : null;
+                distance = hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
                 if (distance is not { } d || d > _radius[m]) { excluded[(int)Exclusion.TooFar]++; continue; }
             }
             if (_load[m] >= _capacity[m]) { excluded[(int)Exclusion.NoCapacity]++; continue; }
@@ -187,7 +189,7 @@ public sealed class MentorColumns
             f[PairFeatures.GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
             f[PairFeatures.LanguageLevel] = best / 7f;
             f[PairFeatures.AvailabilityOverlap] = (float)Math.Min(1, overlap / 10.0);
-            distance ??= hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, _latitude[m], _longitude[m]) : null;
+            distance ??= hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
             f[PairFeatures.Proximity] = distance is { } km && _radius[m] > 0 ? (float)Math.Max(0, 1 - km / _radius[m]) : 0;
             var shared = 0;
             foreach (var mode in l.Modes) if ((_modes[m] & (1 << (int)mode)) != 0) shared++;

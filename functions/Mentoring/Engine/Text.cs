@@ -16,18 +16,16 @@ public sealed class TextVector
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> TokenIds = new(StringComparer.Ordinal);
     private static int _lastId;
 
-    private readonly int[] _ids;          // in the order the tokens first appeared (the order the cosine sums in)
-    private readonly double[] _weights;
-    private readonly Dictionary<int, double> _byId;
+    private readonly int[] _ids;          // ascending, so that a cosine is one merge of two sorted lists, no hashing
+    private readonly double[] _weights;   // in the order of _ids
     private readonly double _norm;
 
     private TextVector(Dictionary<string, double> weights)
     {
         _ids = weights.Keys.Select(t => TokenIds.GetOrAdd(t, _ => Interlocked.Increment(ref _lastId))).ToArray(); // unique even when two threads add
         _weights = [.. weights.Values];
-        _byId = new Dictionary<int, double>(_ids.Length);
-        for (var i = 0; i < _ids.Length; i++) _byId[_ids[i]] = _weights[i];
         _norm = Math.Sqrt(weights.Values.Sum(w => w * w));
+        Array.Sort(_ids, _weights);
     }
 
     public static TextVector Empty { get; } = new([]);
@@ -75,8 +73,13 @@ public sealed class TextVector
         if (_norm == 0 || other._norm == 0) return 0;
         var (small, large) = _ids.Length <= other._ids.Length ? (this, other) : (other, this);
         double dot = 0;
-        for (var i = 0; i < small._ids.Length; i++)
-            if (large._byId.TryGetValue(small._ids[i], out var v)) dot += small._weights[i] * v;
+        var (a, b) = (small._ids, large._ids);
+        for (int i = 0, j = 0; i < a.Length && j < b.Length;)
+        {
+            if (a[i] == b[j]) dot += small._weights[i++] * large._weights[j++];
+            else if (a[i] < b[j]) i++;
+            else j++;
+        }
         return dot / (_norm * other._norm);
     }
 }
