@@ -103,7 +103,7 @@ public static class Explanations
         "speaks the shared language less fluently",
         "lives several time zones away",
         "has few hours a week in common with the learner",
-        "lives far for the learner",
+        "would have far to travel to meet the learner",
         "has not always followed through once a match was accepted",
         "has many mentees at the moment",
         "offers few places",
