@@ -103,6 +103,9 @@ public static class Evaluation
 
     private static double Round(double v) => Math.Round(v, 4);
 
+    /// <summary>DCG@5 of gains in ranked order (the studies that know the true chances grade by them).</summary>
+    public static double Dcg5(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
+
     /// <summary>
     /// One request's NDCG@5 with its pairs ranked by <paramref name="ranking"/> (higher first), and whether its first
     /// pair worked; null where nothing worked (the request says nothing about ranking).

@@ -56,7 +56,7 @@ public static class ExplorationSimulation
             for (var i = 0; i < count; i++)
             {
                 var profile = SyntheticData.Mentor(world, $"m{mentors.Count:D5}") with { Record = null };
-                mentors.Add(new SimMentor(profile, Normal(world) * 0.9, round));
+                mentors.Add(new SimMentor(profile, SyntheticData.Normal(world) * 0.9, round));
             }
         }
         Join(o.Mentors, 0);
@@ -84,7 +84,7 @@ public static class ExplorationSimulation
                     var p = SyntheticData.Truth(request, features, luck, mentor.Quality);
                     var accepted = luck.NextDouble() < p;
                     var held = accepted && luck.NextDouble() < 0.9;
-                    int? rating = held ? Math.Clamp((int)Math.Round(2 + 3 * p + Normal(luck) * 0.7), 1, 5) : null;
+                    int? rating = held ? Math.Clamp((int)Math.Round(2 + 3 * p + SyntheticData.Normal(luck) * 0.7), 1, 5) : null;
                     var outcome = new Outcome(request.Learner.Id, request.Learner.Id, mentor.Profile.Id, request.Goals, request.GoalText, accepted, held, rating);
                     rows.Add(new PairRow { Features = [.. features], Label = outcome.Worked, Weight = weighted ? Exploration.Weight(propensity) : 1 });
                     (mentor.Proposals, mentor.Accepted) = (mentor.Proposals + 1, mentor.Accepted + (accepted ? 1 : 0));
@@ -126,14 +126,12 @@ public static class ExplorationSimulation
             var ideal = eligible.Select(Truth).OrderByDescending(t => t).Take(5).ToList();
             var byId = eligible.ToDictionary(m => m.Profile.Id);
             var chosen = Matcher.Match(request, pool, scorer, 5, Week, exclude).Proposals.Select(p => Truth(byId[p.MentorId])).ToList();
-            return Dcg(chosen) / Dcg(ideal);
+            return Evaluation.Dcg5(chosen) / Evaluation.Dcg5(ideal);
         }
         var all = judged.Select(r => Share(r, null)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).Average();
         var fresh = judged.Select(r => Share(r, established)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).Average();
         return (Math.Round(all, 3), Math.Round(fresh, 3));
     }
-
-    private static double Dcg(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
 
     private static MatchRequest Request(Random r, string id)
     {
@@ -141,6 +139,4 @@ public static class ExplorationSimulation
         var (goals, text) = SyntheticData.Goals(r, learner);
         return new MatchRequest(learner, goals, text);
     }
-
-    private static double Normal(Random r) => Math.Sqrt(-2 * Math.Log(1 - r.NextDouble())) * Math.Cos(2 * Math.PI * r.NextDouble());
 }

@@ -76,10 +76,8 @@ public static class GeneralisationStudy
             scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
             var gains = pairs.Select(p => truth(request, p.Row.Features)).ToArray();
             var chosen = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Select(i => gains[i]);
-            sum += Dcg(chosen) / Dcg(gains.OrderByDescending(g => g));
+            sum += Evaluation.Dcg5(chosen) / Evaluation.Dcg5(gains.OrderByDescending(g => g));
         }
         return Math.Round(sum / Math.Max(1, judged.Count), 3);
     }
-
-    private static double Dcg(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
 }

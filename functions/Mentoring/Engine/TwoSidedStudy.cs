@@ -64,13 +64,11 @@ public static class TwoSidedStudy
             var scores = rank(request, pairs, truth);
             var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
             var ideal = truth.Select(t => t.Worked).OrderByDescending(w => w).ToArray();
-            share += Dcg(order.Select(i => truth[i].Worked)) / Dcg(ideal);
+            share += Evaluation.Dcg5(order.Select(i => truth[i].Worked)) / Evaluation.Dcg5(ideal);
             var first = truth[order[0]];
             (worked, farOrLanguage, declined) = (worked + first.Worked, farOrLanguage + first.FarOrLanguage, declined + first.Declined);
         }
         var n = Math.Max(1, heldOut.Count);
         return new Row(name, sides, Math.Round(share / n, 3), Math.Round(100 * worked / n, 1), Math.Round(100 * farOrLanguage / n, 1), Math.Round(100 * declined / n, 1));
     }
-
-    private static double Dcg(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
 }
