@@ -27,6 +27,8 @@ public sealed class MentorColumns
     private readonly int[] _modes;             // bit per SessionMode
     private readonly int[] _expertise;         // bit per Expertise
     private readonly (int Id, int Level)[][] _languages; // mentor m's languages, ids from _languageIds
+    private readonly ulong[] _usableLanguages;           // bit per language id below 64 spoken at MentorMinimum or more
+    private readonly bool[] _manyLanguages;              // a language id of 64 or more: the bits cannot tell, read the list
     private readonly bool[] _hasHome;
     private readonly double[] _latitude, _longitude, _cosLatitude, _radius;
     private readonly int[] _load, _capacity;
@@ -47,6 +49,7 @@ public sealed class MentorColumns
         (_occupation, _time, _bio) = (new TextVector?[n], new WeeklyTime[n], new TextVector[n]);
         (_loadFeature, _acceptance, _rating, _experience) = (new float[n], new float[n], new float[n], new float[n]);
         (_followThrough, _active, _capacityFeature, _offset) = (new float[n], new float[n], new float[n], new double[n]);
+        (_usableLanguages, _manyLanguages) = (new ulong[n], new bool[n]);
         for (var i = 0; i < n; i++) Fill(i, mentors[i]);
     }
 
@@ -63,6 +66,7 @@ public sealed class MentorColumns
         (_occupation, _time, _bio) = ([.. from._occupation], [.. from._time], [.. from._bio]);
         (_loadFeature, _acceptance, _rating, _experience) = ([.. from._loadFeature], [.. from._acceptance], [.. from._rating], [.. from._experience]);
         (_followThrough, _active, _capacityFeature, _offset) = ([.. from._followThrough], [.. from._active], [.. from._capacityFeature], [.. from._offset]);
+        (_usableLanguages, _manyLanguages) = ([.. from._usableLanguages], [.. from._manyLanguages]);
         foreach (var i in changed) Fill(i, mentors[i]);
     }
 
@@ -77,6 +81,10 @@ public sealed class MentorColumns
         foreach (var mode in m.Modes) _modes[i] |= 1 << (int)mode;
         foreach (var e in m.Expertise) _expertise[i] |= 1 << (int)e;
         _languages[i] = m.Languages.Select(l => (Id(_languageIds, l.Language), (int)l.Level)).ToArray();
+        (_usableLanguages[i], _manyLanguages[i]) = (0, false);
+        foreach (var (language, level) in _languages[i])
+            if (language >= 64) _manyLanguages[i] = true;
+            else if (level >= (int)Filters.MentorMinimum) _usableLanguages[i] |= 1UL << language;
         (_hasHome[i], _latitude[i], _longitude[i], _radius[i]) = (m.Home is not null, m.Home?.Latitude ?? 0, m.Home?.Longitude ?? 0, m.TravelRadiusKm);
         _cosLatitude[i] = Platform.Geo.CosLatitude(_latitude[i]);
         (_load[i], _capacity[i]) = (m.Load, m.Capacity);
@@ -138,6 +146,11 @@ public sealed class MentorColumns
         Span<int> learnerLanguage = stackalloc int[l.Languages.Count];
         Span<int> learnerLevel = stackalloc int[l.Languages.Count];
         for (var i = 0; i < l.Languages.Count; i++) (learnerLanguage[i], learnerLevel[i]) = (Known(_languageIds, l.Languages[i].Language), (int)l.Languages[i].Level);
+        // The learner's usable languages as bits: most mentors are told apart by one AND (ids of 64 or more read the lists).
+        var (learnerUsable, learnerMany) = (0UL, false);
+        for (var i = 0; i < learnerLanguage.Length; i++)
+            if (learnerLanguage[i] >= 64) learnerMany = true;
+            else if (learnerLanguage[i] >= 0 && learnerLevel[i] >= (int)Filters.LearnerMinimum) learnerUsable |= 1UL << learnerLanguage[i];
         var learnerModes = 0;
         foreach (var mode in l.Modes) learnerModes |= 1 << (int)mode;
         var remoteModes = learnerModes & ~InPerson;
@@ -151,6 +164,11 @@ public sealed class MentorColumns
         var romeDomain = l.TargetRome is { Length: >= 3 } rd ? Known(_romeIds, rd[..3]) : -1;
         var occupation = l.TargetOccupation is { } o ? TextVector.From(o) : null;
         var goalText = request.GoalTextVector();
+        // Goals and modes as bits in plain arrays, once: a foreach over the request's lists would box an enumerator per pair.
+        Span<int> goalBits = stackalloc int[goals.Count];
+        for (var i = 0; i < goals.Count; i++) goalBits[i] = 1 << (int)goals[i];
+        Span<int> modeBits = stackalloc int[l.Modes.Count];
+        for (var i = 0; i < l.Modes.Count; i++) modeBits[i] = 1 << (int)l.Modes[i];
         var (inPerson, phoneOnly, goalsAsked) = ((learnerModes & InPerson) != 0 ? 1f : 0f, PairFeatures.PhoneOnly(l) ? 1f : 0f, PairFeatures.Scaled(goals.Count, PairFeatures.GoalScale));
         const int width = PairFeatures.Count;
         var passed = 0;
@@ -159,16 +177,11 @@ public sealed class MentorColumns
             if (exclude?.Contains(_id[m]) == true) continue;
             // The filters, in Filters.Check's order (the first that fails is the reason).
             if (_paused[m]) { excluded[(int)Exclusion.Paused]++; continue; }
-            var usable = false;
-            var (best, learnerBest, mentorBest) = (0, 0, 0);
-            for (var a = 0; a < learnerLanguage.Length; a++)
-                foreach (var (language, level) in _languages[m])
-                    if (learnerLanguage[a] == language)
-                    {
-                        usable |= learnerLevel[a] >= (int)Filters.LearnerMinimum && level >= (int)Filters.MentorMinimum;
-                        best = Math.Max(best, Math.Min(learnerLevel[a], level));
-                        (learnerBest, mentorBest) = (Math.Max(learnerBest, learnerLevel[a]), Math.Max(mentorBest, level));
-                    }
+            var usable = (learnerUsable & _usableLanguages[m]) != 0;
+            if (!usable && (learnerMany || _manyLanguages[m]))
+                for (var a = 0; a < learnerLanguage.Length; a++)
+                    foreach (var (language, level) in _languages[m])
+                        usable |= learnerLanguage[a] == language && learnerLevel[a] >= (int)Filters.LearnerMinimum && level >= (int)Filters.MentorMinimum;
             if (!usable) { excluded[(int)Exclusion.NoSharedLanguage]++; continue; }
             if (gender >= 0 && _gender[m] != gender) { excluded[(int)Exclusion.PreferenceNotMet]++; continue; }
             double? distance = null;
@@ -183,16 +196,24 @@ public sealed class MentorColumns
             if (overlap < Filters.MinimumOverlapHours) { excluded[(int)Exclusion.NoAvailabilityOverlap]++; continue; }
 
             // The features, as PairFeatures.Compute writes them.
+            var (best, learnerBest, mentorBest) = (0, 0, 0);
+            for (var a = 0; a < learnerLanguage.Length; a++)
+                foreach (var (language, level) in _languages[m])
+                    if (learnerLanguage[a] == language)
+                    {
+                        best = Math.Max(best, Math.Min(learnerLevel[a], level));
+                        (learnerBest, mentorBest) = (Math.Max(learnerBest, learnerLevel[a]), Math.Max(mentorBest, level));
+                    }
             var f = features.Slice(passed * width, width);
             var covered = 0;
-            foreach (var goal in goals) if ((_expertise[m] & (1 << (int)goal)) != 0) covered++;
+            foreach (var bit in goalBits) if ((_expertise[m] & bit) != 0) covered++;
             f[PairFeatures.GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
             f[PairFeatures.LanguageLevel] = best / 7f;
             f[PairFeatures.AvailabilityOverlap] = (float)Math.Min(1, overlap / 10.0);
             distance ??= hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
             f[PairFeatures.Proximity] = distance is { } km && _radius[m] > 0 ? (float)Math.Max(0, 1 - km / _radius[m]) : 0;
             var shared = 0;
-            foreach (var mode in l.Modes) if ((_modes[m] & (1 << (int)mode)) != 0) shared++;
+            foreach (var bit in modeBits) if ((_modes[m] & bit) != 0) shared++;
             f[PairFeatures.ModeFit] = l.Modes.Count == 0 ? 0 : (float)shared / l.Modes.Count;
             f[PairFeatures.MentorLoad] = _loadFeature[m];
             f[PairFeatures.AcceptanceRecord] = _acceptance[m];
