@@ -18,11 +18,15 @@ public sealed class LoadSpread(double weight, TimeProvider time)
 
     public double Weight { get; } = weight;
 
-    /// <summary>The mentor's recent proposals, decayed to now.</summary>
-    public double Recent(string mentorId) =>
-        _recent.TryGetValue(mentorId, out var r) ? r.Count * Math.Pow(0.5, (time.GetUtcNow() - r.At) / HalfLife) : 0;
+    /// <summary>The mentor's recent proposals, decayed to <paramref name="now"/> (by default the clock's now).</summary>
+    public double Recent(string mentorId, DateTimeOffset? now = null) =>
+        _recent.TryGetValue(mentorId, out var r) ? r.Count * Math.Pow(0.5, ((now ?? time.GetUtcNow()) - r.At) / HalfLife) : 0;
 
-    public float Adjust(float score, MentorProfile mentor) => (float)(score - Weight * 100 * Recent(mentor.Id) / Math.Max(1, mentor.Capacity));
+    /// <param name="now">The moment of the ranking, read once by the caller for all its candidates.</param>
+    public float Adjust(float score, MentorProfile mentor, DateTimeOffset? now = null) =>
+        (float)(score - Weight * 100 * Recent(mentor.Id, now) / Math.Max(1, mentor.Capacity));
+
+    public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Counts the proposals just made.</summary>
     public void Proposed(IEnumerable<string> mentorIds)

@@ -39,9 +39,10 @@ public static class Matcher
                 var ranking = spread is { Weight: > 0 } ? new float[n] : scores;
                 // Top k by score; ties broken by lighter load, then id, so that results are stable.
                 var top = new List<int>(k + 1);
+                var now = spread?.Now;
                 void Consider(int i)
                 {
-                    if (spread is { Weight: > 0 }) ranking[i] = spread.Adjust(scores[i], columns.Mentors[buffers.Candidates[i]].Profile);
+                    if (spread is { Weight: > 0 }) ranking[i] = spread.Adjust(scores[i], columns.Mentors[buffers.Candidates[i]].Profile, now);
                     var at = top.Count;
                     while (at > 0 && Before(i, top[at - 1])) at--;
                     if (at < k) { top.Insert(at, i); if (top.Count > k) top.RemoveAt(k); }
@@ -71,40 +72,51 @@ public static class Matcher
 
     /// <summary>
     /// Two-sided top k without walking the acceptance side for everyone: a final score is the success score times an
-    /// acceptance below 1, less any load-spread penalty, so the success score bounds it. Candidates are taken best success
-    /// first, eight at a time; once the next one's bound is below the k-th ranking, nobody left can enter the top k. The
-    /// result is the one scoring everyone would give. On return, <paramref name="scores"/> holds final scores for the
-    /// candidates considered.
+    /// acceptance below 1, less any load-spread penalty, so the success score bounds it. The eight best by success are
+    /// taken first; the k-th ranking among them is a bar that only rises, and of the rest only those whose success
+    /// reaches the bar are walked, eight at a time. The result is the one scoring everyone would give. On return,
+    /// <paramref name="scores"/> holds final scores for the candidates considered.
     /// </summary>
     private static void TwoSidedTop(TreeModel acceptance, float[] features, float[] scores, int n, int k, List<int> top, float[] ranking, Action<int> consider)
     {
         const int width = PairFeatures.Count, block = 8;
-        var order = ArrayPool<int>.Shared.Rent(n);
-        var bounds = ArrayPool<float>.Shared.Rent(n);
-        try
+        Span<float> rows = stackalloc float[block * width];
+        Span<float> accepted = stackalloc float[block];
+        Span<int> pending = stackalloc int[block];
+        var count = 0;
+        void Flush(Span<float> rows, Span<float> accepted, Span<int> pending)
         {
-            for (var i = 0; i < n; i++) (order[i], bounds[i]) = (i, -scores[i]);
-            Array.Sort(bounds, order, 0, n); // best success first
-            Span<float> rows = stackalloc float[block * width];
-            Span<float> accepted = stackalloc float[block];
-            for (var start = 0; start < n; start += block)
+            for (var j = 0; j < count; j++) features.AsSpan(pending[j] * width, width).CopyTo(rows.Slice(j * width, width));
+            acceptance.Score(rows[..(count * width)], accepted[..count]);
+            for (var j = 0; j < count; j++)
             {
-                if (top.Count == k && scores[order[start]] < ranking[top[k - 1]]) break;
-                var count = Math.Min(block, n - start);
-                for (var j = 0; j < count; j++) features.AsSpan(order[start + j] * width, width).CopyTo(rows.Slice(j * width, width));
-                acceptance.Score(rows[..(count * width)], accepted[..count]);
-                for (var j = 0; j < count; j++)
-                {
-                    var i = order[start + j];
-                    scores[i] = TreeModel.Both(scores[i], accepted[j]);
-                    consider(i);
-                }
+                scores[pending[j]] = TreeModel.Both(scores[pending[j]], accepted[j]);
+                consider(pending[j]);
             }
+            count = 0;
         }
-        finally
+        // The eight best by success, by a bounded insertion (no sort of everyone).
+        Span<int> first = stackalloc int[block];
+        var taken = 0;
+        for (var i = 0; i < n; i++)
         {
-            ArrayPool<int>.Shared.Return(order);
-            ArrayPool<float>.Shared.Return(bounds);
+            if (taken == block && scores[i] <= scores[first[block - 1]]) continue;
+            var at = Math.Min(taken, block - 1);
+            while (at > 0 && scores[first[at - 1]] < scores[i]) { first[at] = first[at - 1]; at--; }
+            first[at] = i;
+            if (taken < block) taken++;
         }
+        for (var j = 0; j < taken; j++) pending[count++] = first[j];
+        Flush(rows, accepted, pending);
+        if (taken == n) return;
+        var done = first[..taken].ToArray();
+        for (var i = 0; i < n; i++)
+        {
+            if (Array.IndexOf(done, i) >= 0) continue;
+            if (top.Count == k && scores[i] < ranking[top[k - 1]]) continue; // cannot reach the bar
+            pending[count++] = i;
+            if (count == block) Flush(rows, accepted, pending);
+        }
+        if (count > 0) Flush(rows, accepted, pending);
     }
 }
