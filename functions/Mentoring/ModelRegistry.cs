@@ -21,8 +21,9 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
     public const string Table = "modelversions";
     private const string Partition = "model";
 
+    /// <param name="Sides">"two-sided" (the mentor's acceptance learnt apart), or "one-sided: why"; null for versions recorded before.</param>
     public sealed record VersionView(string Version, DateTimeOffset TrainedAt, string Data, string? DataSha256, int? DataOutcomes, double Ndcg5, double Auc,
-        double? Brier, string Decision, string? Reason, bool Current, string? PromotedBy, DateTimeOffset? PromotedAt);
+        double? Brier, string Decision, string? Reason, bool Current, string? PromotedBy, DateTimeOffset? PromotedAt, string? Sides);
 
     /// <summary>Records a version from its report: the gate's decision when it was judged, else "uploaded".</summary>
     public async Task RecordAsync(ModelReport report, CancellationToken ct)
@@ -33,7 +34,7 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
         {
             ["TrainedAt"] = report.TrainedAt, ["Data"] = report.Data, ["DataSha256"] = gate?.DataSha256, ["DataOutcomes"] = gate?.DataOutcomes,
             ["Ndcg5"] = report.Model.Ndcg5, ["Auc"] = report.Model.Auc, ["Brier"] = gate?.Candidate.Brier,
-            ["Decision"] = gate is null ? "uploaded" : gate.Promote ? "passed" : "rejected", ["Reason"] = gate?.Reason,
+            ["Decision"] = gate is null ? "uploaded" : gate.Promote ? "passed" : "rejected", ["Reason"] = gate?.Reason, ["Sides"] = report.Sides,
         }, TableUpdateMode.Merge, ct);
     }
 
@@ -82,7 +83,7 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
         await foreach (var e in tables.GetTableClient(Table).QueryAsync<TableEntity>(x => x.PartitionKey == Partition, cancellationToken: ct))
             versions.Add(new VersionView(e.RowKey, e.GetDateTimeOffset("TrainedAt") ?? default, e.GetString("Data") ?? "", e.GetString("DataSha256"), e.GetInt32("DataOutcomes"),
                 e.GetDouble("Ndcg5") ?? 0, e.GetDouble("Auc") ?? 0, e.GetDouble("Brier"), e.GetString("Decision") ?? "uploaded", e.GetString("Reason"),
-                e.RowKey == current, e.GetString("PromotedBy"), e.GetDateTimeOffset("PromotedAt")));
+                e.RowKey == current, e.GetString("PromotedBy"), e.GetDateTimeOffset("PromotedAt"), e.GetString("Sides")));
         return versions.OrderByDescending(v => v.TrainedAt).ToList();
     }
 }

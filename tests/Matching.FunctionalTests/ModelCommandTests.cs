@@ -226,6 +226,8 @@ public sealed class ModelCommandTests
             Assert.Equal(("uploaded", false), versions["few"]);
             Assert.Equal(("passed", true), versions["many"]);
             Assert.Equal(("rejected", false), versions["shuffled"]);
+            Assert.Equal("two-sided", JsonDocument.Parse(await admin.GetStringAsync("/api/models")).RootElement.EnumerateArray()
+                .Single(v => v.GetProperty("version").GetString() == "many").GetProperty("sides").GetString()); // every synthetic outcome was an offer
             var rolledBack = await admin.PostAsync("/api/models/few/current", null);
             Assert.Equal(System.Net.HttpStatusCode.OK, rolledBack.StatusCode);
             Assert.StartsWith("admin ", JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync()).RootElement.GetProperty("promotedBy").GetString());
