@@ -7,8 +7,9 @@ namespace Matching.Mentoring;
 /// <summary>
 /// What each scoring of a request saw, kept on the request row (one property per round, so a row stays far below
 /// the 64 KiB property limit): the learner's profile and each proposed mentor's profile with their load and track
-/// record at that moment, and the chance each proposal had to be shown. The training export writes them as dated profile versions, so that outcomes are learned
-/// from the world as it was when the proposal was made, not as it is when exported.
+/// record at that moment, and the chance each proposal had to be shown. The training export writes them as dated
+/// profile versions, so that outcomes are learned from the world as it was when the proposal was made, not as it is
+/// when exported.
 /// </summary>
 public static class ScoringRounds
 {

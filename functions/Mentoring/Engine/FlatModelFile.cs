@@ -59,18 +59,18 @@ public static class FlatModelFile
         w.Write(model.Trees);
         foreach (var tree in model.TreeList)
         {
-                w.Write(tree.Weight);
-                w.Write(tree.Left.Length);
-                for (var i = 0; i < tree.Left.Length; i++)
-                {
-                    w.Write(tree.Feature[i]);
-                    w.Write(tree.Threshold[i]);
-                    w.Write(tree.Left[i]);
-                    w.Write(tree.Right[i]);
-                }
-                w.Write(tree.Leaf.Length);
-                foreach (var leaf in tree.Leaf) w.Write(leaf);
+            w.Write(tree.Weight);
+            w.Write(tree.Left.Length);
+            for (var i = 0; i < tree.Left.Length; i++)
+            {
+                w.Write(tree.Feature[i]);
+                w.Write(tree.Threshold[i]);
+                w.Write(tree.Left[i]);
+                w.Write(tree.Right[i]);
             }
+            w.Write(tree.Leaf.Length);
+            foreach (var leaf in tree.Leaf) w.Write(leaf);
+        }
     }
 
     public static TreeModel Read(ReadOnlySpan<byte> file, string source)

@@ -99,9 +99,6 @@ public static class MlNetTrees
         return (model, means, zip, whyNot is null ? "two-sided" : $"one-sided: {whyNot}");
     }
 
-    /// <summary>The ML.NET record of a two-sided model's acceptance side, beside its zip.</summary>
-    public static string AcceptancePath(string zip) => Path.ChangeExtension(zip, ".accept.zip");
-
     /// <summary>Null when the rows can teach both sides: offers both accepted and declined, and enough accepted ones, some worked and some not.</summary>
     public static string? TwoSidedWhyNot(IReadOnlyList<PairRow> rows)
     {

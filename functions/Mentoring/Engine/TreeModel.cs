@@ -161,9 +161,10 @@ public sealed class TreeModel : IPairScorer
         }
     }
 
-    /// <summary>A two-sided score from its sides' scores (0-100 each): never above either, so a side's score bounds it.</summary>
+    /// <summary>A two-sided score from its sides' scores (0-100 each). Never above the success score, even by a rounding
+    /// (an acceptance that rounds to 100), so that the success score is a sure bound for the engine's shortcut.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Both(float success, float acceptance) => success * acceptance / 100f;
+    public static float Both(float success, float acceptance) => Math.Min(success, success * acceptance / 100f);
 
     /// <summary>Scores 0-100 by this ensemble alone: for a two-sided model, whether an accepted match works (the acceptance side left out).</summary>
     public void ScoreOwn(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, null);
