@@ -36,16 +36,15 @@ public static class SyntheticData
     };
 
     /// <param name="Declines">The service's own lifecycle: the learner chooses among the proposals shown, from the top
-    /// of the rules' ranking (the service's before any model), and each choice is offered to its mentor, who decides and says why they decline
-    /// (<see cref="DeclineChances"/>), until one accepts or <see cref="OffersPerRequest"/> were declined; the others
-    /// are never offered. An accepted match works with the chance <see cref="Truth"/> gives. Without it, every proposal
+    /// of the rules' ranking (the service's before any model), and each choice is offered to its mentor, who decides and
+    /// says why they decline (<see cref="DeclineChances"/>), until one accepts or <see cref="OffersPerRequest"/> were
+    /// declined; the others are never offered. An accepted match works with the chance <see cref="Truth"/> gives. Without it, every proposal
     /// shown has an outcome and <see cref="Truth"/> is the chance of the whole (accepted and worked), as in the world
     /// the shipped model was trained on.</param>
     /// <param name="World">1: <see cref="Truth"/> decides what works (the world the shipped model learnt); 2: <see cref="SecondTruth"/>,
     /// whose hidden rules differ, to test features on a world nobody wrote them for.</param>
     public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42, bool Declines = false, int World = 1);
 
-    /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
     /// <summary>The proposals as the service ranks them before any model (the rules): learners choose from the top.</summary>
     private static List<PreparedMentor> InRulesOrder(MatchRequest request, PreparedLearner learner, List<PreparedMentor> shown)
     {
@@ -59,6 +58,7 @@ public static class SyntheticData
     /// <summary>How many declined offers a learner goes through before giving up (the Declines world).</summary>
     public const int OffersPerRequest = 3;
 
+    /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
     public static (int Mentors, int Learners, int Outcomes) Write(TextWriter writer, Options options, DateTime weekStartUtc)
     {
         var random = new Random(options.Seed);
