@@ -204,7 +204,7 @@ public static class Commands
             if (r.GetValueOrDefault<string>() is not { Length: > 0 } v || v.IndexOfAny(['/', '\\', ' ']) >= 0) r.AddError("--version is a name without spaces or slashes.");
         });
         var oneSided = new Option<bool>("--one-sided") { Description = "learn only whether a pair worked, even when the data could teach the mentor's acceptance apart" };
-        var command = new Command("train", "Trains a model, evaluates it against the rule baseline on held-out requests, writes {version}.zip, .flat and .json.")
+        var command = new Command("train", "Trains a model (two-sided when the data allows), evaluates it against the rule baseline on held-out requests, writes {version}.zip, .flat and .json (and .accept.zip for the acceptance side).")
             { input, output, version, oneSided };
         Does(command, (r, _) =>
         {
