@@ -280,9 +280,14 @@ public static class Commands
             if (Value<double>(r) is < 0 or > 1) r.AddError("--margin is between 0 and 1.");
         });
         var dryRun = new Option<bool>("--dry-run") { Description = "judge the candidate, promote nothing" };
+        var prior = new Option<int>("--with-prior") { Description = "add this many requests of the synthetic world to the training part while real outcomes are few (never to the held-out part)" };
+        prior.Validators.Add(r =>
+        {
+            if (Value<int>(r) is < 0 or > 100_000) r.AddError("--with-prior is 0 to 100000.");
+        });
         var command = new Command("retrain",
             "Trains a candidate on all but the most recent 20% of requests, judges it against the model in service and the rules on those, and promotes it only if the gate lets it through.")
-            { input, output, version, margin, dryRun };
+            { input, output, version, margin, dryRun, prior };
         Does(command, async (r, ct) =>
         {
             var path = r.GetValue(input)!;
@@ -292,7 +297,7 @@ public static class Commands
             Progress($"training a candidate on {data.Outcomes.Count:N0} outcomes and judging it against {current.Name}");
             var name = r.GetValue(version)!;
             var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
-                $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path));
+                $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path), r.GetValue(prior));
             var promote = decision.Promote && !r.GetValue(dryRun);
             var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
             if (!r.GetValue(dryRun)) await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version

@@ -156,7 +156,8 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
             try
             {
                 (report, decision) = Retraining.Run(data, current, folder, version, now, gate,
-                    $"the service's export: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(file));
+                    $"the service's export: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(file),
+                    Math.Clamp(configuration.GetValue("Mentoring:Retrain:PriorRequests", 0), 0, 100_000));
             }
             catch (InvalidOperationException ex)
             {

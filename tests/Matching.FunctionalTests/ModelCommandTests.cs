@@ -232,6 +232,20 @@ public sealed class ModelCommandTests
             Assert.Equal(System.Net.HttpStatusCode.OK, rolledBack.StatusCode);
             Assert.StartsWith("admin ", JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync()).RootElement.GetProperty("promotedBy").GetString());
             Assert.Equal("""{"version":"few"}""", await Current());
+
+            // While real outcomes are few, the synthetic prior may join the training part (never the held-out one).
+            var (withPrior, withPriorSays) = await RunAsync(azurite, "retrain", "--input", File("few.jsonl"), "--out", folder, "--version", "fewprior", "--with-prior", "300", "--dry-run");
+            Assert.True(withPrior == 0, withPriorSays);
+            using (var prior = JsonDocument.Parse(System.IO.File.ReadAllText(File("fewprior.json"))))
+            {
+                Assert.EndsWith("plus 300 SYNTHETIC prior requests in training", prior.RootElement.GetProperty("data").GetString());
+                Assert.True(prior.RootElement.GetProperty("trainExamples").GetInt32() > 3000, withPriorSays); // about 12 pairs a synthetic request
+                var gate = prior.RootElement.GetProperty("gate");
+                var (trained, heldOut) = (gate.GetProperty("trainRequests").GetInt32(), gate.GetProperty("heldOutRequests").GetInt32());
+                Assert.True(trained + heldOut <= 150, withPriorSays); // requests counted are the real ones only
+                Assert.Equal(trained + heldOut - (int)Math.Round((trained + heldOut) * 0.8), heldOut); // the most recent 20% of them
+            }
+            Assert.Equal("""{"version":"few"}""", await Current()); // a dry run promotes nothing
             await HttpPlatformTests.AssertProblem(await admin.PostAsync("/api/models/nothing-here/current", null), System.Net.HttpStatusCode.NotFound, "urn:matching:problem:not-found");
             await HttpPlatformTests.AssertProblem(await app.ClientFor(Matching.Security.Role.Ngo, "konexio").GetAsync("/api/models"), System.Net.HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
         }

@@ -23,8 +23,10 @@ public sealed record GateDecision(bool Promote, string Reason, double NdcgGain, 
 /// </summary>
 public static class Retraining
 {
+    /// <param name="priorRequests">How many requests of the synthetic world (the shipped prior's) to add to the training part while real
+    /// outcomes are few; never to the held-out part, which stays real. 0: none.</param>
     public static (ModelReport Report, GateDecision Decision) Run(TrainingData data, IPairScorer current, string outputDirectory, string version,
-        DateTimeOffset now, GateOptions gate, string source, string dataSha256)
+        DateTimeOffset now, GateOptions gate, string source, string dataSha256, int priorRequests = 0)
     {
         var week = WeeklyTime.WeekStart(now);
         var examples = data.Examples(week);
@@ -37,6 +39,11 @@ public static class Retraining
         var heldOut = byTime.Skip(cut).ToList();
         var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
+        if (priorRequests > 0)
+        {
+            rows.AddRange(SyntheticPrior(priorRequests, week));
+            source += $", plus {priorRequests} SYNTHETIC prior requests in training";
+        }
         var (candidate, means, zip, sides) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
 
         var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
@@ -60,6 +67,14 @@ public static class Retraining
             data.Problems.Take(100).ToList()) { Gate = decision, Sides = sides };
         File.WriteAllText(Evaluation.ReportPath(zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return (report, decision);
+    }
+
+    /// <summary>The synthetic world the shipped model learnt, as training rows (its outcomes say nothing of who was offered: all were).</summary>
+    private static IEnumerable<PairRow> SyntheticPrior(int requests, DateTime week)
+    {
+        var text = new StringWriter();
+        SyntheticData.Write(text, new SyntheticData.Options(Learners: requests), week);
+        return TrainingData.Read(new StringReader(text.ToString())).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row));
     }
 
     /// <summary>
