@@ -66,9 +66,13 @@ public static class Telemetry
             var credential = configuration["AZURE_CLIENT_ID"] is { Length: > 0 } clientId
                 ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
                 : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-            otel.WithTracing(t => t.AddAzureMonitorTraceExporter(o => { o.ConnectionString = appInsights; o.Credential = credential; }))
-                .WithMetrics(m => m.AddAzureMonitorMetricExporter(o => { o.ConnectionString = appInsights; o.Credential = credential; }))
-                .WithLogging(l => l.AddAzureMonitorLogExporter(o => { o.ConnectionString = appInsights; o.Credential = credential; }));
+            // One exporter for the three signals (one transmitter, one offline store), and no live metrics stream.
+            otel.UseAzureMonitorExporter(o =>
+            {
+                o.ConnectionString = appInsights;
+                o.Credential = credential;
+                o.EnableLiveMetrics = false;
+            });
         }
         return services;
     }
