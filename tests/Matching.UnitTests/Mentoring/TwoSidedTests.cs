@@ -65,9 +65,13 @@ public sealed class TwoSidedTests(TwoSidedStudyFixture study) : IClassFixture<Tw
             Assert.True(Math.Abs(100 * plain - fast[i]) <= 1e-3, $"row {i}: plain {100 * plain}, fast {fast[i]}");
             Assert.True(fast[i] <= own[i], "a two-sided score is never above its success side");
         }
-        // Written and read again, it is the same model (format 2).
+        // Written and read again, it is the same model (format 2); and read from the two zips, as `flatten` does, too.
         var again = FlatModelFile.Read(FlatModelFile.Write(flat), "again");
         Assert.Equal(flat.Probability(rows[3]), again.Probability(rows[3]));
+        var report = new ModelReport(flat.Version, default, "", 0, 0, 0, null!, null!, PairFeatures.Names, [.. flat.Baseline], []); // what LoadMlNet reads of it
+        var fromZips = Evaluation.LoadMlNet(zip, report);
+        Assert.NotNull(fromZips.Acceptance);
+        Assert.All(rows.Take(500), r => Assert.Equal(flat.Probability(r), fromZips.Probability(r)));
     }
 
     [Fact]
