@@ -129,13 +129,13 @@ internal static class MatchingScenarios
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var model = FlatModelFile.ReadFile(modelPath);
         Console.WriteLine($"spread: {requests.Count} requests in order, {pool.Count} mentors; top-5 proposals against the whole pool");
-        Console.WriteLine("| weight | NDCG@5 | vs weight 0 | Gini of proposals | Gini over mentors eligible at least once | top mentor's share |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| weight | NDCG@5 | vs weight 0 | Gini of proposals | over mentors eligible at least once | the same, per place | top mentor's share |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         double? baseline = null;
-        foreach (var (weight, ndcg, gini, eligibleGini, top) in Evaluation.Spread(model, requests, pool, week, [0, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]))
+        foreach (var (weight, ndcg, gini, eligibleGini, perPlace, top) in Evaluation.Spread(model, requests, pool, week, [0, 0.02, 0.05, 0.07, 0.08, 0.1, 0.2, 0.5, 1, 2]))
         {
             baseline ??= ndcg;
-            Console.WriteLine($"| {weight} | {ndcg:0.000} | {(ndcg / baseline.Value - 1) * 100:+0.0;-0.0;0.0}% | {gini:0.000} | {eligibleGini:0.000} | {top:0.000} |");
+            Console.WriteLine($"| {weight} | {ndcg:0.000} | {(ndcg / baseline.Value - 1) * 100:+0.0;-0.0;0.0}% | {gini:0.000} | {eligibleGini:0.000} | {perPlace:0.000} | {top:0.000} |");
         }
     }
 

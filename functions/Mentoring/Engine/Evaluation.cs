@@ -58,16 +58,16 @@ public static class Evaluation
     /// pool with the spread re-ranking (its proposals counted for the next ones), and its shown, labelled pairs ranked
     /// the same way. Returns NDCG@5 on the labelled pairs and the Gini of top-5 proposals over the pool's mentors, and
     /// over the mentors who passed the filters for at least one of the requests (the others, full or sharing no language
-    /// or hour with anyone, can be given nothing whatever the ranking).
+    /// or hour with anyone, can be given nothing whatever the ranking), counted as proposals or as proposals per place.
     /// </summary>
-    public static IReadOnlyList<(double Weight, double Ndcg5, double ProposalGini, double EligibleGini, double TopMentorShare)> Spread(IPairScorer scorer,
+    public static IReadOnlyList<(double Weight, double Ndcg5, double ProposalGini, double EligibleGini, double PerPlaceGini, double TopMentorShare)> Spread(IPairScorer scorer,
         IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> requests,
         IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc, IEnumerable<double> weights)
     {
         var profiles = pool.ToDictionary(m => m.Profile.Id, m => m.Profile, StringComparer.Ordinal);
         var eligible = requests.Select(r => new PreparedLearner(r.Request.Learner, weekStartUtc))
             .SelectMany(l => pool.Where(m => Filters.Check(l, m) == Exclusion.None).Select(m => m.Profile.Id)).ToHashSet(StringComparer.Ordinal);
-        var rows = new List<(double, double, double, double, double)>();
+        var rows = new List<(double, double, double, double, double, double)>();
         foreach (var weight in weights)
         {
             var spread = new LoadSpread(weight, new FixedTime(new DateTimeOffset(weekStartUtc, TimeSpan.Zero)));
@@ -89,8 +89,9 @@ public static class Evaluation
             }
             var counts = pool.Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
             var eligibleCounts = pool.Where(m => eligible.Contains(m.Profile.Id)).Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
+            var perPlace = pool.Where(m => eligible.Contains(m.Profile.Id)).Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id) / Math.Max(1, m.Profile.Capacity)).Order().ToArray();
             var total = counts.Sum();
-            rows.Add((weight, Round(ndcg / Math.Max(1, judged)), Round(Gini(counts)), Round(Gini(eligibleCounts)), Round(total == 0 ? 0 : counts[^1] / total)));
+            rows.Add((weight, Round(ndcg / Math.Max(1, judged)), Round(Gini(counts)), Round(Gini(eligibleCounts)), Round(Gini(perPlace)), Round(total == 0 ? 0 : counts[^1] / total)));
         }
         return rows;
     }
