@@ -55,7 +55,29 @@ public sealed class MentorColumnsTests
         Assert.Same(MentorColumns.For(after), MentorColumns.For(after));
     }
 
-    private static void AssertPassEqualsReference(MentorColumns columns, IReadOnlyList<PreparedMentor> mentors, Random random, DateTime week)
+    /// <summary>
+    /// More than 64 languages in one snapshot: the bit masks cannot tell them all apart, and the pass reads the lists for
+    /// those ids. Some mentors speak only a language of a high id, which some learners share.
+    /// </summary>
+    [Fact]
+    public void With_more_languages_than_bits_the_pass_still_equals_the_reference()
+    {
+        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        var random = new Random(7);
+        var mentors = Enumerable.Range(0, 500).Select(i =>
+        {
+            var m = SyntheticData.Mentor(random, $"m{i}");
+            // 90 more languages first, so that those seen last get ids of 64 and more; the last 50 mentors speak only one of those.
+            m = i < 450 ? m with { Languages = [.. m.Languages, new LanguageSkill($"lang{i % 90}", Cefr.B2)] }
+                : m with { Languages = [new LanguageSkill($"lang{100 + i % 5}", Cefr.C1)] };
+            return new PreparedMentor(m, week);
+        }).ToList();
+        AssertPassEqualsReference(MentorColumns.For(mentors), mentors, random, week,
+            (learner, l) => l % 3 == 0 ? learner with { Languages = [.. learner.Languages, new LanguageSkill($"lang{100 + l % 5}", Cefr.B2)] } : learner);
+    }
+
+    private static void AssertPassEqualsReference(MentorColumns columns, IReadOnlyList<PreparedMentor> mentors, Random random, DateTime week,
+        Func<LearnerProfile, int, LearnerProfile>? learnerVariant = null)
     {
         var features = new float[mentors.Count * PairFeatures.Count];
         var candidates = new int[mentors.Count];
@@ -71,6 +93,7 @@ public sealed class MentorColumnsTests
                 2 => profile with { TargetSector = profile.TargetSector?.ToLowerInvariant() + " ", Place = null },
                 _ => profile,
             };
+            if (learnerVariant is not null) profile = learnerVariant(profile, l);
             var (goals, text) = SyntheticData.Goals(random, profile);
             var request = new MatchRequest(profile, goals, text);
             var learner = new PreparedLearner(profile, week);
