@@ -61,13 +61,8 @@ internal static class MatchingScenarios
     /// </summary>
     public static void Curve()
     {
-        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
-        TrainingData World(int learners, int seed)
-        {
-            var text = new StringWriter();
-            SyntheticData.Write(text, new SyntheticData.Options(Learners: learners, Seed: seed), week);
-            return TrainingData.Read(new StringReader(text.ToString()));
-        }
+        var week = SyntheticData.StudyWeek;
+        TrainingData World(int learners, int seed) => SyntheticData.Generate(new SyntheticData.Options(Learners: learners, Seed: seed), week);
         var train = World(4000, 42).Examples(week);
         var judged = World(500, 77);
         var heldOut = judged.Examples(week);
@@ -121,10 +116,8 @@ internal static class MatchingScenarios
     /// <summary>Load spread against NDCG@5 for several weights: the shipped model on a synthetic world it was not trained on (seed 43).</summary>
     public static void Spread(string modelPath)
     {
-        var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
-        var text = new StringWriter();
-        SyntheticData.Write(text, new SyntheticData.Options(Seed: 43), week);
-        var data = TrainingData.Read(new StringReader(text.ToString()));
+        var week = SyntheticData.StudyWeek;
+        var data = SyntheticData.Generate(new SyntheticData.Options(Seed: 43), week);
         var requests = data.Examples(week).Take(600).ToList();
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var model = FlatModelFile.ReadFile(modelPath);
@@ -245,9 +238,7 @@ internal static class MatchingScenarios
         // Two-sided (issue 11): a model of the same size trained on the world where mentors decline, its acceptance side
         // walked on the same keys; measured in turns with the one-sided model, request by request, so both see the same machine.
         var folder = Directory.CreateTempSubdirectory("engine-two-sided").FullName;
-        var declinesWorld = new StringWriter();
-        SyntheticData.Write(declinesWorld, new SyntheticData.Options(Learners: 1500, Declines: true), week);
-        var twoRows = TrainingData.Read(new StringReader(declinesWorld.ToString())).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        var twoRows = SyntheticData.Generate(new SyntheticData.Options(Learners: 1500, Declines: true), week).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         MlNetTrees.TrainAndWrite(twoRows, folder, "two", new MlNetTrees.TrainingOptions());
         var twoSided = FlatModelFile.ReadFile(Path.Combine(folder, "two.zip"));
         Directory.Delete(folder, true);

@@ -46,7 +46,7 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
         await container.GetBlobClient($"{report.Version}.zip").UploadAsync(Path.ChangeExtension(modelPath, ".zip"), overwrite: true, ct);
         await container.GetBlobClient(report.Version + FlatModelFile.Extension).UploadAsync(FlatModelFile.PathBeside(modelPath), overwrite: true, ct);
         await container.GetBlobClient($"{report.Version}.json").UploadAsync(Evaluation.ReportPath(modelPath), overwrite: true, ct);
-        var acceptance = FlatModelFile.AcceptanceZipBeside(Path.ChangeExtension(modelPath, ".zip")); // a two-sided model's other record
+        var acceptance = FlatModelFile.AcceptanceZipBeside(modelPath); // a two-sided model's other record
         if (File.Exists(acceptance)) await container.GetBlobClient($"{report.Version}.accept.zip").UploadAsync(acceptance, overwrite: true, ct);
         await RecordAsync(report, ct);
     }

@@ -104,8 +104,14 @@ public static class Evaluation
 
     private static double Round(double v) => Math.Round(v, 4);
 
-    /// <summary>DCG@5 of gains in ranked order (the studies that know the true chances grade by them).</summary>
-    public static double Dcg5(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
+    /// <summary>DCG@5 of gains in ranked order.</summary>
+    private static double Dcg5(IEnumerable<double> gains) => gains.Take(5).Select((g, i) => g / Math.Log2(i + 2)).Sum();
+
+    /// <summary>
+    /// For the studies that know the true chances: NDCG@5 of the <paramref name="chosen"/> gains (in the order shown) as a
+    /// share of the best ordering's of <paramref name="all"/> the candidates' gains.
+    /// </summary>
+    public static double OracleShare(IEnumerable<double> chosen, IEnumerable<double> all) => Dcg5(chosen) / Dcg5(all.OrderByDescending(g => g));
 
     /// <summary>
     /// One request's NDCG@5 with its pairs ranked by <paramref name="ranking"/> (higher first), and whether its first

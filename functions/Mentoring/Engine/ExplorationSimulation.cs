@@ -20,7 +20,7 @@ public static class ExplorationSimulation
     /// <param name="NewOracleShare">The same among the new mentors only: how well they are told apart.</param>
     public sealed record RoundRow(string Arm, int Round, int Outcomes, double NewShown, int NewKnown, int NewMentors, double OracleShare, double NewOracleShare);
 
-    public static readonly DateTime Week = TwoSidedStudy.Week;
+    private static readonly DateTime Week = SyntheticData.StudyWeek;
 
     private sealed class SimMentor(MentorProfile profile, double quality, int joined)
     {
@@ -123,10 +123,9 @@ public static class ExplorationSimulation
             }
             var eligible = pool.Where(m => (exclude is null || !exclude.Contains(m.Profile.Id)) && Filters.Check(learner, m) == Exclusion.None).ToList();
             if (eligible.Count == 0) return double.NaN;
-            var ideal = eligible.Select(Truth).OrderByDescending(t => t).Take(5).ToList();
             var byId = eligible.ToDictionary(m => m.Profile.Id);
             var chosen = Matcher.Match(request, pool, scorer, 5, Week, exclude).Proposals.Select(p => Truth(byId[p.MentorId])).ToList();
-            return Evaluation.Dcg5(chosen) / Evaluation.Dcg5(ideal);
+            return Evaluation.OracleShare(chosen, eligible.Select(Truth).ToList());
         }
         var all = judged.Select(r => Share(r, null)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).Average();
         var fresh = judged.Select(r => Share(r, established)).Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).Average();

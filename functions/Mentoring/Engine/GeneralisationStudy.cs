@@ -14,13 +14,9 @@ public static class GeneralisationStudy
 
     public static IEnumerable<Row> Run(int world, IReadOnlyList<int> sizes, Action<string>? progress = null)
     {
-        var week = TwoSidedStudy.Week;
-        List<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> Draw(int learners, int seed)
-        {
-            var text = new StringWriter();
-            SyntheticData.Write(text, new SyntheticData.Options(Learners: learners, Seed: seed, World: world), week);
-            return [.. TrainingData.Read(new StringReader(text.ToString())).Examples(week)];
-        }
+        var week = SyntheticData.StudyWeek;
+        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> Draw(int learners, int seed) =>
+            SyntheticData.Generate(new SyntheticData.Options(Learners: learners, Seed: seed, World: world), week).Examples(week);
         var train = Draw(sizes.Max(), 42);
         var judged = Draw(500, 77);
         double Truth(MatchRequest request, float[] f) => world == 2 ? SyntheticData.SecondTruth(request, f, null) : SyntheticData.Truth(request, f, null);
@@ -76,7 +72,7 @@ public static class GeneralisationStudy
             scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
             var gains = pairs.Select(p => truth(request, p.Row.Features)).ToArray();
             var chosen = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Select(i => gains[i]);
-            sum += Evaluation.Dcg5(chosen) / Evaluation.Dcg5(gains.OrderByDescending(g => g));
+            sum += Evaluation.OracleShare(chosen, gains);
         }
         return Math.Round(sum / Math.Max(1, judged.Count), 3);
     }

@@ -66,8 +66,10 @@ public static class PairFeatures
         var covered = 0;
         foreach (var g in goals) if (m.Expertise.Contains(g)) covered++;
         into[GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
-        into[LanguageLevel] = BestSharedLevel(learner.Profile, m) / 7f;
-        into[AvailabilityOverlap] = (float)Math.Min(1, learner.Time.OverlapHours(mentor.Time) / 10.0);
+        var (bestLevel, learnerLevel, mentorLevel) = SharedLevels(learner.Profile, m);
+        into[LanguageLevel] = bestLevel / 7f;
+        var overlap = learner.Time.OverlapHours(mentor.Time);
+        into[AvailabilityOverlap] = (float)Math.Min(1, overlap / 10.0);
         var distance = Distance(learner.Profile, m);
         into[Proximity] = distance is { } d && m.TravelRadiusKm > 0 ? (float)Math.Max(0, 1 - d / m.TravelRadiusKm) : 0;
         var shared = learner.Profile.Modes.Count(m.Modes.Contains);
@@ -80,11 +82,10 @@ public static class PairFeatures
         into[SectorMatch] = learner.Profile.TargetSector is { } s && m.Sector is { } ms && string.Equals(s.Trim(), ms.Trim(), StringComparison.OrdinalIgnoreCase) ? 1 : 0;
         into[TextSimilarity] = (float)request.GoalTextVector().Cosine(mentor.Bio);
         into[Experience] = Math.Min(30, Math.Max(0, m.YearsOfExperience)) / 30f;
-        var (learnerLevel, mentorLevel) = SharedLevels(learner.Profile, m);
         into[LearnerLanguageLevel] = learnerLevel / 7f;
         into[MentorLanguageLevel] = mentorLevel / 7f;
         into[TimeZoneGap] = Scaled(Math.Abs(learner.UtcOffsetHours - mentor.UtcOffsetHours), GapScaleHours);
-        into[OverlapHours] = Scaled(learner.Time.OverlapHours(mentor.Time), OverlapScaleHours);
+        into[OverlapHours] = Scaled(overlap, OverlapScaleHours);
         into[DistanceToRadius] = distance is { } km && m.TravelRadiusKm > 0 ? Scaled(km / m.TravelRadiusKm, DistanceScaleRadii) : 1; // unknown: as far as it goes
         into[FollowThrough] = FollowThroughOf(m);
         into[ActiveMentees] = Scaled(m.ActiveMentees, MenteeScale);
@@ -102,25 +103,15 @@ public static class PairFeatures
 
     public static bool PhoneOnly(LearnerProfile l) => l.Modes.Count == 1 && l.Modes[0] == SessionMode.Phone;
 
-    /// <summary>Each side's best level in any language both speak (0 when none).</summary>
-    public static (int Learner, int Mentor) SharedLevels(LearnerProfile learner, MentorProfile mentor)
+    /// <summary>Over the languages both speak (0 when none): the best level they share (the lower of the two sides'), and each side's best level.</summary>
+    public static (int Best, int Learner, int Mentor) SharedLevels(LearnerProfile learner, MentorProfile mentor)
     {
-        var (a, b) = (0, 0);
+        var (best, a, b) = (0, 0, 0);
         foreach (var l in learner.Languages)
             foreach (var ml in mentor.Languages)
                 if (string.Equals(l.Language, ml.Language, StringComparison.OrdinalIgnoreCase))
-                    (a, b) = (Math.Max(a, (int)l.Level), Math.Max(b, (int)ml.Level));
-        return (a, b);
-    }
-
-    public static int BestSharedLevel(LearnerProfile learner, MentorProfile mentor)
-    {
-        var best = 0;
-        foreach (var l in learner.Languages)
-            foreach (var ml in mentor.Languages)
-                if (string.Equals(l.Language, ml.Language, StringComparison.OrdinalIgnoreCase))
-                    best = Math.Max(best, Math.Min((int)l.Level, (int)ml.Level));
-        return best;
+                    (best, a, b) = (Math.Max(best, Math.Min((int)l.Level, (int)ml.Level)), Math.Max(a, (int)l.Level), Math.Max(b, (int)ml.Level));
+        return (best, a, b);
     }
 
     public static double? Distance(LearnerProfile learner, MentorProfile mentor) =>

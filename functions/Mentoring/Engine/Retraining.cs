@@ -70,12 +70,8 @@ public static class Retraining
     }
 
     /// <summary>The synthetic world the shipped model learnt, as training rows (its outcomes say nothing of who was offered: all were).</summary>
-    private static IEnumerable<PairRow> SyntheticPrior(int requests, DateTime week)
-    {
-        var text = new StringWriter();
-        SyntheticData.Write(text, new SyntheticData.Options(Learners: requests), week);
-        return TrainingData.Read(new StringReader(text.ToString())).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row));
-    }
+    private static IEnumerable<PairRow> SyntheticPrior(int requests, DateTime week) =>
+        SyntheticData.Generate(new SyntheticData.Options(Learners: requests), week).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row));
 
     /// <summary>
     /// Cold start: with too few real outcomes to train on, which of the synthetic prior and the rules ranks them better.

@@ -58,6 +58,17 @@ public static class SyntheticData
     /// <summary>How many declined offers a learner goes through before giving up (the Declines world).</summary>
     public const int OffersPerRequest = 3;
 
+    /// <summary>The reference week the studies and benchmarks draw their worlds in (any fixed week would do).</summary>
+    public static readonly DateTime StudyWeek = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+
+    /// <summary>A synthetic world as it would be read from its file (profiles and outcomes), without writing one.</summary>
+    public static TrainingData Generate(Options options, DateTime weekStartUtc)
+    {
+        var text = new StringWriter();
+        Write(text, options, weekStartUtc);
+        return TrainingData.Read(new StringReader(text.ToString()));
+    }
+
     /// <summary>Writes a complete training file (mentors, learners, outcomes) to <paramref name="writer"/>.</summary>
     public static (int Mentors, int Learners, int Outcomes) Write(TextWriter writer, Options options, DateTime weekStartUtc)
     {

@@ -15,13 +15,10 @@ public static class TwoSidedStudy
     /// <param name="DeclinedPer100">First choices a mentor turns down for any reason, per 100.</param>
     public sealed record Row(string Scorer, string Sides, double OracleShare, double WorkedPer100, double FarOrLanguagePer100, double DeclinedPer100);
 
-    public static readonly DateTime Week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
-
     public static IReadOnlyList<Row> Run(int mentors, int learners, int seed, string folder)
     {
-        var file = new StringWriter();
-        SyntheticData.Write(file, new SyntheticData.Options(mentors, learners, Seed: seed, Declines: true), Week);
-        var examples = TrainingData.Read(new StringReader(file.ToString())).Examples(Week);
+        var week = SyntheticData.StudyWeek;
+        var examples = SyntheticData.Generate(new SyntheticData.Options(mentors, learners, Seed: seed, Declines: true), week).Examples(week);
         var cut = examples.Count * 4 / 5;
         var rows = examples.Take(cut).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         var heldOut = examples.Skip(cut).ToList();
@@ -63,8 +60,7 @@ public static class TwoSidedStudy
             }).ToArray();
             var scores = rank(request, pairs, truth);
             var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
-            var ideal = truth.Select(t => t.Worked).OrderByDescending(w => w).ToArray();
-            share += Evaluation.Dcg5(order.Select(i => truth[i].Worked)) / Evaluation.Dcg5(ideal);
+            share += Evaluation.OracleShare(order.Select(i => truth[i].Worked), truth.Select(t => t.Worked));
             var first = truth[order[0]];
             (worked, farOrLanguage, declined) = (worked + first.Worked, farOrLanguage + first.FarOrLanguage, declined + first.Declined);
         }

@@ -16,9 +16,7 @@ public sealed class ColdStartTests
     public void The_rules_replace_a_prior_that_ranks_nothing_and_a_good_prior_stays()
     {
         var now = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
-        var text = new StringWriter();
-        SyntheticData.Write(text, new SyntheticData.Options(Mentors: 300, Learners: 150, Seed: 21), WeeklyTime.WeekStart(now));
-        var data = TrainingData.Read(new StringReader(text.ToString()));
+        var data = SyntheticData.Generate(new SyntheticData.Options(Mentors: 300, Learners: 150, Seed: 21), WeeklyTime.WeekStart(now));
 
         var (choice, why) = Retraining.ColdStart(data, new Indifferent(), now, new GateOptions());
         Assert.Equal("rules", choice);

@@ -76,9 +76,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
         {
             Directory = System.IO.Directory.CreateTempSubdirectory("matching-model-").FullName;
             var now = new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
-            var file = new StringWriter();
-            SyntheticData.Write(file, new SyntheticData.Options(Mentors: 400, Learners: 1500, Seed: 11), WeeklyTime.WeekStart(now));
-            Data = TrainingData.Read(new StringReader(file.ToString()));
+            Data = SyntheticData.Generate(new SyntheticData.Options(Mentors: 400, Learners: 1500, Seed: 11), WeeklyTime.WeekStart(now));
             Report = Evaluation.TrainAndEvaluate(Data, Directory, "test", now, new MlNetTrees.TrainingOptions(Trees: 120), "synthetic (SyntheticData)");
         }
 
