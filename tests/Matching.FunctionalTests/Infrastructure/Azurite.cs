@@ -14,15 +14,17 @@ public sealed class Azurite : IAsyncDisposable
     private readonly string? _location;
     private Process? _process;
 
+    private readonly List<string> _output = [];
+
     private Azurite(string? location)
     {
         _location = location;
-        (BlobPort, QueuePort, TablePort) = (FreePort(), FreePort(), FreePort());
+        PickPorts();
     }
 
-    public int BlobPort { get; }
-    public int QueuePort { get; }
-    public int TablePort { get; }
+    public int BlobPort { get; private set; }
+    public int QueuePort { get; private set; }
+    public int TablePort { get; private set; }
 
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
@@ -34,9 +36,29 @@ public sealed class Azurite : IAsyncDisposable
     {
         var location = persistent ? Directory.CreateTempSubdirectory("matching-azurite-").FullName : null;
         var azurite = new Azurite(location);
-        await azurite.StartAgainAsync();
-        return azurite;
+        // A free port is only free until someone takes it: tests running beside this one start their own
+        // Azurite and servers, so a port picked here can be gone when Azurite binds it. Pick again then.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await azurite.StartAgainAsync();
+                return azurite;
+            }
+            catch (AzuriteExited) when (attempt < 5)
+            {
+                azurite.PickPorts();
+            }
+        }
     }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_output) { _output.Add(line); if (_output.Count > 20) _output.RemoveAt(0); }
+    }
+
+    private void PickPorts() => (BlobPort, QueuePort, TablePort) = (FreePort(), FreePort(), FreePort());
 
     public async Task StartAgainAsync()
     {
@@ -56,9 +78,11 @@ public sealed class Azurite : IAsyncDisposable
         if (_location is null) start.ArgumentList.Add("--inMemoryPersistence");
         else { start.ArgumentList.Add("--location"); start.ArgumentList.Add(_location); }
 
+        lock (_output) _output.Clear();
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        // Azurite writes why it stopped (EADDRINUSE, for one) on standard output.
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -67,7 +91,11 @@ public sealed class Azurite : IAsyncDisposable
         {
             while (!await AcceptsAsync(port))
             {
-                if (_process.HasExited) throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode}.");
+                if (_process.HasExited)
+                {
+                    await _process.WaitForExitAsync(); // lets the error stream drain
+                    lock (_output) throw new AzuriteExited(_process.ExitCode, string.Join(" | ", _output));
+                }
                 if (DateTime.UtcNow > deadline) throw new TimeoutException($"Azurite did not open port {port}.");
                 await Task.Delay(50);
             }
@@ -132,4 +160,7 @@ public sealed class Azurite : IAsyncDisposable
         }
         throw new InvalidOperationException("Azurite is not installed: run scripts/test.sh (it runs npm ci in tools/azurite).");
     }
+
+    private sealed class AzuriteExited(int code, string errors)
+        : InvalidOperationException($"Azurite exited with code {code}: {errors}");
 }
