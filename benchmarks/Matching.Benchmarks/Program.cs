@@ -17,7 +17,7 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OS
 
 if (scenario is "scoring")
 {
-    BenchmarkDotNet.Running.BenchmarkRunner.Run<Matching.Benchmarks.ScoringBenchmarks>();
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<Matching.Benchmarks.ScoringBenchmarks>(args: args[1..]);
     return;
 }
 if (scenario is "cohort")

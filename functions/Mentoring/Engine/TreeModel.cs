@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Matching.Mentoring.Engine;
 
@@ -8,13 +9,17 @@ namespace Matching.Mentoring.Engine;
 /// A trained tree ensemble as serving needs it: plain arrays, no ML.NET (which stays the training side, see
 /// <see cref="MlNetTrees"/>). Thread-safe, allocation-free per pair, and equal in score to ML.NET's own prediction
 /// (tests check it). The probability is ML.NET's Platt calibration of the raw score.
-/// <para>Two walks over the same trees: <see cref="Raw"/>, the plain one, kept as the reference; and
-/// <see cref="Score"/>, the fast one. For it every tree is laid out again in one contiguous array of nodes, breadth
-/// first, each node's two children side by side (right = left + 1), and leaves made absorbing (a leaf's children are
-/// itself), so that a tree is walked its depth in steps without a test. Features and thresholds are compared as
-/// ordered integers, so a step is two loads, a compare that sets 0 or 1 and an add: no jump, no misprediction. Eight
-/// rows go through a tree together, their independent walks overlapping in the core. A missing value (NaN) goes
-/// right at every split, as in ML.NET: its key is above every threshold, and equal to the leaves'.</para>
+/// <para>Three walks over the same trees, equal bit for bit (tests check it): <see cref="Raw"/>, the plain one, kept as
+/// the reference; and two fast ones behind <see cref="Score"/>. Both compare features and thresholds as ordered
+/// integers (keys) and never jump on a comparison. A missing value (NaN) goes right at every split, as in ML.NET: its
+/// key is above every threshold.</para>
+/// <para>The scalar fast walk lays every tree out again in one contiguous array of 16-byte nodes, splits breadth first,
+/// leaves made absorbing (a leaf's children are itself). A step is a compare that sets 0 or 1 and a multiply-add;
+/// eight rows go through a tree together, their independent walks overlapping in the core, until all eight are at a
+/// leaf.</para>
+/// <para>The vector walk (CPUs with AVX-512, trees of at most 31 splits) keeps a tree's nodes in vector registers: a
+/// step reads sixteen rows' nodes with permutes, their keys with gathers, and moves the rows still at a split with a
+/// masked select. Four groups of sixteen go together. Measured against the scalar walk in docs/benchmarks.md.</para>
 /// <para>Two-sided (reciprocal) models carry a second ensemble, <see cref="Acceptance"/>: the chance that the mentor says
 /// yes, learnt from accepts and declines apart from whether an accepted match works. The score is then the product of
 /// the two probabilities, both walked on the same keys.</para>
@@ -30,7 +35,7 @@ public sealed class TreeModel : IPairScorer
     // reached a leaf when all their offsets are negative. A leaf's children are itself (it absorbs further steps).
     private const int NodeBytes = 16;
 
-    private const int Lanes = 8;
+    private const int Lanes = 64; // rows per block: the vector walk's four groups of 16, or the scalar walk's eight at a time
     private readonly Tree[] _trees;
     private readonly int[] _nodes;
     private readonly double[] _value;   // per node: the leaf's value times its tree's weight (0 on a split)
@@ -40,6 +45,16 @@ public sealed class TreeModel : IPairScorer
     private readonly double _slope;
     private readonly double _offset;
     private readonly float[] _baseline;
+
+    // The vector walk's layout (AVX-512, trees of at most 31 splits): per tree 96 ints, in three tables of 32 that a
+    // permute reads by node: the feature, the threshold key, and the children (left | right << 16; a split is its
+    // breadth-first position, leaf k is 32 + k); and 32 leaf values.
+    private const int TableInts = 96, LeafMark = 32;
+    private readonly int[]? _tables;
+    private readonly double[]? _leafValues;
+
+    /// <summary>Whether this CPU runs the vector walk (AVX-512 permutes, AVX2 gathers); elsewhere the scalar fast walk serves.</summary>
+    public static bool VectorHardware { get; } = Avx512F.IsSupported && Avx2.IsSupported;
 
     public TreeModel(string version, IReadOnlyList<Tree> trees, double bias, double slope, double offset, float[] baseline)
     {
@@ -88,6 +103,32 @@ public sealed class TreeModel : IPairScorer
             value.AddRange(values);
         }
         (_nodes, _value) = ([.. nodes], [.. value]);
+        if (_trees.All(t => t.Left.Length < LeafMark))
+        {
+            _tables = new int[_trees.Length * TableInts];
+            _leafValues = new double[_trees.Length * LeafMark];
+            for (var t = 0; t < _trees.Length; t++)
+            {
+                var tree = _trees[t];
+                var order = new List<int>();
+                if (tree.Left.Length > 0) order.Add(0);
+                for (var i = 0; i < order.Count; i++)
+                    foreach (var child in new[] { tree.Left[order[i]], tree.Right[order[i]] })
+                        if (child >= 0) order.Add(child);
+                var position = new int[tree.Left.Length];
+                for (var i = 0; i < order.Count; i++) position[order[i]] = i;
+                int Code(int child) => child >= 0 ? position[child] : LeafMark + ~child;
+                var table = _tables.AsSpan(t * TableInts, TableInts);
+                for (var i = 0; i < order.Count; i++)
+                {
+                    var split = order[i];
+                    table[i] = tree.Feature[split];
+                    table[LeafMark + i] = Key(tree.Threshold[split]);
+                    table[2 * LeafMark + i] = Code(tree.Left[split]) | Code(tree.Right[split]) << 16;
+                }
+                for (var k = 0; k < tree.Leaf.Length; k++) _leafValues[t * LeafMark + k] = tree.Weight * tree.Leaf[k];
+            }
+        }
     }
 
     /// <summary>
@@ -136,9 +177,12 @@ public sealed class TreeModel : IPairScorer
     private double Calibrate(double raw) => 1 / (1 + Math.Exp(_slope * raw + _offset)); // ML.NET PlattCalibrator
 
     /// <summary>Scores 0-100 for each row of <paramref name="features"/> (rows of <see cref="PairFeatures.Count"/>), by the fast walk.</summary>
-    public void Score(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance);
+    public void Score(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance, VectorHardware);
 
-    private void Score(ReadOnlySpan<float> features, Span<float> scores, TreeModel? acceptance)
+    /// <summary>The same scores by the scalar fast walk, even where the vector walk runs: for tests and benchmarks.</summary>
+    public void ScoreScalar(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance, vector: false);
+
+    private void Score(ReadOnlySpan<float> features, Span<float> scores, TreeModel? acceptance, bool vector)
     {
         const int width = PairFeatures.Count;
         Span<int> keys = stackalloc int[Lanes * width];
@@ -150,15 +194,94 @@ public sealed class TreeModel : IPairScorer
             var block = features.Slice(row * width, rows * width);
             if (rows < Lanes) keys.Clear(); // a short last block walks rows of zeros, never read
             Keys(block, keys);
-            WalkEight(keys, raw);
+            Walk(keys, raw, rows, vector);
             if (acceptance is null)
                 for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
             else
             {
-                acceptance.WalkEight(keys, accept);
+                acceptance.Walk(keys, accept, rows, vector);
                 for (var i = 0; i < rows; i++) scores[row + i] = Both((float)(100 * Calibrate(raw[i])), (float)(100 * acceptance.Calibrate(accept[i])));
             }
         }
+    }
+
+    /// <summary>A block's rows through every tree: 64 at a time in vector registers where the CPU and the trees allow it
+    /// and the block is large enough to pay, else eight at a time by the scalar walk.</summary>
+    private void Walk(ReadOnlySpan<int> keys, Span<double> raw, int rows, bool vector)
+    {
+        if (vector && _tables is not null && rows > Lanes / 2) WalkVector(keys, raw);
+        else for (var i = 0; i < rows; i += 8) WalkEight(keys[(i * PairFeatures.Count)..], raw[i..]);
+    }
+
+    /// <summary>
+    /// Rows through every tree in vector registers, in groups of sixteen whose steps overlap in the core: each step
+    /// reads the nodes' feature, threshold and children with permutes from the tree's tables (no memory access by node),
+    /// the rows' keys with gathers, and moves the rows still at a split. A row at a leaf stays there. The leaves' values
+    /// are added in tree order, as the plain walk does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void WalkVector(ReadOnlySpan<int> keys, Span<double> raw)
+    {
+        var mark = Vector512.Create(LeafMark);
+        var rowStart = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) * PairFeatures.Count;
+        const int group = 16 * PairFeatures.Count;
+        var bias = Vector256.Create(_bias);
+        Vector256<double> a0 = bias, a1 = bias, a2 = bias, a3 = bias, b0 = bias, b1 = bias, b2 = bias, b3 = bias;
+        Vector256<double> c0 = bias, c1 = bias, c2 = bias, c3 = bias, d0 = bias, d1 = bias, d2 = bias, d3 = bias;
+        fixed (int* x = keys)
+        fixed (int* tables = _tables)
+        fixed (double* leaves = _leafValues)
+        {
+            int* xa = x, xb = x + group, xc = x + 2 * group, xd = x + 3 * group;
+            for (var t = 0; t < _trees.Length; t++)
+            {
+                var table = tables + t * TableInts;
+                var (f0, f1) = (Vector512.Load(table), Vector512.Load(table + 16));
+                var (h0, h1) = (Vector512.Load(table + 32), Vector512.Load(table + 48));
+                var (k0, k1) = (Vector512.Load(table + 64), Vector512.Load(table + 80));
+                var at = _trees[t].Left.Length > 0 ? Vector512<int>.Zero : mark;
+                var (bt, ct, dt) = (at, at, at);
+                while (Vector512.LessThanAny(Vector512.Min(Vector512.Min(at, bt), Vector512.Min(ct, dt)), mark))
+                {
+                    at = Step(at, xa, rowStart, mark, f0, f1, h0, h1, k0, k1);
+                    bt = Step(bt, xb, rowStart, mark, f0, f1, h0, h1, k0, k1);
+                    ct = Step(ct, xc, rowStart, mark, f0, f1, h0, h1, k0, k1);
+                    dt = Step(dt, xd, rowStart, mark, f0, f1, h0, h1, k0, k1);
+                }
+                var values = leaves + t * LeafMark;
+                Add(values, at - mark, ref a0, ref a1, ref a2, ref a3);
+                Add(values, bt - mark, ref b0, ref b1, ref b2, ref b3);
+                Add(values, ct - mark, ref c0, ref c1, ref c2, ref c3);
+                Add(values, dt - mark, ref d0, ref d1, ref d2, ref d3);
+            }
+        }
+        a0.CopyTo(raw); a1.CopyTo(raw[4..]); a2.CopyTo(raw[8..]); a3.CopyTo(raw[12..]);
+        b0.CopyTo(raw[16..]); b1.CopyTo(raw[20..]); b2.CopyTo(raw[24..]); b3.CopyTo(raw[28..]);
+        c0.CopyTo(raw[32..]); c1.CopyTo(raw[36..]); c2.CopyTo(raw[40..]); c3.CopyTo(raw[44..]);
+        d0.CopyTo(raw[48..]); d1.CopyTo(raw[52..]); d2.CopyTo(raw[56..]); d3.CopyTo(raw[60..]);
+    }
+
+    /// <summary>One step of sixteen rows: those at a split move to the left child, or (key above the threshold) the right one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<int> Step(Vector512<int> at, int* x, Vector512<int> rowStart, Vector512<int> mark,
+        Vector512<int> f0, Vector512<int> f1, Vector512<int> h0, Vector512<int> h1, Vector512<int> k0, Vector512<int> k1)
+    {
+        var index = rowStart + Avx512F.PermuteVar16x32x2(f0, at, f1);
+        var key = Vector512.Create(Avx2.GatherVector256(x, index.GetLower(), 4), Avx2.GatherVector256(x, index.GetUpper(), 4));
+        var right = Vector512.GreaterThan(key, Avx512F.PermuteVar16x32x2(h0, at, h1));
+        var children = Avx512F.PermuteVar16x32x2(k0, at, k1).AsUInt32();
+        var next = Avx512F.ShiftRightLogicalVariable(children, (right & Vector512.Create(16)).AsUInt32()).AsInt32() & Vector512.Create(0xFFFF);
+        return Vector512.ConditionalSelect(Vector512.LessThan(at, mark), next, at);
+    }
+
+    /// <summary>Adds each of sixteen rows' leaf value (leaf index per row) to its sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Add(double* values, Vector512<int> leaf, ref Vector256<double> s0, ref Vector256<double> s1, ref Vector256<double> s2, ref Vector256<double> s3)
+    {
+        s0 += Avx2.GatherVector256(values, leaf.GetLower().GetLower(), 8);
+        s1 += Avx2.GatherVector256(values, leaf.GetLower().GetUpper(), 8);
+        s2 += Avx2.GatherVector256(values, leaf.GetUpper().GetLower(), 8);
+        s3 += Avx2.GatherVector256(values, leaf.GetUpper().GetUpper(), 8);
     }
 
     /// <summary>A two-sided score from its sides' scores (0-100 each). Never above the success score, even by a rounding
@@ -167,7 +290,7 @@ public sealed class TreeModel : IPairScorer
     public static float Both(float success, float acceptance) => Math.Min(success, success * acceptance / 100f);
 
     /// <summary>Scores 0-100 by this ensemble alone: for a two-sided model, whether an accepted match works (the acceptance side left out).</summary>
-    public void ScoreOwn(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, null);
+    public void ScoreOwn(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, null, VectorHardware);
 
     /// <summary>The rows' features as ordered keys (<see cref="Key"/>), eight at a time where the CPU has the vectors.</summary>
     private static void Keys(ReadOnlySpan<float> from, Span<int> to)

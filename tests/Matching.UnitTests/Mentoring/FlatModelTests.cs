@@ -56,6 +56,8 @@ public sealed class FlatModelTests
         var block = rows.SelectMany(r => r).ToArray();
         var fast = new float[rows.Count];
         flat.Score(block, fast);
+        var scalar = new float[rows.Count];
+        flat.ScoreScalar(block, scalar);
         var fromZip = Evaluation.LoadMlNet(Zip, report);
         var worst = 0.0;
         for (var i = 0; i < rows.Count; i++)
@@ -64,8 +66,54 @@ public sealed class FlatModelTests
             worst = Math.Max(worst, Math.Abs(predicted[i].Probability - plain));
             Assert.Equal(fromZip.Probability(rows[i]), plain);                 // the file holds exactly the zip's trees
             Assert.Equal((float)(100 * plain), fast[i]);                          // the fast walk is the plain walk
+            Assert.Equal(fast[i], scalar[i]);                                     // the vector walk (AVX-512) is the scalar one
         }
         Assert.True(worst <= 1e-5, $"largest |probability difference| with ML.NET: {worst}");
+    }
+
+    [Fact]
+    public void Both_fast_walks_equal_the_plain_walk_for_any_tree_shape_block_size_and_two_sided_model()
+    {
+        var random = new Random(5);
+        TreeModel Model(params int[] splits) => new("t", splits.Select(n => RandomTree(random, n)).ToList(), 0.1, -1.3, 0.2, new float[PairFeatures.Count]);
+        var fits = Model([.. Enumerable.Range(0, 32), 31, 17, 5]);   // every shape the vector tables hold, up to 31 splits
+        var tooBig = Model(3, 40, 12);                                // one tree beyond them: the scalar walk serves
+        var twoSided = fits.WithAcceptance(Model(8, 19, 31, 0, 2));
+        foreach (var count in new[] { 1, 7, 8, 9, 32, 33, 63, 64, 65, 200 })
+        {
+            var block = Enumerable.Range(0, count * PairFeatures.Count).Select(_ => random.Next(20) == 0 ? float.NaN : random.Next(9) / 8f).ToArray(); // ties with thresholds too
+            foreach (var model in new[] { fits, tooBig, twoSided })
+            {
+                var (fast, scalar) = (new float[count], new float[count]);
+                model.Score(block, fast);
+                model.ScoreScalar(block, scalar);
+                Assert.Equal(scalar, fast);
+                if (model.Acceptance is not null) continue;
+                for (var i = 0; i < count; i++)
+                    Assert.Equal((float)(100 * model.Probability(block.AsSpan(i * PairFeatures.Count, PairFeatures.Count))), fast[i]);
+            }
+        }
+    }
+
+    /// <summary>A tree of <paramref name="splits"/> splits grown at random leaves, in ML.NET's encoding (leaf k as ~k).</summary>
+    private static TreeModel.Tree RandomTree(Random random, int splits)
+    {
+        var (feature, threshold, left, right) = (new int[splits], new float[splits], new int[splits], new int[splits]);
+        var leaves = 1;
+        var slots = new List<(int Split, bool Left)>(); // where the leaves hang
+        for (var s = 0; s < splits; s++)
+        {
+            (feature[s], threshold[s]) = (random.Next(PairFeatures.Count), random.Next(9) / 8f);
+            if (s == 0) { (left[0], right[0], leaves) = (~0, ~1, 2); slots.AddRange([(0, true), (0, false)]); continue; }
+            var pick = random.Next(slots.Count);
+            var (parent, isLeft) = slots[pick];
+            var leaf = isLeft ? left[parent] : right[parent];
+            if (isLeft) left[parent] = s; else right[parent] = s;
+            (left[s], right[s]) = (leaf, ~leaves++);
+            slots[pick] = (s, true);
+            slots.Add((s, false));
+        }
+        return new TreeModel.Tree(feature, threshold, left, right, Enumerable.Range(0, leaves).Select(_ => random.NextDouble() - 0.5).ToArray(), 0.7);
     }
 
     [Fact]
