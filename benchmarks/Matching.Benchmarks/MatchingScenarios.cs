@@ -122,14 +122,17 @@ internal static class MatchingScenarios
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var model = FlatModelFile.ReadFile(modelPath);
         Console.WriteLine($"spread: {requests.Count} requests in order, {pool.Count} mentors; top-5 proposals against the whole pool");
-        Console.WriteLine("| weight | NDCG@5 | vs weight 0 | Gini of proposals | over mentors eligible at least once | the same, per place | top mentor's share |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        double? baseline = null;
-        foreach (var (weight, ndcg, gini, eligibleGini, perPlace, top) in Evaluation.Spread(model, requests, pool, week, [0, 0.02, 0.05, 0.07, 0.08, 0.1, 0.2, 0.5, 1, 2]))
+        Console.WriteLine("| weight | NDCG@5 (labelled pairs) | vs weight 0 | DCG@5 of the proposals, true chances | vs weight 0 | Gini of proposals | over mentors eligible at least once | the same, per place | top mentor's share |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Evaluation.SpreadRow? baseline = null;
+        foreach (var row in Evaluation.Spread(model, requests, pool, week, [0, 0.02, 0.05, 0.07, 0.08, 0.1, 0.15, 0.2, 0.5, 1, 2],
+                     (request, f) => SyntheticData.Truth(request, f, null)))
         {
-            baseline ??= ndcg;
-            Console.WriteLine($"| {weight} | {ndcg:0.000} | {(ndcg / baseline.Value - 1) * 100:+0.0;-0.0;0.0}% | {gini:0.000} | {eligibleGini:0.000} | {perPlace:0.000} | {top:0.000} |");
+            baseline ??= row;
+            Console.WriteLine($"| {row.Weight} | {row.Ndcg5:0.000} | {Change(row.Ndcg5, baseline.Ndcg5)} | {row.TrueDcg5:0.000} | {Change(row.TrueDcg5!.Value, baseline.TrueDcg5!.Value)} | " +
+                $"{row.ProposalGini:0.000} | {row.EligibleGini:0.000} | {row.PerPlaceGini:0.000} | {row.TopMentorShare:0.000} |");
         }
+        static string Change(double value, double reference) => $"{(value / reference - 1) * 100:+0.0;-0.0;0.0}%";
     }
 
     public static void Engine(string modelPath)

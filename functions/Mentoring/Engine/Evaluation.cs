@@ -60,16 +60,22 @@ public static class Evaluation
     /// over the mentors who passed the filters for at least one of the requests (the others, full or sharing no language
     /// or hour with anyone, can be given nothing whatever the ranking), counted as proposals or as proposals per place.
     /// </summary>
-    public static IReadOnlyList<(double Weight, double Ndcg5, double ProposalGini, double EligibleGini, double PerPlaceGini, double TopMentorShare)> Spread(IPairScorer scorer,
+    /// <param name="truth">The world's true chance of a pair (a synthetic world knows it): each row then also gives the
+    /// mean DCG@5 of the proposals actually made, with true chances as gains, so that what the spread costs is read on
+    /// the whole pool and not only on the pairs that happen to be labelled.</param>
+    public static IReadOnlyList<SpreadRow> Spread(IPairScorer scorer,
         IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> requests,
-        IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc, IEnumerable<double> weights)
+        IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc, IEnumerable<double> weights, Func<MatchRequest, float[], double>? truth = null)
     {
         var profiles = pool.ToDictionary(m => m.Profile.Id, m => m.Profile, StringComparer.Ordinal);
+        var prepared = pool.ToDictionary(m => m.Profile.Id, StringComparer.Ordinal);
         var eligible = requests.Select(r => new PreparedLearner(r.Request.Learner, weekStartUtc))
             .SelectMany(l => pool.Where(m => Filters.Check(l, m) == Exclusion.None).Select(m => m.Profile.Id)).ToHashSet(StringComparer.Ordinal);
-        var rows = new List<(double, double, double, double, double, double)>();
+        var rows = new List<SpreadRow>();
+        var features = new float[PairFeatures.Count];
         foreach (var weight in weights)
         {
+            double trueDcg = 0;
             var spread = new LoadSpread(weight, new FixedTime(new DateTimeOffset(weekStartUtc, TimeSpan.Zero)));
             var proposals = new Dictionary<string, int>(StringComparer.Ordinal);
             double ndcg = 0;
@@ -85,16 +91,29 @@ public static class Evaluation
                 }
                 var result = Matcher.Match(request, pool, scorer, 5, weekStartUtc, spread: spread);
                 spread.Proposed(result.Proposals.Select(p => p.MentorId));
+                if (truth is not null)
+                {
+                    var learner = new PreparedLearner(request.Learner, weekStartUtc);
+                    trueDcg += Dcg5(result.Proposals.Select(p =>
+                    {
+                        PairFeatures.Compute(request, learner, prepared[p.MentorId], features);
+                        return truth(request, features);
+                    }));
+                }
                 foreach (var p in result.Proposals) proposals[p.MentorId] = proposals.GetValueOrDefault(p.MentorId) + 1;
             }
             var counts = pool.Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
             var eligibleCounts = pool.Where(m => eligible.Contains(m.Profile.Id)).Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id)).Order().ToArray();
             var perPlace = pool.Where(m => eligible.Contains(m.Profile.Id)).Select(m => (double)proposals.GetValueOrDefault(m.Profile.Id) / Math.Max(1, m.Profile.Capacity)).Order().ToArray();
             var total = counts.Sum();
-            rows.Add((weight, Round(ndcg / Math.Max(1, judged)), Round(Gini(counts)), Round(Gini(eligibleCounts)), Round(Gini(perPlace)), Round(total == 0 ? 0 : counts[^1] / total)));
+            rows.Add(new SpreadRow(weight, Round(ndcg / Math.Max(1, judged)), Round(Gini(counts)), Round(Gini(eligibleCounts)), Round(Gini(perPlace)),
+                Round(total == 0 ? 0 : counts[^1] / total), truth is null ? null : Round(trueDcg / Math.Max(1, requests.Count))));
         }
         return rows;
     }
+
+    /// <param name="TrueDcg5">Mean DCG@5 of the proposals made, true chances as gains (null without the world's truth).</param>
+    public sealed record SpreadRow(double Weight, double Ndcg5, double ProposalGini, double EligibleGini, double PerPlaceGini, double TopMentorShare, double? TrueDcg5);
 
     /// <summary>A clock that stands still: a simulation's proposals do not decay.</summary>
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider

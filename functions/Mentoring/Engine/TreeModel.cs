@@ -180,7 +180,7 @@ public sealed class TreeModel : IPairScorer
     public void Score(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance, VectorHardware);
 
     /// <summary>The same scores by the scalar fast walk, even where the vector walk runs: for tests and benchmarks.</summary>
-    public void ScoreScalar(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance, vector: false);
+    internal void ScoreScalar(ReadOnlySpan<float> features, Span<float> scores) => Score(features, scores, Acceptance, vector: false);
 
     private void Score(ReadOnlySpan<float> features, Span<float> scores, TreeModel? acceptance, bool vector)
     {
