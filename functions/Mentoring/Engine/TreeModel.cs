@@ -192,8 +192,9 @@ public sealed class TreeModel : IPairScorer
         {
             var rows = Math.Min(Lanes, scores.Length - row);
             var block = features.Slice(row * width, rows * width);
-            if (rows < Lanes) keys.Clear(); // a short last block walks rows of zeros, never read
             Keys(block, keys);
+            // A short block is walked up to the vector walk's 64 rows or the next eight: those extra rows are zeros, never read.
+            keys[(rows * width)..((rows > Lanes / 2 ? Lanes : (rows + 7) & ~7) * width)].Clear();
             Walk(keys, raw, rows, vector);
             if (acceptance is null)
                 for (var i = 0; i < rows; i++) scores[row + i] = (float)(100 * Calibrate(raw[i]));
