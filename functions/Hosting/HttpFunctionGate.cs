@@ -78,8 +78,9 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<Htt
             if (status == StatusCodes.Status503ServiceUnavailable)
                 logger.LogWarning("Storage unavailable: {Error}", exception.Message);
             else if (status >= 500)
-                // Type and stack only: an exception message can quote request data.
-                logger.LogError("Unhandled {ErrorType} in {FunctionName} at {StackTrace}", exception.GetType().FullName, function.Name, exception.StackTrace);
+                // Type, stack and a storage error's code only: an exception message can quote request data.
+                logger.LogError("Unhandled {ErrorType}{StorageError} in {FunctionName} at {StackTrace}", exception.GetType().FullName,
+                    exception is Azure.RequestFailedException storage ? $" (storage answered {storage.Status} {storage.ErrorCode})" : "", function.Name, exception.StackTrace);
             return TypedResults.Problem(problem);
         }
     }

@@ -11,7 +11,7 @@ namespace Matching.FunctionalTests.Infrastructure;
 /// body must satisfy the status's schema (<see cref="SchemaCheck"/>). A mismatch fails the test that got it, so the
 /// document cannot drift from what the app answers.
 /// </summary>
-public sealed class ContractCheck(Func<HttpClient> plainClient) : DelegatingHandler
+public sealed class ContractCheck(Func<HttpClient> plainClient, Func<string>? appErrors = null) : DelegatingHandler
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static List<(string Method, TemplateMatcher Matcher, JsonObject Responses)>? _operations;
@@ -26,7 +26,8 @@ public sealed class ContractCheck(Func<HttpClient> plainClient) : DelegatingHand
         if (op.Responses is null) return response; // not an operation of the document (e.g. an unknown route probed on purpose)
         var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!op.Responses.ContainsKey(status))
-            throw new Xunit.Sdk.XunitException($"{request.Method} {path} answered {status}, which its operation does not declare ({string.Join(", ", op.Responses.Select(r => r.Key))}).");
+            throw new Xunit.Sdk.XunitException($"{request.Method} {path} answered {status}, which its operation does not declare ({string.Join(", ", op.Responses.Select(r => r.Key))})." +
+                (status.StartsWith('5') && appErrors?.Invoke() is { Length: > 0 } errors ? $" The app's last errors:\n{errors}" : ""));
         var mediaType = response.Content.Headers.ContentType?.MediaType;
         var declared = op.Responses[status]?["content"]?.AsObject().Select(c => c.Key).ToList() ?? [];
         if (declared.Count > 0 && mediaType is not null && !declared.Contains(mediaType))

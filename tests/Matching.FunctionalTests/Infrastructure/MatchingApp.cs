@@ -16,6 +16,9 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
 {
     public string ConnectionString { get; } = connectionString;
 
+    /// <summary>The app's error logs, so that a test given an unexpected 5xx can say why (the gate logs type and stack only).</summary>
+    public AppErrorLog Errors { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -23,6 +26,7 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
         // A test that needs time to pass (a session that has ended) moves the app's clock; storage keeps its own.
         if (clock is not null) builder.ConfigureTestServices(services => services.AddSingleton(clock));
+        builder.ConfigureTestServices(services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Errors));
     }
 
     /// <summary>A token minted with the local development key, validated by the app like any other.</summary>
@@ -33,7 +37,7 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
     /// <summary>A client whose every answer is checked against the OpenAPI document (<see cref="ContractCheck"/>).</summary>
     public HttpClient ClientFor(Role role, string organisationId, string? subject = null)
     {
-        var client = CreateDefaultClient(new ContractCheck(CreateClient));
+        var client = CreateDefaultClient(new ContractCheck(CreateClient, Errors.Recent));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, organisationId, subject));
         return client;
     }
@@ -111,5 +115,32 @@ public static class Eventually
             await Task.Delay(50);
         } while (DateTime.UtcNow < deadline);
         throw new Xunit.Sdk.XunitException($"Timed out after {timeout.TotalSeconds:0.#} s waiting for {what}; last: {last}");
+    }
+}
+
+/// <summary>Keeps the last error-level log lines of one app.</summary>
+public sealed class AppErrorLog : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public string Recent() => string.Join("\n", _lines.TakeLast(5));
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class Logger(AppErrorLog log, string category) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Error;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            log._lines.Enqueue($"{category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
+            while (log._lines.Count > 50) log._lines.TryDequeue(out _);
+        }
     }
 }
