@@ -67,7 +67,6 @@ public static class Evaluation
         IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> requests,
         IReadOnlyList<PreparedMentor> pool, DateTime weekStartUtc, IEnumerable<double> weights, Func<MatchRequest, float[], double>? truth = null)
     {
-        var profiles = pool.ToDictionary(m => m.Profile.Id, m => m.Profile, StringComparer.Ordinal);
         var prepared = pool.ToDictionary(m => m.Profile.Id, StringComparer.Ordinal);
         var eligible = requests.Select(r => new PreparedLearner(r.Request.Learner, weekStartUtc))
             .SelectMany(l => pool.Where(m => Filters.Check(l, m) == Exclusion.None).Select(m => m.Profile.Id)).ToHashSet(StringComparer.Ordinal);
@@ -84,7 +83,7 @@ public static class Evaluation
             {
                 var scores = new float[pairs.Count];
                 scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
-                if (Ndcg5(pairs, i => profiles.TryGetValue(pairs[i].MentorId, out var m) ? spread.Adjust(scores[i], m) : scores[i]) is { } one)
+                if (Ndcg5(pairs, i => prepared.TryGetValue(pairs[i].MentorId, out var m) ? spread.Adjust(scores[i], m.Profile) : scores[i]) is { } one)
                 {
                     ndcg += one.Ndcg5;
                     judged++;

@@ -74,14 +74,7 @@ public sealed class TreeModel : IPairScorer
             var leaves = tree.Leaf.Length;
             var first = value.Count;
             var treeBase = _base[t] = first + leaves;
-            // Splits breadth first from the root, so that the first levels every row visits are close together.
-            var order = new List<int>();
-            if (splits > 0) order.Add(0);
-            for (var i = 0; i < order.Count; i++)
-                foreach (var child in new[] { tree.Left[order[i]], tree.Right[order[i]] })
-                    if (child >= 0) order.Add(child);
-            var position = new int[splits];
-            for (var i = 0; i < order.Count; i++) position[order[i]] = i;
+            var (order, position) = BreadthFirst(tree);
             int Offset(int child) => child >= 0 ? position[child] * NodeBytes : -(~child + 1) * NodeBytes; // leaf k at -(k+1) x 16
             var block = new int[(leaves + splits) * 4];
             var values = new double[leaves + splits];
@@ -110,13 +103,7 @@ public sealed class TreeModel : IPairScorer
             for (var t = 0; t < _trees.Length; t++)
             {
                 var tree = _trees[t];
-                var order = new List<int>();
-                if (tree.Left.Length > 0) order.Add(0);
-                for (var i = 0; i < order.Count; i++)
-                    foreach (var child in new[] { tree.Left[order[i]], tree.Right[order[i]] })
-                        if (child >= 0) order.Add(child);
-                var position = new int[tree.Left.Length];
-                for (var i = 0; i < order.Count; i++) position[order[i]] = i;
+                var (order, position) = BreadthFirst(tree);
                 int Code(int child) => child >= 0 ? position[child] : LeafMark + ~child;
                 var table = _tables.AsSpan(t * TableInts, TableInts);
                 for (var i = 0; i < order.Count; i++)
@@ -129,6 +116,22 @@ public sealed class TreeModel : IPairScorer
                 for (var k = 0; k < tree.Leaf.Length; k++) _leafValues[t * LeafMark + k] = tree.Weight * tree.Leaf[k];
             }
         }
+    }
+
+    /// <summary>
+    /// A tree's splits breadth first from the root (so that the first levels every row visits are close together), and
+    /// each split's place in that order: both walks lay their nodes out this way.
+    /// </summary>
+    private static (List<int> Order, int[] Position) BreadthFirst(Tree tree)
+    {
+        var order = new List<int>();
+        if (tree.Left.Length > 0) order.Add(0);
+        for (var i = 0; i < order.Count; i++)
+            foreach (var child in new[] { tree.Left[order[i]], tree.Right[order[i]] })
+                if (child >= 0) order.Add(child);
+        var position = new int[tree.Left.Length];
+        for (var i = 0; i < order.Count; i++) position[order[i]] = i;
+        return (order, position);
     }
 
     /// <summary>
