@@ -65,7 +65,8 @@ internal static class AppServices
         services.AddSingleton(TimeProvider.System);
         services.ConfigureHttpJsonOptions(o =>
         {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            // Enum values by name only: a number ({"reason":0}) is a 400 naming the field, not the first value.
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             // Misspelt fields are rejected with a 400 naming them, not silently ignored.
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             // Missing required fields and nulls in non-nullable ones are 400s naming the field.

@@ -5,6 +5,7 @@ using Matching.Mentoring.Engine;
 using Matching.Platform;
 using Matching.Hosting;
 using Matching.Security;
+using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring;
@@ -28,7 +29,7 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
     [EndpointSummary("Sets what matching needs about one of the NGO's learners: languages, goals' context, modes, place, availability, preferences.")]
     [EndpointDescription("Data is kept minimal: no documents, no nationality, no status. Notes stay with the NGO and are never shown to mentors.")]
     [AcceptsBody(typeof(LearnerProfileInput)), ProducesResponseType<LearnerProfiles.LearnerProfileView>(StatusCodes.Status200OK), ProducesValidationProblem]
-    [ProducesProblem(StatusCodes.Status404NotFound)]
+    [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "learners/{learnerId}/profile")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
@@ -36,10 +37,14 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
         var v = ProfileRules.Validate(input);
         if (!v.IsValid) return v.ToResult();
         var org = req.HttpContext.Caller().OrganisationId;
-        var row = await learners.RowAsync(org, learnerId, ct);
-        if (row is null) return Problems.NotFound("The learner");
-        await learners.UpdateAsync(new TableEntity(org, learnerId) { ["Profile"] = JsonSerializer.Serialize(input, TrainingData.Json) }, row.ETag, ct);
-        return Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, input, row.GetString("ActiveRequestId")));
+        // Last writer wins: the row also carries the learner's active request, so the write is conditional and retried.
+        return await Contention.RetryAsync(async () =>
+        {
+            var row = await learners.RowAsync(org, learnerId, ct);
+            if (row is null) return Problems.NotFound("The learner");
+            await learners.UpdateAsync(new TableEntity(org, learnerId) { ["Profile"] = JsonSerializer.Serialize(input, TrainingData.Json) }, row.ETag, ct);
+            return Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, input, row.GetString("ActiveRequestId")));
+        }, ct);
     }
 
     [Function("GetLearnerProfile")]

@@ -61,7 +61,7 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     public async Task<MentorRecord> SaveAsync(string mentorId, MentorProfileInput input, bool? paused, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        for (var attempt = 0; ; attempt++)
+        return await Contention.RetryAsync(async () =>
         {
             var existing = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
             var current = existing.HasValue ? ToRecord(existing.Value!) : null;
@@ -70,15 +70,11 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
                 current?.Profile.ActiveMentees ?? 0, current?.Profile.PendingProposals ?? 0, paused ?? current?.Profile.Paused ?? false,
                 input.Bio, input.Gender, current?.Profile.Record);
             var record = new MentorRecord(profile, input.DisplayName.Trim(), input.ContactEmail.Trim(), input.Esco, time.GetUtcNow());
-            try
-            {
-                if (existing.HasValue) await Client.UpdateEntityAsync(ToEntity(record), existing.Value!.ETag, TableUpdateMode.Replace, ct);
-                else await Client.AddEntityAsync(ToEntity(record), ct);
-                snapshot.Upsert(record);
-                return record;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 5) { }
-        }
+            if (existing.HasValue) await Client.UpdateEntityAsync(ToEntity(record), existing.Value!.ETag, TableUpdateMode.Replace, ct);
+            else await Client.AddEntityAsync(ToEntity(record), ct);
+            snapshot.Upsert(record);
+            return record;
+        }, ct);
     }
 
     public async Task<MentorRecord?> SetPausedAsync(string mentorId, bool paused, CancellationToken ct)

@@ -35,6 +35,9 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     public TimeSpan ProposalExpiry => TimeSpan.FromDays(configuration.GetValue("Mentoring:ProposalExpiryDays", 7.0));
     private static readonly TimeSpan RescoreGrace = TimeSpan.FromMinutes(5);
 
+    /// <summary>The reason an offer that expired unanswered is recorded with among the declines.</summary>
+    public const string ExpiredReason = "expired";
+
     /// <summary>The learner (or their NGO) chooses one proposal: it is offered to its mentor if they still have room.</summary>
     public async Task<TableEntity?> ChooseAsync(Caller caller, string requestId, string mentorId, CancellationToken ct)
     {
@@ -96,9 +99,22 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
         var row = await RowAsync(org, requestId, ct);
         if (row is null) return null;
-        if (Declines(row).Any(d => d.MentorId == mentorId && d.Reason == RequestLifecycle.Code(reason))) return row; // a retry
+        var code = RequestLifecycle.Code(reason);
+        if (DeclinedAlready(row, mentorId, code)) return row; // a retry
         await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Declined, ct);
-        return await MoveOnAsync(org, row, mentorId, RequestEvent.Declined, RequestLifecycle.Code(reason), note, ct);
+        return await MoveOnAsync(org, row, mentorId, RequestEvent.Declined, code, note, ct);
+    }
+
+    /// <summary>
+    /// This mentor's decline is already recorded: with the same reason it is a retry (told the same outcome);
+    /// with another reason it is refused naming the recorded one, never silently dropped.
+    /// </summary>
+    private static bool DeclinedAlready(TableEntity row, string mentorId, string reason)
+    {
+        if (Declines(row).LastOrDefault(d => d.MentorId == mentorId && d.Reason != ExpiredReason) is not { } recorded) return false;
+        if (recorded.Reason == reason) return true;
+        throw new TransitionRefusedException(Status(row), "The offer was already declined",
+            $"You declined it already, with the reason {recorded.Reason}.");
     }
 
     /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
@@ -158,7 +174,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             case MentoringDeadlines.Kind.Offer when due.Subject is { } mentorId:
                 if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId
                     && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
-                    await MoveOnAsync(due.Org, row, mentorId, RequestEvent.OfferExpired, "expired", null, ct);
+                    await MoveOnAsync(due.Org, row, mentorId, RequestEvent.OfferExpired, ExpiredReason, null, ct);
                 else
                     await ReleaseUnlessOfferedAsync(due.Org, due.RequestId, mentorId, ct);
                 break;
@@ -185,7 +201,14 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         for (var attempt = 0; attempt < 10; attempt++)
         {
             if (attempt > 0) row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
-            if (Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != fromMentor) return row; // already moved on
+            if (Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != fromMentor)
+            {
+                // Moved on meanwhile. An expiry has nothing to say; a decline took effect only if it is the one recorded
+                // (a concurrent retry), otherwise an accept (or the deadline) won and the decline is refused with the status.
+                if (e != RequestEvent.Declined || DeclinedAlready(row, fromMentor, reason)) return row;
+                throw new TransitionRefusedException(Status(row), "The offer is no longer open",
+                    $"The request is {RequestLifecycle.Code(Status(row))}: it can no longer be declined by you.");
+            }
             var now = time.GetUtcNow();
             var declines = Declines(row).Append(new Decline(fromMentor, reason, now, note)).ToList();
             row["Declines"] = JsonSerializer.Serialize(declines, TrainingData.Json);

@@ -31,6 +31,7 @@ public sealed class MentorFunctions(MentorDirectory directory)
     [Function("SaveMyMentorProfile")]
     [EndpointSummary("Creates or replaces the calling mentor's own profile (languages, expertise, modes, availability, capacity...).")]
     [AcceptsBody(typeof(MentorProfileInput)), ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesValidationProblem]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<MentorProfileInput>(ct);

@@ -101,6 +101,13 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
                 Detail = $"Nothing was changed. Retry in {Problems.RetryAfterSeconds} seconds.",
             });
 
+        if (Contention.IsLostRace(exception))
+            return (409, new ProblemDetails
+            {
+                Status = 409, Type = ProblemTypes.Conflict, Title = "The resource changed meanwhile",
+                Detail = "Another change to it was written first. Read it again and retry.",
+            });
+
         var json = FindInner<JsonException>(exception);
         if (exception is BadHttpRequestException { StatusCode: 413 })
             return (413, new ProblemDetails { Status = 413, Type = ProblemTypes.PayloadTooLarge, Title = "The request body is too large" });

@@ -36,8 +36,7 @@ public sealed class Validation
         Parse(request, name, t => bool.TryParse(t, out var v) ? v : (bool?)null, "true or false.");
 
     public DateTimeOffset? Time(HttpRequest request, string name) =>
-        Parse(request, name, t => DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var v) ? v : (DateTimeOffset?)null,
-            "A date-time such as 2026-11-25T09:00:00Z.");
+        Parse(request, name, t => Instants.TryParse(t, out var v) ? v : (DateTimeOffset?)null, Instants.Expected);
 
     private T? Parse<T>(HttpRequest request, string name, Func<string, T?> parse, string message) where T : struct
     {

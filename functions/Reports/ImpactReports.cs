@@ -160,10 +160,23 @@ public static class Csv
         return text.ToString();
     }
 
-    /// <summary>CSV when asked for with <c>?format=csv</c> or an Accept header preferring text/csv.</summary>
-    public static bool Wanted(HttpRequest req) =>
-        string.Equals(req.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
-        || req.Headers.Accept.ToString().Contains(ContentType, StringComparison.OrdinalIgnoreCase);
+    /// <summary>CSV when asked for with <c>?format=csv</c> or an Accept header preferring text/csv; null when
+    /// <c>?format=</c> names neither json nor csv (a 400 naming the parameter, not a silent JSON answer).</summary>
+    public static bool? Wanted(HttpRequest req) => req.Query["format"].ToString() switch
+    {
+        "" => req.Headers.Accept.ToString().Contains(ContentType, StringComparison.OrdinalIgnoreCase),
+        var f when f.Equals("csv", StringComparison.OrdinalIgnoreCase) => true,
+        var f when f.Equals("json", StringComparison.OrdinalIgnoreCase) => false,
+        _ => null,
+    };
+
+    /// <summary>The report as JSON or CSV, as the caller asked.</summary>
+    public static IResult Answer<T>(HttpRequest req, T report, Func<T, string> toCsv) => Wanted(req) switch
+    {
+        true => Results.Text(toCsv(report), ContentType + "; charset=utf-8"),
+        false => Results.Ok(report),
+        null => Problems.Validation(new Dictionary<string, string[]> { ["format"] = ["json or csv."] }),
+    };
 }
 
 [Tags("Reports")]
@@ -187,7 +200,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
         }
         else if (Organisation(req, "organisation") is { } org) report = await reports.ForNgoAsync(org, ct);
         else return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
-        return Csv.Wanted(req) ? Results.Text(ImpactReports.ToCsv(report), Csv.ContentType + "; charset=utf-8") : Results.Ok(report);
+        return Csv.Answer(req, report, ImpactReports.ToCsv);
     }
 
     [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin)]
@@ -199,7 +212,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
         if (Organisation(req, "organisation") is not { } org)
             return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
         var report = await reports.ForProviderAsync(org, ct);
-        return Csv.Wanted(req) ? Results.Text(ImpactReports.ToCsv(report), Csv.ContentType + "; charset=utf-8") : Results.Ok(report);
+        return Csv.Answer(req, report, ImpactReports.ToCsv);
     }
 
     /// <summary>The caller's own organisation; an admin names one.</summary>

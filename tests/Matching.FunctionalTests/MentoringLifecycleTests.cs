@@ -167,6 +167,61 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Accepts_racing_declines_of_one_offer_tell_every_caller_the_same_outcome()
+    {
+        const string language = "qu";
+        var outcomes = new List<string>();
+        for (var round = 0; round < 6; round++)
+        {
+            var mentor = await MentorAsync(App, $"Tiare{round}", language, ["cvReview"], capacity: 1);
+            var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+            var request = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
+            var requestId = request.GetProperty("id").GetString()!;
+            (await ChooseAsync(ngo, request, MentorIdOf(request, $"Tiare{round}"))).EnsureSuccessStatusCode();
+
+            using var start = new SemaphoreSlim(0);
+            var accepts = Enumerable.Range(0, 25).Select(async _ => { await start.WaitAsync(); return await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null); }).ToList();
+            var declines = Enumerable.Range(0, 25).Select(async _ => { await start.WaitAsync(); return await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "noTimeNow" }); }).ToList();
+            start.Release(50);
+            var accepted = await Task.WhenAll(accepts);
+            var declined = await Task.WhenAll(declines);
+
+            var status = (await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"))).GetProperty("status").GetString();
+            outcomes.Add(status!);
+            Assert.All(accepted.Concat(declined), a => Assert.True(a.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+            if (status == "matched")
+            {
+                Assert.All(accepted, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+                foreach (var d in declined)
+                    Assert.Equal("matched", (await HttpPlatformTests.AssertProblem(d, HttpStatusCode.Conflict, "urn:matching:problem:conflict")).GetProperty("currentStatus").GetString());
+            }
+            else
+            {
+                Assert.All(declined, d => Assert.Equal(HttpStatusCode.NoContent, d.StatusCode));
+                Assert.All(accepted, a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+                Assert.Equal(0, (await MentorProfileAsync(mentor)).GetProperty("activeMentees").GetInt32());
+            }
+        }
+        Assert.Contains("matched", outcomes); // the race was run, not decided before it started
+    }
+
+    [Fact]
+    public async Task A_second_decline_with_another_reason_is_refused_naming_the_recorded_one()
+    {
+        const string language = "iu";
+        var mentor = await MentorAsync(App, "Tahir", language, ["cvReview"], capacity: 1);
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var request = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
+        var requestId = request.GetProperty("id").GetString()!;
+        (await ChooseAsync(ngo, request, MentorIdOf(request, "Tahir"))).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.NoContent, (await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "tooFar" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "tooFar" })).StatusCode);
+        var other = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "language" }),
+            HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Contains("tooFar", other.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_programme_with_a_quota_takes_requests_until_its_sessions_are_used_up_or_its_window_closes()
     {
         const string language = "ve";

@@ -64,6 +64,9 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.True(phone.GetProperty("errors").TryGetProperty("mode", out _));
         await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync(sessions, new { start = DateTimeOffset.UtcNow.AddDays(-1), durationMinutes = 60, mode = "video" }),
             HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        // At the calendar's edge: a 400 naming the field, not a 500 from adding the duration.
+        Assert.True((await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync(sessions, new { start = "9999-12-31T23:59:59+00:00", durationMinutes = 60, mode = "video" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors").TryGetProperty("start", out _));
 
         // The NGO proposes video for the learner; the mentor must give the link to confirm; the proposer cannot confirm.
         var proposed = await ngo.PostAsJsonAsync(sessions, new { start = NextMonday(18, 30), durationMinutes = 60, mode = "video" });
@@ -128,6 +131,10 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync("/api/venues", new { }), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
 
         var start = NextMonday(18, 30);
+        // The query's time follows the bodies' rule: an offset, and a year the calendar can add an hour to.
+        foreach (var text in new[] { start.ToString("yyyy-MM-ddTHH:mm:ss"), "9999-12-31T23:59:59+00:00" })
+            Assert.True((await HttpPlatformTests.AssertProblem(await ngo.GetAsync($"/api/matches/{matchId}/venues?start={Uri.EscapeDataString(text)}&durationMinutes=60"),
+                HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors").TryGetProperty("start", out _), text);
         var suggested = await Json(await ngo.GetAsync($"/api/matches/{matchId}/venues?start={Uri.EscapeDataString(start.ToString("O"))}&durationMinutes=60"));
         Assert.Equal(near.GetProperty("id").GetString(), Assert.Single(suggested.EnumerateArray()).GetProperty("venue").GetProperty("id").GetString());
         foreach (var (venue, why) in new[] { (closed, "not open"), (far, "travel radius") })
@@ -137,6 +144,15 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
             Assert.Contains(why, refused.GetProperty("errors").GetProperty("venueId")[0].GetString());
         }
 
+        // A field that does not apply to the mode is refused, not dropped.
+        var linkInPerson = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions",
+            new { start, durationMinutes = 60, mode = "inPerson", venueId = near.GetProperty("id").GetString(), videoLink = "https://meet.example.org/x" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(linkInPerson.GetProperty("errors").TryGetProperty("videoLink", out _));
+        var venueOnVideo = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions",
+            new { start, durationMinutes = 60, mode = "video", venueId = near.GetProperty("id").GetString(), videoLink = "https://meet.example.org/x" }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.True(venueOnVideo.GetProperty("errors").TryGetProperty("venueId", out _));
         var session = await Json(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions",
             new { start, durationMinutes = 60, mode = "inPerson", venueId = near.GetProperty("id").GetString() }));
         var sessionId = session.GetProperty("id").GetString()!;
@@ -159,6 +175,13 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.Equal(HttpStatusCode.NoContent, (await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held", rating = 4, comment = "Very helpful" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held", rating = 4, comment = "Very helpful" })).StatusCode); // a retry
+        // A different second answer is refused with the one recorded, not dropped with a 204; numbers are not names.
+        var other = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "held", rating = 1 }),
+            HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Equal(("held", 4), (other.GetProperty("recorded").GetProperty("attendance").GetString(), other.GetProperty("recorded").GetProperty("rating").GetInt32()));
+        await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "noShow" }), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.True((await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = 0 }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors").TryGetProperty("attendance", out _));
         Assert.Empty((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray());
 
         // The mentor's track record counts the session once and the learner's rating; the comment is the NGO's to read.

@@ -14,6 +14,12 @@ public enum Attendance { Held, NoShow, Moved }
 /// <summary>What a side says after a session: held, no-show or moved, and a rating of 1 to 5 with an optional comment.</summary>
 public sealed record CheckInAnswer(Attendance Attendance, int? Rating = null, string? Comment = null);
 
+/// <summary>A check-in already answered otherwise: a 409 carrying the recorded answer, never a silent 204.</summary>
+public sealed class CheckInAnsweredException(CheckInAnswer recorded) : Exception("This check-in was already answered otherwise.")
+{
+    public CheckInAnswer Recorded { get; } = recorded;
+}
+
 /// <summary>A session proposal (or a counter-proposal, or a reschedule): when, how long, how, and where.</summary>
 public sealed record SessionProposal(DateTimeOffset Start, int DurationMinutes, SessionMode Mode, string? VideoLink = null, string? VenueId = null);
 
@@ -186,16 +192,27 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
 
     /// <summary>
     /// Records one side's check-in on the session and counts it in the mentor's track record (a session held once,
-    /// the learner's rating into the mentor's average). A repeated answer changes nothing.
+    /// the learner's rating into the mentor's average). A repeated answer changes nothing; a different one is refused
+    /// (<see cref="CheckInAnsweredException"/>), checked on the session row under its ETag so two racing answers cannot both land.
     /// </summary>
     public async Task<TableEntity> AnswerAsync(TableEntity checkIn, CheckInAnswer answer, CancellationToken ct)
     {
-        if (checkIn.GetBoolean("Answered") == true) return checkIn;
+        if (checkIn.GetBoolean("Answered") == true)
+        {
+            var recorded = new CheckInAnswer(Enum.Parse<Attendance>(checkIn.GetString("Attendance")), checkIn.GetInt32("Rating"));
+            return Same(recorded, answer) ? checkIn : throw new CheckInAnsweredException(recorded);
+        }
         var party = Enum.Parse<Party>(checkIn.GetString("Party"));
         var org = checkIn.GetString("Org");
         for (var attempt = 0; ; attempt++)
         {
             var session = (await Sessions.GetEntityAsync<TableEntity>(org, Key(checkIn.GetString("MatchId"), checkIn.RowKey), cancellationToken: ct)).Value;
+            if (session.GetString($"{party}Attendance") is { } attendance) // answered meanwhile
+            {
+                var recorded = new CheckInAnswer(Enum.Parse<Attendance>(attendance), session.GetInt32($"{party}Rating"));
+                if (!Same(recorded, answer)) throw new CheckInAnsweredException(recorded);
+                break;
+            }
             session[$"{party}Attendance"] = answer.Attendance.ToString();
             session[$"{party}Rating"] = answer.Rating;
             session[$"{party}Comment"] = answer.Comment; // shown to the NGO's staff only; never logged, never exported
@@ -216,6 +233,8 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         await CheckIns.UpdateEntityAsync(checkIn, ETag.All, TableUpdateMode.Replace, ct);
         return checkIn;
     }
+
+    private static bool Same(CheckInAnswer recorded, CheckInAnswer answer) => recorded.Attendance == answer.Attendance && recorded.Rating == answer.Rating;
 
     /// <summary>Sessions held and the learner's ratings, counted on the match's row: the training export reads them there.</summary>
     private async Task<TableEntity> SummariseOnMatchAsync(string org, string matchId, bool held, int? rating, CancellationToken ct)

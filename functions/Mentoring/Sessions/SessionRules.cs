@@ -25,6 +25,9 @@ public static class SessionRules
         v.Require(WeeklyTime.Covers(both.Mentor.Profile.Availability, p.Start, end), "start", "Outside the mentor's weekly availability.");
         v.Require(WeeklyTime.Covers(both.Learner.Availability, p.Start, end), "start", "Outside the learner's weekly availability.");
         v.Require(Enum.IsDefined(p.Mode) && both.Mentor.Profile.Modes.Contains(p.Mode) && both.Learner.Modes.Contains(p.Mode), "mode", "A way of meeting both sides accept.");
+        // A field that does not apply to the mode is refused, not dropped: the caller meant something by it.
+        v.Require(p.Mode == SessionMode.Video || p.VideoLink is null, "videoLink", "Only a video session has a video link.");
+        v.Require(p.Mode == SessionMode.InPerson || !venueNamed, "venueId", "Only an in-person session is at a venue.");
         switch (p.Mode)
         {
             case SessionMode.Video:

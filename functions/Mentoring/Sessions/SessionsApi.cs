@@ -194,6 +194,7 @@ public sealed class CheckInFunctions(SessionBook book)
     [Function("AnswerCheckIn")]
     [EndpointSummary("Answers a check-in: held, noShow or moved, a rating of 1 to 5 and an optional comment (shown to the NGO's staff, never logged or exported).")]
     [AcceptsBody(typeof(CheckInAnswer)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem, ProducesProblem(StatusCodes.Status404NotFound)]
+    [ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> AnswerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "check-ins/{sessionId}")] HttpRequest req,
         string sessionId, CancellationToken ct)
     {
@@ -207,7 +208,13 @@ public sealed class CheckInFunctions(SessionBook book)
         var (partition, learnerId) = Scope(req.HttpContext);
         var checkIn = await book.CheckInAsync(partition, sessionId, ct);
         if (checkIn is null || learnerId is not null && checkIn.GetString("LearnerId") != learnerId) return Problems.NotFound("The check-in");
-        await book.AnswerAsync(checkIn, answer, ct);
+        try { await book.AnswerAsync(checkIn, answer, ct); }
+        catch (CheckInAnsweredException answered)
+        {
+            var problem = new ProblemDetails { Status = 409, Type = ProblemTypes.Conflict, Title = "The check-in was already answered", Detail = answered.Message };
+            problem.Extensions["recorded"] = new { attendance = RequestLifecycle.Code(answered.Recorded.Attendance), rating = answered.Recorded.Rating };
+            return TypedResults.Problem(problem);
+        }
         return Results.NoContent();
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
+using Matching.Platform;
 
 namespace Matching.Offers.Lheo;
 
@@ -163,7 +164,13 @@ public static class LheoDocument
         var year = int.Parse(text[..4], CultureInfo.InvariantCulture);
         var month = Math.Max(1, int.Parse(text[4..6], CultureInfo.InvariantCulture));
         var day = Math.Max(1, int.Parse(text[6..], CultureInfo.InvariantCulture));
-        try { return new DateOnly(year, month, day); }
+        try
+        {
+            var date = new DateOnly(year, month, day);
+            if (Instants.InRange(date)) return date;
+            problems.Add($"{path}: '{text}' is outside the years 2000 to 2099.");
+            return null;
+        }
         catch (ArgumentOutOfRangeException) { problems.Add($"{path}: '{text}' is not a valid date."); return null; }
     }
 
