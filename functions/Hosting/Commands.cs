@@ -103,10 +103,10 @@ public static class Commands
 
     private static Command Token(Func<WebApplication> app)
     {
-        var role = Required("--role", "provider, ngo, mentor, learner or admin");
+        var role = Required("--role", "provider, ngo, mentor, learner, admin or operator");
         role.Validators.Add(r =>
         {
-            if (!Caller.TryParseRole(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--role is one of provider, ngo, mentor, learner, admin.");
+            if (!Caller.TryParseRole(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--role is one of provider, ngo, mentor, learner, admin, operator.");
         });
         var org = Required("--org", "an organisation id, e.g. konexio");
         org.Validators.Add(r =>
@@ -279,7 +279,8 @@ public static class Commands
         {
             if (Value<double>(r) is < 0 or > 1) r.AddError("--margin is between 0 and 1.");
         });
-        var dryRun = new Option<bool>("--dry-run") { Description = "judge the candidate, promote nothing" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "judge the candidate, promote nothing; needs no storage (judged against --current)" };
+        var currentModel = new Option<string?>("--current") { Description = "with --dry-run: the model to judge against (by default the shipped one, or Mentoring:ModelPath)" };
         var prior = new Option<int>("--with-prior") { Description = "add this many requests of the synthetic world to the training part while real outcomes are few (never to the held-out part)" };
         prior.Validators.Add(r =>
         {
@@ -287,21 +288,28 @@ public static class Commands
         });
         var command = new Command("retrain",
             "Trains a candidate on all but the most recent 20% of requests, judges it against the model in service and the rules on those, and promotes it only if the gate lets it through.")
-            { input, output, version, margin, dryRun, prior };
+            { input, output, version, margin, dryRun, currentModel, prior };
         Does(command, async (r, ct) =>
         {
             var path = r.GetValue(input)!;
             var data = Read(path);
-            var services = app();
-            var current = await services.Services.GetRequiredService<Mentoring.ModelStore>().CurrentAsync(ct);
+            var dry = r.GetValue(dryRun);
+            // A dry run touches no storage: nothing is uploaded, and the model to beat comes from a file.
+            var services = dry ? null : app();
+            var current = services is null
+                ? FlatModelFile.ReadFile(r.GetValue(currentModel) ?? Mentoring.ModelStore.ShippedPath(Environment.GetEnvironmentVariable("Mentoring__ModelPath")))
+                : await services.Services.GetRequiredService<Mentoring.ModelStore>().CurrentAsync(ct);
             Progress($"training a candidate on {data.Outcomes.Count:N0} outcomes and judging it against {current.Name}");
             var name = r.GetValue(version)!;
             var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
                 $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(path), r.GetValue(prior));
-            var promote = decision.Promote && !r.GetValue(dryRun);
-            var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
-            if (!r.GetValue(dryRun)) await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
-            if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
+            var promote = decision.Promote && !dry;
+            if (services is not null)
+            {
+                var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
+                await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
+                if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
+            }
             Console.WriteLine(JsonSerializer.Serialize(new { report.Version, report.Sides, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;

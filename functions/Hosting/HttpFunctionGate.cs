@@ -14,7 +14,7 @@ namespace Matching.Hosting;
 /// and every exception turned into a ProblemDetails (bad input 4xx, storage down 503 + Retry-After).
 /// The function's answer is written here, so that both hosts answer byte for byte alike.
 /// </summary>
-public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<HttpFunctionGate> logger)
+public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, ILogger<HttpFunctionGate> logger)
 {
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
@@ -26,7 +26,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<Htt
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await CheckAsync(context, function) ?? await InvokeAsync(context, function, invoke);
+            var result = await CheckAsync(context, function) ?? await InvokeAsync(context, function, async () => await CheckCallerAsync(context, function) ?? await invoke());
             if (result is not null) await result.ExecuteAsync(context);
         }
         finally
@@ -58,6 +58,21 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, ILogger<Htt
         if (!function.Roles.Contains(caller.Role))
             return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
                 $"The {caller.Role.ToString().ToLowerInvariant()} role may not call this endpoint.");
+        return null;
+    }
+
+    /// <summary>What the token cannot say: the person it names may have been erased since (401, sign in again).
+    /// Inside the exception mapping, so that storage down is a 503 here too.</summary>
+    private async Task<IResult?> CheckCallerAsync(HttpContext context, HttpFunction function)
+    {
+        if (function.IsAnonymous || Caller.From(context.User) is not { } caller) return null;
+        var issuedAt = TokenTimes.IssuedAt(context.User);
+        foreach (var check in callerChecks)
+            if (await check.RefusalAsync(caller, issuedAt, context.RequestAborted) is { } why)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                return Problems.Result(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication is required", why);
+            }
         return null;
     }
 

@@ -62,7 +62,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     }
 
     [Function("ExportLearnerData"), RequireRoles(Role.Ngo, Role.Learner)]
-    [EndpointSummary("Everything stored about a learner (right of access): for their NGO, or for the learner themself.")]
+    [EndpointSummary("Everything stored about a learner (right of access): for their NGO, or for the learner themself (without the notes meant for the NGO's staff).")]
     [ProducesResponseType<Dictionary<string, object>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/data")] HttpRequest req,
         string learnerId, CancellationToken ct)
@@ -71,9 +71,11 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         if (!Own(req.HttpContext, learnerId) || await learners.RowAsync(org, learnerId, ct) is not { } row) return Problems.NotFound("The learner");
         var export = new Dictionary<string, object?>
         {
-            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp")).ToDictionary(p => p.Key, p => p.Value),
+            // The matching profile is the mentoring section's, which knows which of its notes are for staff only.
+            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp" or "Profile")).ToDictionary(p => p.Key, p => p.Value),
         };
-        foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, ct);
+        var forStaff = req.HttpContext.Caller().Role != Role.Learner;
+        foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, forStaff, ct);
         return Results.Ok(export);
     }
 
@@ -85,7 +87,8 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
 public interface ILearnerData
 {
     string Section { get; }
-    Task<object?> ExportAsync(string org, string learnerId, CancellationToken ct);
+    /// <param name="forStaff">The NGO's staff ask (everything); false when the learner asks for themself (notes meant for staff left out).</param>
+    Task<object?> ExportAsync(string org, string learnerId, bool forStaff, CancellationToken ct);
     Task EraseAsync(string org, string learnerId, CancellationToken ct);
 }
 

@@ -53,8 +53,27 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
             "", "", null, time.GetUtcNow());
         var entity = ToEntity(tombstone);
         entity["Erased"] = true;
+        entity["ErasedAt"] = time.GetUtcNow(); // tokens issued before it are refused (ErasedPeople)
         await Client.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
         snapshot.Upsert(tombstone);
+    }
+
+    /// <summary>When the mentor erased their data, or null: one point read of the profile row.</summary>
+    public async Task<DateTimeOffset?> ErasedAtAsync(string mentorId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, ["Erased", "ErasedAt"], ct);
+        return found.HasValue && found.Value!.GetBoolean("Erased") == true ? found.Value.GetDateTimeOffset("ErasedAt") ?? DateTimeOffset.MaxValue : null;
+    }
+
+    /// <summary>The ids of every erased mentor (their tombstones).</summary>
+    public async Task<HashSet<string>> ErasedIdsAsync(CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var e in Client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {ProfileKey} and Erased eq true"), select: ["PartitionKey"], cancellationToken: ct))
+            ids.Add(e.PartitionKey);
+        return ids;
     }
 
     /// <summary>Creates or replaces the profile; counts (mentees, pending proposals) and the track record are kept.</summary>

@@ -26,7 +26,8 @@ public static class MentorRequests
 
     public sealed record CreateRequest(string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText = null, string? ProgrammeId = null);
 
-    public sealed record ProposalView(string MentorId, string DisplayName, IReadOnlyList<Expertise> Expertise, string? Occupation,
+    /// <param name="DisplayName">Null once the mentor erased their data.</param>
+    public sealed record ProposalView(string MentorId, string? DisplayName, IReadOnlyList<Expertise> Expertise, string? Occupation,
         IReadOnlyList<SessionMode> Modes, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors);
 
     public sealed record ReasonView(string Code, string Description, int Mentors);

@@ -51,7 +51,7 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
         await RecordAsync(report, ct);
     }
 
-    /// <summary>Makes an uploaded version current (the gate passed, or an admin rolls back or forward): its flat file must load.</summary>
+    /// <summary>Makes an uploaded version current (the gate passed, or an operator rolls back or forward): its flat file must load.</summary>
     public async Task<bool> MakeCurrentAsync(string version, string by, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
@@ -88,24 +88,24 @@ public sealed class ModelRegistry(TableServiceClient tables, BlobServiceClient b
     }
 }
 
-/// <summary>Admins see every model version and make one current: a rollback is making an earlier version current.</summary>
-[Tags("Mentoring"), RequireRoles(Role.Admin)]
+/// <summary>Platform operators see every model version and make one current: a rollback is making an earlier version current.</summary>
+[Tags("Mentoring"), RequireRoles(Role.Operator)]
 public sealed class ModelFunctions(ModelRegistry registry)
 {
     [Function("ListModelVersions")]
-    [EndpointSummary("Admins only: every model version, newest first: its data, held-out metrics, the gate's decision, and which one serves.")]
+    [EndpointSummary("Platform operators only: every model version, newest first: its data, held-out metrics, the gate's decision, and which one serves.")]
     [ProducesResponseType<IReadOnlyList<ModelRegistry.VersionView>>(StatusCodes.Status200OK)]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "models")] HttpRequest req) =>
         Results.Ok(await registry.ListAsync(req.HttpContext.RequestAborted));
 
     [Function("MakeModelCurrent")]
-    [EndpointSummary("Admins only: makes an uploaded version the one that serves (to roll back, name an earlier one); instances switch without a restart.")]
+    [EndpointSummary("Platform operators only: makes an uploaded version the one that serves (to roll back, name an earlier one); instances switch without a restart.")]
     [ProducesResponseType<ModelRegistry.VersionView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> MakeCurrentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "models/{version}/current")] HttpRequest req,
         string version, CancellationToken ct)
     {
         if (version.Length is 0 or > 64 || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))) return Problems.NotFound("The model version");
-        if (!await registry.MakeCurrentAsync(version, $"admin {req.HttpContext.Caller().SubjectId}", ct)) return Problems.NotFound("The model version");
+        if (!await registry.MakeCurrentAsync(version, $"operator {req.HttpContext.Caller().SubjectId}", ct)) return Problems.NotFound("The model version");
         return Results.Ok((await registry.ListAsync(ct)).FirstOrDefault(v => v.Version == version));
     }
 }

@@ -83,9 +83,13 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
     /// <summary>The model shipped with the app (or at Mentoring:ModelPath): trained on the synthetic world, the prior while real outcomes are few.</summary>
     public IPairScorer Prior() => LoadFromPath() ?? Rules;
 
+    /// <summary>The configured model path, else the shipped model's.</summary>
+    public static string ShippedPath(string? configured) =>
+        configured is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip");
+
     private IPairScorer? LoadFromPath()
     {
-        var path = configuration["Mentoring:ModelPath"] is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip");
+        var path = ShippedPath(configuration["Mentoring:ModelPath"]);
         if (!File.Exists(FlatModelFile.PathBeside(path)))
         {
             logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);

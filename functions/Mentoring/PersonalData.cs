@@ -8,6 +8,7 @@ using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Matching.Mentoring;
 
@@ -20,7 +21,7 @@ namespace Matching.Mentoring;
 /// export need, and nothing that names anyone.
 /// </summary>
 public sealed class PersonalData(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle,
-    SessionBook sessionBook, TimeProvider time) : ILearnerData
+    SessionBook sessionBook, LearnerDirectory learners, QueueSender queue, TimeProvider time) : ILearnerData
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
     private TableClient Sessions => tables.GetTableClient(SessionBook.Table);
@@ -76,13 +77,53 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
                 foreach (var s in await sessionBook.ListAsync(org, requestId, ct))
                     if (s.GetString("MentorComment") is not null) { s["MentorComment"] = null; await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct); }
             }
+        // Proposals and scoring snapshots name the mentor in requests their own partition does not list: a queue
+        // function scrubs them (before the tombstone, so that a retried erasure sends it again).
+        await queue.SendAsync(ScrubErasedMentor.Queue, new ScrubErasedMentor.Message(mentorId), ct);
         await mentors.EraseAsync(mentorId, ct);
         return true;
     }
 
+    /// <summary>
+    /// Removes an erased mentor's name and free text from every request that proposed them: the proposal's display
+    /// name and occupation, and the bio, occupation and sector of their scoring snapshots. Scans the requests table
+    /// (erasures are rare); each row is rewritten only if it names the mentor, conditioned on its ETag. Idempotent.
+    /// </summary>
+    public async Task<int> ScrubMentorAsync(string mentorId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var scrubbed = 0;
+        await foreach (var row in Requests.QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))
+        {
+            if (!Names(row, mentorId)) continue;
+            await ScrubRequestAsync(row.PartitionKey, row.RowKey, r => ScrubMentor(r, mentorId), ct);
+            scrubbed++;
+        }
+        return scrubbed;
+    }
+
+    private static bool Names(TableEntity row, string mentorId) =>
+        row.Any(p => p.Value is string text && (p.Key == "Proposals" || p.Key.StartsWith("Round", StringComparison.Ordinal)) && text.Contains(mentorId, StringComparison.Ordinal));
+
+    private static void ScrubMentor(TableEntity row, string mentorId)
+    {
+        var proposals = JsonSerializer.Deserialize<MentorRequests.ProposalView[]>(row.GetString("Proposals") ?? "[]", Engine.TrainingData.Json) ?? [];
+        row["Proposals"] = JsonSerializer.Serialize(proposals.Select(p => p.MentorId == mentorId ? p with { DisplayName = null, Occupation = null } : p), Engine.TrainingData.Json);
+        foreach (var (round, i) in ScoringRounds.Read(row).Select((x, i) => (x, i)))
+            row[$"Round{i}"] = JsonSerializer.Serialize(round with
+            {
+                Mentors = round.Mentors.Select(m => m.Id == mentorId ? m with { Bio = null, Occupation = null, Sector = null } : m).ToList(),
+            }, Engine.TrainingData.Json);
+    }
+
     // ---- learners (called by the learners' export and erasure) ----
 
-    public async Task<object?> ExportAsync(string org, string learnerId, CancellationToken ct)
+    /// <summary>
+    /// A learner's mentoring data. Their NGO's staff see everything, notes meant for staff included (a mentor's decline
+    /// note); the learner's own export leaves those out, as the API does everywhere else: the NGO, which answers access
+    /// requests as the controller, exports the whole for them when it has reviewed the third parties' words.
+    /// </summary>
+    public async Task<object?> ExportAsync(string org, string learnerId, bool forStaff, CancellationToken ct)
     {
         var requests = new List<object>();
         await foreach (var row in RequestsOfAsync(org, learnerId, ct))
@@ -91,9 +132,10 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
             foreach (var s in await sessionBook.ListAsync(org, row.RowKey, ct))
                 sessions.Add(new { sessionId = s.GetString("SessionId"), status = s.GetString("Status"), start = s.GetDateTimeOffset("Start"), mode = s.GetString("Mode"),
                     venue = s.GetString("VenueName"), attendance = s.GetString("LearnerAttendance"), rating = s.GetInt32("LearnerRating"), comment = s.GetString("LearnerComment") });
-            requests.Add(new { request = MentorRequests.ToView(row, forStaff: true), sessions });
+            requests.Add(new { request = MentorRequests.ToView(row, forStaff), sessions });
         }
-        return new { requests };
+        var profile = await learners.RowAsync(org, learnerId, ct) is { } learner ? LearnerProfiles.Read(learner) : null;
+        return new { profile = forStaff || profile is null ? profile : profile with { Notes = null }, requests };
     }
 
     public async Task EraseAsync(string org, string learnerId, CancellationToken ct)
@@ -158,4 +200,34 @@ public sealed class MentorPersonalDataFunctions(PersonalData data)
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "mentors/me")] HttpRequest req, CancellationToken ct) =>
         await data.EraseMentorAsync(MentorsApi.MyId(req.HttpContext), ct) ? Results.NoContent() : Problems.NotFound("Your mentor profile");
+}
+
+/// <summary>Runs the scrub of an erased mentor's name and free text out of the requests that proposed them.</summary>
+public sealed class ScrubErasedMentor(PersonalData data, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ScrubErasedMentor> logger)
+{
+    public const string Queue = "mentor-erasures";
+
+    public sealed record Message(string MentorId);
+
+    [Function("ScrubErasedMentor")]
+    public async Task RunAsync([QueueTrigger(Queue)] string message, string id, long dequeueCount, CancellationToken ct)
+    {
+        var m = new QueueMessage(id, message, dequeueCount).ReadJson<Message>(json.Value.SerializerOptions);
+        if (!Ids.IsValid(m.MentorId)) throw new InvalidQueueMessageException("The message names no mentor.");
+        var scrubbed = await data.ScrubMentorAsync(m.MentorId, ct);
+        logger.LogInformation("An erased mentor was scrubbed from {Requests} requests", scrubbed); // no id: it is the person's
+    }
+}
+
+/// <summary>A token issued before its person was erased is refused everywhere: a mentor's tombstone says when;
+/// an erased learner's row is gone (so is one that never existed). One point read per mentor or learner call.</summary>
+public sealed class ErasedPeople(MentorDirectory mentors, LearnerDirectory learners) : ICallerCheck
+{
+    public async Task<string?> RefusalAsync(Caller caller, DateTimeOffset? issuedAt, CancellationToken ct) => caller.Role switch
+    {
+        Role.Mentor when await mentors.ErasedAtAsync(MentorDirectory.IdFor(caller.OrganisationId, caller.SubjectId), ct) is { } erasedAt
+            && (issuedAt is not { } iat || iat <= erasedAt) => "This mentor profile was erased after the token was issued. Sign in again.",
+        Role.Learner when await learners.FindAsync(caller.OrganisationId, caller.SubjectId, ct) is null => "The token names no learner of this organisation (erased, or never registered).",
+        _ => null,
+    };
 }

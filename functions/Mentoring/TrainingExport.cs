@@ -13,16 +13,21 @@ namespace Matching.Mentoring;
 /// Every settled proposal's outcome, in the training format (docs/training-data.md), read by <c>train</c> as it is.
 /// Per request: the learner and each proposed mentor as dated versions (profile, load and record when the proposal
 /// was made), then one outcome per proposal. Ids are pseudonymised with a keyed hash (stable across exports, so
-/// rounds join up); no names, contacts, notes or comments ever leave. Settled: ended or expired requests, matches
-/// with a session held, and declines on any request. Streamed row by row from the requests table: memory stays flat.
+/// rounds join up); no names, contacts, notes or comments ever leave, and free text (bio, occupation, sector) only as
+/// keyed word codes. Settled: ended or expired requests, matches with a session held, and declines on any request.
+/// Streamed row by row from the requests table: memory stays flat.
 /// </summary>
-public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, PseudonymKey pseudonymKey)
+public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner provisioner, PseudonymKey pseudonymKey, MentorDirectory mentors)
 {
     public async Task WriteAsync(Stream output, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var key = await pseudonymKey.GetAsync(ct);
         string P(string kind, string id) => kind[0] + Ids.Derive(key, kind, id)[..20];
+        // Free text leaves only as keyed word codes (the text features are computed from them as from the words);
+        // an erased mentor's text not at all.
+        string? Text(string? text) => TextVector.Pseudonymised(text, word => Ids.Derive(key, "word", word)[..6]);
+        var erased = await mentors.ErasedIdsAsync(ct);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
         await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))
         {
@@ -42,9 +47,19 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
             int? rating = ratingCount > 0 ? (int)Math.Round((double)(row.GetInt32("RatingSum") ?? 0) / ratingCount, MidpointRounding.AwayFromZero) : null;
             foreach (var round in rounds)
             {
-                await writer.WriteLineAsync(TrainingData.Line("learner", round.Learner with { Id = learnerId }, round.At));
+                await writer.WriteLineAsync(TrainingData.Line("learner", round.Learner with
+                {
+                    Id = learnerId, TargetOccupation = Text(round.Learner.TargetOccupation), TargetSector = Text(round.Learner.TargetSector),
+                }, round.At));
                 foreach (var mentor in round.Mentors)
-                    await writer.WriteLineAsync(TrainingData.Line("mentor", mentor with { Id = P("mentor", mentor.Id) }, round.At));
+                {
+                    var gone = erased.Contains(mentor.Id);
+                    await writer.WriteLineAsync(TrainingData.Line("mentor", mentor with
+                    {
+                        Id = P("mentor", mentor.Id), Bio = gone ? null : Text(mentor.Bio), Occupation = gone ? null : Text(mentor.Occupation),
+                        Sector = gone ? null : Text(mentor.Sector),
+                    }, round.At));
+                }
                 for (var rank = 0; rank < round.Mentors.Count; rank++)
                 {
                     var mentorId = round.Mentors[rank].Id;
@@ -61,13 +76,13 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
     }
 }
 
-[Tags("Mentoring"), RequireRoles(Role.Admin)]
+[Tags("Mentoring"), RequireRoles(Role.Operator)]
 public sealed class TrainingExportFunctions(TrainingExport export)
 {
     public const string ContentType = "application/x-ndjson";
 
     [Function("ExportTrainingData")]
-    [EndpointSummary("Admins only: every settled proposal's outcome in the training format (JSON Lines), ids pseudonymised, profiles as they were when proposed.")]
+    [EndpointSummary("Platform operators only: every settled proposal's outcome in the training format (JSON Lines), ids pseudonymised, profiles as they were when proposed.")]
     [Produces(ContentType), ProducesResponseType<string>(StatusCodes.Status200OK, ContentType)]
     public Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/training-data")] HttpRequest req) =>
         Task.FromResult(Results.Stream(stream => export.WriteAsync(stream, req.HttpContext.RequestAborted), ContentType + "; charset=utf-8"));

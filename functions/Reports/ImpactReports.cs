@@ -34,7 +34,7 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
     public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) =>
         ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}"), ct);
 
-    /// <summary>A programme's requests: all of them for its runner and admins, an NGO's own otherwise.</summary>
+    /// <summary>A programme's requests: all of them for its runner and platform operators, an NGO's own otherwise.</summary>
     public Task<ImpactReport> ForProgrammeAsync(string programmeId, string? onlyOrg, CancellationToken ct) =>
         ForRequestsAsync($"programme {programmeId}", onlyOrg is null
             ? TableClient.CreateQueryFilter($"ProgrammeId eq {programmeId}")
@@ -182,10 +182,10 @@ public static class Csv
 [Tags("Reports")]
 public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory programmes)
 {
-    [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
+    [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin, Role.Operator)]
     [EndpointSummary("Mentoring impact of an NGO, or of a programme: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
-    [QueryParameter("organisation", "Admins only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
-    [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and admins), the caller's own otherwise.")]
+    [QueryParameter("organisation", "Platform operators only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
+    [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and platform operators), the caller's own otherwise.")]
     [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/impact")] HttpRequest req, CancellationToken ct)
@@ -195,31 +195,31 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
         if (req.Query["programme"].ToString() is { Length: > 0 } programmeId)
         {
             if (await programmes.FindAsync(programmeId, ct) is not { } programme) return Problems.NotFound("The programme");
-            var whole = caller.Role == Role.Admin || programme.RunBy == caller.OrganisationId;
+            var whole = caller.Role == Role.Operator || programme.RunBy == caller.OrganisationId;
             report = await reports.ForProgrammeAsync(programme.Id, whole ? null : caller.OrganisationId, ct);
         }
         else if (Organisation(req, "organisation") is { } org) report = await reports.ForNgoAsync(org, ct);
-        else return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
+        else return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Platform operators name the organisation to report on."] });
         return Csv.Answer(req, report, ImpactReports.ToCsv);
     }
 
-    [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin)]
+    [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin, Role.Operator)]
     [EndpointSummary("A provider's solidarity offers: seats offered, claimed, confirmed, held, released, NGOs served, per offer and in total. JSON or CSV (?format=csv).")]
-    [QueryParameter("organisation", "Admins only: the provider to report on."), QueryParameter("format", "json (default) or csv.")]
+    [QueryParameter("organisation", "Platform operators only: the provider to report on."), QueryParameter("format", "json (default) or csv.")]
     [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/offers")] HttpRequest req, CancellationToken ct)
     {
         if (Organisation(req, "organisation") is not { } org)
-            return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Admins name the organisation to report on."] });
+            return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Platform operators name the organisation to report on."] });
         var report = await reports.ForProviderAsync(org, ct);
         return Csv.Answer(req, report, ImpactReports.ToCsv);
     }
 
-    /// <summary>The caller's own organisation; an admin names one.</summary>
+    /// <summary>The caller's own organisation (an organisation's admin included); a platform operator names one.</summary>
     private static string? Organisation(HttpRequest req, string name)
     {
         var caller = req.HttpContext.Caller();
-        return caller.Role == Role.Admin ? req.Query[name].ToString() is { Length: > 0 } o ? o : null : caller.OrganisationId;
+        return caller.Role == Role.Operator ? req.Query[name].ToString() is { Length: > 0 } o ? o : null : caller.OrganisationId;
     }
 }
 

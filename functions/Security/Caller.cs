@@ -2,7 +2,12 @@ using System.Security.Claims;
 
 namespace Matching.Security;
 
-public enum Role { Provider, Ngo, Mentor, Learner, Admin }
+/// <summary>
+/// Provider, Ngo, Mentor and Learner act inside their organisation; Admin administers their own organisation (its
+/// reports, its venues); Operator runs the platform and alone holds platform-wide powers (every organisation's reports,
+/// the training export of all outcomes, the model registry).
+/// </summary>
+public enum Role { Provider, Ngo, Mentor, Learner, Admin, Operator }
 
 /// <summary>The authenticated caller as every endpoint sees it: who, in which role, for which organisation.</summary>
 public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
@@ -32,7 +37,7 @@ public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
     /// <summary>
     /// The one organisation-scope rule: a caller sees only its own organisation's resources. Callers answer
     /// 404, not 403, when this fails, so that another organisation's resource does not even seem to exist.
-    /// Admins are scoped too, until audited cross-organisation support access is designed.
+    /// Admins are scoped too; only operators act across organisations, on the few endpoints made for it.
     /// </summary>
     public bool Owns(string organisationId) => string.Equals(OrganisationId, organisationId, StringComparison.Ordinal);
 }

@@ -29,7 +29,7 @@ public sealed class ExplorationTests() : OwnStorageTests(new Dictionary<string, 
 
         Clock.SetUtcNow(Clock.GetUtcNow().AddDays(30)); // nobody chose: the proposals expire, and the request is settled
         await App.RunTimerAsync("ExpireMentoringDeadlines");
-        var export = await App.ClientFor(Role.Admin, "platform").GetStringAsync("/api/exports/training-data");
+        var export = await App.ClientFor(Role.Operator, "platform").GetStringAsync("/api/exports/training-data");
         var outcomes = export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(l => l.GetProperty("kind").GetString() == "outcome").ToList();
         Assert.Equal([1, 2, 3, 4, 5], outcomes.Select(o => o.GetProperty("rank").GetInt32()));

@@ -44,7 +44,7 @@ public sealed class FuzzTests(StorageFixture fixture, ITestOutputHelper output)
         var sentinel = await OpenOfferAsync(App, providerOrg, Details(seats: 50));
         var learner = (await Json(await App.ClientFor(Role.Ngo, ngoOrg).PostAsJsonAsync("/api/learners", new { displayName = "Fuzz" }))).GetProperty("id").GetString()!;
         var ids = new[] { sentinel, learner, Guid.NewGuid().ToString("N") };
-        var clients = Enum.GetValues<Role>().ToDictionary(r => r, r => App.ClientFor(r, r switch { Role.Provider => providerOrg, Role.Admin => "platform", Role.Mentor => "volunteers", _ => ngoOrg },
+        var clients = Enum.GetValues<Role>().ToDictionary(r => r, r => App.ClientFor(r, r switch { Role.Provider => providerOrg, Role.Admin or Role.Operator => "platform", Role.Mentor => "volunteers", _ => ngoOrg },
             subject: r == Role.Learner ? learner : $"fuzz-{r}"));
 
         var failures = new List<string>();

@@ -81,13 +81,16 @@ public sealed class MentoringCohortTests() : OwnStorageTests(new Dictionary<stri
             (await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", answer)).EnsureSuccessStatusCode();
         }
 
-        var admin = App.ClientFor(Role.Admin, "platform");
+        var admin = App.ClientFor(Role.Operator, "platform");
         await HttpPlatformTests.AssertProblem(await ngo.GetAsync("/api/exports/training-data"), System.Net.HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
         var export = await admin.GetAsync("/api/exports/training-data");
         Assert.Equal("application/x-ndjson", export.Content.Headers.ContentType?.MediaType);
         var text = await export.Content.ReadAsStringAsync();
         Assert.DoesNotContain("@example.org", text);
         Assert.DoesNotContain("Learner1", text);
+        // No free text: bios, occupations and sectors leave as keyed word codes only.
+        Assert.DoesNotContain("interviews", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("developer", text, StringComparison.OrdinalIgnoreCase);
         Assert.All(mentors.Keys, id => Assert.DoesNotContain(id, text)); // pseudonymised
         // With a key the app made and keeps in its own storage (none configured here): the same in every export.
         Assert.Equal(text, await (await admin.GetAsync("/api/exports/training-data")).Content.ReadAsStringAsync());

@@ -299,7 +299,13 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         var ngo = App.ClientFor(Role.Ngo, ngoOrg);
         var first = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
         await Json(await ChooseAsync(ngo, first, MentorIdOf(first, "Aziz")));
-        var learner = await LearnerAsync(ngo, LearnerProfile(language, contact: new { kind = "email", value = "zola@example.net" }), name: "Zola");
+        var learner = await LearnerAsync(ngo, new
+        {
+            languages = new object[] { new { language, level = "b2" } },
+            availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "17:00:00", end = "21:00:00" } } },
+            modes = new[] { "phone" }, targetOccupation = "nurse", notes = "Staff only: follow her papers closely",
+            contact = new { kind = "email", value = "zola@example.net" },
+        }, name: "Zola");
         var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, goalText = "I worked as a nurse in Kinshasa" });
         var second = await SettledAsync(ngo, accepted.Headers.Location!);
         var secondId = second.GetProperty("id").GetString()!;
@@ -310,8 +316,20 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         var azizData = await Json(await aziz.GetAsync("/api/mentors/me/data"));
         Assert.Equal("aziz@example.org", azizData.GetProperty("profile").GetProperty("contactEmail").GetString());
         Assert.Contains(azizData.GetProperty("offersAndMatches").EnumerateArray(), h => h.GetProperty("requestId").GetString() == first.GetProperty("id").GetString());
+        Assert.Contains(second.GetProperty("proposals").EnumerateArray(), p => p.GetProperty("displayName").GetString() == "Aziz");
         Assert.Equal(HttpStatusCode.NoContent, (await aziz.DeleteAsync("/api/mentors/me")).StatusCode);
-        await HttpPlatformTests.AssertProblem(await aziz.GetAsync("/api/mentors/me"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+        // His old token is refused everywhere: it cannot un-pause the erased profile, answer check-ins or save a profile.
+        foreach (var call in new Func<Task<HttpResponseMessage>>[]
+        {
+            () => aziz.GetAsync("/api/mentors/me"), () => aziz.PostAsync("/api/mentors/me/resume", null), () => aziz.PostAsync("/api/mentors/me/pause", null),
+            () => aziz.GetAsync("/api/check-ins"), () => aziz.PostAsJsonAsync($"/api/check-ins/{Guid.NewGuid():N}", new { attendance = "held" }),
+            () => aziz.PutAsJsonAsync("/api/mentors/me", Mentor("Aziz", language, ["cvReview"])), () => aziz.GetAsync("/api/mentors/me/data"),
+        })
+            await HttpPlatformTests.AssertProblem(await call(), HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
+        // Requests that proposed him lose his name, in their view and in the learner's export, once the scrub has run.
+        await Eventually.Until(async () => await (await ngo.GetAsync($"/api/mentor-requests/{secondId}")).Content.ReadAsStringAsync(), text => !text.Contains("Aziz"),
+            Patience, "Aziz's name to leave the requests that proposed him");
+        Assert.DoesNotContain("Aziz", await (await ngo.GetAsync($"/api/learners/{learner}/data")).Content.ReadAsStringAsync());
         var moved = await Json(await ngo.GetAsync($"/api/mentor-requests/{first.GetProperty("id").GetString()}"));
         Assert.Equal(("offered", MentorIdOf(first, "Bela")), (moved.GetProperty("status").GetString(), moved.GetProperty("offer").GetProperty("mentorId").GetString()));
         var later = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
@@ -322,9 +340,15 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         var zola = await Json(await self.GetAsync($"/api/learners/{learner}/data"));
         Assert.Equal("Zola", zola.GetProperty("learner").GetProperty("DisplayName").GetString());
         Assert.Contains("zola@example.net", zola.GetRawText());
+        // Notes meant for the NGO's staff are in the NGO's export of her data, not in her own.
+        Assert.DoesNotContain("Staff only", zola.GetRawText());
+        Assert.Contains("Staff only", await (await ngo.GetAsync($"/api/learners/{learner}/data")).Content.ReadAsStringAsync());
         Assert.Equal("matched", zola.GetProperty("mentoring").GetProperty("requests")[0].GetProperty("request").GetProperty("status").GetString());
+        // Another learner of the NGO sees nothing of it; a token naming no learner at all is refused.
+        var other = App.ClientFor(Role.Learner, ngoOrg, subject: await LearnerAsync(ngo, LearnerProfile(language)));
+        await HttpPlatformTests.AssertProblem(await other.GetAsync($"/api/learners/{learner}/data"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
         await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Learner, ngoOrg, subject: Guid.NewGuid().ToString("N")).GetAsync($"/api/learners/{learner}/data"),
-            HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+            HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
         await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Ngo, NewOrg("ngo")).DeleteAsync($"/api/learners/{learner}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
 
         // She erases herself: the match ends and Bela's capacity comes back; the outcome stays, without her words.
@@ -338,5 +362,7 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         var match = await Json(await bela.GetAsync($"/api/matches/{secondId}"));
         Assert.Equal(("ended", "learnerStopped"), (match.GetProperty("status").GetString(), match.GetProperty("outcome").GetString()));
         Assert.DoesNotContain("zola@example.net", match.GetRawText());
+        // Her old token is refused too.
+        await HttpPlatformTests.AssertProblem(await self.GetAsync("/api/check-ins"), HttpStatusCode.Unauthorized, "urn:matching:problem:unauthenticated");
     }
 }

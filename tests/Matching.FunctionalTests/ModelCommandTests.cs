@@ -64,6 +64,12 @@ public sealed class ModelCommandTests
 
     private static async Task<(int Code, string Output)> RunWithAsync(string? storage, params string[] args)
     {
+        var (code, stdout, stderr) = await RunSplitAsync(storage, args);
+        return (code, stdout + stderr);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string? storage, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Matching.Functions.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
@@ -73,7 +79,7 @@ public sealed class ModelCommandTests
         var (stdout, stderr) = (process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync());
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]
@@ -218,9 +224,9 @@ public sealed class ModelCommandTests
             Assert.Contains("shuffled rejected", shuffledSays);
             Assert.Equal("""{"version":"many"}""", await Current());
 
-            // The registry has all three; an admin rolls back to the first, and serving follows.
+            // The registry has all three; a platform operator rolls back to the first, and serving follows.
             await using var app = new MatchingApp(azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
-            var admin = app.ClientFor(Matching.Security.Role.Admin, "platform");
+            var admin = app.ClientFor(Matching.Security.Role.Operator, "platform");
             var versions = JsonDocument.Parse(await admin.GetStringAsync("/api/models")).RootElement.EnumerateArray()
                 .ToDictionary(v => v.GetProperty("version").GetString()!, v => (Decision: v.GetProperty("decision").GetString(), Current: v.GetProperty("current").GetBoolean()));
             Assert.Equal(("uploaded", false), versions["few"]);
@@ -230,18 +236,22 @@ public sealed class ModelCommandTests
                 .Single(v => v.GetProperty("version").GetString() == "many").GetProperty("sides").GetString()); // every synthetic outcome was an offer
             var rolledBack = await admin.PostAsync("/api/models/few/current", null);
             Assert.Equal(System.Net.HttpStatusCode.OK, rolledBack.StatusCode);
-            Assert.StartsWith("admin ", JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync()).RootElement.GetProperty("promotedBy").GetString());
+            Assert.StartsWith("operator ", JsonDocument.Parse(await rolledBack.Content.ReadAsStringAsync()).RootElement.GetProperty("promotedBy").GetString());
             Assert.Equal("""{"version":"few"}""", await Current());
 
             // While real outcomes are few, the synthetic prior may join the training part (never the held-out one).
-            var (withPrior, withPriorSays) = await RunAsync(azurite, "retrain", "--input", File("few.jsonl"), "--out", folder, "--version", "fewprior", "--with-prior", "300", "--dry-run");
+            // A dry run needs no storage (none is reachable here) and prints only its JSON on standard output.
+            var (withPrior, withPriorOut, withPriorErr) = await RunSplitAsync(null, "retrain", "--input", File("few.jsonl"), "--out", folder, "--version", "fewprior", "--with-prior", "300", "--dry-run");
+            var withPriorSays = withPriorOut + withPriorErr;
             Assert.True(withPrior == 0, withPriorSays);
+            using (var printed = JsonDocument.Parse(withPriorOut)) Assert.False(printed.RootElement.GetProperty("promoted").GetBoolean());
             using (var prior = JsonDocument.Parse(System.IO.File.ReadAllText(File("fewprior.json"))))
             {
                 Assert.EndsWith("plus 300 SYNTHETIC prior requests in training", prior.RootElement.GetProperty("data").GetString());
                 Assert.True(prior.RootElement.GetProperty("trainExamples").GetInt32() > 3000, withPriorSays); // about 12 pairs a synthetic request
                 var gate = prior.RootElement.GetProperty("gate");
                 var (trained, heldOut) = (gate.GetProperty("trainRequests").GetInt32(), gate.GetProperty("heldOutRequests").GetInt32());
+                Assert.Equal(JsonValueKind.Number, gate.GetProperty("priorGain").ValueKind); // judged against the same candidate without the prior
                 Assert.True(trained + heldOut <= 150, withPriorSays); // requests counted are the real ones only
                 Assert.Equal(trained + heldOut - (int)Math.Round((trained + heldOut) * 0.8), heldOut); // the most recent 20% of them
             }

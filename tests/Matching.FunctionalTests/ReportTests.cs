@@ -38,11 +38,14 @@ public sealed class ReportTests(StorageFixture fixture)
         Assert.DoesNotContain(",\"=", text);
         Assert.Contains("\"total\",\"\",\"\",\"10\",\"3\",\"2\",\"0\",\"1\",\"1\"", text);
 
-        // Another provider's report does not include it; an NGO cannot read providers' reports; admins name the provider.
+        // Another provider's report does not include it; an NGO cannot read providers' reports; platform operators name the
+        // provider; an organisation's admin sees their own organisation only, whatever it names.
         Assert.Equal(0, (await Json(await App.ClientFor(Role.Provider, NewOrg("provider")).GetAsync("/api/reports/offers"))).GetProperty("offers").GetInt32());
         await HttpPlatformTests.AssertProblem(await ngoA.GetAsync("/api/reports/offers"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
-        var admin = App.ClientFor(Role.Admin, "platform");
-        await HttpPlatformTests.AssertProblem(await admin.GetAsync("/api/reports/offers"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
-        Assert.Equal(10, (await Json(await admin.GetAsync($"/api/reports/offers?organisation={providerOrg}"))).GetProperty("seatsOffered").GetInt32());
+        var operatorClient = App.ClientFor(Role.Operator, "platform");
+        await HttpPlatformTests.AssertProblem(await operatorClient.GetAsync("/api/reports/offers"), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+        Assert.Equal(10, (await Json(await operatorClient.GetAsync($"/api/reports/offers?organisation={providerOrg}"))).GetProperty("seatsOffered").GetInt32());
+        Assert.Equal(10, (await Json(await App.ClientFor(Role.Admin, providerOrg).GetAsync("/api/reports/offers"))).GetProperty("seatsOffered").GetInt32());
+        Assert.Equal(0, (await Json(await App.ClientFor(Role.Admin, NewOrg("provider")).GetAsync($"/api/reports/offers?organisation={providerOrg}"))).GetProperty("offers").GetInt32());
     }
 }

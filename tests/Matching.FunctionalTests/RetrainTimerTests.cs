@@ -18,7 +18,7 @@ public sealed class RetrainTimerTests() : OwnStorageTests(new Dictionary<string,
     public async Task Below_the_minimum_of_real_outcomes_nothing_is_trained_and_the_model_in_service_stays()
     {
         await App.RunTimerAsync("RetrainModel");
-        var admin = App.ClientFor(Role.Admin, "platform");
+        var admin = App.ClientFor(Role.Operator, "platform");
         Assert.Equal(0, JsonDocument.Parse(await admin.GetStringAsync("/api/models")).RootElement.GetArrayLength());
         Assert.False(await new Azure.Storage.Blobs.BlobServiceClient(App.ConnectionString).GetBlobContainerClient("models").GetBlobClient("current.json").ExistsAsync());
     }
@@ -29,7 +29,7 @@ public sealed class RetrainTimerTests() : OwnStorageTests(new Dictionary<string,
         const string language = "ve";
         await MentorAsync(App, "Rudzani", language, ["cvReview"], capacity: 5);
         var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
-        var admin = App.ClientFor(Role.Admin, "platform");
+        var admin = App.ClientFor(Role.Operator, "platform");
         async Task<string> ScorerAsync()
         {
             var learner = await LearnerAsync(ngo, LearnerProfile(language));

@@ -54,6 +54,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
             [Role.Provider] = App.ClientFor(Role.Provider, NewOrg("provider")),
             [Role.Learner] = App.ClientFor(Role.Learner, ngoA, subject: await LearnerAsync(ngo, LearnerProfile(language), name: "Other")), // same NGO, another learner
             [Role.Mentor] = App.ClientFor(Role.Mentor, "volunteers", subject: $"other-{Guid.NewGuid():N}"),
+            [Role.Admin] = App.ClientFor(Role.Admin, NewOrg("ngo")), // another organisation's admin: no platform-wide power
         };
         // Public by design, with what they may show: an open offer and claiming seats on it; its claim list shows an NGO its own claims only.
         var publicOperations = new HashSet<string> { "GetOffer", "ClaimSeats", "ListClaims", "GetProgramme" };

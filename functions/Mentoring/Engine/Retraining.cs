@@ -2,24 +2,31 @@ using System.Security.Cryptography;
 
 namespace Matching.Mentoring.Engine;
 
-/// <summary>How strict the promotion gate is (settings Mentoring:Retrain:*).</summary>
-public sealed record GateOptions(double NdcgMargin = 0.01, double AucTolerance = 0.005, int BootstrapRounds = 500, int Seed = 7);
+/// <summary>How strict the promotion gate is (settings Mentoring:Retrain:*). <paramref name="Level"/>: the confidence of
+/// the gain's interval, 99% because the gate looks every week (a 95% one lets about one noise candidate in twenty through).</summary>
+public sealed record GateOptions(double NdcgMargin = 0.01, double AucTolerance = 0.005, int BootstrapRounds = 1000, int Seed = 7, double Level = 0.99);
 
 /// <summary>One scorer on the held-out requests: ranking (NDCG@5, P@1 where something worked), separation (AUC) and calibration (Brier).</summary>
 public sealed record HeldOutMetrics(string Scorer, double Ndcg5, double PrecisionAt1, double Auc, double Brier);
 
 /// <summary>
 /// The gate's decision on a candidate, with what it was judged on: the candidate's NDCG@5 gain over the model in
-/// service, and the 95% interval of that gain from a bootstrap over held-out requests.
+/// service and the interval of that gain (at the options' level) from a bootstrap over held-out requests, the gain on
+/// each half of the held-out part, the lower bound of the gain over the rules, the lower bound of the candidate's AUC
+/// (95%), and with a synthetic prior, the gain over the same candidate trained on real outcomes alone.
 /// </summary>
 public sealed record GateDecision(bool Promote, string Reason, double NdcgGain, double NdcgGainLow, double NdcgGainHigh,
-    HeldOutMetrics Candidate, HeldOutMetrics Current, HeldOutMetrics Rules, int TrainRequests, int HeldOutRequests, string DataSha256, int DataOutcomes);
+    HeldOutMetrics Candidate, HeldOutMetrics Current, HeldOutMetrics Rules, int TrainRequests, int HeldOutRequests, string DataSha256, int DataOutcomes,
+    double Level = 0.95, double[]? HalfGains = null, double? RulesGainLow = null, double? AucLow = null, double? PriorGain = null);
 
 /// <summary>
 /// Retraining on real outcomes: split by time (the most recent 20% of requests held out, so the candidate is judged on
 /// the future it did not see), train a candidate on the rest, compare it with the model in service and the rules on
-/// the held-out part, and decide: the candidate is promoted only if it beats the model in service on NDCG@5 by the
-/// margin, with the bootstrap interval's lower bound above zero, and is not worse on AUC.
+/// the held-out part, and decide. The candidate is promoted only if it beats the model in service on NDCG@5 by the
+/// margin with the bootstrap interval's lower bound (99%) above zero, on each half of the held-out part too (a second
+/// slice against a lucky one), surely beats the rules as well, separates better than chance (the 95% interval of its
+/// AUC above 0.5) and is not worse on AUC than the model in service; with a synthetic prior, it must also beat the same
+/// candidate trained on real outcomes alone. A candidate learnt from noise fails several of these at once.
 /// </summary>
 public static class Retraining
 {
@@ -39,27 +46,52 @@ public static class Retraining
         var heldOut = byTime.Skip(cut).ToList();
         var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
         if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
+        var realRows = rows;
         if (priorRequests > 0)
         {
-            rows.AddRange(SyntheticPrior(priorRequests, week));
+            rows = [.. realRows, .. SyntheticPrior(priorRequests, week)];
             source += $", plus {priorRequests} SYNTHETIC prior requests in training";
         }
         var (candidate, means, zip, sides) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
 
         var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
         var (currentMetrics, currentNdcg) = Judge(current, heldOut);
-        var (rulesMetrics, _) = Judge(new RuleScorer(), heldOut);
-        var gain = candidateNdcg.Zip(currentNdcg, (a, b) => a - b).Where(d => !double.IsNaN(d)).ToArray(); // where something worked
-        var (low, high) = BootstrapInterval(gain, gate.BootstrapRounds, gate.Seed);
+        var (rulesMetrics, rulesNdcg) = Judge(new RuleScorer(), heldOut);
+        var gain = Gains(candidateNdcg, currentNdcg); // where something worked
+        var (low, high) = BootstrapInterval(gain, gate.BootstrapRounds, gate.Seed, gate.Level);
         var meanGain = gain.Length == 0 ? 0 : gain.Average();
+        var half = candidateNdcg.Count / 2;
+        var halves = new[] { Gains(candidateNdcg[..half], currentNdcg[..half]), Gains(candidateNdcg[half..], currentNdcg[half..]) }
+            .Select(h => h.Length == 0 ? 0 : Round(h.Average())).ToArray();
+        var (rulesLow, _) = BootstrapInterval(Gains(candidateNdcg, rulesNdcg), gate.BootstrapRounds, gate.Seed, gate.Level);
+        var aucLow = AucLowerBound(candidate, heldOut, gate.BootstrapRounds, gate.Seed);
+        double? priorGain = null;
+        if (priorRequests > 0)
+        {
+            // The prior must earn its place: the same candidate without it, judged on the same real requests.
+            var alone = Directory.CreateTempSubdirectory("matching-real-only-").FullName;
+            try
+            {
+                var (realOnly, _, _, _) = MlNetTrees.TrainAndWrite(realRows, alone, version + "-real", new MlNetTrees.TrainingOptions());
+                var withoutPrior = Gains(candidateNdcg, Judge(realOnly, heldOut).Ndcg);
+                priorGain = withoutPrior.Length == 0 ? 0 : Round(withoutPrior.Average());
+            }
+            finally { Directory.Delete(alone, recursive: true); }
+        }
+        var level = $"{gate.Level:0%}";
         var reason =
             gain.Length == 0 ? "no held-out request where something worked: nothing to judge the candidate on"
             : meanGain < gate.NdcgMargin ? $"NDCG@5 gain {meanGain:+0.000;-0.000} is below the margin {gate.NdcgMargin:0.000}"
-            : low <= 0 ? $"NDCG@5 gain {meanGain:+0.000} is not sure: its 95% interval [{low:+0.000;-0.000}, {high:+0.000;-0.000}] reaches zero"
+            : low <= 0 ? $"NDCG@5 gain {meanGain:+0.000} is not sure: its {level} interval [{low:+0.000;-0.000}, {high:+0.000;-0.000}] reaches zero"
+            : halves.Any(h => h <= 0) ? $"NDCG@5 gain does not hold on both halves of the held-out requests ({halves[0]:+0.000;-0.000}, {halves[1]:+0.000;-0.000})"
+            : rulesLow <= 0 ? $"it does not surely beat the rules: the {level} interval of its NDCG@5 gain over them reaches {rulesLow:+0.000;-0.000}"
+            : aucLow <= 0.5 ? $"it does not surely separate better than chance: the 95% interval of its AUC reaches {aucLow:0.000}"
             : candidateMetrics.Auc < currentMetrics.Auc - gate.AucTolerance ? $"AUC {candidateMetrics.Auc:0.000} is worse than the current {currentMetrics.Auc:0.000}"
+            : priorGain <= 0 ? $"the synthetic prior does not help on real outcomes: NDCG@5 {priorGain:+0.000;-0.000} against the same candidate without it"
             : null;
-        var decision = new GateDecision(reason is null, reason ?? $"NDCG@5 {meanGain:+0.000} [{low:+0.000}, {high:+0.000}] over {current.Name}, AUC not worse",
-            Round(meanGain), Round(low), Round(high), candidateMetrics, currentMetrics, rulesMetrics, train.Count, heldOut.Count, dataSha256, data.Outcomes.Count);
+        var decision = new GateDecision(reason is null, reason ?? $"NDCG@5 {meanGain:+0.000} [{low:+0.000}, {high:+0.000}] over {current.Name}, on both halves, over the rules, AUC not worse",
+            Round(meanGain), Round(low), Round(high), candidateMetrics, currentMetrics, rulesMetrics, train.Count, heldOut.Count, dataSha256, data.Outcomes.Count,
+            gate.Level, halves, Round(rulesLow), Round(aucLow), priorGain);
 
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, source, rows.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
@@ -72,6 +104,32 @@ public static class Retraining
     /// <summary>The synthetic world the shipped model learnt, as training rows (its outcomes say nothing of who was offered: all were).</summary>
     private static IEnumerable<PairRow> SyntheticPrior(int requests, DateTime week) =>
         SyntheticData.Generate(new SyntheticData.Options(Learners: requests), week).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row));
+
+    /// <summary>Paired differences where both were judged (something worked).</summary>
+    private static double[] Gains(List<double> a, List<double> b) => a.Zip(b, (x, y) => x - y).Where(d => !double.IsNaN(d)).ToArray();
+
+    /// <summary>The 2.5th percentile of the candidate's AUC over held-out requests drawn with replacement.</summary>
+    private static double AucLowerBound(IPairScorer scorer, IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> heldOut,
+        int rounds, int seed)
+    {
+        var perRequest = heldOut.Select(r =>
+        {
+            var scores = new float[r.Pairs.Count];
+            scorer.Score(r.Pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
+            return r.Pairs.Select((p, i) => (scores[i], p.Row.Label)).ToArray();
+        }).ToArray();
+        var random = new Random(seed);
+        var aucs = new double[rounds];
+        var sample = new List<(float, bool)>();
+        for (var r = 0; r < rounds; r++)
+        {
+            sample.Clear();
+            for (var i = 0; i < perRequest.Length; i++) sample.AddRange(perRequest[random.Next(perRequest.Length)]);
+            aucs[r] = Evaluation.Auc(sample);
+        }
+        Array.Sort(aucs);
+        return aucs[(int)(0.025 * (rounds - 1))];
+    }
 
     /// <summary>
     /// Cold start: with too few real outcomes to train on, which of the synthetic prior and the rules ranks them better.
@@ -117,8 +175,9 @@ public static class Retraining
             Round(Evaluation.Auc(scored)), Round(brier / Math.Max(1, scored.Count))), ndcg);
     }
 
-    /// <summary>The 2.5th and 97.5th percentiles of the mean of <paramref name="values"/> (NaN: not judged) over requests drawn with replacement.</summary>
-    public static (double Low, double High) BootstrapInterval(IReadOnlyList<double> values, int rounds, int seed)
+    /// <summary>The two-sided <paramref name="level"/> interval (95%: the 2.5th and 97.5th percentiles) of the mean of
+    /// <paramref name="values"/> (NaN: not judged) over requests drawn with replacement.</summary>
+    public static (double Low, double High) BootstrapInterval(IReadOnlyList<double> values, int rounds, int seed, double level = 0.95)
     {
         var judged = values.Where(v => !double.IsNaN(v)).ToArray();
         if (judged.Length == 0) return (0, 0);
@@ -131,7 +190,8 @@ public static class Retraining
             means[r] = sum / judged.Length;
         }
         Array.Sort(means);
-        return (means[(int)(0.025 * (rounds - 1))], means[(int)Math.Ceiling(0.975 * (rounds - 1))]);
+        var tail = (1 - level) / 2;
+        return (means[(int)(tail * (rounds - 1))], means[(int)Math.Ceiling((1 - tail) * (rounds - 1))]);
     }
 
     /// <summary>What the candidate was trained on, to tell two runs apart.</summary>

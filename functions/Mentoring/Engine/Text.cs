@@ -39,6 +39,20 @@ public sealed class TextVector
         return new TextVector(weights);
     }
 
+    /// <summary>
+    /// Free text as pseudonymous tokens: each word as <see cref="Tokens"/> reads it becomes <paramref name="token"/>'s
+    /// six-character code, once per occurrence, so that a vector of the result has the same cosine to any other vector
+    /// so coded as the original had, and equal texts stay equal; no word of the text is left. A text with no word that
+    /// counts ("IT") becomes one code of the whole text, so that two such texts are still told apart.
+    /// </summary>
+    public static string? Pseudonymised(string? text, Func<string, string> token)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var codes = Tokens(text).Select(token).ToList();
+        if (codes.Count == 0) codes.Add(token("=" + text.Trim().ToLowerInvariant()));
+        return string.Join(' ', codes);
+    }
+
     public static IEnumerable<string> Tokens(string text)
     {
         var folded = new StringBuilder(text.Length);

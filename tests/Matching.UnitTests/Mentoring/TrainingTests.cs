@@ -6,6 +6,28 @@ namespace Matching.UnitTests.Mentoring;
 public sealed class TrainingDataTests
 {
     [Fact]
+    public void Pseudonymised_text_keeps_every_cosine_and_equality_and_no_word()
+    {
+        static string Code(string word) => Matching.Platform.Ids.Derive("key", "word", word)[..6];
+        var texts = new[]
+        {
+            "Developer; I help with CVs and job interviews in tech. Call me at 06 12 34 56 78 or claire@example.org",
+            "Trouver un emploi de développeuse web, préparer mes entretiens d'embauche", "software developer", "IT", "BTP", "digital", "Digital ", null,
+        };
+        foreach (var a in texts)
+            foreach (var b in texts)
+            {
+                var (pa, pb) = (TextVector.Pseudonymised(a, Code), TextVector.Pseudonymised(b, Code));
+                if (TextVector.Tokens(a ?? "").Any() && TextVector.Tokens(b ?? "").Any())
+                    Assert.Equal(TextVector.From(a).Cosine(TextVector.From(b)), TextVector.From(pa).Cosine(TextVector.From(pb)), 12);
+                if (a is not null && b is not null) Assert.Equal(string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase), pa == pb);
+            }
+        var coded = TextVector.Pseudonymised(texts[0], Code)!;
+        foreach (var word in new[] { "Developer", "interviews", "claire", "example", "@", ";" }) Assert.DoesNotContain(word, coded, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEqual(TextVector.Pseudonymised("IT", Code), TextVector.Pseudonymised("BTP", Code));
+    }
+
+    [Fact]
     public void Ids_given_twice_are_data_problems_unless_they_are_dated_versions_or_the_same_line_again()
     {
         static string Outcome(string request, string mentor) =>

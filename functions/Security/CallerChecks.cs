@@ -1,0 +1,21 @@
+using System.Security.Claims;
+
+namespace Matching.Security;
+
+/// <summary>
+/// A check on an authenticated caller that a token alone cannot answer (the person may have been erased since it was
+/// issued). Every check runs in the gate, after the role check, for every HTTP function, in both hosts; a non-null
+/// answer refuses the call.
+/// </summary>
+public interface ICallerCheck
+{
+    Task<string?> RefusalAsync(Caller caller, DateTimeOffset? issuedAt, CancellationToken ct);
+}
+
+public static class TokenTimes
+{
+    /// <summary>The token's <c>iat</c>, when it has one.</summary>
+    public static DateTimeOffset? IssuedAt(ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirst("iat")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+}
