@@ -59,12 +59,15 @@ public sealed class ProblemMappingTests
     }
 
     [Fact]
-    public void Storage_outages_are_503_and_other_failures_500()
+    public void Storage_outages_are_503_lost_races_409_and_other_failures_500()
     {
         Assert.Equal(503, ProblemExceptionHandler.Map(new RequestFailedException(0, "no response")).Status);
         Assert.Equal(503, ProblemExceptionHandler.Map(new AggregateException(new HttpRequestException("refused", new SocketException()))).Status);
         Assert.Equal(503, ProblemExceptionHandler.Map(new RequestFailedException(503, "busy")).Status);
-        Assert.Equal(500, ProblemExceptionHandler.Map(new RequestFailedException(409, "conflict")).Status);
+        // A lost optimistic-concurrency race is the caller's to retry (issue 19 item 2), not a server fault.
+        Assert.Equal(409, ProblemExceptionHandler.Map(new RequestFailedException(409, "conflict")).Status);
+        Assert.Equal(409, ProblemExceptionHandler.Map(new RequestFailedException(412, "precondition")).Status);
+        Assert.Equal(500, ProblemExceptionHandler.Map(new RequestFailedException(400, "bad request")).Status);
         Assert.Equal(500, ProblemExceptionHandler.Map(new InvalidOperationException()).Status);
         Assert.False(StorageFailure.IsUnavailable(new RequestFailedException(412, "precondition")));
     }
