@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -81,10 +81,63 @@ if (scenario is "worker" or "all")
     }, starts);
 }
 
+if (scenario is "ratio")
+    await Scenarios.StartRatioAsync(azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_STARTS"), out var ratioStarts) ? ratioStarts : 21);
+
 namespace Matching.Benchmarks
 {
     internal static class Scenarios
     {
+        /// <summary>
+        /// Issue 19's start-up budget, as a ratio measured in one run: the packaged app (scripts/package.sh, in
+        /// artifacts/package) against a bare isolated-worker app with one HTTP function, the same worker packages and
+        /// the same publish (benchmarks/BareWorker, published to artifacts/bare-worker), each started by the stand-in
+        /// host, taking turns start by start so that the machine's drift falls on all alike. First answer: process start
+        /// to the answer of GET /api/health (the app's probes storage twice, the bare one answers at once).
+        /// </summary>
+        public static async Task StartRatioAsync(Azurite azurite, int runs)
+        {
+            var root = Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts");
+            var package = Path.GetFullPath(Environment.GetEnvironmentVariable("MATCHING_PACKAGE_DIR") ?? Path.Combine(root, "package"));
+            var bare = Path.GetFullPath(Environment.GetEnvironmentVariable("MATCHING_BARE_DIR") ?? Path.Combine(root, "bare-worker"));
+            foreach (var dir in new[] { package, bare })
+                if (!File.Exists(Path.Combine(dir, "functions.metadata")))
+                    throw new InvalidOperationException($"No published worker in {dir}: run scripts/package.sh and " +
+                        "dotnet publish benchmarks/BareWorker -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o artifacts/bare-worker");
+            var azureMonitor = new Dictionary<string, string>
+            {
+                ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:{AppProcess.FreePort()}/",
+                ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
+            };
+            var configurations = new (string Label, string Dir, Dictionary<string, string> Settings)[]
+            {
+                ("bare worker, one HTTP function", bare, new()),
+                ("the app, no exporter", package, new()),
+                ("the app, Azure Monitor exporter (as it ships)", package, azureMonitor),
+            };
+            var times = configurations.Select(_ => new List<double>()).ToArray();
+            for (var i = 0; i < runs; i++)
+                for (var c = 0; c < configurations.Length; c++)
+                {
+                    var (_, dir, settings) = configurations[c];
+                    await using var host = await Matching.WorkerStandIn.StandInHost.StartAsync(dir, new Dictionary<string, string>(settings)
+                    {
+                        ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                        ["Auth__DevelopmentSigningKey"] = "benchmark-signing-key-for-the-worker-start-runs",
+                    });
+                    var (response, _) = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/api/health", UriKind.Relative)));
+                    if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{dir}: health answered {response.StatusCode}");
+                    if (i > 0) times[c].Add(host.SinceStart.Elapsed.TotalMilliseconds); // the first round warms the disk cache
+                }
+            double P50(List<double> v) { var s = v.Order().ToList(); return s[(s.Count - 1) / 2]; }
+            var baseline = P50(times[0]);
+            for (var c = 0; c < configurations.Length; c++)
+            {
+                Report($"{configurations[c].Label}: worker start to first answer (ms)", times[c]);
+                Console.WriteLine($"  p50 ratio to the bare worker: {P50(times[c]) / baseline:0.00}x (budget 1.25x)");
+            }
+        }
+
         /// <summary>Process start to the first answer on GET /, in the local host (the way scripts/run.sh and the tests start it).</summary>
         public static async Task StartupAsync(string appDll, Azurite azurite, int runs = 15)
         {
