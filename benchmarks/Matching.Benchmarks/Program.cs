@@ -74,11 +74,7 @@ if (scenario is "worker" or "all")
     await Scenarios.WorkerStartAsync(azurite, "OTLP exporter configured", new() { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{AppProcess.FreePort()}" }, starts);
     // As the Bicep configures it: Application Insights with Entra ID auth (the identity's token is only asked for at
     // the first export, which fails here in the background: no Azure).
-    await Scenarios.WorkerStartAsync(azurite, "Azure Monitor exporter configured (as on Azure)", new()
-    {
-        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:{AppProcess.FreePort()}/",
-        ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
-    }, starts);
+    await Scenarios.WorkerStartAsync(azurite, "Azure Monitor exporter configured (as on Azure)", Scenarios.AzureMonitorAsOnAzure(), starts);
 }
 
 if (scenario is "ratio")
@@ -97,18 +93,10 @@ namespace Matching.Benchmarks
         /// </summary>
         public static async Task StartRatioAsync(Azurite azurite, int runs)
         {
-            var root = Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts");
-            var package = Path.GetFullPath(Environment.GetEnvironmentVariable("MATCHING_PACKAGE_DIR") ?? Path.Combine(root, "package"));
-            var bare = Path.GetFullPath(Environment.GetEnvironmentVariable("MATCHING_BARE_DIR") ?? Path.Combine(root, "bare-worker"));
-            foreach (var dir in new[] { package, bare })
-                if (!File.Exists(Path.Combine(dir, "functions.metadata")))
-                    throw new InvalidOperationException($"No published worker in {dir}: run scripts/package.sh and " +
-                        "dotnet publish benchmarks/BareWorker -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o artifacts/bare-worker");
-            var azureMonitor = new Dictionary<string, string>
-            {
-                ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:{AppProcess.FreePort()}/",
-                ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
-            };
+            var package = PublishedWorker("MATCHING_PACKAGE_DIR", "package", "scripts/package.sh");
+            var bare = PublishedWorker("MATCHING_BARE_DIR", "bare-worker",
+                "dotnet publish benchmarks/BareWorker -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o artifacts/bare-worker");
+            var azureMonitor = AzureMonitorAsOnAzure();
             var configurations = new (string Label, string Dir, Dictionary<string, string> Settings)[]
             {
                 ("bare worker, one HTTP function", bare, new()),
@@ -120,23 +108,42 @@ namespace Matching.Benchmarks
                 for (var c = 0; c < configurations.Length; c++)
                 {
                     var (_, dir, settings) = configurations[c];
-                    await using var host = await Matching.WorkerStandIn.StandInHost.StartAsync(dir, new Dictionary<string, string>(settings)
-                    {
-                        ["AzureWebJobsStorage"] = azurite.ConnectionString,
-                        ["Auth__DevelopmentSigningKey"] = "benchmark-signing-key-for-the-worker-start-runs",
-                    });
+                    await using var host = await StartWorkerAsync(dir, azurite, settings);
                     var (response, _) = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/api/health", UriKind.Relative)));
                     if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{dir}: health answered {response.StatusCode}");
                     if (i > 0) times[c].Add(host.SinceStart.Elapsed.TotalMilliseconds); // the first round warms the disk cache
                 }
-            double P50(List<double> v) { var s = v.Order().ToList(); return s[(s.Count - 1) / 2]; }
-            var baseline = P50(times[0]);
+            var baseline = Percentile(times[0], 0.50);
             for (var c = 0; c < configurations.Length; c++)
             {
                 Report($"{configurations[c].Label}: worker start to first answer (ms)", times[c]);
-                Console.WriteLine($"  p50 ratio to the bare worker: {P50(times[c]) / baseline:0.00}x (budget 1.25x)");
+                Console.WriteLine($"  p50 ratio to the bare worker: {Percentile(times[c], 0.50) / baseline:0.00}x (budget 1.25x)");
             }
         }
+
+        /// <summary>As the Bicep configures it: Application Insights with Entra ID auth; exports fail in the background (no Azure).</summary>
+        internal static Dictionary<string, string> AzureMonitorAsOnAzure() => new()
+        {
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:{AppProcess.FreePort()}/",
+            ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
+        };
+
+        /// <summary>A published worker's folder (the setting, else artifacts/<paramref name="name"/>), refused if it was not published.</summary>
+        private static string PublishedWorker(string setting, string name, string howToPublish)
+        {
+            var dir = Path.GetFullPath(Environment.GetEnvironmentVariable(setting)
+                ?? Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts", name));
+            if (!File.Exists(Path.Combine(dir, "functions.metadata")))
+                throw new InvalidOperationException($"No published worker in {dir}: run {howToPublish} first.");
+            return dir;
+        }
+
+        private static Task<Matching.WorkerStandIn.StandInHost> StartWorkerAsync(string dir, Azurite azurite, Dictionary<string, string> settings) =>
+            Matching.WorkerStandIn.StandInHost.StartAsync(dir, new Dictionary<string, string>(settings)
+            {
+                ["AzureWebJobsStorage"] = azurite.ConnectionString,
+                ["Auth__DevelopmentSigningKey"] = "benchmark-signing-key-for-the-worker-start-runs",
+            });
 
         /// <summary>Process start to the first answer on GET /, in the local host (the way scripts/run.sh and the tests start it).</summary>
         public static async Task StartupAsync(string appDll, Azurite azurite, int runs = 15)
@@ -171,18 +178,11 @@ namespace Matching.Benchmarks
         /// </summary>
         public static async Task WorkerStartAsync(Azurite azurite, string label, Dictionary<string, string> settings, int runs = 15)
         {
-            var package = Environment.GetEnvironmentVariable("MATCHING_PACKAGE_DIR")
-                ?? Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts", "package");
-            if (!File.Exists(Path.Combine(package, "functions.metadata")))
-                throw new InvalidOperationException($"No packaged worker in {Path.GetFullPath(package)}: run scripts/package.sh first.");
+            var package = PublishedWorker("MATCHING_PACKAGE_DIR", "package", "scripts/package.sh");
             var (first, connected, initialised, loaded, listening) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
             for (var i = 0; i < runs; i++)
             {
-                await using var host = await Matching.WorkerStandIn.StandInHost.StartAsync(Path.GetFullPath(package), new Dictionary<string, string>(settings)
-                {
-                    ["AzureWebJobsStorage"] = azurite.ConnectionString,
-                    ["Auth__DevelopmentSigningKey"] = "benchmark-signing-key-for-the-worker-start-runs",
-                });
+                await using var host = await StartWorkerAsync(package, azurite, settings);
                 var httpUri = new Uri(host.WorkerCapabilities["HttpUri"]);
                 while (true)
                 {
@@ -296,8 +296,14 @@ namespace Matching.Benchmarks
         internal static void Report(string what, List<double> values)
         {
             values.Sort();
-            double P(double p) => values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
-            Console.WriteLine($"{what}: n={values.Count} p50={P(0.50):0.0} p95={P(0.95):0.0} p99={P(0.99):0.0} max={values[^1]:0.0}");
+            Console.WriteLine($"{what}: n={values.Count} p50={Percentile(values, 0.50):0.0} p95={Percentile(values, 0.95):0.0} p99={Percentile(values, 0.99):0.0} max={values[^1]:0.0}");
+        }
+
+        /// <summary>Nearest-rank percentile; sorts <paramref name="values"/> in place.</summary>
+        internal static double Percentile(List<double> values, double p)
+        {
+            values.Sort();
+            return values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
         }
     }
 
