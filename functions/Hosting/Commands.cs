@@ -162,10 +162,10 @@ public static class Commands
         var candidates = Count("--candidates", "proposals shown per request", 12);
         var seed = new Option<int>("--seed") { Description = "the random seed", DefaultValueFactory = _ => 42 };
         var declines = new Option<bool>("--declines") { Description = "mentors decide on each offer and decline with reasons (too far, language, no time, outside expertise)" };
-        var world = new Option<int>("--world") { Description = "1: the world the shipped model learnt; 2: one whose hidden rules differ", DefaultValueFactory = _ => 1 };
+        var world = new Option<int>("--world") { Description = "1: the world the shipped model learnt; 2: one whose hidden rules differ; 3: a third family of rules (expertise lists, French levels)", DefaultValueFactory = _ => 1 };
         world.Validators.Add(r =>
         {
-            if (Value<int>(r) is not (1 or 2)) r.AddError("--world is 1 or 2.");
+            if (Value<int>(r) is not (1 or 2 or 3)) r.AddError("--world is 1, 2 or 3.");
         });
         var command = new Command("generate", "Writes a SYNTHETIC training file, drawn from the written-down model of what makes a pair work.")
             { output, mentors, learners, candidates, seed, declines, world };

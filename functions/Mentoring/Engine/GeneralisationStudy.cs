@@ -15,11 +15,10 @@ public static class GeneralisationStudy
     public static IEnumerable<Row> Run(int world, IReadOnlyList<int> sizes, Action<string>? progress = null)
     {
         var week = SyntheticData.StudyWeek;
-        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> Draw(int learners, int seed) =>
-            SyntheticData.Generate(new SyntheticData.Options(Learners: learners, Seed: seed, World: world), week).Examples(week);
-        var train = Draw(sizes.Max(), 42);
-        var judged = Draw(500, 77);
-        double Truth(MatchRequest request, float[] f) => world == 2 ? SyntheticData.SecondTruth(request, f, null) : SyntheticData.Truth(request, f, null);
+        var train = SyntheticData.Generate(new SyntheticData.Options(Learners: sizes.Max(), Seed: 42, World: world), week).Examples(week);
+        var judgedData = SyntheticData.Generate(new SyntheticData.Options(Learners: 500, Seed: 77, World: world), week);
+        var judged = judgedData.Examples(week);
+        double Truth(MatchRequest request, string mentorId, float[] f) => SyntheticData.Chance(world, request, judgedData.Mentors[mentorId], f, null);
         var rules = Share(judged, new RuleScorer(), Truth);
         foreach (var n in sizes)
         {
@@ -63,14 +62,14 @@ public static class GeneralisationStudy
 
     /// <summary>Mean over requests of NDCG@5 by the true chances, as a share of the oracle's.</summary>
     private static double Share(IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> judged, IPairScorer scorer,
-        Func<MatchRequest, float[], double> truth)
+        Func<MatchRequest, string, float[], double> truth)
     {
         double sum = 0;
         foreach (var (_, request, pairs) in judged)
         {
             var scores = new float[pairs.Count];
             scorer.Score(pairs.SelectMany(p => p.Row.Features).ToArray(), scores);
-            var gains = pairs.Select(p => truth(request, p.Row.Features)).ToArray();
+            var gains = pairs.Select(p => truth(request, p.MentorId, p.Row.Features)).ToArray();
             var chosen = Enumerable.Range(0, pairs.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).Select(i => gains[i]);
             sum += Evaluation.OracleShare(chosen, gains);
         }

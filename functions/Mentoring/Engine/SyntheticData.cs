@@ -42,7 +42,8 @@ public static class SyntheticData
     /// shown has an outcome and <see cref="Truth"/> is the chance of the whole (accepted and worked), as in the world
     /// the shipped model was trained on.</param>
     /// <param name="World">1: <see cref="Truth"/> decides what works (the world the shipped model learnt); 2: <see cref="SecondTruth"/>,
-    /// whose hidden rules differ, to test features on a world nobody wrote them for.</param>
+    /// whose hidden rules differ, to test features on a world nobody wrote them for; 3: <see cref="ThirdTruth"/>, a third family of
+    /// rules (through the expertise lists and thresholds on French levels), written before any model was trained on it.</param>
     public sealed record Options(int Mentors = 800, int Learners = 2500, int CandidatesPerRequest = 12, int Seed = 42, bool Declines = false, int World = 1);
 
     /// <summary>The proposals as the service ranks them before any model (the rules): learners choose from the top.</summary>
@@ -92,7 +93,7 @@ public static class SyntheticData
             foreach (var mentor in shown)
             {
                 PairFeatures.Compute(request, learner, mentor, features);
-                var p = options.World == 2 ? SecondTruth(request, features, random) : Truth(request, features, random);
+                var p = Chance(options.World, request, mentor.Profile, features, random);
                 Outcome outcome;
                 if (options.Declines && (matched || offers == OffersPerRequest))
                     outcome = new Outcome($"r{index:D5}", learnerProfile.Id, mentor.Profile.Id, goals, text, false, false, null, Offered: false); // shown, never chosen
@@ -179,6 +180,63 @@ public static class SyntheticData
         z += hours >= 6 ? 0.8 : hours < 2 ? -0.7 : 0;
         if (noise is not null) z += Normal(noise) * 0.4;
         return 1 / (1 + Math.Exp(-z));
+    }
+
+    /// <summary>The chance that a pair works in world 1, 2 or 3 (<see cref="Options.World"/>); <paramref name="noise"/> null for the expected chance.</summary>
+    public static double Chance(int world, MatchRequest request, MentorProfile mentor, ReadOnlySpan<float> f, Random? noise) => world switch
+    {
+        2 => SecondTruth(request, f, noise),
+        3 => ThirdTruth(request, mentor, f, noise),
+        _ => Truth(request, f, noise),
+    };
+
+    /// <summary>
+    /// The third world's hidden rules, from another hand (issue 19): a family the other two do not use, read from the
+    /// profiles themselves rather than from the features. What counts is which goals were asked against which expertise
+    /// the mentor lists, and thresholds on French levels. A covered goal counts more from a specialist (three
+    /// expertises or fewer) than from a generalist; a CV is better reviewed by a mentor who also prepares interviews; job
+    /// search needs a mentor who knows the sector; entrepreneurship needs a mentor who lists it and has 10 years or more;
+    /// digital skills go better with a mentor of under 10 years. A learner at A2 or below practising French needs a
+    /// mentor who lists French practice; at B2 or above, French practice brings little; at B1, a native mentor helps. A
+    /// learner at A2 or below in French with other goals needs another shared language at B2 or above. A mentor taking
+    /// their last place does worse; three hours a week or more in common help.
+    /// </summary>
+    public static double ThirdTruth(MatchRequest request, MentorProfile mentor, ReadOnlySpan<float> f, Random? noise)
+    {
+        var (asked, offered) = (request.Goals, mentor.Expertise);
+        double z = -1.3;
+        var specialist = offered.Count <= 3;
+        foreach (var goal in asked) if (offered.Contains(goal)) z += specialist ? 0.9 : 0.4;
+        if (asked.Contains(Expertise.CvReview) && offered.Contains(Expertise.InterviewPreparation)) z += 0.6;
+        if (asked.Contains(Expertise.JobSearch)) z += offered.Contains(Expertise.SectorKnowledge) ? 0.7 : -0.3;
+        if (asked.Contains(Expertise.Entrepreneurship)) z += offered.Contains(Expertise.Entrepreneurship) && mentor.YearsOfExperience >= 10 ? 1.2 : -0.8;
+        if (asked.Contains(Expertise.DigitalSkills)) z += mentor.YearsOfExperience < 10 ? 0.5 : 0;
+        var learnerFrench = LevelIn(request.Learner.Languages, "fr");
+        var mentorFrench = LevelIn(mentor.Languages, "fr");
+        if (asked.Contains(Expertise.FrenchPractice))
+            z += learnerFrench <= (int)Cefr.A2 ? (offered.Contains(Expertise.FrenchPractice) ? 1.0 : -1.0)
+                : learnerFrench >= (int)Cefr.B2 ? -0.4
+                : mentorFrench == (int)Cefr.Native ? 0.5 : 0;
+        else if (learnerFrench <= (int)Cefr.A2)
+        {
+            var other = 0;
+            foreach (var l in request.Learner.Languages)
+                if (!string.Equals(l.Language, "fr", StringComparison.OrdinalIgnoreCase))
+                    other = Math.Max(other, Math.Min((int)l.Level, LevelIn(mentor.Languages, l.Language)));
+            z += other >= (int)Cefr.B2 ? 0.7 : -1.2;
+        }
+        z += mentor.Capacity - mentor.ActiveMentees == 1 ? -0.4 : 0.2;
+        z += f[PairFeatures.OverlapHours] * PairFeatures.OverlapScaleHours >= 3 ? 0.5 : -0.3;
+        if (noise is not null) z += Normal(noise) * 0.4;
+        return 1 / (1 + Math.Exp(-z));
+    }
+
+    /// <summary>The level of <paramref name="language"/> in a list of skills, 0 when absent.</summary>
+    public static int LevelIn(IReadOnlyList<LanguageSkill> skills, string language)
+    {
+        var level = 0;
+        foreach (var s in skills) if (string.Equals(s.Language, language, StringComparison.OrdinalIgnoreCase)) level = Math.Max(level, (int)s.Level);
+        return level;
     }
 
     /// <summary>
