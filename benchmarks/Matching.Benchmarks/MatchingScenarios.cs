@@ -86,11 +86,17 @@ internal static class MatchingScenarios
     public static void Generalise()
     {
         var watch = Stopwatch.StartNew();
-        Console.WriteLine("| world | requests trained on | outcomes | model, all features | model, 12 hand-made features | rules |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine("| world | requests trained on | outcomes | settings chosen by validation | model | with the former settings (80 x 16) | model, 12 hand-made features | rules |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var world in new[] { 1, 2, 3 })
             foreach (var r in GeneralisationStudy.Run(world, GeneralisationStudy.Sizes))
-                Console.WriteLine($"| {r.World} | {r.Requests:N0} | {r.Outcomes:N0} | {r.Model:0.000} | {r.HandMadeOnly:0.000} | {r.Rules:0.000} |");
+                Console.WriteLine($"| {r.World} | {r.Requests:N0} | {r.Outcomes:N0} | {r.Settings} | {r.Model:0.000} | {r.Defaults:0.000} | {r.HandMadeOnly:0.000} | {r.Rules:0.000} |");
+        Console.WriteLine();
+        Console.WriteLine("| world | settings | share of the oracle at 1,000 requests, by the true chances |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var world in new[] { 1, 2, 3 })
+            foreach (var (s, share) in GeneralisationStudy.Grid(world, 1000))
+                Console.WriteLine($"| {world} | {s.Trees} x {s.Leaves} leaves, min {s.MinimumExamplesPerLeaf}, rate {s.LearningRate} | {share:0.000} |");
         Console.WriteLine($"generalise: {watch.Elapsed.TotalSeconds:0.0} s; judged on 500 requests of another draw (seed 77) by their true chances");
     }
 

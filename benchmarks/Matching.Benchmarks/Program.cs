@@ -22,7 +22,7 @@ if (scenario is "scoring")
 }
 if (scenario is "cohort")
 {
-    Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
+    Matching.Benchmarks.MatchingScenarios.Cohorts(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v3.zip"));
     return;
 }
 if (scenario is "generalise")
@@ -42,12 +42,12 @@ if (scenario is "curve")
 }
 if (scenario is "spread")
 {
-    Matching.Benchmarks.MatchingScenarios.Spread(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
+    Matching.Benchmarks.MatchingScenarios.Spread(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v3.zip"));
     return;
 }
 if (scenario is "engine")
 {
-    Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v2.zip"));
+    Matching.Benchmarks.MatchingScenarios.Engine(Path.Combine(Path.GetDirectoryName(appDll)!, "Mentoring", "Model", "matching-v3.zip"));
     return;
 }
 await using var azurite = await Azurite.StartAsync();

@@ -42,7 +42,7 @@ public class ScoringBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var zip = Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "Mentoring", "Model", "matching-v2.zip");
+        var zip = Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "Mentoring", "Model", "matching-v3.zip");
         _model = Evaluation.LoadFile(zip).Model;
         var week = WeeklyTime.WeekStart(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
         var random = new Random(21);

@@ -137,13 +137,13 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         var row = new TableEntity(NgoOrg, PastMatchId)
         {
             ["LearnerId"] = AminaId, ["Goals"] = JsonSerializer.Serialize(new[] { Expertise.CvReview }, TrainingData.Json), ["Status"] = nameof(RequestStatus.Matched),
-            ["MentorId"] = claire, ["CreatedAt"] = now.AddDays(-15), ["MatchedAt"] = now.AddDays(-14), ["UpdatedAt"] = now.AddDays(-14), ["Scorer"] = "ml-v2",
+            ["MentorId"] = claire, ["CreatedAt"] = now.AddDays(-15), ["MatchedAt"] = now.AddDays(-14), ["UpdatedAt"] = now.AddDays(-14), ["Scorer"] = "ml-v3",
             ["Proposals"] = "[]", ["Reasons"] = "[]",
         };
         // What the scoring saw then (Claire alone was proposed), so that the training export has this outcome once a session is held.
         if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } aminaRow && LearnerProfiles.Read(aminaRow) is { } aminaProfile
             && await mentors.FindAsync(claire, ct) is { } claireRecord)
-            ScoringRounds.Add(row, LearnerProfiles.ToEngine(AminaId, aminaProfile), [claireRecord.Profile], [1.0], "ml-v2", now.AddDays(-15));
+            ScoringRounds.Add(row, LearnerProfiles.ToEngine(AminaId, aminaProfile), [claireRecord.Profile], [1.0], "ml-v3", now.AddDays(-15));
         MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-15), RequestEvent.Chosen, claire, "chosen"));
         MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-14), RequestEvent.Accepted, claire));
         await requests.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);

@@ -204,7 +204,7 @@ public static class Commands
             if (r.GetValueOrDefault<string>() is not { Length: > 0 } v || v.IndexOfAny(['/', '\\', ' ']) >= 0) r.AddError("--version is a name without spaces or slashes.");
         });
         var oneSided = new Option<bool>("--one-sided") { Description = "learn only whether a pair worked, even when the data could teach the mentor's acceptance apart" };
-        var command = new Command("train", "Trains a model (two-sided when the data allows), evaluates it against the rule baseline on held-out requests, writes {version}.zip, .flat and .json (and .accept.zip for the acceptance side).")
+        var command = new Command("train", "Chooses the tree settings by validation, trains a model (two-sided when the data allows), evaluates it against the rule baseline on held-out requests, refits it on every row, writes {version}.zip, .flat and .json (and .accept.zip for the acceptance side).")
             { input, output, version, oneSided };
         Does(command, (r, _) =>
         {
@@ -217,8 +217,8 @@ public static class Commands
                 Console.Error.WriteLine($"Warning: only {report.TestRequests} held-out requests: the metrics below say little. Train on more requests.");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                report.Version, report.Data, report.Sides, report.TrainExamples, report.TestExamples, report.TestRequests, report.Model, report.Baseline,
-                dataProblems = data.Problems.Count,
+                report.Version, report.Data, report.Sides, report.Settings, report.TrainExamples, report.TestExamples, report.TestRequests, report.FittedOnExamples,
+                report.Model, report.Baseline, dataProblems = data.Problems.Count,
             }, Output));
             return Task.FromResult(Done);
         });

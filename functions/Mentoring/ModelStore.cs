@@ -85,7 +85,7 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
 
     /// <summary>The configured model path, else the shipped model's.</summary>
     public static string ShippedPath(string? configured) =>
-        configured is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip");
+        configured is { Length: > 0 } p ? p : Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v3.zip");
 
     private IPairScorer? LoadFromPath()
     {

@@ -123,17 +123,17 @@ public sealed class MentoringTests(StorageFixture fixture)
         await Json(await mentor.PutAsJsonAsync("/api/mentors/me", Mentor("Farid", language, ["cvReview"], capacity: 5)));
         var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
 
-        // Promote "v3" (the shipped model under a new version) in Blob Storage.
+        // Promote "v9" (the shipped model under a new version) in Blob Storage.
         var container = new BlobServiceClient(App.ConnectionString).GetBlobContainerClient("models");
         await container.CreateIfNotExistsAsync();
-        var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2");
-        await container.GetBlobClient("v3.zip").UploadAsync(shipped + ".zip", overwrite: true);
-        var report = File.ReadAllText(shipped + ".json").Replace("\"version\": \"v2\"", "\"version\": \"v3\"");
-        await container.GetBlobClient("v3.json").UploadAsync(BinaryData.FromString(report), overwrite: true);
+        var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v3");
+        await container.GetBlobClient("v9.zip").UploadAsync(shipped + ".zip", overwrite: true);
+        var report = File.ReadAllText(shipped + ".json").Replace("\"version\": \"v3\"", "\"version\": \"v9\"");
+        await container.GetBlobClient("v9.json").UploadAsync(BinaryData.FromString(report), overwrite: true);
         var shippedModel = Matching.Mentoring.Engine.Evaluation.LoadFile(shipped + ".zip").Model;
-        var v3 = new Matching.Mentoring.Engine.TreeModel("v3", shippedModel.TreeList, shippedModel.Bias, shippedModel.Slope, shippedModel.Offset, [.. shippedModel.Baseline]);
-        await container.GetBlobClient("v3.flat").UploadAsync(BinaryData.FromBytes(Matching.Mentoring.Engine.FlatModelFile.Write(v3)), overwrite: true);
-        await container.GetBlobClient("current.json").UploadAsync(BinaryData.FromString("""{"version":"v3"}"""), overwrite: true);
+        var v9 = new Matching.Mentoring.Engine.TreeModel("v9", shippedModel.TreeList, shippedModel.Bias, shippedModel.Slope, shippedModel.Offset, [.. shippedModel.Baseline]);
+        await container.GetBlobClient("v9.flat").UploadAsync(BinaryData.FromBytes(Matching.Mentoring.Engine.FlatModelFile.Write(v9)), overwrite: true);
+        await container.GetBlobClient("current.json").UploadAsync(BinaryData.FromString("""{"version":"v9"}"""), overwrite: true);
 
         try
         {
@@ -142,8 +142,8 @@ public sealed class MentoringTests(StorageFixture fixture)
                 var learner = await LearnerAsync(ngo, LearnerProfile(language));
                 var r = await SettledAsync(ngo, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).Headers.Location!);
                 return r.GetProperty("scorer").GetString();
-            }, s => s == "ml-v3", Patience, "the promoted model to score");
-            Assert.Equal("ml-v3", scorer);
+            }, s => s == "ml-v9", Patience, "the promoted model to score");
+            Assert.Equal("ml-v9", scorer);
         }
         finally
         {

@@ -19,9 +19,9 @@ public sealed class ModelCommandTests
         var folder = Directory.CreateTempSubdirectory("matching-promote-").FullName;
         try
         {
-            var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2");
+            var shipped = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v3");
             File.Copy(shipped + ".zip", Path.Combine(folder, "v7.zip"));
-            File.WriteAllText(Path.Combine(folder, "v7.json"), File.ReadAllText(shipped + ".json").Replace("\"version\": \"v2\"", "\"version\": \"v7\""));
+            File.WriteAllText(Path.Combine(folder, "v7.json"), File.ReadAllText(shipped + ".json").Replace("\"version\": \"v3\"", "\"version\": \"v7\""));
             var (refused, why) = await RunAsync(azurite, "promote", "--model", Path.Combine(folder, "v7.zip"));
             Assert.NotEqual(0, refused); // no flat file yet: serving could not read it
             Assert.Contains("flatten", why);

@@ -35,10 +35,10 @@ public sealed class RetrainTimerTests() : OwnStorageTests(new Dictionary<string,
             var learner = await LearnerAsync(ngo, LearnerProfile(language));
             return (await ProposedAsync(ngo, learner)).GetProperty("scorer").GetString()!;
         }
-        Assert.Equal("ml-v2", await ScorerAsync());
+        Assert.Equal("ml-v3", await ScorerAsync());
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/models/rules/current", null)).StatusCode);
         Assert.Equal("rules-v1", await Eventually.Until(ScorerAsync, s => s == "rules-v1", Patience, "the rules to serve"));
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/models/prior/current", null)).StatusCode);
-        Assert.Equal("ml-v2", await Eventually.Until(ScorerAsync, s => s == "ml-v2", Patience, "the prior to serve again"));
+        Assert.Equal("ml-v3", await Eventually.Until(ScorerAsync, s => s == "ml-v3", Patience, "the prior to serve again"));
     }
 }

@@ -15,6 +15,13 @@ public sealed record ModelReport(
 
     /// <summary>"two-sided" (the mentor's acceptance learnt apart, ranked by the product) or "one-sided: why not" (null in reports written before).</summary>
     public string? Sides { get; init; }
+
+    /// <summary>The tree settings chosen by validation inside the training part, and what was tried (<c>train</c>; null before issue 19).</summary>
+    public SettingsSearch.Choice? Settings { get; init; }
+
+    /// <summary>The rows the written model was fitted on: every row, once the settings were chosen and the metrics taken on the
+    /// fit to the training part (<c>train</c>); null when the written model is the one judged (<c>retrain</c>).</summary>
+    public int? FittedOnExamples { get; init; }
 }
 
 /// <summary>Held-out evaluation of any scorer, and the train command's whole pipeline.</summary>
@@ -177,20 +184,34 @@ public static class Evaluation
         return 2 * weighted / (n * total) - (n + 1.0) / n;
     }
 
-    /// <summary>Trains on 80% of the requests (split by request id), evaluates both scorers on the other 20%, writes the zip and the report.</summary>
+    /// <summary>
+    /// Holds out 20% of the requests (split by request id); on the other 80%, in time order, chooses the tree settings by
+    /// validation (<see cref="SettingsSearch"/>), fits them and evaluates both scorers on the held-out 20%. Then fits the
+    /// chosen settings again on every row, and writes that model (zip, flat file) and the report: the metrics are the
+    /// 80% fit's, the model the one that saw everything (issue 19: the shipped model had seen only 80% of its file).
+    /// </summary>
     /// <param name="source">What the data is, for the report (a file name and what it holds; "synthetic" only when it is).</param>
     public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, MlNetTrees.TrainingOptions options, string source)
     {
         var week = WeeklyTime.WeekStart(now);
-        var examples = data.Examples(week);
+        var examples = Retraining.InTimeOrder(data, data.Examples(week));
         bool IsTest(string requestId) => (uint)StableHash(requestId) % 5 == 0;
-        var train = examples.Where(e => !IsTest(e.RequestId)).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        var trainRequests = examples.Where(e => !IsTest(e.RequestId)).Select(e => (IReadOnlyList<PairRow>)e.Pairs.Select(p => p.Row).ToList()).ToList();
+        var train = trainRequests.SelectMany(r => r).ToList();
         var test = examples.Where(e => IsTest(e.RequestId)).ToList();
         if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
-        var (model, means, _, sides) = MlNetTrees.TrainAndWrite(train, outputDirectory, version, options);
+        var choice = SettingsSearch.Choose(trainRequests, options);
+        var chosen = choice.Apply(options);
+        var judging = Directory.CreateTempSubdirectory("matching-train-").FullName;
+        TreeModel judged;
+        try { judged = MlNetTrees.TrainAndWrite(train, judging, version, chosen).Model; }
+        finally { Directory.Delete(judging, recursive: true); }
+        var all = examples.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        var (_, means, _, sides) = MlNetTrees.TrainAndWrite(all, outputDirectory, version, chosen);
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
         var report = new ModelReport(version, now, source, train.Count, test.Sum(t => t.Pairs.Count), test.Count,
-            Measure(model, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList()) { Sides = sides };
+            Measure(judged, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList())
+            { Sides = sides, Settings = choice, FittedOnExamples = all.Count };
         File.WriteAllText(Path.Combine(outputDirectory, $"{version}.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return report;
     }

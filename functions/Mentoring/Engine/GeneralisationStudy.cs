@@ -8,9 +8,11 @@ namespace Matching.Mentoring.Engine;
 /// </summary>
 public static class GeneralisationStudy
 {
-    public sealed record Row(int World, int Requests, int Outcomes, double Model, double HandMadeOnly, double Rules);
+    /// <param name="Settings">The tree settings chosen by validation inside the n requests (<see cref="SettingsSearch"/>).</param>
+    /// <param name="Defaults">The model with the settings used before the search (80 trees of 16 leaves), for comparison.</param>
+    public sealed record Row(int World, int Requests, int Outcomes, double Model, double HandMadeOnly, double Rules, string Settings, double Defaults);
 
-    public static readonly int[] Sizes = [250, 1000, 4000];
+    public static readonly int[] Sizes = [250, 500, 1000, 2000, 4000];
 
     public static IEnumerable<Row> Run(int world, IReadOnlyList<int> sizes, Action<string>? progress = null)
     {
@@ -23,17 +25,39 @@ public static class GeneralisationStudy
         foreach (var n in sizes)
         {
             progress?.Invoke($"world {world}: training on {n:N0} requests");
-            var rows = train.Take(n).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
-            var model = Trained(rows, $"w{world}n{n}");
-            var handMade = Trained(rows.Select(r => new PairRow { Features = HandMade(r.Features), Label = r.Label, Weight = r.Weight }).ToList(), $"w{world}n{n}h");
-            yield return new Row(world, n, rows.Count, Share(judged, model, Truth), Share(judged, new HandMadeOnly(handMade), Truth), rules);
+            var requests = train.Take(n).Select(e => (IReadOnlyList<PairRow>)e.Pairs.Select(p => p.Row).ToList()).ToList();
+            var rows = requests.SelectMany(r => r).ToList();
+            var defaults = new MlNetTrees.TrainingOptions();
+            var choice = SettingsSearch.Choose(requests, defaults);
+            var options = choice.Apply(defaults);
+            var model = Trained(rows, $"w{world}n{n}", options);
+            var handMade = Trained(rows.Select(r => new PairRow { Features = HandMade(r.Features), Label = r.Label, Weight = r.Weight }).ToList(), $"w{world}n{n}h", options);
+            var before = Trained(rows, $"w{world}n{n}d", defaults);
+            yield return new Row(world, n, rows.Count, Share(judged, model, Truth), Share(judged, new HandMadeOnly(handMade), Truth), rules,
+                $"{choice.Trees} x {choice.Leaves} leaves, min {choice.MinimumExamplesPerLeaf}, rate {choice.LearningRate}", Share(judged, before, Truth));
         }
     }
 
-    private static TreeModel Trained(IReadOnlyList<PairRow> rows, string version)
+    private static TreeModel Trained(IReadOnlyList<PairRow> rows, string version, MlNetTrees.TrainingOptions options)
     {
-        var ml = new Microsoft.ML.MLContext(7);
-        return MlNetTrees.ToTreeModel(version, MlNetTrees.Train(ml, rows, new MlNetTrees.TrainingOptions()), MlNetTrees.Means(rows));
+        var ml = new Microsoft.ML.MLContext(options.Seed);
+        return MlNetTrees.ToTreeModel(version, MlNetTrees.Train(ml, rows, options), MlNetTrees.Means(rows));
+    }
+
+    /// <summary>Every setting of the grid trained on the first <paramref name="n"/> requests and judged by the true chances: how
+    /// far the validation's choice (on observed outcomes only) is from the setting the truth would pick.</summary>
+    public static IEnumerable<(SettingsSearch.Trial Setting, double Share)> Grid(int world, int n)
+    {
+        var week = SyntheticData.StudyWeek;
+        var rows = SyntheticData.Generate(new SyntheticData.Options(Learners: n, Seed: 42, World: world), week).Examples(week).SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        var judgedData = SyntheticData.Generate(new SyntheticData.Options(Learners: 500, Seed: 77, World: world), week);
+        var judged = judgedData.Examples(week);
+        foreach (var (trees, leaves, minimum, rate) in SettingsSearch.Grid)
+        {
+            var options = new MlNetTrees.TrainingOptions(trees, leaves, minimum, rate);
+            yield return (new SettingsSearch.Trial(trees, leaves, minimum, rate, double.NaN),
+                Share(judged, Trained(rows, "grid", options), (request, mentorId, f) => SyntheticData.Chance(world, request, judgedData.Mentors[mentorId], f, null)));
+        }
     }
 
     /// <summary>The first 12 features as they are, the raw facts zeroed: what a model of the hand-made features alone sees.</summary>

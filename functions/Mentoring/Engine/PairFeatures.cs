@@ -12,6 +12,11 @@ public static class PairFeatures
         "acceptanceRecord", "ratingRecord", "occupationMatch", "sectorMatch", "textSimilarity", "experience",
         "learnerLanguageLevel", "mentorLanguageLevel", "timeZoneGap", "overlapHours", "distanceToRadius", "followThrough",
         "activeMentees", "capacity", "learnerInPerson", "learnerPhoneOnly", "goalsAsked",
+        "asksCvReview", "asksProfessionalProject", "asksInterviewPreparation", "asksJobSearch", "asksDigitalSkills", "asksFrenchPractice",
+        "asksEntrepreneurship", "asksSectorKnowledge",
+        "offersCvReview", "offersProfessionalProject", "offersInterviewPreparation", "offersJobSearch", "offersDigitalSkills", "offersFrenchPractice",
+        "offersEntrepreneurship", "offersSectorKnowledge",
+        "expertiseOffered", "learnerFrenchLevel", "mentorFrenchLevel",
     ];
 
     /// <summary>
@@ -20,13 +25,23 @@ public static class PairFeatures
     /// deployment's world will differ from the synthetic one): each side's best level in a language they share, the
     /// time-zone gap in the reference week, the hours in common uncapped, the distance as a share of the travel radius,
     /// the mentor's follow-through (sessions held per accepted proposal), their mentees and places, and what the learner
-    /// asked (to meet in person, by phone only, how many goals).
+    /// asked (to meet in person, by phone only, how many goals). Then (issue 19, item 8: a world the team did not write
+    /// turned on them) which goals were asked and which expertise the mentor lists, one flag each in
+    /// <see cref="Expertise"/> order, how many the mentor lists, and each side's level in French, the language of the
+    /// service (0 when not spoken).
     /// </summary>
-    public const int Count = 23;
+    public const int Count = 42;
     public const int GoalOverlap = 0, LanguageLevel = 1, AvailabilityOverlap = 2, Proximity = 3, ModeFit = 4, MentorLoad = 5,
         AcceptanceRecord = 6, RatingRecord = 7, OccupationMatch = 8, SectorMatch = 9, TextSimilarity = 10, Experience = 11,
         LearnerLanguageLevel = 12, MentorLanguageLevel = 13, TimeZoneGap = 14, OverlapHours = 15, DistanceToRadius = 16, FollowThrough = 17,
-        ActiveMentees = 18, Capacity = 19, LearnerInPerson = 20, LearnerPhoneOnly = 21, GoalsAsked = 22;
+        ActiveMentees = 18, Capacity = 19, LearnerInPerson = 20, LearnerPhoneOnly = 21, GoalsAsked = 22,
+        Asks = 23, Offers = 31, ExpertiseOffered = 39, LearnerFrenchLevel = 40, MentorFrenchLevel = 41;
+
+    /// <summary>How many <see cref="Expertise"/> values there are: the flags of <see cref="Asks"/> and of <see cref="Offers"/>.</summary>
+    public const int ExpertiseKinds = 8;
+
+    /// <summary>The language whose level is a feature of its own: the service's.</summary>
+    public const string French = "fr";
 
     /// <summary>Scales of the raw facts (each value is divided by its scale and capped at 1).</summary>
     public const double GapScaleHours = 12, OverlapScaleHours = 40, DistanceScaleRadii = 4, MenteeScale = 10, GoalScale = 4;
@@ -57,6 +72,49 @@ public static class PairFeatures
         "suits a learner who wants to meet in person",
         "suits a learner who can only meet by phone",
         "suits the number of goals the learner asked for",
+        "suits a learner who wants help with a CV", "suits a learner building a professional project", "suits a learner preparing interviews",
+        "suits a learner looking for a job", "suits a learner learning digital skills", "suits a learner practising French",
+        "suits a learner starting a business", "suits a learner discovering a sector",
+        "reviews CVs", "helps build professional projects", "prepares interviews", "helps with job search", "teaches digital skills",
+        "helps practise French", "knows entrepreneurship", "knows a sector from the inside",
+        "has a range of expertise that suits the request", "suits the learner's level in French", "speaks French at a level that suits the learner",
+    ];
+
+    /// <summary>Plain words for each feature when it counts against a pair, used by explanations.</summary>
+    public static readonly string[] NegativePhrases =
+    [
+        "covers only part of what the learner asked for",
+        "shares a language only at a basic level",
+        "has little time in common with the learner",
+        "lives far from the learner",
+        "cannot meet in every way the learner can",
+        "is already close to full capacity",
+        "has had few proposals accepted so far",
+        "has mixed ratings from earlier mentees",
+        "works in a different occupation",
+        "works in another sector",
+        "describes experience that differs from the learner's goals",
+        "has fewer years of experience",
+        "does not suit the learner's level in the language they share",
+        "speaks the shared language less fluently",
+        "lives several time zones away",
+        "has few hours a week in common with the learner",
+        "would have far to travel to meet the learner",
+        "has not always followed through once a match was accepted",
+        "has many mentees at the moment",
+        "offers few places",
+        "suits learners who meet in person less well",
+        "suits learners who can only meet by phone less well",
+        "suits the number of goals the learner asked for less well",
+        "suits a learner who wants help with a CV less well", "suits a learner building a professional project less well",
+        "suits a learner preparing interviews less well", "suits a learner looking for a job less well",
+        "suits a learner learning digital skills less well", "suits a learner practising French less well",
+        "suits a learner starting a business less well", "suits a learner discovering a sector less well",
+        "does not list CV review", "does not list professional projects", "does not list interview preparation",
+        "does not list job search", "does not list digital skills", "does not list French practice",
+        "does not list entrepreneurship", "does not list sector knowledge",
+        "lists a range of expertise that suits the request less well", "does not suit the learner's level in French",
+        "speaks French at a level that suits the learner less well",
     ];
 
     public static void Compute(MatchRequest request, PreparedLearner learner, PreparedMentor mentor, Span<float> into)
@@ -93,6 +151,28 @@ public static class PairFeatures
         into[LearnerInPerson] = learner.Profile.Modes.Contains(SessionMode.InPerson) ? 1 : 0;
         into[LearnerPhoneOnly] = PhoneOnly(learner.Profile) ? 1 : 0;
         into[GoalsAsked] = Scaled(goals.Count, GoalScale);
+        into.Slice(Asks, 2 * ExpertiseKinds).Clear();
+        foreach (var g in goals) into[Asks + (int)g] = 1;
+        foreach (var e in m.Expertise) into[Offers + (int)e] = 1;
+        into[ExpertiseOffered] = ExpertiseCount(m);
+        into[LearnerFrenchLevel] = LevelIn(learner.Profile.Languages, French) / 7f;
+        into[MentorFrenchLevel] = LevelIn(m.Languages, French) / 7f;
+    }
+
+    /// <summary>The distinct expertise a mentor lists, as a share of all there are.</summary>
+    public static float ExpertiseCount(MentorProfile m)
+    {
+        var bits = 0;
+        foreach (var e in m.Expertise) bits |= 1 << (int)e;
+        return System.Numerics.BitOperations.PopCount((uint)bits) / (float)ExpertiseKinds;
+    }
+
+    /// <summary>The level of <paramref name="language"/> in a list of skills, 0 when absent.</summary>
+    public static int LevelIn(IReadOnlyList<LanguageSkill> skills, string language)
+    {
+        var level = 0;
+        foreach (var s in skills) if (string.Equals(s.Language, language, StringComparison.OrdinalIgnoreCase)) level = Math.Max(level, (int)s.Level);
+        return level;
     }
 
     /// <summary>A raw fact divided by its scale, in [0, 1].</summary>

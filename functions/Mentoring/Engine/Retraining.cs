@@ -36,11 +36,7 @@ public static class Retraining
         DateTimeOffset now, GateOptions gate, string source, string dataSha256, int priorRequests = 0)
     {
         var week = WeeklyTime.WeekStart(now);
-        var examples = data.Examples(week);
-        // By time: a request's moment is its earliest proposal; files without dates keep the order they were written in.
-        var order = data.Outcomes.Select((o, i) => (o.RequestId, At: o.ProposedAt ?? DateTimeOffset.MinValue, i))
-            .GroupBy(x => x.RequestId).ToDictionary(g => g.Key, g => (g.Min(x => x.At), g.Min(x => x.i)));
-        var byTime = examples.OrderBy(e => order[e.RequestId].Item1).ThenBy(e => order[e.RequestId].Item2).ToList();
+        var byTime = InTimeOrder(data, data.Examples(week));
         var cut = (int)Math.Round(byTime.Count * 0.8);
         var train = byTime.Take(cut).ToList();
         var heldOut = byTime.Skip(cut).ToList();
@@ -99,6 +95,15 @@ public static class Retraining
             data.Problems.Take(100).ToList()) { Gate = decision, Sides = sides };
         File.WriteAllText(Evaluation.ReportPath(zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return (report, decision);
+    }
+
+    /// <summary>Requests by time: a request's moment is its earliest proposal; files without dates keep the order they were written in.</summary>
+    public static List<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> InTimeOrder(TrainingData data,
+        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> examples)
+    {
+        var order = data.Outcomes.Select((o, i) => (o.RequestId, At: o.ProposedAt ?? DateTimeOffset.MinValue, i))
+            .GroupBy(x => x.RequestId).ToDictionary(g => g.Key, g => (g.Min(x => x.At), g.Min(x => x.i)));
+        return examples.OrderBy(e => order[e.RequestId].Item1).ThenBy(e => order[e.RequestId].Item2).ToList();
     }
 
     /// <summary>The synthetic world the shipped model learnt, as training rows (its outcomes say nothing of who was offered: all were).</summary>

@@ -33,7 +33,7 @@ public sealed class RuleScorer : IPairScorer
         3, // sectorMatch (medium)
         1, // textSimilarity (low)
         1, // experience (low)
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // the raw facts: for the model to weigh, not the rules
+        .. new float[PairFeatures.Count - 12], // the raw facts: for the model to weigh, not the rules
     ];
 
     private static readonly float Total = Weights.Sum();
@@ -85,32 +85,5 @@ public static class Explanations
         return (text, factors);
     }
 
-    private static readonly string[] NegativePhrases =
-    [
-        "covers only part of what the learner asked for",
-        "shares a language only at a basic level",
-        "has little time in common with the learner",
-        "lives far from the learner",
-        "cannot meet in every way the learner can",
-        "is already close to full capacity",
-        "has had few proposals accepted so far",
-        "has mixed ratings from earlier mentees",
-        "works in a different occupation",
-        "works in another sector",
-        "describes experience that differs from the learner's goals",
-        "has fewer years of experience",
-        "does not suit the learner's level in the language they share",
-        "speaks the shared language less fluently",
-        "lives several time zones away",
-        "has few hours a week in common with the learner",
-        "would have far to travel to meet the learner",
-        "has not always followed through once a match was accepted",
-        "has many mentees at the moment",
-        "offers few places",
-        "suits learners who meet in person less well",
-        "suits learners who can only meet by phone less well",
-        "suits the number of goals the learner asked for less well",
-    ];
-
-    private static string Negative(int feature) => NegativePhrases[feature];
+    private static string Negative(int feature) => PairFeatures.NegativePhrases[feature];
 }

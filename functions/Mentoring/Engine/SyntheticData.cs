@@ -211,8 +211,8 @@ public static class SyntheticData
         if (asked.Contains(Expertise.JobSearch)) z += offered.Contains(Expertise.SectorKnowledge) ? 0.7 : -0.3;
         if (asked.Contains(Expertise.Entrepreneurship)) z += offered.Contains(Expertise.Entrepreneurship) && mentor.YearsOfExperience >= 10 ? 1.2 : -0.8;
         if (asked.Contains(Expertise.DigitalSkills)) z += mentor.YearsOfExperience < 10 ? 0.5 : 0;
-        var learnerFrench = LevelIn(request.Learner.Languages, French);
-        var mentorFrench = LevelIn(mentor.Languages, French);
+        var learnerFrench = PairFeatures.LevelIn(request.Learner.Languages, PairFeatures.French);
+        var mentorFrench = PairFeatures.LevelIn(mentor.Languages, PairFeatures.French);
         if (asked.Contains(Expertise.FrenchPractice))
             z += learnerFrench <= (int)Cefr.A2 ? (offered.Contains(Expertise.FrenchPractice) ? 1.0 : -1.0)
                 : learnerFrench >= (int)Cefr.B2 ? -0.4
@@ -221,25 +221,14 @@ public static class SyntheticData
         {
             var other = 0;
             foreach (var l in request.Learner.Languages)
-                if (!string.Equals(l.Language, French, StringComparison.OrdinalIgnoreCase))
-                    other = Math.Max(other, Math.Min((int)l.Level, LevelIn(mentor.Languages, l.Language)));
+                if (!string.Equals(l.Language, PairFeatures.French, StringComparison.OrdinalIgnoreCase))
+                    other = Math.Max(other, Math.Min((int)l.Level, PairFeatures.LevelIn(mentor.Languages, l.Language)));
             z += other >= (int)Cefr.B2 ? 0.7 : -1.2;
         }
         z += mentor.Capacity - mentor.ActiveMentees == 1 ? -0.4 : 0.2;
         z += f[PairFeatures.OverlapHours] * PairFeatures.OverlapScaleHours >= 3 ? 0.5 : -0.3;
         if (noise is not null) z += Normal(noise) * 0.4;
         return 1 / (1 + Math.Exp(-z));
-    }
-
-    /// <summary>The service's language, whose levels the third world's thresholds read.</summary>
-    private const string French = "fr";
-
-    /// <summary>The level of <paramref name="language"/> in a list of skills, 0 when absent.</summary>
-    public static int LevelIn(IReadOnlyList<LanguageSkill> skills, string language)
-    {
-        var level = 0;
-        foreach (var s in skills) if (string.Equals(s.Language, language, StringComparison.OrdinalIgnoreCase)) level = Math.Max(level, (int)s.Level);
-        return level;
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed class ColdStartTests
         Assert.Equal("rules", choice);
         Assert.Contains("rank", why);
 
-        var shipped = FlatModelFile.ReadFile(Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip"));
+        var shipped = FlatModelFile.ReadFile(Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v3.zip"));
         Assert.Equal("prior", Retraining.ColdStart(data, shipped, now, new GateOptions()).Choice);
     }
 }

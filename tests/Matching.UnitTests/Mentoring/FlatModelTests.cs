@@ -9,7 +9,7 @@ namespace Matching.UnitTests.Mentoring;
 /// </summary>
 public sealed class FlatModelTests
 {
-    private static readonly string Zip = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v2.zip");
+    private static readonly string Zip = Path.Combine(AppContext.BaseDirectory, "Mentoring", "Model", "matching-v3.zip");
 
     private static List<float[]> Rows()
     {
