@@ -36,8 +36,11 @@ public sealed class MentorColumns
     private readonly TextVector?[] _occupation;
     private readonly WeeklyTime[] _time;
     private readonly TextVector[] _bio;
-    private readonly float[] _loadFeature, _acceptance, _rating, _experience, _followThrough, _active, _capacityFeature, _expertiseOffered, _french;
+    private readonly float[] _loadFeature, _acceptance, _rating, _experience, _followThrough, _active, _capacityFeature, _french;
+    private readonly float[] _offers;              // per mentor, the features from Offers to ExpertiseOffered as they are written: one copy a pair
     private readonly double[] _offset;            // hours from UTC in the reference week
+
+    private const int OffersWidth = PairFeatures.ExpertiseOffered - PairFeatures.Offers + 1;
 
     private MentorColumns(IReadOnlyList<PreparedMentor> mentors)
     {
@@ -49,7 +52,7 @@ public sealed class MentorColumns
         (_occupation, _time, _bio) = (new TextVector?[n], new WeeklyTime[n], new TextVector[n]);
         (_loadFeature, _acceptance, _rating, _experience) = (new float[n], new float[n], new float[n], new float[n]);
         (_followThrough, _active, _capacityFeature, _offset) = (new float[n], new float[n], new float[n], new double[n]);
-        (_usableLanguages, _manyLanguages, _expertiseOffered, _french) = (new ulong[n], new bool[n], new float[n], new float[n]);
+        (_usableLanguages, _manyLanguages, _offers, _french) = (new ulong[n], new bool[n], new float[n * OffersWidth], new float[n]);
         for (var i = 0; i < n; i++) Fill(i, mentors[i]);
     }
 
@@ -66,7 +69,7 @@ public sealed class MentorColumns
         (_occupation, _time, _bio) = ([.. from._occupation], [.. from._time], [.. from._bio]);
         (_loadFeature, _acceptance, _rating, _experience) = ([.. from._loadFeature], [.. from._acceptance], [.. from._rating], [.. from._experience]);
         (_followThrough, _active, _capacityFeature, _offset) = ([.. from._followThrough], [.. from._active], [.. from._capacityFeature], [.. from._offset]);
-        (_usableLanguages, _manyLanguages, _expertiseOffered, _french) = ([.. from._usableLanguages], [.. from._manyLanguages], [.. from._expertiseOffered], [.. from._french]);
+        (_usableLanguages, _manyLanguages, _offers, _french) = ([.. from._usableLanguages], [.. from._manyLanguages], [.. from._offers], [.. from._french]);
         foreach (var i in changed) Fill(i, mentors[i]);
     }
 
@@ -102,7 +105,8 @@ public sealed class MentorColumns
         _active[i] = PairFeatures.Scaled(m.ActiveMentees, PairFeatures.MenteeScale);
         _capacityFeature[i] = PairFeatures.Scaled(m.Capacity, PairFeatures.MenteeScale);
         _offset[i] = prepared.UtcOffsetHours;
-        _expertiseOffered[i] = PairFeatures.ExpertiseCount(m);
+        for (var e = 0; e < PairFeatures.ExpertiseKinds; e++) _offers[i * OffersWidth + e] = (_expertise[i] >> e) & 1;
+        _offers[i * OffersWidth + PairFeatures.ExpertiseKinds] = PairFeatures.ExpertiseCount(m);
         _french[i] = PairFeatures.LevelIn(m.Languages, PairFeatures.French) / 7f;
     }
 
@@ -172,8 +176,8 @@ public sealed class MentorColumns
         Span<int> modeBits = stackalloc int[l.Modes.Count];
         for (var i = 0; i < l.Modes.Count; i++) modeBits[i] = 1 << (int)l.Modes[i];
         var (inPerson, phoneOnly, goalsAsked) = ((learnerModes & InPerson) != 0 ? 1f : 0f, PairFeatures.PhoneOnly(l) ? 1f : 0f, PairFeatures.Scaled(goals.Count, PairFeatures.GoalScale));
-        var goalMask = 0;
-        foreach (var bit in goalBits) goalMask |= bit;
+        Span<float> asks = stackalloc float[PairFeatures.ExpertiseKinds];
+        foreach (var goal in goals) asks[(int)goal] = 1;
         var learnerFrench = PairFeatures.LevelIn(l.Languages, PairFeatures.French) / 7f;
         const int width = PairFeatures.Count;
         var passed = 0;
@@ -240,12 +244,8 @@ public sealed class MentorColumns
             f[PairFeatures.LearnerInPerson] = inPerson;
             f[PairFeatures.LearnerPhoneOnly] = phoneOnly;
             f[PairFeatures.GoalsAsked] = goalsAsked;
-            for (var e = 0; e < PairFeatures.ExpertiseKinds; e++)
-            {
-                f[PairFeatures.Asks + e] = (goalMask >> e) & 1;
-                f[PairFeatures.Offers + e] = (_expertise[m] >> e) & 1;
-            }
-            f[PairFeatures.ExpertiseOffered] = _expertiseOffered[m];
+            asks.CopyTo(f.Slice(PairFeatures.Asks, PairFeatures.ExpertiseKinds));
+            _offers.AsSpan(m * OffersWidth, OffersWidth).CopyTo(f.Slice(PairFeatures.Offers, OffersWidth));
             f[PairFeatures.LearnerFrenchLevel] = learnerFrench;
             f[PairFeatures.MentorFrenchLevel] = _french[m];
             candidates[passed++] = m;

@@ -124,6 +124,22 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
         Assert.Equal(r.Baseline.Coverage, r.Model.Coverage); // the filters decide coverage, not the scorer
     }
 
+    /// <summary>Issue 19, item 8: the settings are chosen by validation inside the training part (every point of the grid tried,
+    /// the choice among them), and the written model is fitted on every row, not on the 80% the metrics were taken on.</summary>
+    [Fact]
+    public void Train_chooses_its_settings_by_validation_and_refits_on_every_row()
+    {
+        var r = _trained.Report;
+        var settings = Assert.IsType<SettingsSearch.Choice>(r.Settings);
+        Assert.Equal(SettingsSearch.Grid.Length, settings.Trials!.Count);
+        Assert.Contains(settings.Trials, t => (t.Trees, t.Leaves, t.MinimumExamplesPerLeaf, t.LearningRate) == (settings.Trees, settings.Leaves, settings.MinimumExamplesPerLeaf, settings.LearningRate));
+        Assert.True(settings.ValidationRequests >= SettingsSearch.MinimumValidationRequests, settings.Why);
+        Assert.Equal(r.TrainExamples + r.TestExamples, r.FittedOnExamples);
+        Assert.Equal(_trained.Data.Examples(Sample.Week).Sum(e => e.Pairs.Count), r.FittedOnExamples);
+        var written = FlatModelFile.ReadFile(Path.Combine(_trained.Directory, "test.zip"));
+        Assert.Equal(settings.Trees, written.TreeList.Count);
+    }
+
     [Fact]
     public void The_flat_tree_walk_scores_exactly_as_ml_net()
     {

@@ -170,20 +170,22 @@ public sealed class ExplorationTests
 }
 
 /// <summary>
-/// Features that generalise (issue 11, item 7): on both synthetic worlds, the one the features were written for and one
-/// whose hidden rules differ, a model trained on 1,000 requests ranks at 95% of the oracle or more, above the rules;
-/// on the second world the raw facts are what gets it there.
+/// Features that generalise (issue 11, item 7; issue 19, item 8): on the three synthetic worlds, the one the features were
+/// written for, one whose hidden rules differ, and a third written from another hand (interactions through the expertise
+/// lists, thresholds on French levels), a model trained on 1,000 requests with settings chosen by validation ranks at 95%
+/// of the oracle or more, above the rules; on the second and third worlds the raw facts are what gets it there.
 /// </summary>
 public sealed class GeneralisationTests
 {
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void From_a_thousand_requests_the_model_ranks_at_95_percent_of_the_oracle_in_both_worlds(int world)
+    [InlineData(3)]
+    public void From_a_thousand_requests_the_model_ranks_at_95_percent_of_the_oracle_in_every_world(int world)
     {
         var row = Assert.Single(GeneralisationStudy.Run(world, [1000]));
         Assert.True(row.Model >= 0.95, $"world {world}: {row.Model} of the oracle");
         Assert.True(row.Model > row.Rules, $"world {world}: model {row.Model}, rules {row.Rules}");
-        if (world == 2) Assert.True(row.Model - row.HandMadeOnly >= 0.05, $"all features {row.Model}, hand-made only {row.HandMadeOnly}");
+        if (world != 1) Assert.True(row.Model - row.HandMadeOnly >= 0.05, $"all features {row.Model}, hand-made only {row.HandMadeOnly}");
     }
 }
