@@ -5,8 +5,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace Matching.Security;
 
 /// <summary>
-/// JWT bearer authentication: Entra ID tokens on Azure (tenant and audience from settings); locally, tokens
-/// signed with the development key from local configuration, minted by the <c>token</c> command.
+/// JWT bearer authentication. With an OpenID provider (<c>Auth:Authority</c>, or <c>Auth:EntraTenantId</c> for Entra ID):
+/// its discovery document and signing keys, fetched over HTTPS and refreshed when a token names a key not seen yet
+/// (rotation), the issuer it declares, the audience and the lifetime. Locally, without one, tokens signed with the
+/// development key from local configuration, minted by the <c>token</c> command.
 /// </summary>
 public static class AuthSetup
 {
@@ -27,9 +29,13 @@ public static class AuthSetup
             o.TokenValidationParameters.RoleClaimType = Caller.RoleClaim;
             o.TokenValidationParameters.ValidAudience = auth.Audience;
             o.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
-            if (auth.EntraTenantId is { } tenant)
+            if (auth.Authority is { } authority)
             {
-                o.Authority = $"https://login.microsoftonline.com/{tenant}/v2.0";
+                o.Authority = authority;
+                // Only a local issuer (tests, never Azure: AuthSettings.Read refuses it there) is served over plain HTTP.
+                o.RequireHttpsMetadata = authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                o.TokenValidationParameters.RequireExpirationTime = true;
+                o.TokenValidationParameters.RequireSignedTokens = true;
             }
             else if (auth.DevelopmentKey is { } key)
             {
@@ -59,7 +65,8 @@ public static class AuthSetup
             .RequireAssertion(ctx => Caller.From(ctx.User) is { } caller && roles.Contains(caller.Role)));
 }
 
-public sealed record AuthSettings(string Audience, string? EntraTenantId, SymmetricSecurityKey? DevelopmentKey)
+/// <param name="Authority">The OpenID provider whose tokens are accepted (its issuer URL), null for the development key path.</param>
+public sealed record AuthSettings(string Audience, string? Authority, SymmetricSecurityKey? DevelopmentKey)
 {
     /// <summary>App Service and Functions on Azure always set these.</summary>
     public static bool RunningOnAzure => Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID") is { Length: > 0 }
@@ -70,17 +77,22 @@ public sealed record AuthSettings(string Audience, string? EntraTenantId, Symmet
     public static AuthSettings Read(IConfiguration configuration, bool runningOnAzure)
     {
         var section = configuration.GetSection("Auth");
-        var tenant = section["EntraTenantId"] is { Length: > 0 } t ? t : null;
+        var authority = section["Authority"] is { Length: > 0 } a ? a.TrimEnd('/')
+            : section["EntraTenantId"] is { Length: > 0 } tenant ? $"https://login.microsoftonline.com/{tenant}/v2.0" : null;
+        if (authority is not null && (!Uri.TryCreate(authority, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
+            throw new InvalidOperationException("Auth:Authority must be an absolute https URL (the OpenID provider's issuer).");
+        if (authority is not null && runningOnAzure && !authority.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException("Auth:Authority must be https on Azure.");
         var devKeyText = section["DevelopmentSigningKey"] is { Length: > 0 } k ? k : null;
         if (devKeyText is not null && runningOnAzure)
-            throw new InvalidOperationException("Auth:DevelopmentSigningKey is refused on Azure: configure Auth:EntraTenantId and Auth:Audience.");
+            throw new InvalidOperationException("Auth:DevelopmentSigningKey is refused on Azure: configure Auth:EntraTenantId (or Auth:Authority) and Auth:Audience.");
         SymmetricSecurityKey? devKey = null;
-        if (devKeyText is not null && tenant is null)
+        if (devKeyText is not null && authority is null)
         {
             var bytes = Encoding.UTF8.GetBytes(devKeyText);
             if (bytes.Length < 32) throw new InvalidOperationException("Auth:DevelopmentSigningKey must be at least 32 bytes.");
             devKey = new SymmetricSecurityKey(bytes);
         }
-        return new AuthSettings(section["Audience"] is { Length: > 0 } a ? a : AuthSetup.DefaultAudience, tenant, devKey);
+        return new AuthSettings(section["Audience"] is { Length: > 0 } audience ? audience : AuthSetup.DefaultAudience, authority, devKey);
     }
 }

@@ -95,7 +95,23 @@ public sealed class AzureRefusalTests
             ["Auth:Audience"] = "api://matching-prod",
         }).Build();
         var settings = AuthSettings.Read(config, runningOnAzure: true);
-        Assert.Equal(("api://matching-prod", "00000000-0000-0000-0000-000000000001"), (settings.Audience, settings.EntraTenantId));
+        Assert.Equal(("api://matching-prod", "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000001/v2.0"), (settings.Audience, settings.Authority));
         Assert.Null(settings.DevelopmentKey);
+    }
+
+    /// <summary>Any OpenID provider by its issuer URL (Entra External ID's ciamlogin.com, a local test issuer); on Azure only over HTTPS.</summary>
+    [Theory]
+    [InlineData("https://contoso.ciamlogin.com/00000000-0000-0000-0000-000000000002/v2.0/", false, "https://contoso.ciamlogin.com/00000000-0000-0000-0000-000000000002/v2.0")]
+    [InlineData("http://127.0.0.1:5099", false, "http://127.0.0.1:5099")]
+    [InlineData("http://127.0.0.1:5099", true, null)]
+    [InlineData("ftp://issuer.example", false, null)]
+    [InlineData("not a url", false, null)]
+    public void An_authority_is_any_openid_provider_over_https_on_azure(string authority, bool onAzure, string? accepted)
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Authority"] = authority }).Build();
+        if (accepted is null)
+            Assert.Throws<InvalidOperationException>(() => AuthSettings.Read(config, onAzure));
+        else
+            Assert.Equal(accepted, AuthSettings.Read(config, onAzure).Authority);
     }
 }
