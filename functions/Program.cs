@@ -4,6 +4,7 @@ using Matching.Diagnostics;
 using Matching.Health;
 using Matching.Hosting;
 using Matching.Learners;
+using Matching.Organisations;
 using Matching.Mentoring;
 using Matching.Offers;
 using Matching.Platform;
@@ -91,6 +92,7 @@ internal static class AppServices
 
         // Features
         services.AddDiagnosticPings();
+        services.AddOrganisations();
         services.AddLearners();
         services.AddOffers();
         services.AddMentoring();

@@ -103,17 +103,21 @@ public static class Commands
 
     private static Command Token(Func<WebApplication> app)
     {
-        var role = Required("--role", "provider, ngo, mentor, learner, admin or operator");
+        var role = new Option<string?>("--role") { Description = "provider, ngo, mentor, learner, admin or operator; with --org. Without both, the token names a person only (--sub), whose memberships decide" };
         role.Validators.Add(r =>
         {
             if (!Caller.TryParseRole(r.GetValueOrDefault<string>() ?? "", out _)) r.AddError("--role is one of provider, ngo, mentor, learner, admin, operator.");
         });
-        var org = Required("--org", "an organisation id, e.g. konexio");
+        var org = new Option<string?>("--org") { Description = "an organisation id, e.g. konexio; with --role" };
         org.Validators.Add(r =>
         {
             if (!Caller.IsOrganisationId(r.GetValueOrDefault<string>() ?? "")) r.AddError("--org has letters, digits, '.', '_' and '-' only.");
         });
         var subject = new Option<string?>("--sub") { Description = "the subject (default: role-org)" };
+        subject.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not { Length: >= 1 and <= 100 } s || s.Any(char.IsControl)) r.AddError("--sub is 1 to 100 characters.");
+        });
         var hours = new Option<double>("--hours") { Description = "lifetime in hours", DefaultValueFactory = _ => 8 };
         hours.Validators.Add(r =>
         {
@@ -121,13 +125,24 @@ public static class Commands
                 r.AddError($"--hours is more than 0 and at most {AuthSetup.DevelopmentTokenMaxLifetime.TotalHours:0}: longer development tokens are refused.");
         });
         var command = new Command("token", "Mints a development token the local host accepts.") { role, org, subject, hours };
+        command.Validators.Add(r =>
+        {
+            var (hasRole, hasOrg) = (r.GetValue(role) is not null, r.GetValue(org) is not null);
+            if (hasRole != hasOrg) r.AddError("--role and --org go together.");
+            else if (!hasRole && r.GetValue(subject) is null) r.AddError("Give --role and --org, or --sub alone for a person whose memberships decide.");
+        });
         Does(command, (r, _) =>
         {
-            Caller.TryParseRole(r.GetValue(role)!, out var parsed);
-            var organisation = r.GetValue(org)!;
             var settings = app().Services.GetRequiredService<AuthSettings>();
-            Console.WriteLine(DevelopmentTokens.Mint(settings, r.GetValue(subject) ?? $"{parsed.ToString().ToLowerInvariant()}-{organisation}", parsed, organisation,
-                TimeSpan.FromHours(r.GetValue(hours))));
+            var lifetime = TimeSpan.FromHours(r.GetValue(hours));
+            if (r.GetValue(role) is not { } roleText)
+            {
+                Console.WriteLine(DevelopmentTokens.Mint(settings, r.GetValue(subject)!, null, null, lifetime));
+                return Task.FromResult(Done);
+            }
+            Caller.TryParseRole(roleText, out var parsed);
+            var organisation = r.GetValue(org)!;
+            Console.WriteLine(DevelopmentTokens.Mint(settings, r.GetValue(subject) ?? $"{parsed.ToString().ToLowerInvariant()}-{organisation}", parsed, organisation, lifetime));
             return Task.FromResult(Done);
         });
         return command;

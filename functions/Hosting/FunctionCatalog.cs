@@ -14,6 +14,9 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
         (Method.GetCustomAttribute<RequireRolesAttribute>() ?? Method.DeclaringType!.GetCustomAttribute<RequireRolesAttribute>())?.Roles.ToHashSet()
         ?? [];
 
+    /// <summary>Any signed-in person may call it, member of an organisation or not yet (<see cref="SignedInAttribute"/>).</summary>
+    public bool SignedInOnly { get; } = Method.IsDefined(typeof(SignedInAttribute));
+
     public long BodyLimitBytes { get; } = Method.GetCustomAttribute<Platform.BodySizeLimitAttribute>()?.Bytes ?? Platform.RequestLimits.DefaultBodyBytes;
 
     /// <summary>What describes it in the OpenAPI document: the class's and the method's attributes, then the method itself.</summary>
@@ -110,6 +113,10 @@ public static class FunctionNames
         name.Length is > 0 and <= 127 && char.IsAsciiLetter(name[0]) &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
+
+/// <summary>Any signed-in person may call the function, whether or not they belong to an organisation yet (accepting an invitation, listing one's memberships).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class SignedInAttribute : Attribute;
 
 /// <summary>Only these roles may call the function; the token must also name a subject and an organisation.</summary>
 [AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]

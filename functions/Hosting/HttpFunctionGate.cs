@@ -14,7 +14,8 @@ namespace Matching.Hosting;
 /// and every exception turned into a ProblemDetails (bad input 4xx, storage down 503 + Retry-After).
 /// The function's answer is written here, so that both hosts answer byte for byte alike.
 /// </summary>
-public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, ILogger<HttpFunctionGate> logger)
+public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IMembershipResolver memberships,
+    ILogger<HttpFunctionGate> logger)
 {
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
@@ -26,7 +27,8 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await CheckAsync(context, function) ?? await InvokeAsync(context, function, async () => await CheckCallerAsync(context, function) ?? await invoke());
+            var result = await CheckAsync(context, function)
+                ?? await InvokeAsync(context, function, async () => await ResolveCallerAsync(context, function) ?? await CheckCallerAsync(context, function) ?? await invoke());
             if (result is not null) await result.ExecuteAsync(context);
         }
         finally
@@ -49,11 +51,45 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         if (function.IsAnonymous) return null;
         var authenticated = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (authenticated.Succeeded) context.User = authenticated.Principal;
-        if (Caller.From(context.User) is not { } caller)
+        if (!authenticated.Succeeded || context.User.Identity?.IsAuthenticated != true)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Problems.Result(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication is required",
-                "Send a valid bearer token with sub, role and org claims.");
+                "Send a valid bearer token.");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Who is calling, in which role and organisation: a development token says so in its claims (local tools only: it is
+    /// refused on Azure); any other token's person is resolved through their memberships. Then the function's roles.
+    /// Inside the exception mapping, so that storage down is a 503 here too.
+    /// </summary>
+    private async Task<IResult?> ResolveCallerAsync(HttpContext context, HttpFunction function)
+    {
+        if (function.IsAnonymous || function.SignedInOnly) return null;
+        var caller = context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
+        if (caller is null)
+        {
+            var header = context.Request.Headers.TryGetValue(Organisations.MembershipResolver.OrganisationHeader, out var h) ? h.ToString() : null;
+            var (resolved, status, why) = await memberships.ResolveAsync(context.User, header, context.RequestAborted);
+            if (resolved is null)
+            {
+                if (status == StatusCodes.Status401Unauthorized) context.Response.Headers.WWWAuthenticate = "Bearer";
+                return Problems.Result(status, ProblemTypes.ForStatus(status), status switch
+                {
+                    StatusCodes.Status401Unauthorized => "Authentication is required",
+                    StatusCodes.Status403Forbidden => "Forbidden",
+                    _ => "The organisation is not named",
+                }, why);
+            }
+            caller = resolved;
+            // From here on the endpoints read the caller as they read a development token's: from these claims only.
+            context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [
+                new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId),
+                .. context.User.FindAll(c => c.Type is "iss" or "iat"),
+            ], "membership", Caller.SubjectClaim, Caller.RoleClaim));
         }
         if (!function.Roles.Contains(caller.Role))
             return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
@@ -65,7 +101,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
     /// Inside the exception mapping, so that storage down is a 503 here too.</summary>
     private async Task<IResult?> CheckCallerAsync(HttpContext context, HttpFunction function)
     {
-        if (function.IsAnonymous || Caller.From(context.User) is not { } caller) return null;
+        if (function.IsAnonymous || function.SignedInOnly || Caller.From(context.User) is not { } caller) return null;
         var issuedAt = TokenTimes.IssuedAt(context.User);
         foreach (var check in callerChecks)
             if (await check.RefusalAsync(caller, issuedAt, context.RequestAborted) is { } why)

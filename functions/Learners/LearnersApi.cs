@@ -25,7 +25,7 @@ public static class LearnersApi
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
-public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners)
+public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, Organisations.AuditTrail audit)
 {
     [Function("CreateLearner")]
     [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
@@ -58,6 +58,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         if (!Own(req.HttpContext, learnerId) || await learners.FindAsync(org, learnerId, ct) is null) return Problems.NotFound("The learner");
         foreach (var owner in owners) await owner.EraseAsync(org, learnerId, ct);
         await learners.DeleteAsync(org, learnerId, ct);
+        await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "learner.erased", learnerId, ct);
         return Results.NoContent();
     }
 
@@ -76,6 +77,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         };
         var forStaff = req.HttpContext.Caller().Role != Role.Learner;
         foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, forStaff, ct);
+        await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "learner.exported", learnerId, ct);
         return Results.Ok(export);
     }
 

@@ -187,19 +187,29 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Mentor)]
-public sealed class MentorPersonalDataFunctions(PersonalData data)
+public sealed class MentorPersonalDataFunctions(PersonalData data, Organisations.AuditTrail audit)
 {
     [Function("ExportMyMentorData")]
     [EndpointSummary("Everything stored about the calling mentor: profile and contact, offers and matches, declines with notes, check-ins with comments.")]
     [ProducesResponseType<object>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/data")] HttpRequest req, CancellationToken ct) =>
-        await data.ExportMentorAsync(MentorsApi.MyId(req.HttpContext), ct) is { } export ? Results.Ok(export) : Problems.NotFound("Your mentor profile");
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/data")] HttpRequest req, CancellationToken ct)
+    {
+        var id = MentorsApi.MyId(req.HttpContext);
+        if (await data.ExportMentorAsync(id, ct) is not { } export) return Problems.NotFound("Your mentor profile");
+        await audit.WriteAsync(req.HttpContext.Caller().OrganisationId, id, "mentor.exported", id, ct);
+        return Results.Ok(export);
+    }
 
     [Function("EraseMyMentorData")]
     [EndpointSummary("Erases the calling mentor: open offers are declined for them, active matches end, profile, contact and notes are removed; pseudonymous outcomes and counts stay.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "mentors/me")] HttpRequest req, CancellationToken ct) =>
-        await data.EraseMentorAsync(MentorsApi.MyId(req.HttpContext), ct) ? Results.NoContent() : Problems.NotFound("Your mentor profile");
+    public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
+    {
+        var id = MentorsApi.MyId(req.HttpContext);
+        if (!await data.EraseMentorAsync(id, ct)) return Problems.NotFound("Your mentor profile");
+        await audit.WriteAsync(req.HttpContext.Caller().OrganisationId, id, "mentor.erased", id, ct);
+        return Results.NoContent();
+    }
 }
 
 /// <summary>Runs the scrub of an erased mentor's name and free text out of the requests that proposed them.</summary>

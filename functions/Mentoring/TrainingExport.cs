@@ -77,13 +77,17 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Operator)]
-public sealed class TrainingExportFunctions(TrainingExport export)
+public sealed class TrainingExportFunctions(TrainingExport export, Organisations.AuditTrail audit)
 {
     public const string ContentType = "application/x-ndjson";
 
     [Function("ExportTrainingData")]
     [EndpointSummary("Platform operators only: every settled proposal's outcome in the training format (JSON Lines), ids pseudonymised, profiles as they were when proposed.")]
     [Produces(ContentType), ProducesResponseType<string>(StatusCodes.Status200OK, ContentType)]
-    public Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/training-data")] HttpRequest req) =>
-        Task.FromResult(Results.Stream(stream => export.WriteAsync(stream, req.HttpContext.RequestAborted), ContentType + "; charset=utf-8"));
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/training-data")] HttpRequest req)
+    {
+        // Platform-wide, so recorded in the platform's own trail.
+        await audit.WriteAsync(Organisations.Person.Platform, req.HttpContext.Caller().SubjectId, "training-data.exported", null, req.HttpContext.RequestAborted);
+        return Results.Stream(stream => export.WriteAsync(stream, req.HttpContext.RequestAborted), ContentType + "; charset=utf-8");
+    }
 }

@@ -128,7 +128,7 @@ public static class OpenApiSetup
                     operation.Responses.TryAdd("413", Problem("The body is over the endpoint's limit."));
                     operation.Responses.TryAdd("415", Problem("The body is not of an accepted content type."));
                 }
-                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any())
+                if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any() && !metadata.OfType<SignedInAttribute>().Any())
                 {
                     operation.Security = [new OpenApiSecurityRequirement()]; // public on purpose: no token needed
                     return;
@@ -137,6 +137,17 @@ public static class OpenApiSetup
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
                 operation.Responses["401"] = Problem("No valid bearer token.");
+                if (metadata.OfType<RequireRolesAttribute>().Any())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = Organisations.MembershipResolver.OrganisationHeader, In = ParameterLocation.Header, Required = false,
+                        Description = "The organisation to act for, when the caller belongs to several (checked against their memberships).",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100 },
+                    });
+                    operation.Responses.TryAdd("400", Problem("The request could not be understood, e.g. an X-Organisation header that is not an organisation id, or none where the caller belongs to several."));
+                }
                 operation.Responses["403"] = Problem("The caller's role may not call this endpoint.");
             });
         });

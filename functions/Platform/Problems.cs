@@ -18,6 +18,7 @@ public static class ProblemTypes
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string Conflict = Prefix + "conflict";
+    public const string Gone = Prefix + "gone";
     public const string ProgrammeUnavailable = Prefix + "programme-unavailable";
     public const string RateLimited = Prefix + "rate-limited";
     public const string IdempotencyKeyReused = Prefix + "idempotency-key-reused";
@@ -36,6 +37,7 @@ public static class ProblemTypes
         404 => NotFound,
         405 => MethodNotAllowed,
         409 => Conflict,
+        410 => Gone,
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         422 => IdempotencyKeyReused,

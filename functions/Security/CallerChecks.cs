@@ -19,3 +19,13 @@ public static class TokenTimes
         long.TryParse(user.FindFirst("iat")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
 }
+
+/// <summary>
+/// Who the caller is when the token does not say it: the person's memberships decide the organisation (the
+/// <c>X-Organisation</c> header chooses among several) and the role. Runs in the gate, inside its exception mapping.
+/// </summary>
+public interface IMembershipResolver
+{
+    /// <summary>The caller, or the status and reason of a refusal.</summary>
+    Task<(Caller? Caller, int Status, string? Why)> ResolveAsync(ClaimsPrincipal user, string? organisationHeader, CancellationToken ct);
+}

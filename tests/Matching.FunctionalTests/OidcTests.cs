@@ -8,19 +8,24 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Extensions.Time.Testing;
+using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace Matching.FunctionalTests;
 
 /// <summary>
-/// Issue 21, item 3: the production validation path, against a real OpenID provider over HTTP (<see cref="OidcIssuer"/>)
-/// instead of the development key. The app is given only the authority and the audience, as on Azure; it fetches the
-/// discovery document and the keys itself, refreshes them when the provider rotates its key, and refuses a token of
-/// another issuer, for another audience, expired, signed with a key the provider never published, or signed with the
-/// development key (which no longer counts once an authority is set).
+/// Issue 21: real people sign in. The production validation path runs against a real OpenID provider over HTTP
+/// (<see cref="OidcIssuer"/>) instead of the development key: the app is given only the authority and the audience, as
+/// on Azure; it fetches the discovery document and the keys itself, refreshes them when the provider rotates its key,
+/// and refuses a token of another issuer, for another audience, expired, signed with a key the provider never
+/// published, or signed with the development key. Roles and organisation come from the product's memberships: a token
+/// with no custom claim works end to end once its person has accepted an invitation, and claims it carries are ignored.
 /// </summary>
 public sealed class OidcTests : IAsyncLifetime
 {
     private const string Audience = "api://matching-tests";
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private Azurite _azurite = null!;
     private OidcIssuer _issuer = null!;
     private MatchingApp _app = null!;
@@ -34,7 +39,7 @@ public sealed class OidcTests : IAsyncLifetime
             ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
             ["Auth:Authority"] = _issuer.Authority,
             ["Auth:Audience"] = Audience,
-        });
+        }, _clock);
         _ = _app.Server;
     }
 
@@ -45,34 +50,177 @@ public sealed class OidcTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private static Claim[] Ngo(string org = "oidc-ngo") =>
-        [new(Caller.SubjectClaim, $"person-{Guid.NewGuid():N}"), new(Caller.RoleClaim, "ngo"), new(Caller.OrganisationClaim, org)];
+    /// <summary>A person as the provider names them: a subject, and no role or organisation claim.</summary>
+    private static Claim[] Person(string subject) => [new(Caller.SubjectClaim, subject)];
+
+    private string TokenOf(string subject) => _issuer.Mint(Person(subject), Audience);
+
+    /// <summary>A platform operator: the Entra app role <c>Operator</c>, the one claim the product reads.</summary>
+    private string OperatorToken() => _issuer.Mint([new(Caller.SubjectClaim, "operator-1"), new(Caller.EntraRolesClaim, "Operator")], Audience);
+
+    private HttpClient Client(string token, string? organisation = null)
+    {
+        var client = _app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (organisation is not null) client.DefaultRequestHeaders.Add("X-Organisation", organisation);
+        return client;
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode}, expected {(int)expected}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>The operator creates an NGO; its first admin and a staff member accept their invitations.</summary>
+    private async Task<(string Org, string Admin, string Staff)> NgoWithStaffAsync(string adminSubject = "admin-1", string staffSubject = "staff-1")
+    {
+        var org = $"ngo-{Guid.NewGuid():N}"[..16];
+        using var op = Client(OperatorToken());
+        await Json(await op.PostAsJsonAsync("/api/organisations", new { id = org, name = "Konexio", kind = "ngo", siret = "73282932000074" }), HttpStatusCode.Created);
+        var adminInvite = await Json(await op.PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "admin@example.org", role = "admin" }), HttpStatusCode.Created);
+        await Json(await Client(TokenOf(adminSubject)).PostAsJsonAsync("/api/invitations/accept", new { token = adminInvite.GetProperty("token").GetString() }), HttpStatusCode.Created);
+        var staffInvite = await Json(await Client(TokenOf(adminSubject)).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "staff@example.org", role = "ngo" }), HttpStatusCode.Created);
+        await Json(await Client(TokenOf(staffSubject)).PostAsJsonAsync("/api/invitations/accept", new { token = staffInvite.GetProperty("token").GetString() }), HttpStatusCode.Created);
+        return (org, TokenOf(adminSubject), TokenOf(staffSubject));
+    }
 
     private async Task<HttpStatusCode> BrowseAsync(string token)
     {
-        using var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var client = Client(token);
         return (await client.GetAsync("/api/offers")).StatusCode;
     }
 
     [Fact]
-    public async Task A_token_of_the_configured_provider_is_accepted_through_its_published_keys()
+    public async Task A_token_with_no_role_or_org_claim_works_end_to_end_once_its_person_is_a_member()
     {
-        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Ngo(), Audience)));
+        // Before any invitation: signed in, but nobody here yet.
+        var forbidden = await Client(TokenOf("staff-1")).PostAsJsonAsync("/api/learners", new { displayName = "Amina" });
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Contains("invitation", await forbidden.Content.ReadAsStringAsync());
         Assert.True(_issuer.KeyFetches >= 1, "the app fetched the provider's keys itself");
-        using var anonymous = _app.CreateClient();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/offers")).StatusCode);
+
+        var (org, admin, staff) = await NgoWithStaffAsync();
+        // The staff member works as an NGO's staff does today, in their organisation.
+        var learner = await Json(await Client(staff).PostAsJsonAsync("/api/learners", new { displayName = "Amina" }), HttpStatusCode.Created);
+        var id = learner.GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await Client(staff).GetAsync($"/api/learners/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client(staff).GetAsync($"/api/learners/{id}/data")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(staff).DeleteAsync($"/api/learners/{id}")).StatusCode);
+        var mine = await Json(await Client(staff).GetAsync("/api/me/memberships"), HttpStatusCode.OK);
+        Assert.Equal((org, "ngo"), (mine[0].GetProperty("organisationId").GetString(), mine[0].GetProperty("role").GetString()));
+        // Staff are not admins: the organisation's members and audit are its admins'.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(staff).GetAsync($"/api/organisations/{org}/memberships")).StatusCode);
+        var members = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
+        Assert.Equal(["admin", "ngo"], members.EnumerateArray().Select(m => m.GetProperty("role").GetString()).Order());
+        var audit = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/audit"), HttpStatusCode.OK);
+        var actions = audit.EnumerateArray().Select(a => a.GetProperty("action").GetString()).ToList();
+        Assert.Equal(2, actions.Count(a => a == "membership.added"));
+        Assert.Equal(2, actions.Count(a => a == "invitation.created"));
+        // Exports and erasures too, by whom (an opaque person id) and of what (the learner's id).
+        var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "ngo").GetProperty("personId").GetString();
+        Assert.All(audit.EnumerateArray().Where(a => a.GetProperty("action").GetString() is "learner.exported" or "learner.erased"),
+            a => Assert.Equal((staffId, id), (a.GetProperty("actor").GetString(), a.GetProperty("target").GetString())));
+        Assert.Equal(2, actions.Count(a => a is "learner.exported" or "learner.erased"));
+        Assert.DoesNotContain("example.org", audit.GetRawText()); // ids only, no email
+    }
+
+    [Fact]
+    public async Task Role_and_organisation_claims_in_a_provider_token_are_ignored()
+    {
+        var (org, _, _) = await NgoWithStaffAsync();
+        var claiming = _issuer.Mint([new(Caller.SubjectClaim, "staff-1"), new(Caller.RoleClaim, "operator"), new(Caller.OrganisationClaim, "another-org")], Audience);
+        // Acts as what the membership says: staff of the NGO, not an operator, not another organisation.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(claiming).PostAsJsonAsync("/api/organisations", new { id = "x-org", name = "X", kind = "ngo", siret = "73282932000074" })).StatusCode);
+        var mine = await Json(await Client(claiming).GetAsync("/api/me/memberships"), HttpStatusCode.OK);
+        Assert.Equal(org, Assert.Single(mine.EnumerateArray()).GetProperty("organisationId").GetString());
+    }
+
+    [Fact]
+    public async Task A_member_of_several_organisations_names_one_per_request()
+    {
+        var (first, _, staff) = await NgoWithStaffAsync();
+        var (second, secondAdmin, _) = await NgoWithStaffAsync("admin-2", "staff-2");
+        var invite = await Json(await Client(secondAdmin).PostAsJsonAsync($"/api/organisations/{second}/invitations", new { email = "staff@example.org", role = "ngo" }), HttpStatusCode.Created);
+        await Json(await Client(staff).PostAsJsonAsync("/api/invitations/accept", new { token = invite.GetProperty("token").GetString() }), HttpStatusCode.Created);
+
+        var unnamed = await Client(staff).PostAsJsonAsync("/api/learners", new { displayName = "Yusuf" });
+        Assert.Equal(HttpStatusCode.BadRequest, unnamed.StatusCode);
+        Assert.Contains("X-Organisation", await unnamed.Content.ReadAsStringAsync());
+        var inSecond = await Json(await Client(staff, second).PostAsJsonAsync("/api/learners", new { displayName = "Yusuf" }), HttpStatusCode.Created);
+        var id = inSecond.GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await Client(staff, second).GetAsync($"/api/learners/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client(staff, first).GetAsync($"/api/learners/{id}")).StatusCode); // the other organisation's
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(staff, "not-mine").GetAsync($"/api/learners/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client(staff, "bad org!").GetAsync($"/api/learners/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Removing_a_membership_takes_effect_on_the_next_request_and_the_last_admin_stays()
+    {
+        var (org, admin, staff) = await NgoWithStaffAsync();
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
+        var members = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
+        var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "ngo").GetProperty("personId").GetString();
+        var adminId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "admin").GetProperty("personId").GetString();
+        _clock.Advance(TimeSpan.FromSeconds(1)); // the app's clock stands still otherwise, and the audit is ordered by time
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{staffId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, await BrowseAsync(staff));
+        Assert.Equal(HttpStatusCode.Conflict, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{adminId}")).StatusCode);
+        var audit = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/audit"), HttpStatusCode.OK);
+        Assert.Equal("membership.removed", audit[0].GetProperty("action").GetString()); // newest first
+        Assert.Equal(staffId, audit[0].GetProperty("target").GetString());
+    }
+
+    [Fact]
+    public async Task An_invitation_is_accepted_once_within_seven_days()
+    {
+        var (org, admin, _) = await NgoWithStaffAsync();
+        var invite = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "new@example.org", role = "ngo" }), HttpStatusCode.Created);
+        var token = invite.GetProperty("token").GetString();
+        await Json(await Client(TokenOf("new-1")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created);
+        await Json(await Client(TokenOf("new-1")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created); // a retry: the same membership
+        await Json(await Client(TokenOf("someone-else")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict);
+        await Json(await Client(TokenOf("someone-else")).PostAsJsonAsync("/api/invitations/accept", new { token = new string('a', 43) }), HttpStatusCode.NotFound);
+
+        var late = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "late@example.org", role = "ngo" }), HttpStatusCode.Created);
+        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        await Json(await Client(TokenOf("late-1")).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
+        // A role the organisation does not have, and an address that is not one, are refused.
+        await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "p@example.org", role = "provider" }), HttpStatusCode.BadRequest);
+        await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "not an address", role = "ngo" }), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Organisations_need_a_valid_siret_and_admins_see_only_their_own()
+    {
+        using var op = Client(OperatorToken());
+        var bad = await Json(await op.PostAsJsonAsync("/api/organisations", new { id = "bad-siret", name = "Bad", kind = "ngo", siret = "73282932000075" }), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("siret", out _));
+        var (first, firstAdmin, _) = await NgoWithStaffAsync();
+        var (second, _, _) = await NgoWithStaffAsync("admin-2", "staff-2");
+        await Json(await op.PostAsJsonAsync("/api/organisations", new { id = first, name = "Again", kind = "ngo", siret = "73282932000074" }), HttpStatusCode.Conflict);
+        var seen = await Json(await Client(firstAdmin).GetAsync("/api/organisations"), HttpStatusCode.OK);
+        Assert.Equal([first], seen.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await Client(firstAdmin).GetAsync($"/api/organisations/{second}/memberships")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client(firstAdmin).GetAsync($"/api/organisations/{second}/audit")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client(firstAdmin).PostAsJsonAsync($"/api/organisations/{second}/invitations", new { email = "x@example.org", role = "admin" })).StatusCode);
+        var all = await Json(await op.GetAsync("/api/organisations"), HttpStatusCode.OK);
+        Assert.Contains(second, all.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
     }
 
     [Fact]
     public async Task Tokens_for_another_audience_from_another_issuer_expired_or_forged_are_401()
     {
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Ngo(), "api://another-app")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Ngo(), Audience, issuer: "https://login.example.org/other/v2.0")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Ngo(), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Ngo(), Audience, key: OidcIssuer.Unpublished())));
+        var (_, _, staff) = await NgoWithStaffAsync();
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), "api://another-app")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, issuer: "https://login.example.org/other/v2.0")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, key: OidcIssuer.Unpublished())));
         // Still valid from the provider, so the refusals above were the token's doing.
-        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Ngo(), Audience)));
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience)));
     }
 
     [Fact]
@@ -85,7 +233,7 @@ public sealed class OidcTests : IAsyncLifetime
         var forged = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = AuthSetup.DevelopmentIssuer, Audience = Audience, IssuedAt = now, NotBefore = now, Expires = now.AddMinutes(30),
-            Subject = new ClaimsIdentity(Ngo()),
+            Subject = new ClaimsIdentity([new Claim(Caller.SubjectClaim, "x"), new Claim(Caller.RoleClaim, "operator"), new Claim(Caller.OrganisationClaim, "platform")]),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(devKey!)), SecurityAlgorithms.HmacSha256),
         });
         Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(forged));
@@ -94,10 +242,11 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task When_the_provider_rotates_its_key_tokens_signed_with_the_new_one_are_accepted()
     {
-        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Ngo(), Audience)));
+        var (_, _, staff) = await NgoWithStaffAsync();
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
         var fetches = _issuer.KeyFetches;
         _issuer.Rotate();
-        var token = _issuer.Mint(Ngo(), Audience);
+        var token = TokenOf("staff-1");
         // ASP.NET Core's bearer handler answers the first token with an unknown key id 401 and asks for the keys again in
         // the background; the next requests see them. (Entra publishes a key weeks before signing with it, so a real
         // rotation is picked up by the daily refresh before any token needs it.)

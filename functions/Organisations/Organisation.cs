@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using Matching.Platform;
+using Matching.Security;
+
+namespace Matching.Organisations;
+
+/// <summary>What an organisation is: its kind decides the role its staff get (an NGO's staff act as <see cref="Role.Ngo"/>).</summary>
+public enum OrganisationKind { Ngo, Provider, VolunteerNetwork }
+
+public sealed record OrganisationInput(string Id, string Name, OrganisationKind Kind, string? Siret, bool SelfSignUp = false);
+
+public sealed record OrganisationView(string Id, string Name, OrganisationKind Kind, string? Siret, bool SelfSignUp, DateTimeOffset CreatedAt);
+
+/// <param name="PersonId">The person's opaque id (<see cref="Person.Id"/>): never their name, email or token subject.</param>
+public sealed record MembershipView(string OrganisationId, string PersonId, Role Role, DateTimeOffset Since);
+
+public sealed record InvitationInput(string Email, Role Role);
+
+/// <param name="Token">The secret the invited person presents to accept: shown once, here; only its hash is kept.</param>
+public sealed record InvitationView(string Id, string OrganisationId, Role Role, DateTimeOffset ExpiresAt, string? Token);
+
+public sealed record AcceptInvitationInput(string Token);
+
+public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string? Target);
+
+public static class OrganisationRules
+{
+    /// <summary>
+    /// A SIRET: 14 digits whose Luhn sum is a multiple of 10 (INSEE's rule), except La Poste's establishments (SIREN
+    /// 356 000 000), whose 14 digits add up to a multiple of 5.
+    /// </summary>
+    public static bool IsSiret(string? siret)
+    {
+        if (siret is not { Length: 14 } || !siret.All(char.IsAsciiDigit)) return false;
+        if (siret.StartsWith("356000000", StringComparison.Ordinal) && siret != "35600000000048")
+            return siret.Sum(c => c - '0') % 5 == 0;
+        var sum = 0;
+        for (var i = 0; i < 14; i++)
+        {
+            var d = siret[13 - i] - '0';
+            if (i % 2 == 1) { d *= 2; if (d > 9) d -= 9; }
+            sum += d;
+        }
+        return sum % 10 == 0;
+    }
+
+    /// <summary>The roles an organisation's members may hold: its staff role, and admin.</summary>
+    public static IReadOnlyList<Role> RolesIn(OrganisationKind kind) => kind switch
+    {
+        OrganisationKind.Ngo => [Role.Ngo, Role.Admin],
+        OrganisationKind.Provider => [Role.Provider, Role.Admin],
+        _ => [Role.Mentor, Role.Admin],
+    };
+
+    /// <summary>How long an invitation can be accepted.</summary>
+    public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
+
+    public static Validation Check(OrganisationInput input) => new Validation()
+        .Require(Caller.IsOrganisationId(input.Id) && input.Id.Length <= 60 && input.Id == input.Id.ToLowerInvariant(), "id",
+            "1 to 60 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. konexio).")
+        .Require(input.Id is not (Person.Platform), "id", $"'{Person.Platform}' is reserved.")
+        .Require(input.Name is { Length: >= 2 and <= 120 } && !input.Name.Any(char.IsControl) && input.Name.Trim().Length >= 2, "name", "2 to 120 characters.")
+        .Require(Enum.IsDefined(input.Kind), "kind", "One of ngo, provider, volunteerNetwork.")
+        .Require(input.Siret is null ? input.Kind == OrganisationKind.VolunteerNetwork : IsSiret(input.Siret), "siret",
+            input.Siret is null ? "Required for an NGO or a provider: the 14 digits of its SIRET." : "14 digits with a valid check digit (Luhn).");
+}
+
+/// <summary>
+/// Who a token names, whichever the provider: its issuer and subject (<c>oid</c> for Entra ID, stable across the
+/// tenant's apps, else <c>sub</c>), and an opaque id derived from both, which is what the product stores.
+/// </summary>
+public sealed record Person(string Issuer, string Subject)
+{
+    /// <summary>The organisation id an operator acts in when they name none.</summary>
+    public const string Platform = "platform";
+
+    public string Id { get; } = Ids.Derive("person", Issuer, Subject);
+
+    public static Person? From(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true) return null;
+        var issuer = user.FindFirst("iss")?.Value;
+        var subject = user.FindFirst("oid")?.Value ?? user.FindFirst(Caller.SubjectClaim)?.Value;
+        return issuer is { Length: > 0 } && subject is { Length: > 0 } ? new Person(issuer, subject) : null;
+    }
+}

@@ -1,0 +1,211 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+namespace Matching.Organisations;
+
+/// <summary>
+/// Organisations, memberships, invitations and the audit trail, in four tables:
+/// <c>organisations</c> (one partition: organisations are few), <c>memberships</c> (partition = the person: what the
+/// gate reads on every request, one partition query), <c>members</c> (partition = the organisation: what its admins
+/// list) and <c>invitations</c> (keyed by the token's hash: the token itself is never stored). A membership is written
+/// to <c>members</c> first and to <c>memberships</c> last, and removed in the other order, so that it takes effect only
+/// once it is listed, and stops taking effect before it is unlisted.
+/// </summary>
+public sealed class OrganisationDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time, MembershipCache cache, AuditTrail audit)
+{
+    public const string OrganisationsTable = "organisations", MembershipsTable = "memberships", MembersTable = "members", InvitationsTable = "invitations";
+    private const string Partition = "organisation";
+
+    private TableClient Organisations => tables.GetTableClient(OrganisationsTable);
+    private TableClient Memberships => tables.GetTableClient(MembershipsTable);
+    private TableClient Members => tables.GetTableClient(MembersTable);
+    private TableClient Invitations => tables.GetTableClient(InvitationsTable);
+
+    /// <summary>Creates the organisation, or null when its id is taken.</summary>
+    public async Task<OrganisationView?> CreateAsync(OrganisationInput input, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var entity = new TableEntity(Partition, input.Id)
+        {
+            ["Name"] = input.Name.Trim(), ["Kind"] = input.Kind.ToString(), ["Siret"] = input.Siret, ["SelfSignUp"] = input.SelfSignUp, ["CreatedAt"] = time.GetUtcNow(),
+        };
+        try { await Organisations.AddEntityAsync(entity, ct); }
+        catch (RequestFailedException ex) when (ex.Status == 409) { return null; }
+        await audit.WriteAsync(input.Id, actor, "organisation.created", input.Id, ct);
+        return ToView(entity);
+    }
+
+    public async Task<OrganisationView?> FindAsync(string id, CancellationToken ct)
+    {
+        if (!Caller.IsOrganisationId(id)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Organisations.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: ct);
+        return found.HasValue ? ToView(found.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<OrganisationView>> ListAsync(CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<OrganisationView>();
+        await foreach (var e in Organisations.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: ct)) list.Add(ToView(e));
+        return list;
+    }
+
+    /// <summary>A person's memberships: the one read the gate makes per person (cached by <see cref="MembershipCache"/>).</summary>
+    public async Task<IReadOnlyList<MembershipView>> MembershipsOfAsync(string personId, CancellationToken ct)
+    {
+        if (cache.Get(personId) is { } cached) return cached;
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<MembershipView>();
+        await foreach (var e in Memberships.QueryAsync<TableEntity>(e => e.PartitionKey == personId, cancellationToken: ct)) list.Add(ToMembership(e, e.RowKey, personId));
+        cache.Set(personId, list);
+        return list;
+    }
+
+    public async Task<IReadOnlyList<MembershipView>> MembersOfAsync(string organisationId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<MembershipView>();
+        await foreach (var e in Members.QueryAsync<TableEntity>(e => e.PartitionKey == organisationId, cancellationToken: ct)) list.Add(ToMembership(e, organisationId, e.RowKey));
+        return list.OrderBy(m => m.Since).ToList();
+    }
+
+    /// <summary>Invites someone: the token is returned once and only its hash kept.</summary>
+    public async Task<InvitationView> InviteAsync(string organisationId, InvitationInput input, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var id = Ids.New();
+        var expires = time.GetUtcNow() + OrganisationRules.InvitationLifetime;
+        // The email is kept for the admins' list of pending invitations and for delivery by mail once there is one.
+        await Invitations.AddEntityAsync(new TableEntity(TokenHash(token), "invitation")
+        {
+            ["Id"] = id, ["Organisation"] = organisationId, ["Role"] = input.Role.ToString(), ["Email"] = input.Email.Trim(), ["ExpiresAt"] = expires,
+            ["CreatedBy"] = actor, ["CreatedAt"] = time.GetUtcNow(),
+        }, ct);
+        await audit.WriteAsync(organisationId, actor, "invitation.created", id, ct);
+        return new InvitationView(id, organisationId, input.Role, expires, token);
+    }
+
+    public enum AcceptOutcome { Accepted, Unknown, Expired, Used }
+
+    /// <summary>
+    /// Binds the person to the invitation's organisation and role, once: the invitation is spent under its ETag, then the
+    /// membership written. The same person accepting again (a retry after a failure in between) gets the same membership.
+    /// </summary>
+    public async Task<(AcceptOutcome Outcome, MembershipView? Membership)> AcceptAsync(string token, string personId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Invitations.GetEntityIfExistsAsync<TableEntity>(TokenHash(token), "invitation", cancellationToken: ct);
+        if (!found.HasValue) return (AcceptOutcome.Unknown, null);
+        var invitation = found.Value!;
+        var organisationId = invitation.GetString("Organisation");
+        var role = Enum.Parse<Role>(invitation.GetString("Role"));
+        if (invitation.GetDateTimeOffset("AcceptedAt") is { } acceptedAt)
+            return invitation.GetString("AcceptedBy") == personId
+                ? (AcceptOutcome.Accepted, await AddMemberAsync(organisationId, personId, role, acceptedAt, ct))
+                : (AcceptOutcome.Used, null);
+        if (invitation.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= time.GetUtcNow()) return (AcceptOutcome.Expired, null);
+        var now = time.GetUtcNow();
+        invitation["AcceptedAt"] = now;
+        invitation["AcceptedBy"] = personId;
+        invitation["Email"] = ""; // spent: the address is no longer needed
+        try { await Invitations.UpdateEntityAsync(invitation, invitation.ETag, TableUpdateMode.Replace, ct); }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return await AcceptAsync(token, personId, ct); // someone spent it meanwhile: perhaps this very person, retrying
+        }
+        var membership = await AddMemberAsync(organisationId, personId, role, now, ct);
+        await audit.WriteAsync(organisationId, personId, "membership.added", $"{personId} as {role.ToString().ToLowerInvariant()} (invitation {invitation.GetString("Id")})", ct);
+        return (AcceptOutcome.Accepted, membership);
+    }
+
+    /// <summary>Removes a membership; false when there was none. Takes effect on the person's next request on this instance.</summary>
+    public async Task<bool> RemoveAsync(string organisationId, string personId, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var removed = (await Memberships.DeleteEntityAsync(personId, organisationId, ETag.All, ct)).Status != 404;
+        cache.Forget(personId);
+        removed |= (await Members.DeleteEntityAsync(organisationId, personId, ETag.All, ct)).Status != 404;
+        if (removed) await audit.WriteAsync(organisationId, actor, "membership.removed", personId, ct);
+        return removed;
+    }
+
+    private async Task<MembershipView> AddMemberAsync(string organisationId, string personId, Role role, DateTimeOffset since, CancellationToken ct)
+    {
+        var fields = new Dictionary<string, object> { ["Role"] = role.ToString(), ["Since"] = since };
+        await Members.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = organisationId, ["RowKey"] = personId }), TableUpdateMode.Replace, ct);
+        await Memberships.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = personId, ["RowKey"] = organisationId }), TableUpdateMode.Replace, ct);
+        cache.Forget(personId);
+        return new MembershipView(organisationId, personId, role, since);
+    }
+
+    private static MembershipView ToMembership(TableEntity e, string organisationId, string personId) =>
+        new(organisationId, personId, Enum.TryParse<Role>(e.GetString("Role"), out var r) ? r : Role.Learner, e.GetDateTimeOffset("Since") ?? default);
+
+    private static OrganisationView ToView(TableEntity e) => new(e.RowKey, e.GetString("Name"),
+        Enum.TryParse<OrganisationKind>(e.GetString("Kind"), out var k) ? k : OrganisationKind.Ngo, e.GetString("Siret"), e.GetBoolean("SelfSignUp") ?? false,
+        e.GetDateTimeOffset("CreatedAt") ?? default);
+
+    private static string TokenHash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// Each instance keeps a person's memberships for a short while, so that resolving the caller costs no storage call on
+/// most requests. A change made on this instance forgets the person at once; another instance sees it within
+/// <see cref="Lifetime"/>.
+/// </summary>
+public sealed class MembershipCache(TimeProvider time)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<MembershipView> Memberships)> _entries = new();
+
+    public IReadOnlyList<MembershipView>? Get(string personId) =>
+        _entries.TryGetValue(personId, out var e) && e.Until > time.GetUtcNow() ? e.Memberships : null;
+
+    public void Set(string personId, IReadOnlyList<MembershipView> memberships)
+    {
+        if (_entries.Count > 100_000) _entries.Clear(); // bounded: a flood of distinct people cannot grow it without end
+        _entries[personId] = (time.GetUtcNow() + Lifetime, memberships);
+    }
+
+    public void Forget(string personId) => _entries.TryRemove(personId, out _);
+}
+
+/// <summary>
+/// Who did what, when, per organisation (<c>audit</c> table, partition = the organisation, newest first): ids and
+/// actions only, no names, emails or free text.
+/// </summary>
+public sealed class AuditTrail(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
+{
+    public const string Table = "audit";
+    private TableClient Client => tables.GetTableClient(Table);
+
+    public async Task WriteAsync(string organisationId, string actor, string action, string? target, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var now = time.GetUtcNow();
+        // Reverse ticks: a partition query returns the newest first.
+        var key = $"{DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks:D19}-{Ids.New()[..8]}";
+        await Client.AddEntityAsync(new TableEntity(organisationId, key) { ["At"] = now, ["Actor"] = actor, ["Action"] = action, ["Target"] = target }, ct);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(string organisationId, int max, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<AuditEntry>();
+        await foreach (var e in Client.QueryAsync<TableEntity>(e => e.PartitionKey == organisationId, maxPerPage: max, cancellationToken: ct))
+        {
+            list.Add(new AuditEntry(e.GetDateTimeOffset("At") ?? default, e.GetString("Actor"), e.GetString("Action"), e.GetString("Target")));
+            if (list.Count >= max) break;
+        }
+        return list;
+    }
+}

@@ -1,0 +1,137 @@
+using Matching.Hosting;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Organisations;
+
+public static class OrganisationsModule
+{
+    public static IServiceCollection AddOrganisations(this IServiceCollection services) => services
+        .AddTable(OrganisationDirectory.OrganisationsTable).AddTable(OrganisationDirectory.MembershipsTable)
+        .AddTable(OrganisationDirectory.MembersTable).AddTable(OrganisationDirectory.InvitationsTable).AddTable(AuditTrail.Table)
+        .AddSingleton<MembershipCache>().AddSingleton<AuditTrail>().AddSingleton<OrganisationDirectory>()
+        .AddSingleton<IMembershipResolver, MembershipResolver>();
+}
+
+/// <summary>
+/// Organisations and who belongs to them. Operators (the platform's people, an app role on Azure) create organisations
+/// and invite their first admin; an organisation's admins invite its staff, list its members and remove them, and read
+/// its audit trail. Whoever holds an invitation's token accepts it once, signed in, which binds their identity to the
+/// organisation with the invitation's role.
+/// </summary>
+[Tags("Organisations")]
+public sealed class OrganisationFunctions(OrganisationDirectory directory, AuditTrail audit)
+{
+    [Function("CreateOrganisation"), RequireRoles(Role.Operator)]
+    [EndpointSummary("Creates an organisation (an NGO, a training provider or a volunteer network) with its SIRET; then invite its first admin.")]
+    [AcceptsBody(typeof(OrganisationInput)), ProducesResponseType<OrganisationView>(StatusCodes.Status201Created), ProducesValidationProblem,
+     ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations")] HttpRequest req, CancellationToken ct)
+    {
+        var input = await req.ReadJsonAsync<OrganisationInput>(ct);
+        var v = OrganisationRules.Check(input);
+        if (!v.IsValid) return v.ToResult();
+        return await directory.CreateAsync(input with { Name = input.Name.Trim() }, req.HttpContext.Caller().SubjectId, ct) is { } view
+            ? Results.Created($"/api/organisations/{view.Id}", view)
+            : Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The organisation exists", $"The id '{input.Id}' is taken.");
+    }
+
+    [Function("ListOrganisations"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("The organisations: every one for operators, their own for an organisation's admins.")]
+    [ProducesResponseType<IReadOnlyList<OrganisationView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations")] HttpRequest req, CancellationToken ct)
+    {
+        var caller = req.HttpContext.Caller();
+        var all = await directory.ListAsync(ct);
+        return Results.Ok(caller.Role == Role.Operator ? all : all.Where(o => caller.Owns(o.Id)).ToList());
+    }
+
+    [Function("GetOrganisation"), RequireRoles(Role.Operator, Role.Admin, Role.Ngo, Role.Provider, Role.Mentor)]
+    [EndpointSummary("One organisation: any for operators, their own for its members.")]
+    [ProducesResponseType<OrganisationView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}")] HttpRequest req,
+        string organisationId, CancellationToken ct) =>
+        Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The organisation");
+
+    [Function("InviteMember"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Invites someone to the organisation with a role (its staff role or admin). The token is shown once, here: hand it to the person (by mail, once the product sends mail). It can be accepted once, within 7 days.")]
+    [AcceptsBody(typeof(InvitationInput)), ProducesResponseType<InvitationView>(StatusCodes.Status201Created), ProducesValidationProblem,
+     ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> InviteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations/{organisationId}/invitations")] HttpRequest req,
+        string organisationId, CancellationToken ct)
+    {
+        if (!Sees(req, organisationId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The organisation");
+        var input = await req.ReadJsonAsync<InvitationInput>(ct);
+        var roles = OrganisationRules.RolesIn(organisation.Kind);
+        var v = new Validation()
+            .Require(input.Email is { Length: >= 3 and <= 254 } && System.Net.Mail.MailAddress.TryCreate(input.Email.Trim(), out var address) && address.Address == input.Email.Trim(),
+                "email", "An email address.")
+            .Require(roles.Contains(input.Role), "role", $"In this organisation: {string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()))}.");
+        if (!v.IsValid) return v.ToResult();
+        var invitation = await directory.InviteAsync(organisationId, input, req.HttpContext.Caller().SubjectId, ct);
+        return Results.Created($"/api/organisations/{organisationId}/invitations/{invitation.Id}", invitation);
+    }
+
+    [Function("AcceptInvitation"), SignedIn]
+    [EndpointSummary("Accepts an invitation: the signed-in person, member of another organisation or of none yet, becomes a member of its organisation with its role.")]
+    [AcceptsBody(typeof(AcceptInvitationInput)), ProducesResponseType<MembershipView>(StatusCodes.Status201Created), ProducesValidationProblem,
+     ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict), ProducesProblem(StatusCodes.Status410Gone)]
+    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "invitations/accept")] HttpRequest req, CancellationToken ct)
+    {
+        var person = Person.From(req.HttpContext.User)!;
+        var input = await req.ReadJsonAsync<AcceptInvitationInput>(ct);
+        var v = new Validation().Require(input.Token is { Length: >= 20 and <= 100 } && input.Token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "token",
+            "The invitation's token, as it was given.");
+        if (!v.IsValid) return v.ToResult();
+        var (outcome, membership) = await directory.AcceptAsync(input.Token, person.Id, ct);
+        return outcome switch
+        {
+            OrganisationDirectory.AcceptOutcome.Accepted => Results.Created($"/api/organisations/{membership!.OrganisationId}/memberships/{membership.PersonId}", membership),
+            OrganisationDirectory.AcceptOutcome.Used => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The invitation was used", "An invitation is accepted once; ask for another."),
+            OrganisationDirectory.AcceptOutcome.Expired => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation expired", "Ask the organisation's admin for another."),
+            _ => Problems.NotFound("The invitation"),
+        };
+    }
+
+    [Function("ListMyMemberships"), SignedIn]
+    [EndpointSummary("The organisations the signed-in person belongs to, and their role in each: what the X-Organisation header can name.")]
+    [ProducesResponseType<IReadOnlyList<MembershipView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> MineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/memberships")] HttpRequest req, CancellationToken ct) =>
+        Results.Ok(await directory.MembershipsOfAsync(Person.From(req.HttpContext.User)!.Id, ct));
+
+    [Function("ListMembers"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("The organisation's members: their opaque person id, role and since when.")]
+    [ProducesResponseType<IReadOnlyList<MembershipView>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> MembersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/memberships")] HttpRequest req,
+        string organisationId, CancellationToken ct) =>
+        Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is not null
+            ? Results.Ok(await directory.MembersOfAsync(organisationId, ct)) : Problems.NotFound("The organisation");
+
+    [Function("RemoveMember"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Removes a member: from their next request on, they no longer act for the organisation. The last admin cannot be removed.")]
+    [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> RemoveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
+        string organisationId, string personId, CancellationToken ct)
+    {
+        if (!Sees(req, organisationId) || !Ids.IsValid(personId)) return Problems.NotFound("The membership");
+        var members = await directory.MembersOfAsync(organisationId, ct);
+        if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
+        if (member.Role == Role.Admin && members.Count(m => m.Role == Role.Admin) == 1)
+            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Invite another admin before removing this one.");
+        await directory.RemoveAsync(organisationId, personId, req.HttpContext.Caller().SubjectId, ct);
+        return Results.NoContent();
+    }
+
+    [Function("ListAuditTrail"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Who did what in the organisation, newest first: membership changes, invitations, exports and erasures (ids only).")]
+    [ProducesResponseType<IReadOnlyList<AuditEntry>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> AuditAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/audit")] HttpRequest req,
+        string organisationId, CancellationToken ct) =>
+        Sees(req, organisationId) ? Results.Ok(await audit.ListAsync(organisationId, 200, ct)) : Problems.NotFound("The organisation");
+
+    /// <summary>Operators see every organisation; anyone else only their own (another's answers 404, as everywhere).</summary>
+    private static bool Sees(HttpRequest req, string organisationId) =>
+        req.HttpContext.Caller() is var caller && (caller.Role == Role.Operator || caller.Owns(organisationId));
+}
