@@ -17,6 +17,9 @@ param entraTenantId string
 @description('Audience (application ID URI or client id) the API expects in tokens.')
 param entraAudience string
 
+@description('Instead of the tenant: the OpenID issuer whose tokens the API accepts, e.g. an Entra External ID tenant https://{name}.ciamlogin.com/{tenant id}/v2.0 (empty: the workforce tenant above).')
+param entraAuthority string = ''
+
 @minValue(40)
 @maxValue(1000)
 @description('Most instances the Flex Consumption plan may scale out to.')
@@ -127,6 +130,7 @@ module api 'app/functionapp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     entraTenantId: entraTenantId
     entraAudience: entraAudience
+    entraAuthority: entraAuthority
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances

@@ -10,6 +10,7 @@ param deploymentContainer string
 param applicationInsightsName string
 param entraTenantId string
 param entraAudience string
+param entraAuthority string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param alwaysReadyHttpInstances int
@@ -88,6 +89,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       AZURE_CLIENT_ID: identityClientId
       Auth__EntraTenantId: entraTenantId
       Auth__Audience: entraAudience
+      Auth__Authority: entraAuthority
       // Timer schedules, resolved by the host from the triggers' %...% names (operators may change them here).
       ReleaseExpiredHoldsSchedule: releaseExpiredHoldsSchedule
       PurgeDiagnosticPingsSchedule: purgeDiagnosticPingsSchedule

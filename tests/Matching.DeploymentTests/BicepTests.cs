@@ -102,7 +102,7 @@ public sealed class BicepTests : IClassFixture<BicepTests.Compiled>, IDisposable
     {
         var settings = Assert.Single(OfType("Microsoft.Web/sites/config"))["properties"]!.AsObject();
         Assert.Equal("managedidentity", (string?)settings["AzureWebJobsStorage__credential"]);
-        foreach (var key in new[] { "AzureWebJobsStorage__clientId", "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "Auth__EntraTenantId", "Auth__Audience" })
+        foreach (var key in new[] { "AzureWebJobsStorage__clientId", "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "AzureWebJobsStorage__tableServiceUri", "Auth__EntraTenantId", "Auth__Audience", "Auth__Authority" })
             Assert.True(settings.ContainsKey(key), key);
         Assert.False(settings.ContainsKey("AzureWebJobsStorage"));
         foreach (var forbidden in new[] { "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE" })
