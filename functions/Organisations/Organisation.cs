@@ -7,7 +7,7 @@ namespace Matching.Organisations;
 /// <summary>What an organisation is: its kind decides the role its staff get (an NGO's staff act as <see cref="Role.Ngo"/>).</summary>
 public enum OrganisationKind { Ngo, Provider, VolunteerNetwork }
 
-public sealed record OrganisationInput(string Id, string Name, OrganisationKind Kind, string? Siret, bool SelfSignUp = false);
+public sealed record OrganisationInput(string Id, string Name, OrganisationKind Kind, string? Siret = null, bool SelfSignUp = false);
 
 public sealed record OrganisationView(string Id, string Name, OrganisationKind Kind, string? Siret, bool SelfSignUp, DateTimeOffset CreatedAt);
 
@@ -20,6 +20,21 @@ public sealed record InvitationInput(string Email, Role Role);
 public sealed record InvitationView(string Id, string OrganisationId, Role Role, DateTimeOffset ExpiresAt, string? Token);
 
 public sealed record AcceptInvitationInput(string Token);
+
+public sealed record SelfSignUpInput(bool Open);
+
+public sealed record VolunteerSignUpInput(string CharterVersion);
+
+/// <summary>The volunteers' charter a person accepts to sign up by themselves; its version is kept with their membership.</summary>
+public sealed record Charter(string Version, string Language, string Text)
+{
+    /// <summary>The charter in force. A new text gets a new version; those who accepted an older one keep it on record.</summary>
+    public static readonly Charter Current = new("2026-12", "fr",
+        "En rejoignant ce réseau de bénévoles, je m'engage à accompagner gratuitement les personnes qui me sont présentées, " +
+        "avec respect et sans jugement ; à garder confidentiel ce qu'elles me confient ; à ne leur demander ni argent, ni service, " +
+        "ni données au-delà de ce que l'accompagnement demande ; à prévenir l'association qui les suit si je ne peux plus tenir " +
+        "mes engagements ou si une situation m'inquiète ; et à signaler tout comportement inapproprié.");
+}
 
 public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string? Target);
 

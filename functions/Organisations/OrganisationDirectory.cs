@@ -136,9 +136,39 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         return removed;
     }
 
-    private async Task<MembershipView> AddMemberAsync(string organisationId, string personId, Role role, DateTimeOffset since, CancellationToken ct)
+    public enum SignUpOutcome { SignedUp, AlreadyMember, Closed, OldCharter }
+
+    /// <summary>A person signs up by themselves as a mentor in a volunteer network open for it, accepting the current charter.</summary>
+    public async Task<(SignUpOutcome Outcome, MembershipView? Membership)> SignUpVolunteerAsync(OrganisationView network, string personId, string charterVersion,
+        CancellationToken ct)
+    {
+        if (network.Kind != OrganisationKind.VolunteerNetwork || !network.SelfSignUp) return (SignUpOutcome.Closed, null);
+        if (charterVersion != Charter.Current.Version) return (SignUpOutcome.OldCharter, null);
+        if ((await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) is { } existing) return (SignUpOutcome.AlreadyMember, existing);
+        var membership = await AddMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), ct, charterVersion);
+        await audit.WriteAsync(network.Id, personId, "volunteer.signed-up", $"{personId} (charter {charterVersion})", ct);
+        return (SignUpOutcome.SignedUp, membership);
+    }
+
+    /// <summary>Opens or closes a volunteer network to sign-ups; null when it is not one.</summary>
+    public async Task<OrganisationView?> SetSelfSignUpAsync(string organisationId, bool open, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Organisations.GetEntityIfExistsAsync<TableEntity>(Partition, organisationId, cancellationToken: ct);
+        if (!found.HasValue || ToView(found.Value!).Kind != OrganisationKind.VolunteerNetwork) return null;
+        var row = found.Value!;
+        row["SelfSignUp"] = open;
+        await Organisations.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, ct);
+        await audit.WriteAsync(organisationId, actor, open ? "self-sign-up.opened" : "self-sign-up.closed", organisationId, ct);
+        return ToView(row);
+    }
+
+    private async Task<MembershipView> AddMemberAsync(string organisationId, string personId, Role role, DateTimeOffset since, CancellationToken ct,
+        string? charterVersion = null)
     {
         var fields = new Dictionary<string, object> { ["Role"] = role.ToString(), ["Since"] = since };
+        // The charter accepted, and when, kept with the membership (a volunteer who signed up by themselves).
+        if (charterVersion is not null) (fields["CharterVersion"], fields["CharterAcceptedAt"]) = (charterVersion, since);
         await Members.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = organisationId, ["RowKey"] = personId }), TableUpdateMode.Replace, ct);
         await Memberships.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = personId, ["RowKey"] = organisationId }), TableUpdateMode.Replace, ct);
         cache.Forget(personId);

@@ -95,6 +95,46 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         };
     }
 
+    [Function("GetCharter"), SignedIn]
+    [EndpointSummary("The volunteers' charter in force: its version is what signing up accepts.")]
+    [ProducesResponseType<Charter>(StatusCodes.Status200OK)]
+    public IResult Charter([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "charter")] HttpRequest req) => Results.Ok(Organisations.Charter.Current);
+
+    [Function("SignUpAsVolunteer"), SignedIn]
+    [EndpointSummary("A signed-in person joins a volunteer network open for sign-ups as a mentor, accepting the charter in force (its version); then they create their mentor profile (PUT /api/mentors/me).")]
+    [AcceptsBody(typeof(VolunteerSignUpInput)), ProducesResponseType<MembershipView>(StatusCodes.Status201Created), ProducesResponseType<MembershipView>(StatusCodes.Status200OK),
+     ProducesValidationProblem, ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> SignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations/{organisationId}/volunteers")] HttpRequest req,
+        string organisationId, CancellationToken ct)
+    {
+        var input = await req.ReadJsonAsync<VolunteerSignUpInput>(ct);
+        var v = new Validation().Require(input.CharterVersion is { Length: >= 1 and <= 20 }, "charterVersion", $"The version of the charter accepted (GET /api/charter: {Organisations.Charter.Current.Version}).");
+        if (!v.IsValid) return v.ToResult();
+        // A network closed to sign-ups, or any other kind of organisation, looks like no network at all.
+        if (await directory.FindAsync(organisationId, ct) is not { Kind: OrganisationKind.VolunteerNetwork, SelfSignUp: true } network) return Problems.NotFound("The volunteer network");
+        var (outcome, membership) = await directory.SignUpVolunteerAsync(network, Person.From(req.HttpContext.User)!.Id, input.CharterVersion, ct);
+        return outcome switch
+        {
+            OrganisationDirectory.SignUpOutcome.SignedUp => Results.Created($"/api/organisations/{organisationId}/memberships/{membership!.PersonId}", membership),
+            OrganisationDirectory.SignUpOutcome.AlreadyMember => Results.Ok(membership),
+            OrganisationDirectory.SignUpOutcome.OldCharter => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Not the charter in force",
+                $"The charter in force is version {Organisations.Charter.Current.Version}: read it (GET /api/charter) and accept that one."),
+            _ => Problems.NotFound("The volunteer network"),
+        };
+    }
+
+    [Function("SetSelfSignUp"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Opens or closes a volunteer network to people signing up by themselves.")]
+    [AcceptsBody(typeof(SelfSignUpInput)), ProducesResponseType<OrganisationView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> SetSelfSignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "organisations/{organisationId}/self-sign-up")] HttpRequest req,
+        string organisationId, CancellationToken ct)
+    {
+        if (!Sees(req, organisationId)) return Problems.NotFound("The volunteer network");
+        var input = await req.ReadJsonAsync<SelfSignUpInput>(ct);
+        return await directory.SetSelfSignUpAsync(organisationId, input.Open, req.HttpContext.Caller().SubjectId, ct) is { } view
+            ? Results.Ok(view) : Problems.NotFound("The volunteer network");
+    }
+
     [Function("ListMyMemberships"), SignedIn]
     [EndpointSummary("The organisations the signed-in person belongs to, and their role in each: what the X-Organisation header can name.")]
     [ProducesResponseType<IReadOnlyList<MembershipView>>(StatusCodes.Status200OK)]

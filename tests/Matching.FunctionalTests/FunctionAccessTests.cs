@@ -24,8 +24,9 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
     {
         var anonymous = FunctionCatalog.App.HttpFunctions.Where(f => f.IsAnonymous).Select(f => f.Name).Order();
         Assert.Equal(["GetApiReference", "GetApiReferenceScript", "GetHealth", "GetOpenApiDocument"], anonymous);
-        // Any signed-in person, member of an organisation or not yet: accepting an invitation and listing one's memberships, no more.
-        Assert.Equal(["AcceptInvitation", "ListMyMemberships"], FunctionCatalog.App.HttpFunctions.Where(f => f.SignedInOnly).Select(f => f.Name).Order());
+        // Any signed-in person, member of an organisation or not yet: accepting an invitation, listing one's memberships,
+        // reading the volunteers' charter and signing up in a network open for it, no more.
+        Assert.Equal(["AcceptInvitation", "GetCharter", "ListMyMemberships", "SignUpAsVolunteer"], FunctionCatalog.App.HttpFunctions.Where(f => f.SignedInOnly).Select(f => f.Name).Order());
         Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly), f => Assert.NotEmpty(f.Roles));
     }
 

@@ -193,6 +193,40 @@ public sealed class OidcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_volunteer_signs_up_by_themselves_in_an_open_network_accepting_the_charter_then_mentors()
+    {
+        using var op = Client(OperatorToken());
+        var network = $"net-{Guid.NewGuid():N}"[..16];
+        await Json(await op.PostAsJsonAsync("/api/organisations", new { id = network, name = "Bénévoles pro", kind = "volunteerNetwork" }), HttpStatusCode.Created);
+        var volunteer = TokenOf("volunteer-1");
+        var charter = await Json(await Client(volunteer).GetAsync("/api/charter"), HttpStatusCode.OK);
+        var version = charter.GetProperty("version").GetString();
+        // Not open yet: it looks like no network at all.
+        await Json(await Client(volunteer).PostAsJsonAsync($"/api/organisations/{network}/volunteers", new { charterVersion = version }), HttpStatusCode.NotFound);
+        await Json(await op.PutAsJsonAsync($"/api/organisations/{network}/self-sign-up", new { open = true }), HttpStatusCode.OK);
+        await Json(await Client(volunteer).PostAsJsonAsync($"/api/organisations/{network}/volunteers", new { charterVersion = "2001-01" }), HttpStatusCode.Conflict);
+        var joined = await Json(await Client(volunteer).PostAsJsonAsync($"/api/organisations/{network}/volunteers", new { charterVersion = version }), HttpStatusCode.Created);
+        Assert.Equal("mentor", joined.GetProperty("role").GetString());
+        await Json(await Client(volunteer).PostAsJsonAsync($"/api/organisations/{network}/volunteers", new { charterVersion = version }), HttpStatusCode.OK); // again: the same membership
+
+        // Now a mentor: their profile, as any mentor's.
+        var profile = new
+        {
+            displayName = "Karim", contactEmail = "karim@example.org", languages = new[] { new { language = "fr", level = "native" } },
+            expertise = new[] { "cvReview" }, modes = new[] { "video" }, capacity = 2,
+            availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "18:00:00", end = "20:00:00" } } },
+        };
+        var saved = await Client(volunteer).PutAsJsonAsync("/api/mentors/me", profile);
+        Assert.True(saved.IsSuccessStatusCode, $"{(int)saved.StatusCode}: {await saved.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.OK, (await Client(volunteer).GetAsync("/api/mentors/me")).StatusCode);
+        // An NGO cannot be joined this way.
+        var (ngo, _, _) = await NgoWithStaffAsync();
+        await Json(await Client(TokenOf("volunteer-2")).PostAsJsonAsync($"/api/organisations/{ngo}/volunteers", new { charterVersion = version }), HttpStatusCode.NotFound);
+        var audit = await Json(await op.GetAsync($"/api/organisations/{network}/audit"), HttpStatusCode.OK);
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "volunteer.signed-up" && a.GetProperty("target").GetString()!.Contains($"charter {version}"));
+    }
+
+    [Fact]
     public async Task Organisations_need_a_valid_siret_and_admins_see_only_their_own()
     {
         using var op = Client(OperatorToken());
