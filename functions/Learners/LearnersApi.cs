@@ -20,13 +20,68 @@ public static class LearnersApi
 
     public sealed record LearnerView(string Id, string DisplayName, DateTimeOffset CreatedAt);
 
+    public sealed record LearnerListItem(string Id, string DisplayName, DateTimeOffset CreatedAt, LearnerStatus Status, string? LatestRequestId);
+
+    public sealed record LearnerPage(IReadOnlyList<LearnerListItem> Items, string? ContinuationToken);
+
+
     public static IServiceCollection AddLearners(this IServiceCollection services) => services.AddTable(Table).AddSingleton<LearnerDirectory>();
 
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
-public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, Organisations.AuditTrail audit)
+public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, ILearnerStatuses statuses, Organisations.AuditTrail audit)
 {
+    [Function("ListLearners")]
+    [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
+    [EndpointDescription("Searching or filtering reads on through the list until the page is full or 2,000 learners were read; the continuationToken then goes on from there (a page may hold fewer items than asked).")]
+    [QueryParameter("search", "Part of the display name, any case, accents ignored."), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.")]
+    [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
+    [ProducesResponseType<LearnersApi.LearnerPage>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners")] HttpRequest req, CancellationToken ct)
+    {
+        var v = new Validation();
+        var search = v.Text(req, "search");
+        v.Require(search is null || search.Trim().Length is >= 1 and <= 60, "search", "1 to 60 characters.");
+        LearnerStatus? status = null;
+        if (v.Text(req, "status") is { } statusText)
+        {
+            if (Enum.TryParse<LearnerStatus>(statusText, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(statusText, out _)) status = st;
+            else v.Add("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.");
+        }
+        var size = v.Int(req, "pageSize") ?? 50;
+        v.Range(size, 1, 100, "pageSize");
+        var token = v.Text(req, "continuationToken");
+        v.Require(token is null || Ids.IsValid(token), "continuationToken", "Not a token this query gave.");
+        if (!v.IsValid) return v.ToResult();
+        var org = req.HttpContext.Caller().OrganisationId;
+        var folded = search is null ? null : TextFolding.Folded(search);
+        var items = new List<LearnersApi.LearnerListItem>();
+        var filtering = status is not null || folded is not null;
+        string? after = token;
+        var scanned = 0;
+        // Learners in id order, a block at a time: the block's statuses are read together, then kept if they match.
+        while (true)
+        {
+            var want = filtering ? 200 : size - items.Count;
+            var block = await learners.PageAsync(org, after, want, ct);
+            scanned += block.Count;
+            var named = folded is null ? block : block.Where(l => TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal)).ToList();
+            var known = await statuses.StatusesAsync(org, named.Select(l => (l.RowKey, Latest(l))).ToList(), ct);
+            foreach (var l in block)
+            {
+                after = l.RowKey;
+                if (!known.TryGetValue(l.RowKey, out var st) || (status is { } wanted && st != wanted)) continue;
+                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l)));
+                if (items.Count == size) break;
+            }
+            if (items.Count == size || scanned >= 2_000) break; // more may follow: go on from the last one read
+            if (block.Count < want) { after = null; break; }   // the end of the list
+        }
+        var next = after;
+        return Results.Ok(new LearnersApi.LearnerPage(items, next));
+    }
+
     [Function("CreateLearner")]
     [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
     [AcceptsBody(typeof(LearnersApi.CreateLearnerRequest)), ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status201Created), ProducesValidationProblem]
@@ -81,8 +136,21 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         return Results.Ok(export);
     }
 
+    private static string? Latest(Azure.Data.Tables.TableEntity learner) =>
+        learner.GetString("LastRequestId") is { Length: > 0 } last ? last : learner.GetString("ActiveRequestId") is { Length: > 0 } active ? active : null;
+
     /// <summary>A learner acts for themself only; NGO staff for any of the NGO's learners.</summary>
     private static bool Own(HttpContext http, string learnerId) => http.Caller() is var c && (c.Role != Role.Learner || c.SubjectId == learnerId);
+}
+
+/// <summary>Where a learner stands with mentoring, for the staff's list.</summary>
+public enum LearnerStatus { NoRequest, WaitingForProposals, Proposed, Offered, Matched, Ended }
+
+/// <summary>The mentoring capability says where each learner of a page stands (from their latest request).</summary>
+public interface ILearnerStatuses
+{
+    /// <param name="latestRequests">Each learner's id and latest request id (null when they never asked).</param>
+    Task<IReadOnlyDictionary<string, LearnerStatus>> StatusesAsync(string org, IReadOnlyList<(string LearnerId, string? RequestId)> latestRequests, CancellationToken ct);
 }
 
 /// <summary>A feature that keeps data about learners: it exports it and erases it when the learner is erased.</summary>
@@ -121,6 +189,20 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         await provisioner.EnsureReadyAsync(ct);
         var response = await Table.DeleteEntityAsync(org, id, Azure.ETag.All, ct);
         return response.Status != 404;
+    }
+
+    /// <summary>Up to <paramref name="count"/> of the organisation's learners after <paramref name="afterId"/>, in id order.</summary>
+    public async Task<IReadOnlyList<TableEntity>> PageAsync(string org, string? afterId, int count, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var filter = afterId is null ? TableClient.CreateQueryFilter($"PartitionKey eq {org}") : TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey gt {afterId}");
+        var list = new List<TableEntity>(count);
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, count, ["RowKey", "DisplayName", "CreatedAt", "ActiveRequestId", "LastRequestId"], ct).AsPages(null, count))
+        {
+            list.AddRange(page.Values);
+            if (list.Count >= count || page.ContinuationToken is null) break;
+        }
+        return list.Count > count ? list.GetRange(0, count) : list;
     }
 
     /// <summary>A learner's row with its ETag, for the conditional changes of the mentoring capability.</summary>

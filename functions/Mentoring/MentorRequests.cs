@@ -43,6 +43,23 @@ public static class MentorRequests
 
     internal sealed record ScoreMessage(string Org, string RequestId);
 
+    /// <summary>One line of the staff's list: the request, its learner, where it stands and how long the learner has waited
+    /// (to now while open, to the match once matched, to the close otherwise).</summary>
+    public sealed record RequestSummary(string Id, string LearnerId, IReadOnlyList<Expertise> Goals, RequestStatus Status, DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt, DateTimeOffset? MatchedAt, double WaitedDays);
+
+    public sealed record RequestPage(IReadOnlyList<RequestSummary> Items, string? ContinuationToken);
+
+    public static RequestSummary ToSummary(TableEntity e, DateTimeOffset now)
+    {
+        var status = MentoringLifecycle.Status(e);
+        var created = e.GetDateTimeOffset("CreatedAt") ?? default;
+        var matched = e.GetDateTimeOffset("MatchedAt");
+        var until = matched ?? (RequestLifecycle.HoldsLearnerSlot(status) ? now : e.GetDateTimeOffset("UpdatedAt") ?? now);
+        return new RequestSummary(e.RowKey, e.GetString("LearnerId"), Goals(e), status, created, e.GetDateTimeOffset("UpdatedAt") ?? created, matched,
+            Math.Round(Math.Max(0, (until - created).TotalDays), 1));
+    }
+
     internal static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
     {
         if (!Ids.IsValid(requestId)) return null;
@@ -122,7 +139,8 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         try
         {
             // Claim the learner's single active slot first: a concurrent request loses on the ETag.
-            await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = id }, row.ETag, ct);
+            // LastRequestId stays once the request is closed: the staff's list tells "ended" from "never asked" by it.
+            await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = id, ["LastRequestId"] = id }, row.ETag, ct);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
@@ -147,6 +165,52 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
             throw;
         }
         return Results.Accepted($"/api/mentor-requests/{id}", MentorRequests.ToView(entity));
+    }
+
+    [Function("ListMentorRequests"), RequireRoles(Role.Ngo)]
+    [EndpointSummary("The NGO's requests, optionally of one status or one learner, a page at a time (continuationToken), each with how long its learner has waited.")]
+    [QueryParameter("status", "queued, proposed, offered, matched, ended, noCandidates, cancelled or expired."), QueryParameter("learnerId", "One learner's requests.")]
+    [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
+    [ProducesResponseType<MentorRequests.RequestPage>(StatusCodes.Status200OK), ProducesValidationProblem]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
+    {
+        var caller = req.HttpContext.Caller();
+        var v = new Validation();
+        RequestStatus? status = null;
+        if (v.Text(req, "status") is { } statusText)
+        {
+            if (Enum.TryParse<RequestStatus>(statusText, ignoreCase: true, out var st) && Enum.IsDefined(st) && !int.TryParse(statusText, out _)) status = st;
+            else v.Add("status", "queued, proposed, offered, matched, ended, noCandidates, cancelled or expired.");
+        }
+        var learnerId = v.Text(req, "learnerId");
+        v.Require(learnerId is null || Ids.IsValid(learnerId), "learnerId", "A learner's id (32 hex digits).");
+        var size = v.Int(req, "pageSize") ?? 50;
+        v.Range(size, 1, 100, "pageSize");
+        var token = v.Text(req, "continuationToken");
+        if (!v.IsValid) return v.ToResult();
+        await provisioner.EnsureReadyAsync(ct);
+        // The organisation's partition, filtered by the service; only the columns the list shows are read.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId}")
+            + (status is { } s ? " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : "")
+            + (learnerId is not null ? " and " + TableClient.CreateQueryFilter($"LearnerId eq {learnerId}") : "");
+        string[] columns = ["RowKey", "LearnerId", "Goals", "Status", "CreatedAt", "UpdatedAt", "MatchedAt"];
+        var items = new List<MentorRequests.RequestSummary>();
+        string? next = null;
+        var now = time.GetUtcNow();
+        try
+        {
+            await foreach (var page in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, size, columns, ct).AsPages(token, size))
+            {
+                items.AddRange(page.Values.Select(e => MentorRequests.ToSummary(e, now)));
+                next = page.ContinuationToken;
+                if (items.Count > 0 || next is null) break; // a filtered page can come back empty with a token: read on
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 400 && token is not null)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
+        }
+        return Results.Ok(new MentorRequests.RequestPage(items, next));
     }
 
     [Function("GetMentorRequest")]

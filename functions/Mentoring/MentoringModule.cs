@@ -30,6 +30,7 @@ public static class MentoringModule
         .AddSingleton<PersonalData>()
         .AddSingleton<Learners.ILearnerData>(sp => sp.GetRequiredService<PersonalData>())
         .AddSingleton<Security.ICallerCheck, ErasedPeople>()
+        .AddSingleton<Learners.ILearnerStatuses, LearnerStatuses>()
         .AddSingleton<PseudonymKey>()
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()

@@ -58,7 +58,7 @@ public sealed class TextVector
         var folded = new StringBuilder(text.Length);
         // The app runs with invariant globalization (no ICU, so no Unicode normalization): fold accents by table.
         foreach (var c in text)
-            folded.Append(char.IsLetterOrDigit(c) ? Fold(char.ToLowerInvariant(c)) : " "); // "d'embauche" is "d embauche"
+            folded.Append(char.IsLetterOrDigit(c) ? Platform.TextFolding.Fold(char.ToLowerInvariant(c)) : " "); // "d'embauche" is "d embauche"
         foreach (var token in folded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             if (token.Length < 3 || StopWords.Contains(token)) continue;
@@ -67,20 +67,6 @@ public sealed class TextVector
         }
     }
 
-    private static string Fold(char c) => c switch
-    {
-        'à' or 'â' or 'ä' or 'á' or 'ã' or 'å' => "a",
-        'ç' => "c",
-        'è' or 'é' or 'ê' or 'ë' => "e",
-        'ì' or 'í' or 'î' or 'ï' => "i",
-        'ñ' => "n",
-        'ò' or 'ó' or 'ô' or 'ö' or 'õ' => "o",
-        'ù' or 'ú' or 'û' or 'ü' => "u",
-        'ý' or 'ÿ' => "y",
-        'œ' => "oe",
-        'æ' => "ae",
-        _ => c.ToString(),
-    };
 
     public double Cosine(TextVector other)
     {
