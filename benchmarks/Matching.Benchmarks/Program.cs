@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -57,6 +57,7 @@ if (scenario is "health" or "all") await Scenarios.HealthAsync(appDll, azurite);
 if (scenario is "claims" or "all") await OfferScenarios.ClaimsAsync(appDll, azurite);
 if (scenario is "browse" or "all") await OfferScenarios.BrowseAsync(appDll, azurite);
 if (scenario is "membership" or "all") await OrganisationScenarios.MembershipAsync(appDll, azurite);
+if (scenario is "learners" or "all") await StaffViewScenarios.LearnersAsync(appDll, azurite);
 if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll, azurite);
 if (scenario is "lifecycle" or "all")
     await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);

@@ -34,7 +34,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
 {
     [Function("ListLearners")]
     [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
-    [EndpointDescription("Searching or filtering reads on through the list until the page is full or 2,000 learners were read; the continuationToken then goes on from there (a page may hold fewer items than asked).")]
+    [EndpointDescription("Searching reads on through the list until the page is full or 2,000 learners were read, and a status filter reads the requests in that status: a page may hold fewer items than asked; the continuationToken goes on from there.")]
     [QueryParameter("search", "Part of the display name, any case, accents ignored."), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.")]
     [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
     [ProducesResponseType<LearnersApi.LearnerPage>(StatusCodes.Status200OK), ProducesValidationProblem]
@@ -52,33 +52,59 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         var size = v.Int(req, "pageSize") ?? 50;
         v.Range(size, 1, 100, "pageSize");
         var token = v.Text(req, "continuationToken");
-        v.Require(token is null || Ids.IsValid(token), "continuationToken", "Not a token this query gave.");
+        v.Require(token is null || token.Length <= 1000 && !token.Any(char.IsControl), "continuationToken", "Not a token this query gave.");
         if (!v.IsValid) return v.ToResult();
         var org = req.HttpContext.Caller().OrganisationId;
         var folded = search is null ? null : TextFolding.Folded(search);
+        bool Named(TableEntity l) => folded is null || TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal);
+        LearnersApi.LearnerListItem Item(TableEntity l, LearnerStatus st) => new(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l));
         var items = new List<LearnersApi.LearnerListItem>();
+        string? next;
+        if (status is { } wanted && wanted != LearnerStatus.NoRequest)
+        {
+            // By status: the requests in that status, filtered by the service, each checked to be its learner's latest.
+            next = token;
+            try
+            {
+                do
+                {
+                    var (requests, following) = await statuses.RequestsMakingAsync(org, wanted, size - items.Count, next, ct);
+                    var rows = await Task.WhenAll(requests.Select(r => learners.RowAsync(org, r.LearnerId, ct)));
+                    items.AddRange(rows.Zip(requests).Where(x => x.First is { } l && Latest(l) == x.Second.RequestId && Named(l)).Select(x => Item(x.First!, wanted)));
+                    next = following;
+                } while (items.Count == 0 && next is not null); // a filtered page can come back empty with a token: read on
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 400 && token is not null)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
+            }
+            return Results.Ok(new LearnersApi.LearnerPage(items, next));
+        }
+        if (token is not null && !Ids.IsValid(token)) return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
         var filtering = status is not null || folded is not null;
         string? after = token;
         var scanned = 0;
-        // Learners in id order, a block at a time: the block's statuses are read together, then kept if they match.
+        // Learners in id order, a block at a time: the statuses of those kept are read together (none for "noRequest").
         while (true)
         {
             var want = filtering ? 200 : size - items.Count;
             var block = await learners.PageAsync(org, after, want, ct);
             scanned += block.Count;
-            var named = folded is null ? block : block.Where(l => TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal)).ToList();
-            var known = await statuses.StatusesAsync(org, named.Select(l => (l.RowKey, Latest(l))).ToList(), ct);
+            var kept = block.Where(l => Named(l) && (status is null || Latest(l) is null)).ToList();
+            var known = status is null
+                ? await statuses.StatusesAsync(org, kept.Select(l => (l.RowKey, Latest(l))).ToList(), ct)
+                : kept.ToDictionary(l => l.RowKey, _ => LearnerStatus.NoRequest);
             foreach (var l in block)
             {
                 after = l.RowKey;
-                if (!known.TryGetValue(l.RowKey, out var st) || (status is { } wanted && st != wanted)) continue;
-                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l)));
+                if (!known.TryGetValue(l.RowKey, out var st)) continue;
+                items.Add(Item(l, st));
                 if (items.Count == size) break;
             }
             if (items.Count == size || scanned >= 2_000) break; // more may follow: go on from the last one read
             if (block.Count < want) { after = null; break; }   // the end of the list
         }
-        var next = after;
+        next = after;
         return Results.Ok(new LearnersApi.LearnerPage(items, next));
     }
 
@@ -151,6 +177,12 @@ public interface ILearnerStatuses
 {
     /// <param name="latestRequests">Each learner's id and latest request id (null when they never asked).</param>
     Task<IReadOnlyDictionary<string, LearnerStatus>> StatusesAsync(string org, IReadOnlyList<(string LearnerId, string? RequestId)> latestRequests, CancellationToken ct);
+
+    /// <summary>A page of the organisation's requests whose status makes their learner <paramref name="status"/> (not
+    /// <see cref="LearnerStatus.NoRequest"/>), read by the service's filter: the learner's id and the request's, and the page's
+    /// continuation token.</summary>
+    Task<(IReadOnlyList<(string LearnerId, string RequestId)> Requests, string? Next)> RequestsMakingAsync(string org, LearnerStatus status, int count,
+        string? continuation, CancellationToken ct);
 }
 
 /// <summary>A feature that keeps data about learners: it exports it and erases it when the learner is erased.</summary>

@@ -21,6 +21,17 @@ public sealed class LearnerStatuses(TableServiceClient tables, StorageProvisione
         return statuses.ToDictionary(s => s.Item1, s => s.Item2);
     }
 
+    public async Task<(IReadOnlyList<(string LearnerId, string RequestId)> Requests, string? Next)> RequestsMakingAsync(string org, LearnerStatus status, int count,
+        string? continuation, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var making = Enum.GetValues<RequestStatus>().Where(s => Of(s) == status).Select(s => TableClient.CreateQueryFilter($"Status eq {s.ToString()}"));
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org}") + " and (" + string.Join(" or ", making) + ")";
+        await foreach (var page in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, count, ["RowKey", "LearnerId"], ct).AsPages(continuation, count))
+            return (page.Values.Select(e => (e.GetString("LearnerId"), e.RowKey)).ToList(), page.ContinuationToken);
+        return ([], null);
+    }
+
     /// <summary>The one mapping from a request's status to its learner's.</summary>
     public static LearnerStatus Of(RequestStatus status) => status switch
     {

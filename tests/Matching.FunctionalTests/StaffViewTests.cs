@@ -44,6 +44,11 @@ public sealed class StaffViewTests(StorageFixture fixture)
 
         var found = await Ok(await ngo.GetAsync("/api/learners?search=amina"));
         Assert.Equal(new[] { amina, aminaBis }.Order(), found.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).Order());
+        // By status, through the requests in that status: Amina alone where she stands, nobody matched yet.
+        var hers = await Ok(await ngo.GetAsync($"/api/learners?status={byId[amina]}"));
+        Assert.Equal(amina, Assert.Single(hers.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Empty((await Ok(await ngo.GetAsync("/api/learners?status=matched"))).GetProperty("items").EnumerateArray());
+        Assert.Empty((await Ok(await ngo.GetAsync($"/api/learners?status={byId[amina]}&search=yusuf"))).GetProperty("items").EnumerateArray());
         var waiting = await Ok(await ngo.GetAsync("/api/learners?status=noRequest"));
         Assert.Equal(new[] { aminaBis, yusuf }.Order(), waiting.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()!).Order());
 
