@@ -43,6 +43,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
         var ids = new Dictionary<string, string>
         {
             ["offerId"] = offer, ["claimId"] = claim, ["learnerId"] = learner, ["requestId"] = match, ["matchId"] = match, ["sessionId"] = session,
+            ["organisationId"] = ngoA, ["personId"] = Guid.NewGuid().ToString("N"),
             ["pingId"] = ping, ["importId"] = Guid.NewGuid().ToString("N"), ["alertId"] = Guid.NewGuid().ToString("N"), ["programmeId"] = Guid.NewGuid().ToString("N"),
         };
         string[] secrets = ["Secretina", "+33611112222", "secretmentor@example.org", "Secret-needs-note", claim, session, ping];
@@ -77,6 +78,16 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
                     else if (response.IsSuccessStatusCode && !publicOperations.Contains(function.Name))
                         failures.Add($"{role} {method} {path} ({function.Name}) answered {(int)response.StatusCode}");
                 }
+        // The lists (the staff's views, the organisations, the matches...): whatever an outsider may list shows none of the owner's data.
+        foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.Route.Contains('{') && f.Methods.Contains("GET")))
+            foreach (var role in function.Roles.Where(outsiders.ContainsKey))
+            {
+                var response = await outsiders[role].GetAsync("/api/" + function.Route);
+                var body = await response.Content.ReadAsStringAsync();
+                cases++;
+                if (secrets.Append(learner).Append(match).FirstOrDefault(s => body.Contains(s, StringComparison.Ordinal)) is { } leaked)
+                    failures.Add($"{role} GET /api/{function.Route} ({function.Name}) shows {leaked}");
+            }
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases} cases: " + string.Join("\n", failures));
         Assert.True(cases > 40, $"{cases} cases");
 
