@@ -148,7 +148,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-14), RequestEvent.Accepted, claire));
         await requests.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
         if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } amina)
-            await learners.UpdateAsync(new TableEntity(NgoOrg, AminaId) { ["ActiveRequestId"] = PastMatchId }, amina.ETag, ct);
+            await learners.UpdateAsync(new TableEntity(NgoOrg, AminaId) { ["ActiveRequestId"] = PastMatchId, ["LastRequestId"] = PastMatchId }, amina.ETag, ct);
         await tables.GetTableClient(Mentoring.Sessions.SessionBook.Table).UpsertEntityAsync(new TableEntity(NgoOrg, $"{PastMatchId}|{PastSessionId}")
         {
             ["MatchId"] = PastMatchId, ["SessionId"] = PastSessionId, ["Status"] = "Confirmed", ["ProposedBy"] = "Mentor", ["Mode"] = "Video",
