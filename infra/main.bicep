@@ -61,7 +61,7 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 
 // What the app uses; created here so that the app never needs rights to create them, and checked against
 // the app's own declarations by tests/Matching.DeploymentTests.
-var storageTables = ['abuselimits', 'audit', 'diagnosticpings', 'followupalerts', 'invitations', 'learners', 'lheoimports', 'members', 'memberships', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'modelversions', 'offers', 'organisations', 'programmes', 'venues']
+var storageTables = ['abuselimits', 'accesslinks', 'audit', 'diagnosticpings', 'followupalerts', 'invitations', 'learners', 'lheoimports', 'members', 'memberships', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'modelversions', 'offers', 'organisations', 'programmes', 'venues']
 var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-erasures', 'mentor-erasures-poison', 'mentor-requests', 'mentor-requests-poison']
 var storageContainers = ['keys', 'lheo-imports', 'models']
 

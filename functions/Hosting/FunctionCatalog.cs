@@ -14,6 +14,9 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
         (Method.GetCustomAttribute<RequireRolesAttribute>() ?? Method.DeclaringType!.GetCustomAttribute<RequireRolesAttribute>())?.Roles.ToHashSet()
         ?? [];
 
+    /// <summary>A learner's personal access link may call it (<see cref="AccessLinkAttribute"/>).</summary>
+    public bool AllowsAccessLink { get; } = Method.IsDefined(typeof(AccessLinkAttribute));
+
     /// <summary>Any signed-in person may call it, member of an organisation or not yet (<see cref="SignedInAttribute"/>).</summary>
     public bool SignedInOnly { get; } = Method.IsDefined(typeof(SignedInAttribute));
 
@@ -113,6 +116,11 @@ public static class FunctionNames
         name.Length is > 0 and <= 127 && char.IsAsciiLetter(name[0]) &&
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
+
+/// <summary>A learner's personal access link (no account: a scoped, expiring token from their NGO) may call the function as that
+/// learner: seeing their matches and sessions, answering check-ins. Nothing else answers to a link.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AccessLinkAttribute : Attribute;
 
 /// <summary>Any signed-in person may call the function, whether or not they belong to an organisation yet (accepting an invitation, listing one's memberships).</summary>
 [AttributeUsage(AttributeTargets.Method)]

@@ -15,7 +15,7 @@ namespace Matching.Hosting;
 /// The function's answer is written here, so that both hosts answer byte for byte alike.
 /// </summary>
 public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IMembershipResolver memberships,
-    ILogger<HttpFunctionGate> logger)
+    IAccessLinks accessLinks, ILogger<HttpFunctionGate> logger)
 {
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
@@ -49,6 +49,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
 
         if (function.IsAnonymous) return null;
+        if (AccessLinkOf(context) is not null) return null; // not a JSON Web Token: resolved with the caller, below
         var authenticated = await context.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
         if (authenticated.Succeeded) context.User = authenticated.Principal;
         if (!authenticated.Succeeded || context.User.Identity?.IsAuthenticated != true)
@@ -67,7 +68,25 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
     /// </summary>
     private async Task<IResult?> ResolveCallerAsync(HttpContext context, HttpFunction function)
     {
-        if (function.IsAnonymous || function.SignedInOnly) return null;
+        if (function.IsAnonymous) return null;
+        if (AccessLinkOf(context) is { } link)
+        {
+            if (await accessLinks.ResolveAsync(link, context.RequestAborted) is not { } learner)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                return Problems.Result(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Authentication is required",
+                    "The access link is unknown, expired or revoked: ask your association for a new one.");
+            }
+            if (!function.AllowsAccessLink)
+                return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
+                    "An access link shows the learner's matches and sessions and answers check-ins, nothing else.");
+            context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [
+                new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
+            ], "access-link", Caller.SubjectClaim, Caller.RoleClaim));
+            return null;
+        }
+        if (function.SignedInOnly) return null;
         var caller = context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
         if (caller is null)
         {
@@ -96,6 +115,10 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
                 $"The {caller.Role.ToString().ToLowerInvariant()} role may not call this endpoint.");
         return null;
     }
+
+    private static string? AccessLinkOf(HttpContext context) =>
+        context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer " + IAccessLinks.Prefix, StringComparison.Ordinal)
+            ? header["Bearer ".Length..].Trim() : null;
 
     /// <summary>What the token cannot say: the person it names may have been erased since (401, sign in again).
     /// Inside the exception mapping, so that storage down is a 503 here too.</summary>

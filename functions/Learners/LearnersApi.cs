@@ -25,12 +25,14 @@ public static class LearnersApi
     public sealed record LearnerPage(IReadOnlyList<LearnerListItem> Items, string? ContinuationToken);
 
 
-    public static IServiceCollection AddLearners(this IServiceCollection services) => services.AddTable(Table).AddSingleton<LearnerDirectory>();
+    public static IServiceCollection AddLearners(this IServiceCollection services) => services.AddTable(Table).AddSingleton<LearnerDirectory>()
+        .AddTable(AccessLinks.Table).AddSingleton<AccessLinks>().AddSingleton<IAccessLinks>(sp => sp.GetRequiredService<AccessLinks>());
 
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
-public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, ILearnerStatuses statuses, Organisations.AuditTrail audit)
+public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, ILearnerStatuses statuses, AccessLinks links,
+    Organisations.AuditTrail audit)
 {
     [Function("ListLearners")]
     [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
@@ -138,6 +140,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         var org = req.HttpContext.Caller().OrganisationId;
         if (!Own(req.HttpContext, learnerId) || await learners.FindAsync(org, learnerId, ct) is null) return Problems.NotFound("The learner");
         foreach (var owner in owners) await owner.EraseAsync(org, learnerId, ct);
+        await links.RevokeAsync(org, learnerId, ct);
         await learners.DeleteAsync(org, learnerId, ct);
         await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "learner.erased", learnerId, ct);
         return Results.NoContent();

@@ -125,7 +125,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
 public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
     MentoringLifecycle lifecycle, MatchAccess access)
 {
-    [Function("ListMatches")]
+    [Function("ListMatches"), AccessLink]
     [EndpointSummary("The caller's matches: a mentor's own, a learner's own, or all of the NGO's learners'.")]
     [ProducesResponseType<IReadOnlyList<MentoringApi.MatchView>>(StatusCodes.Status200OK)]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches")] HttpRequest req, CancellationToken ct)
@@ -153,7 +153,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
         return Results.Ok(views.OrderByDescending(v => v.MatchedAt).ToList());
     }
 
-    [Function("GetMatch")]
+    [Function("GetMatch"), AccessLink]
     [EndpointSummary("One match with both sides' contact channels, for its mentor, its learner and the learner's NGO staff only.")]
     [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}")] HttpRequest req,

@@ -29,3 +29,13 @@ public interface IMembershipResolver
     /// <summary>The caller, or the status and reason of a refusal.</summary>
     Task<(Caller? Caller, int Status, string? Why)> ResolveAsync(ClaimsPrincipal user, string? organisationHeader, CancellationToken ct);
 }
+
+/// <summary>A learner's personal access link, presented as a bearer token: which learner of which organisation it stands for.</summary>
+public interface IAccessLinks
+{
+    /// <summary>The prefix that tells an access link from a JSON Web Token.</summary>
+    public const string Prefix = "mla_";
+
+    /// <summary>The learner the link stands for, or null when it is unknown, expired or revoked.</summary>
+    Task<Caller?> ResolveAsync(string token, CancellationToken ct);
+}

@@ -22,33 +22,45 @@ namespace Matching.FunctionalTests;
 /// published, or signed with the development key. Roles and organisation come from the product's memberships: a token
 /// with no custom claim works end to end once its person has accepted an invitation, and claims it carries are ignored.
 /// </summary>
-public sealed class OidcTests : IAsyncLifetime
+public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.Stack>
 {
     private const string Audience = "api://matching-tests";
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private Azurite _azurite = null!;
-    private OidcIssuer _issuer = null!;
-    private MatchingApp _app = null!;
 
-    public async Task InitializeAsync()
+    /// <summary>One Azurite, one provider and one app for the class: each test works in organisations and with people of its own.</summary>
+    public sealed class Stack : IAsyncLifetime
     {
-        _azurite = await Azurite.StartAsync();
-        _issuer = await OidcIssuer.StartAsync();
-        _app = new MatchingApp(_azurite.ConnectionString, new Dictionary<string, string?>
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+        public Azurite Azurite { get; private set; } = null!;
+        public OidcIssuer Issuer { get; private set; } = null!;
+        public MatchingApp App { get; private set; } = null!;
+
+        public async Task InitializeAsync()
         {
-            ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
-            ["Auth:Authority"] = _issuer.Authority,
-            ["Auth:Audience"] = Audience,
-        }, _clock);
-        _ = _app.Server;
+            Azurite = await Azurite.StartAsync();
+            Issuer = await OidcIssuer.StartAsync();
+            App = new MatchingApp(Azurite.ConnectionString, new Dictionary<string, string?>
+            {
+                ["Matching:HostJsonPath"] = MatchingApp.FastHostJson(),
+                ["Auth:Authority"] = Issuer.Authority,
+                ["Auth:Audience"] = Audience,
+            }, Clock);
+            _ = App.Server;
+        }
+
+        public async Task DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await Issuer.DisposeAsync();
+            await Azurite.DisposeAsync();
+        }
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _issuer.DisposeAsync();
-        await _azurite.DisposeAsync();
-    }
+    private FakeTimeProvider _clock => stack.Clock;
+    private OidcIssuer _issuer => stack.Issuer;
+    private MatchingApp _app => stack.App;
+
+    /// <summary>A subject no other test uses.</summary>
+    private static string Someone(string who) => $"{who}-{Guid.NewGuid():N}"[..24];
 
     /// <summary>A person as the provider names them: a subject, and no role or organisation claim.</summary>
     private static Claim[] Person(string subject) => [new(Caller.SubjectClaim, subject)];
@@ -74,8 +86,9 @@ public sealed class OidcTests : IAsyncLifetime
     }
 
     /// <summary>The operator creates an NGO; its first admin and a staff member accept their invitations.</summary>
-    private async Task<(string Org, string Admin, string Staff)> NgoWithStaffAsync(string adminSubject = "admin-1", string staffSubject = "staff-1")
+    private async Task<(string Org, string Admin, string Staff, string StaffSubject)> NgoWithStaffAsync()
     {
+        var (adminSubject, staffSubject) = (Someone("admin"), Someone("staff"));
         var org = $"ngo-{Guid.NewGuid():N}"[..16];
         using var op = Client(OperatorToken());
         await Json(await op.PostAsJsonAsync("/api/organisations", new { id = org, name = "Konexio", kind = "ngo", siret = "73282932000074" }), HttpStatusCode.Created);
@@ -83,7 +96,7 @@ public sealed class OidcTests : IAsyncLifetime
         await Json(await Client(TokenOf(adminSubject)).PostAsJsonAsync("/api/invitations/accept", new { token = adminInvite.GetProperty("token").GetString() }), HttpStatusCode.Created);
         var staffInvite = await Json(await Client(TokenOf(adminSubject)).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "staff@example.org", role = "ngo" }), HttpStatusCode.Created);
         await Json(await Client(TokenOf(staffSubject)).PostAsJsonAsync("/api/invitations/accept", new { token = staffInvite.GetProperty("token").GetString() }), HttpStatusCode.Created);
-        return (org, TokenOf(adminSubject), TokenOf(staffSubject));
+        return (org, TokenOf(adminSubject), TokenOf(staffSubject), staffSubject);
     }
 
     private async Task<HttpStatusCode> BrowseAsync(string token)
@@ -96,12 +109,12 @@ public sealed class OidcTests : IAsyncLifetime
     public async Task A_token_with_no_role_or_org_claim_works_end_to_end_once_its_person_is_a_member()
     {
         // Before any invitation: signed in, but nobody here yet.
-        var forbidden = await Client(TokenOf("staff-1")).PostAsJsonAsync("/api/learners", new { displayName = "Amina" });
+        var forbidden = await Client(TokenOf(Someone("newcomer"))).PostAsJsonAsync("/api/learners", new { displayName = "Amina" });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         Assert.Contains("invitation", await forbidden.Content.ReadAsStringAsync());
         Assert.True(_issuer.KeyFetches >= 1, "the app fetched the provider's keys itself");
 
-        var (org, admin, staff) = await NgoWithStaffAsync();
+        var (org, admin, staff, _) = await NgoWithStaffAsync();
         // The staff member works as an NGO's staff does today, in their organisation.
         var learner = await Json(await Client(staff).PostAsJsonAsync("/api/learners", new { displayName = "Amina" }), HttpStatusCode.Created);
         var id = learner.GetProperty("id").GetString();
@@ -129,8 +142,8 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task Role_and_organisation_claims_in_a_provider_token_are_ignored()
     {
-        var (org, _, _) = await NgoWithStaffAsync();
-        var claiming = _issuer.Mint([new(Caller.SubjectClaim, "staff-1"), new(Caller.RoleClaim, "operator"), new(Caller.OrganisationClaim, "another-org")], Audience);
+        var (org, _, _, staffSubject) = await NgoWithStaffAsync();
+        var claiming = _issuer.Mint([new(Caller.SubjectClaim, staffSubject), new(Caller.RoleClaim, "operator"), new(Caller.OrganisationClaim, "another-org")], Audience);
         // Acts as what the membership says: staff of the NGO, not an operator, not another organisation.
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(claiming).PostAsJsonAsync("/api/organisations", new { id = "x-org", name = "X", kind = "ngo", siret = "73282932000074" })).StatusCode);
         var mine = await Json(await Client(claiming).GetAsync("/api/me/memberships"), HttpStatusCode.OK);
@@ -140,8 +153,8 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task A_member_of_several_organisations_names_one_per_request()
     {
-        var (first, _, staff) = await NgoWithStaffAsync();
-        var (second, secondAdmin, _) = await NgoWithStaffAsync("admin-2", "staff-2");
+        var (first, _, staff, _) = await NgoWithStaffAsync();
+        var (second, secondAdmin, _, _) = await NgoWithStaffAsync();
         var invite = await Json(await Client(secondAdmin).PostAsJsonAsync($"/api/organisations/{second}/invitations", new { email = "staff@example.org", role = "ngo" }), HttpStatusCode.Created);
         await Json(await Client(staff).PostAsJsonAsync("/api/invitations/accept", new { token = invite.GetProperty("token").GetString() }), HttpStatusCode.Created);
 
@@ -159,7 +172,7 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task Removing_a_membership_takes_effect_on_the_next_request_and_the_last_admin_stays()
     {
-        var (org, admin, staff) = await NgoWithStaffAsync();
+        var (org, admin, staff, _) = await NgoWithStaffAsync();
         Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
         var members = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
         var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "ngo").GetProperty("personId").GetString();
@@ -176,17 +189,18 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task An_invitation_is_accepted_once_within_seven_days()
     {
-        var (org, admin, _) = await NgoWithStaffAsync();
+        var (org, admin, _, _) = await NgoWithStaffAsync();
         var invite = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "new@example.org", role = "ngo" }), HttpStatusCode.Created);
         var token = invite.GetProperty("token").GetString();
-        await Json(await Client(TokenOf("new-1")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created);
-        await Json(await Client(TokenOf("new-1")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created); // a retry: the same membership
-        await Json(await Client(TokenOf("someone-else")).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict);
-        await Json(await Client(TokenOf("someone-else")).PostAsJsonAsync("/api/invitations/accept", new { token = new string('a', 43) }), HttpStatusCode.NotFound);
+        var (newcomer, other) = (Someone("new"), Someone("other"));
+        await Json(await Client(TokenOf(newcomer)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created);
+        await Json(await Client(TokenOf(newcomer)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created); // a retry: the same membership
+        await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict);
+        await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token = new string('a', 43) }), HttpStatusCode.NotFound);
 
         var late = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "late@example.org", role = "ngo" }), HttpStatusCode.Created);
         _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
-        await Json(await Client(TokenOf("late-1")).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
+        await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
         // A role the organisation does not have, and an address that is not one, are refused.
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "p@example.org", role = "provider" }), HttpStatusCode.BadRequest);
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "not an address", role = "ngo" }), HttpStatusCode.BadRequest);
@@ -198,7 +212,7 @@ public sealed class OidcTests : IAsyncLifetime
         using var op = Client(OperatorToken());
         var network = $"net-{Guid.NewGuid():N}"[..16];
         await Json(await op.PostAsJsonAsync("/api/organisations", new { id = network, name = "Bénévoles pro", kind = "volunteerNetwork" }), HttpStatusCode.Created);
-        var volunteer = TokenOf("volunteer-1");
+        var volunteer = TokenOf(Someone("volunteer"));
         var charter = await Json(await Client(volunteer).GetAsync("/api/charter"), HttpStatusCode.OK);
         var version = charter.GetProperty("version").GetString();
         // Not open yet: it looks like no network at all.
@@ -220,8 +234,8 @@ public sealed class OidcTests : IAsyncLifetime
         Assert.True(saved.IsSuccessStatusCode, $"{(int)saved.StatusCode}: {await saved.Content.ReadAsStringAsync()}");
         Assert.Equal(HttpStatusCode.OK, (await Client(volunteer).GetAsync("/api/mentors/me")).StatusCode);
         // An NGO cannot be joined this way.
-        var (ngo, _, _) = await NgoWithStaffAsync();
-        await Json(await Client(TokenOf("volunteer-2")).PostAsJsonAsync($"/api/organisations/{ngo}/volunteers", new { charterVersion = version }), HttpStatusCode.NotFound);
+        var (ngo, _, _, _) = await NgoWithStaffAsync();
+        await Json(await Client(TokenOf(Someone("volunteer"))).PostAsJsonAsync($"/api/organisations/{ngo}/volunteers", new { charterVersion = version }), HttpStatusCode.NotFound);
         var audit = await Json(await op.GetAsync($"/api/organisations/{network}/audit"), HttpStatusCode.OK);
         Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "volunteer.signed-up" && a.GetProperty("target").GetString()!.Contains($"charter {version}"));
     }
@@ -232,8 +246,8 @@ public sealed class OidcTests : IAsyncLifetime
         using var op = Client(OperatorToken());
         var bad = await Json(await op.PostAsJsonAsync("/api/organisations", new { id = "bad-siret", name = "Bad", kind = "ngo", siret = "73282932000075" }), HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("siret", out _));
-        var (first, firstAdmin, _) = await NgoWithStaffAsync();
-        var (second, _, _) = await NgoWithStaffAsync("admin-2", "staff-2");
+        var (first, firstAdmin, _, _) = await NgoWithStaffAsync();
+        var (second, _, _, _) = await NgoWithStaffAsync();
         await Json(await op.PostAsJsonAsync("/api/organisations", new { id = first, name = "Again", kind = "ngo", siret = "73282932000074" }), HttpStatusCode.Conflict);
         var seen = await Json(await Client(firstAdmin).GetAsync("/api/organisations"), HttpStatusCode.OK);
         Assert.Equal([first], seen.EnumerateArray().Select(o => o.GetProperty("id").GetString()));
@@ -247,14 +261,14 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task Tokens_for_another_audience_from_another_issuer_expired_or_forged_are_401()
     {
-        var (_, _, staff) = await NgoWithStaffAsync();
+        var (_, _, staff, staffSubject) = await NgoWithStaffAsync();
         Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), "api://another-app")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, issuer: "https://login.example.org/other/v2.0")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience, key: OidcIssuer.Unpublished())));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), "api://another-app")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, issuer: "https://login.example.org/other/v2.0")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, key: OidcIssuer.Unpublished())));
         // Still valid from the provider, so the refusals above were the token's doing.
-        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Person("staff-1"), Audience)));
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience)));
     }
 
     [Fact]
@@ -276,11 +290,11 @@ public sealed class OidcTests : IAsyncLifetime
     [Fact]
     public async Task When_the_provider_rotates_its_key_tokens_signed_with_the_new_one_are_accepted()
     {
-        var (_, _, staff) = await NgoWithStaffAsync();
+        var (_, _, staff, staffSubject) = await NgoWithStaffAsync();
         Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
         var fetches = _issuer.KeyFetches;
         _issuer.Rotate();
-        var token = TokenOf("staff-1");
+        var token = TokenOf(staffSubject);
         // ASP.NET Core's bearer handler answers the first token with an unknown key id 401 and asks for the keys again in
         // the background; the next requests see them. (Entra publishes a key weeks before signing with it, so a real
         // rotation is picked up by the daily refresh before any token needs it.)

@@ -104,4 +104,45 @@ public sealed class StaffViewTests(StorageFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await ngo.GetAsync("/api/mentor-requests?learnerId=nope")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await App.ClientFor(Role.Learner, org, amina).GetAsync("/api/mentor-requests")).StatusCode);
     }
+
+    /// <summary>Issue 21, item 2: a learner without an account gets a personal link from their NGO, scoped and revocable.</summary>
+    [Fact]
+    public async Task A_learners_access_link_shows_their_matches_and_nothing_else_until_revoked()
+    {
+        var org = NewOrg("link-ngo");
+        var ngo = App.ClientFor(Role.Ngo, org);
+        var learner = (await Json(await ngo.PostAsJsonAsync("/api/learners", new { displayName = "Oksana" }))).GetProperty("id").GetString()!;
+        var issued = await ngo.PostAsync($"/api/learners/{learner}/access-link", null);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        var link = (await Json(issued)).GetProperty("token").GetString()!;
+        Assert.StartsWith("mla_", link);
+        HttpClient As(string token)
+        {
+            var client = App.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            return client;
+        }
+        Assert.Equal(HttpStatusCode.OK, (await As(link).GetAsync("/api/matches")).StatusCode);
+        // Scoped: not the learner's other powers, not the staff's, not a signed-in person's.
+        Assert.Equal(HttpStatusCode.Forbidden, (await As(link).PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As(link).DeleteAsync($"/api/learners/{learner}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As(link).GetAsync("/api/learners")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As(link).GetAsync("/api/me/memberships")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(link + "x").GetAsync("/api/matches")).StatusCode);
+        // Another NGO cannot give a link to this learner.
+        Assert.Equal(HttpStatusCode.NotFound, (await App.ClientFor(Role.Ngo, NewOrg("other-ngo")).PostAsync($"/api/learners/{learner}/access-link", null)).StatusCode);
+
+        // A new link revokes the last; revoking stops the new one at once.
+        var second = (await Json(await ngo.PostAsync($"/api/learners/{learner}/access-link", null))).GetProperty("token").GetString()!;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(link).GetAsync("/api/matches")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As(second).GetAsync("/api/matches")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ngo.DeleteAsync($"/api/learners/{learner}/access-link")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(second).GetAsync("/api/matches")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ngo.DeleteAsync($"/api/learners/{learner}/access-link")).StatusCode);
+
+        // Erasing the learner ends their link too.
+        var third = (await Json(await ngo.PostAsync($"/api/learners/{learner}/access-link", null))).GetProperty("token").GetString()!;
+        Assert.Equal(HttpStatusCode.NoContent, (await ngo.DeleteAsync($"/api/learners/{learner}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(third).GetAsync("/api/matches")).StatusCode);
+    }
 }

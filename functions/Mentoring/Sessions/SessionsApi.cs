@@ -61,7 +61,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
         return Results.Created($"/api/matches/{matchId}/sessions/{row.GetString("SessionId")}", SessionsApi.ToView(row, IsStaff(req)));
     }
 
-    [Function("ListSessions")]
+    [Function("ListSessions"), AccessLink]
     [EndpointSummary("The match's sessions, earliest first, with each side's check-in once given.")]
     [ProducesResponseType<IReadOnlyList<SessionsApi.SessionView>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}/sessions")] HttpRequest req,
@@ -115,7 +115,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
         string matchId, string sessionId, CancellationToken ct) =>
         ChangeAsync(req, matchId, sessionId, SessionChange.Cancel, (_, _) => Task.FromResult((new Validation(), (SessionProposal?)null, (string?)null)), ct);
 
-    [Function("GetSessionInvite")]
+    [Function("GetSessionInvite"), AccessLink]
     [EndpointSummary("The confirmed (or cancelled) session as an iCalendar invitation in the caller's side's time zone.")]
     [Produces(SessionInvite.ContentType), ProducesResponseType<string>(StatusCodes.Status200OK, SessionInvite.ContentType)]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
@@ -180,7 +180,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
 public sealed class CheckInFunctions(SessionBook book)
 {
-    [Function("ListCheckIns")]
+    [Function("ListCheckIns"), AccessLink]
     [EndpointSummary("The caller's pending check-ins: a mentor's own, a learner's own, or all of the NGO's learners'.")]
     [ProducesResponseType<IReadOnlyList<SessionsApi.PendingCheckInView>>(StatusCodes.Status200OK)]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "check-ins")] HttpRequest req, CancellationToken ct)
@@ -191,7 +191,7 @@ public sealed class CheckInFunctions(SessionBook book)
             e.GetDateTimeOffset("End")!.Value)).ToList());
     }
 
-    [Function("AnswerCheckIn")]
+    [Function("AnswerCheckIn"), AccessLink]
     [EndpointSummary("Answers a check-in: held, noShow or moved, a rating of 1 to 5 and an optional comment (shown to the NGO's staff, never logged or exported).")]
     [AcceptsBody(typeof(CheckInAnswer)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem, ProducesProblem(StatusCodes.Status404NotFound)]
     [ProducesProblem(StatusCodes.Status409Conflict)]

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -40,6 +41,10 @@ public sealed class OidcIssuer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0"); // the port is the system's choice: no race for a free one
         builder.Logging.ClearProviders();
+        // Its own hosting source and listener: the app's telemetry tests listen to "Microsoft.AspNetCore" process-wide,
+        // and this server's requests (the app fetching keys) are not the app's.
+        builder.Services.AddSingleton(new System.Diagnostics.ActivitySource("Matching.Tests.OidcIssuer"));
+        builder.Services.AddSingleton(new System.Diagnostics.DiagnosticListener("Matching.Tests.OidcIssuer"));
         var app = builder.Build();
         var issuer = new OidcIssuer(app);
         app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
