@@ -16,6 +16,8 @@ public sealed record MembershipView(string OrganisationId, string PersonId, Role
 
 public sealed record InvitationInput(string Email, Role Role);
 
+public sealed record RoleChangeInput(Role Role);
+
 /// <param name="Token">The secret the invited person presents to accept: shown once, here; only its hash is kept.</param>
 public sealed record InvitationView(string Id, string OrganisationId, Role Role, DateTimeOffset ExpiresAt, string? Token);
 

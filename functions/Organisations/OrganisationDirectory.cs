@@ -125,6 +125,20 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         return (AcceptOutcome.Accepted, membership);
     }
 
+    /// <summary>Changes a member's role (written where it takes effect last, as a new membership is); false when there is no such member.</summary>
+    public async Task<bool> ChangeRoleAsync(string organisationId, string personId, Role role, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Members.GetEntityIfExistsAsync<TableEntity>(organisationId, personId, cancellationToken: ct);
+        if (!found.HasValue) return false;
+        var from = found.Value!.GetString("Role");
+        foreach (var (client, pk, rk) in new[] { (Members, organisationId, personId), (Memberships, personId, organisationId) })
+            await client.UpdateEntityAsync(new TableEntity(pk, rk) { ["Role"] = role.ToString() }, ETag.All, TableUpdateMode.Merge, ct);
+        cache.Forget(personId);
+        await audit.WriteAsync(organisationId, actor, "membership.role-changed", $"{personId} from {from.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
+        return true;
+    }
+
     /// <summary>Removes a membership; false when there was none. Takes effect on the person's next request on this instance.</summary>
     public async Task<bool> RemoveAsync(string organisationId, string personId, string actor, CancellationToken ct)
     {

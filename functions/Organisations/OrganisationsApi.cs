@@ -164,6 +164,26 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         return Results.NoContent();
     }
 
+    [Function("ChangeMemberRole"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Changes a member's role (the organisation's staff role or admin): from their next request on. The last admin stays an admin.")]
+    [AcceptsBody(typeof(RoleChangeInput)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem,
+     ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
+    public async Task<IResult> ChangeRoleAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
+        string organisationId, string personId, CancellationToken ct)
+    {
+        if (!Sees(req, organisationId) || !Ids.IsValid(personId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The membership");
+        var input = await req.ReadJsonAsync<RoleChangeInput>(ct);
+        var roles = OrganisationRules.RolesIn(organisation.Kind);
+        var v = new Validation().Require(roles.Contains(input.Role), "role", $"In this organisation: {string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()))}.");
+        if (!v.IsValid) return v.ToResult();
+        var members = await directory.MembersOfAsync(organisationId, ct);
+        if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
+        if (member.Role == Role.Admin && input.Role != Role.Admin && members.Count(m => m.Role == Role.Admin) == 1)
+            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Make another member admin first.");
+        if (member.Role != input.Role) await directory.ChangeRoleAsync(organisationId, personId, input.Role, req.HttpContext.Caller().SubjectId, ct);
+        return Results.NoContent();
+    }
+
     [Function("ListAuditTrail"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("Who did what in the organisation, newest first: membership changes, invitations, exports and erasures (ids only).")]
     [ProducesResponseType<IReadOnlyList<AuditEntry>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]

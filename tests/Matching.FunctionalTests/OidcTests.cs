@@ -177,6 +177,16 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var members = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
         var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "ngo").GetProperty("personId").GetString();
         var adminId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "admin").GetProperty("personId").GetString();
+        // A role change takes effect on the next request: staff made admin may list the members, then back again may not.
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).PutAsJsonAsync($"/api/organisations/{org}/memberships/{staffId}", new { role = "admin" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Client(staff).GetAsync($"/api/organisations/{org}/memberships")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).PutAsJsonAsync($"/api/organisations/{org}/memberships/{staffId}", new { role = "ngo" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Client(staff).GetAsync($"/api/organisations/{org}/memberships")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Client(admin).PutAsJsonAsync($"/api/organisations/{org}/memberships/{staffId}", new { role = "provider" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Client(admin).PutAsJsonAsync($"/api/organisations/{org}/memberships/{adminId}", new { role = "ngo" })).StatusCode);
+        var changes = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/audit"), HttpStatusCode.OK);
+        Assert.Equal(2, changes.EnumerateArray().Count(a => a.GetProperty("action").GetString() == "membership.role-changed"));
+
         _clock.Advance(TimeSpan.FromSeconds(1)); // the app's clock stands still otherwise, and the audit is ordered by time
         Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{staffId}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, await BrowseAsync(staff));
