@@ -349,18 +349,18 @@ namespace Matching.Benchmarks
 
         public static string Token(string role, string org, string subject = "bench")
         {
-            var settingsFile = Path.Combine(Path.GetDirectoryName(FindAppDll())!, "appsettings.Development.json");
-            var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(settingsFile).Build();
             Matching.Security.Caller.TryParseRole(role, out var r);
-            return Matching.Security.DevelopmentTokens.Mint(Matching.Security.AuthSettings.Read(config), subject, r, org, TimeSpan.FromHours(1));
+            return Matching.Security.DevelopmentTokens.Mint(DevelopmentAuth(), subject, r, org, TimeSpan.FromHours(1));
         }
 
         /// <summary>A development token naming a person only: their memberships decide, as with a provider's token.</summary>
-        public static string PersonToken(string subject)
+        public static string PersonToken(string subject) =>
+            Matching.Security.DevelopmentTokens.Mint(DevelopmentAuth(), subject, null, null, TimeSpan.FromHours(1));
+
+        private static Matching.Security.AuthSettings DevelopmentAuth()
         {
             var settingsFile = Path.Combine(Path.GetDirectoryName(FindAppDll())!, "appsettings.Development.json");
-            var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(settingsFile).Build();
-            return Matching.Security.DevelopmentTokens.Mint(Matching.Security.AuthSettings.Read(config), subject, null, null, TimeSpan.FromHours(1));
+            return Matching.Security.AuthSettings.Read(new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(settingsFile).Build());
         }
 
         public static string FindAppDll()

@@ -80,14 +80,10 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
             if (!function.AllowsAccessLink)
                 return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
                     "An access link shows the learner's matches and sessions and answers check-ins, nothing else.");
-            context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [
-                new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
-            ], "access-link", Caller.SubjectClaim, Caller.RoleClaim));
-            return null;
+            context.User = PrincipalOf(learner, "access-link", []);
         }
-        if (function.SignedInOnly) return null;
-        var caller = context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
+        else if (function.SignedInOnly) return null;
+        var caller = AccessLinkOf(context) is not null || context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
         if (caller is null)
         {
             var header = context.Request.Headers.TryGetValue(Organisations.MembershipResolver.OrganisationHeader, out var h) ? h.ToString() : null;
@@ -104,17 +100,20 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
             }
             caller = resolved;
             // From here on the endpoints read the caller as they read a development token's: from these claims only.
-            context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [
-                new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId),
-                .. context.User.FindAll(c => c.Type is "iss" or "iat"),
-            ], "membership", Caller.SubjectClaim, Caller.RoleClaim));
+            context.User = PrincipalOf(caller, "membership", context.User.FindAll(c => c.Type is "iss" or "iat"));
         }
         if (!function.Roles.Contains(caller.Role))
             return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
                 $"The {caller.Role.ToString().ToLowerInvariant()} role may not call this endpoint.");
         return null;
     }
+
+    /// <summary>The caller as the endpoints read it (<see cref="Caller.From"/>): subject, role and organisation claims, whatever proved them.</summary>
+    private static System.Security.Claims.ClaimsPrincipal PrincipalOf(Caller caller, string how, IEnumerable<System.Security.Claims.Claim> kept) =>
+        new(new System.Security.Claims.ClaimsIdentity(
+        [
+            new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId), .. kept,
+        ], how, Caller.SubjectClaim, Caller.RoleClaim));
 
     private static string? AccessLinkOf(HttpContext context) =>
         context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer " + IAccessLinks.Prefix, StringComparison.Ordinal)
