@@ -36,7 +36,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
 {
     [Function("ListLearners")]
     [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
-    [EndpointDescription("Searching reads on through the list until the page is full or 2,000 learners were read, and a status filter reads the requests in that status: a page may hold fewer items than asked; the continuationToken goes on from there.")]
+    [EndpointDescription("Searching or filtering reads on through the list until the page is full or 5,000 learners were read: a page may then hold fewer items than asked; the continuationToken goes on from there.")]
     [QueryParameter("search", "Part of the display name, any case, accents ignored."), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.")]
     [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
     [ProducesResponseType<LearnersApi.LearnerPage>(StatusCodes.Status200OK), ProducesValidationProblem]
@@ -54,59 +54,39 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         var size = v.Int(req, "pageSize") ?? 50;
         v.Range(size, 1, 100, "pageSize");
         var token = v.Text(req, "continuationToken");
-        v.Require(token is null || token.Length <= 1000 && !token.Any(char.IsControl), "continuationToken", "Not a token this query gave.");
+        v.Require(token is null || Ids.IsValid(token), "continuationToken", "Not a token this query gave.");
         if (!v.IsValid) return v.ToResult();
         var org = req.HttpContext.Caller().OrganisationId;
         var folded = search is null ? null : TextFolding.Folded(search);
-        bool Named(TableEntity l) => folded is null || TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal);
-        LearnersApi.LearnerListItem Item(TableEntity l, LearnerStatus st) => new(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l));
         var items = new List<LearnersApi.LearnerListItem>();
-        string? next;
-        if (status is { } wanted && wanted != LearnerStatus.NoRequest)
-        {
-            // By status: the requests in that status, filtered by the service, each checked to be its learner's latest.
-            next = token;
-            try
-            {
-                do
-                {
-                    var (requests, following) = await statuses.RequestsMakingAsync(org, wanted, size - items.Count, next, ct);
-                    var rows = await Task.WhenAll(requests.Select(r => learners.RowAsync(org, r.LearnerId, ct)));
-                    items.AddRange(rows.Zip(requests).Where(x => x.First is { } l && Latest(l) == x.Second.RequestId && Named(l)).Select(x => Item(x.First!, wanted)));
-                    next = following;
-                } while (items.Count == 0 && next is not null); // a filtered page can come back empty with a token: read on
-            }
-            catch (Azure.RequestFailedException ex) when (ex.Status == 400 && token is not null)
-            {
-                return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
-            }
-            return Results.Ok(new LearnersApi.LearnerPage(items, next));
-        }
-        if (token is not null && !Ids.IsValid(token)) return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
         var filtering = status is not null || folded is not null;
         string? after = token;
         var scanned = 0;
-        // Learners in id order, a block at a time: the statuses of those kept are read together (none for "noRequest").
+        // Learners in id order, a block at a time, with one query for the requests of the block's learners (by the range
+        // of their ids): no read per learner.
         while (true)
         {
-            var want = filtering ? 200 : size - items.Count;
+            var want = filtering ? 500 : size - items.Count;
             var block = await learners.PageAsync(org, after, want, ct);
+            if (block.Count == 0) { after = null; break; }
             scanned += block.Count;
-            var kept = block.Where(l => Named(l) && (status is null || Latest(l) is null)).ToList();
-            var known = status is null
-                ? await statuses.StatusesAsync(org, kept.Select(l => (l.RowKey, Latest(l))).ToList(), ct)
-                : kept.ToDictionary(l => l.RowKey, _ => LearnerStatus.NoRequest);
+            var byRequest = block.Any(l => Latest(l) is not null)
+                ? await statuses.StatusesAsync(org, block[0].RowKey, block[^1].RowKey, ct)
+                : new Dictionary<string, LearnerStatus>();
             foreach (var l in block)
             {
                 after = l.RowKey;
-                if (!known.TryGetValue(l.RowKey, out var st)) continue;
-                items.Add(Item(l, st));
+                // A request not found (erased meanwhile) leaves the learner with none.
+                var st = Latest(l) is { } latest && byRequest.TryGetValue(latest, out var s) ? s : LearnerStatus.NoRequest;
+                if (status is { } wanted && st != wanted) continue;
+                if (folded is not null && !TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal)) continue;
+                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l)));
                 if (items.Count == size) break;
             }
-            if (items.Count == size || scanned >= 2_000) break; // more may follow: go on from the last one read
+            if (items.Count == size || scanned >= 5_000) break; // more may follow: go on from the last one read
             if (block.Count < want) { after = null; break; }   // the end of the list
         }
-        next = after;
+        var next = after;
         return Results.Ok(new LearnersApi.LearnerPage(items, next));
     }
 
@@ -178,14 +158,9 @@ public enum LearnerStatus { NoRequest, WaitingForProposals, Proposed, Offered, M
 /// <summary>The mentoring capability says where each learner of a page stands (from their latest request).</summary>
 public interface ILearnerStatuses
 {
-    /// <param name="latestRequests">Each learner's id and latest request id (null when they never asked).</param>
-    Task<IReadOnlyDictionary<string, LearnerStatus>> StatusesAsync(string org, IReadOnlyList<(string LearnerId, string? RequestId)> latestRequests, CancellationToken ct);
-
-    /// <summary>A page of the organisation's requests whose status makes their learner <paramref name="status"/> (not
-    /// <see cref="LearnerStatus.NoRequest"/>), read by the service's filter: the learner's id and the request's, and the page's
-    /// continuation token.</summary>
-    Task<(IReadOnlyList<(string LearnerId, string RequestId)> Requests, string? Next)> RequestsMakingAsync(string org, LearnerStatus status, int count,
-        string? continuation, CancellationToken ct);
+    /// <summary>The status each request of the learners whose ids lie from <paramref name="firstLearnerId"/> to
+    /// <paramref name="lastLearnerId"/> gives its learner, by request id: one query for a block of learners.</summary>
+    Task<IReadOnlyDictionary<string, LearnerStatus>> StatusesAsync(string org, string firstLearnerId, string lastLearnerId, CancellationToken ct);
 }
 
 /// <summary>A feature that keeps data about learners: it exports it and erases it when the learner is erased.</summary>
