@@ -51,6 +51,9 @@ param followUpAlertsSchedule string = '0 0 6 * * *'
 @description('Schedule of the daily purge of abuse-limit counts whose window is over, six-field NCRONTAB in UTC.')
 param purgeAbuseLimitsSchedule string = '0 45 3 * * *'
 
+@description('Schedule of the daily purge of invitations expired for a day (and the emails they hold), six-field NCRONTAB in UTC.')
+param purgeInvitationsSchedule string = '0 30 3 * * *'
+
 @description('Schedule of the weekly retraining on real outcomes (promoted only through the gate), six-field NCRONTAB in UTC.')
 param retrainSchedule string = '0 0 4 * * 1'
 
@@ -139,6 +142,7 @@ module api 'app/functionapp.bicep' = {
     mentoringDeadlinesSchedule: mentoringDeadlinesSchedule
     followUpAlertsSchedule: followUpAlertsSchedule
     purgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
+    purgeInvitationsSchedule: purgeInvitationsSchedule
     retrainSchedule: retrainSchedule
   }
   dependsOn: [rbac]

@@ -19,6 +19,7 @@ param purgeDiagnosticPingsSchedule string
 param mentoringDeadlinesSchedule string
 param followUpAlertsSchedule string
 param purgeAbuseLimitsSchedule string
+param purgeInvitationsSchedule string
 param retrainSchedule string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -96,6 +97,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       MentoringDeadlinesSchedule: mentoringDeadlinesSchedule
       FollowUpAlertsSchedule: followUpAlertsSchedule
       PurgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
+      PurgeInvitationsSchedule: purgeInvitationsSchedule
       RetrainSchedule: retrainSchedule
     }
   }

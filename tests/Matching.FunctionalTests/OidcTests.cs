@@ -211,6 +211,11 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var late = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "late@example.org", role = "ngo" }), HttpStatusCode.Created);
         _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
         await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
+        // A day later the purge deletes it, and the address it held with it.
+        _clock.Advance(TimeSpan.FromDays(1));
+        await _app.RunTimerAsync("PurgeExpiredInvitations");
+        Assert.DoesNotContain(_app.Table("invitations").Query<Azure.Data.Tables.TableEntity>(), e => e.GetString("Email") == "late@example.org");
+        await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.NotFound);
         // A role the organisation does not have, and an address that is not one, are refused.
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "p@example.org", role = "provider" }), HttpStatusCode.BadRequest);
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "not an address", role = "ngo" }), HttpStatusCode.BadRequest);
