@@ -23,6 +23,9 @@ public sealed record InvitationView(string Id, string OrganisationId, Role Role,
 
 public sealed record AcceptInvitationInput(string Token);
 
+/// <summary>An invitation not yet accepted, as its organisation's admins see it (the token itself is never shown again).</summary>
+public sealed record PendingInvitationView(string Id, string Email, Role Role, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, bool Expired);
+
 public sealed record SelfSignUpInput(bool Open);
 
 public sealed record VolunteerSignUpInput(string CharterVersion);

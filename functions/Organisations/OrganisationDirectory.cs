@@ -92,6 +92,33 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         return new InvitationView(id, organisationId, input.Role, expires, token);
     }
 
+    /// <summary>The organisation's invitations not accepted yet (the table is small: invitations are purged a day after they expire).</summary>
+    public async Task<IReadOnlyList<PendingInvitationView>> PendingAsync(string organisationId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var now = time.GetUtcNow();
+        var list = new List<PendingInvitationView>();
+        await foreach (var e in Invitations.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Organisation eq {organisationId}"), cancellationToken: ct))
+            if (e.GetDateTimeOffset("AcceptedAt") is null && e.GetDateTimeOffset("ExpiresAt") is { } expires)
+                list.Add(new PendingInvitationView(e.GetString("Id"), e.GetString("Email"), Enum.Parse<Role>(e.GetString("Role")),
+                    e.GetDateTimeOffset("CreatedAt") ?? default, expires, expires <= now));
+        return list.OrderBy(i => i.CreatedAt).ToList();
+    }
+
+    /// <summary>Withdraws a pending invitation (its token stops working); false when there is no such pending invitation.</summary>
+    public async Task<bool> WithdrawAsync(string organisationId, string invitationId, string actor, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await foreach (var e in Invitations.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Organisation eq {organisationId} and Id eq {invitationId}"), cancellationToken: ct))
+        {
+            if (e.GetDateTimeOffset("AcceptedAt") is not null) return false;
+            await Invitations.DeleteEntityAsync(e.PartitionKey, e.RowKey, e.ETag, ct);
+            await audit.WriteAsync(organisationId, actor, "invitation.withdrawn", invitationId, ct);
+            return true;
+        }
+        return false;
+    }
+
     public enum AcceptOutcome { Accepted, Unknown, Expired, Used }
 
     /// <summary>

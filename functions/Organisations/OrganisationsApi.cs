@@ -74,6 +74,22 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         return Results.Created($"/api/organisations/{organisationId}/invitations/{invitation.Id}", invitation);
     }
 
+    [Function("ListInvitations"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("The organisation's invitations not accepted yet: to whom, with which role, until when (expired ones until they are purged a day later).")]
+    [ProducesResponseType<IReadOnlyList<PendingInvitationView>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> InvitationsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/invitations")] HttpRequest req,
+        string organisationId, CancellationToken ct) =>
+        Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is not null
+            ? Results.Ok(await directory.PendingAsync(organisationId, ct)) : Problems.NotFound("The organisation");
+
+    [Function("WithdrawInvitation"), RequireRoles(Role.Operator, Role.Admin)]
+    [EndpointSummary("Withdraws an invitation not accepted yet: its token stops working at once.")]
+    [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
+    public async Task<IResult> WithdrawAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "organisations/{organisationId}/invitations/{invitationId}")] HttpRequest req,
+        string organisationId, string invitationId, CancellationToken ct) =>
+        Sees(req, organisationId) && Ids.IsValid(invitationId) && await directory.WithdrawAsync(organisationId, invitationId, req.HttpContext.Caller().SubjectId, ct)
+            ? Results.NoContent() : Problems.NotFound("The pending invitation");
+
     [Function("AcceptInvitation"), SignedIn]
     [EndpointSummary("Accepts an invitation: the signed-in person, member of another organisation or of none yet, becomes a member of its organisation with its role.")]
     [AcceptsBody(typeof(AcceptInvitationInput)), ProducesResponseType<MembershipView>(StatusCodes.Status201Created), ProducesValidationProblem,

@@ -208,6 +208,15 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict);
         await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token = new string('a', 43) }), HttpStatusCode.NotFound);
 
+        // Admins see what is pending, and withdraw an invitation: its token stops working.
+        var withdrawn = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "changed-mind@example.org", role = "ngo" }), HttpStatusCode.Created);
+        var pending = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/invitations"), HttpStatusCode.OK);
+        Assert.Equal(["changed-mind@example.org"], pending.EnumerateArray().Select(i => i.GetProperty("email").GetString()));
+        Assert.DoesNotContain("token", pending.GetRawText());
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/invitations/{withdrawn.GetProperty("id").GetString()}")).StatusCode);
+        await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = withdrawn.GetProperty("token").GetString() }), HttpStatusCode.NotFound);
+        Assert.Empty((await Json(await Client(admin).GetAsync($"/api/organisations/{org}/invitations"), HttpStatusCode.OK)).EnumerateArray());
+
         var late = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "late@example.org", role = "ngo" }), HttpStatusCode.Created);
         _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
         await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
