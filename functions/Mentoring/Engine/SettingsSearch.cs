@@ -28,8 +28,8 @@ public static class SettingsSearch
     ];
 
     /// <summary>A setting this close to the best (NDCG@5) counts as as good: the cheaper one is kept. Differences this small
-    /// are noise on a few hundred validation requests (on the shipped model's file, 380 of them, the grid's points spread
-    /// over 0.005), while serving pays for every split on every request.</summary>
+    /// are noise on a few hundred validation requests (on the shipped model's file, 380 of them, the five best points of
+    /// the grid lay within 0.005 of one another), while serving pays for every split on every request.</summary>
     public const double Tie = 0.005;
 
     /// <summary>Below this many validation requests where something worked, the defaults serve: the comparison would be noise.</summary>
