@@ -69,7 +69,8 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
     private async Task<IResult?> ResolveCallerAsync(HttpContext context, HttpFunction function)
     {
         if (function.IsAnonymous) return null;
-        if (AccessLinkOf(context) is { } link)
+        var link = AccessLinkOf(context);
+        if (link is not null)
         {
             if (await accessLinks.ResolveAsync(link, context.RequestAborted) is not { } learner)
             {
@@ -83,7 +84,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
             context.User = PrincipalOf(learner, "access-link", []);
         }
         else if (function.SignedInOnly) return null;
-        var caller = AccessLinkOf(context) is not null || context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
+        var caller = link is not null || context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
         if (caller is null)
         {
             var header = context.Request.Headers.TryGetValue(Organisations.MembershipResolver.OrganisationHeader, out var h) ? h.ToString() : null;

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
@@ -27,14 +25,14 @@ public sealed class AccessLinks(TableServiceClient tables, StorageProvisioner pr
     public async Task<AccessLinkView?> IssueAsync(string org, string learnerId, string issuedBy, CancellationToken ct)
     {
         if (await learners.RowAsync(org, learnerId, ct) is not { } learner) return null;
-        var token = IAccessLinks.Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var token = IAccessLinks.Prefix + Ids.NewSecret();
         var expires = time.GetUtcNow() + Lifetime;
-        await Client.AddEntityAsync(new TableEntity(Hash(token), "link")
+        await Client.AddEntityAsync(new TableEntity(Ids.Fingerprint(token), "link")
         {
             ["Organisation"] = org, ["LearnerId"] = learnerId, ["ExpiresAt"] = expires, ["IssuedBy"] = issuedBy, ["IssuedAt"] = time.GetUtcNow(),
         }, ct);
         // One link per learner: the learner's row names the current one, and the last is revoked.
-        await learners.UpdateAsync(new TableEntity(org, learnerId) { ["AccessLink"] = Hash(token) }, learner.ETag, ct);
+        await learners.UpdateAsync(new TableEntity(org, learnerId) { ["AccessLink"] = Ids.Fingerprint(token) }, learner.ETag, ct);
         if (learner.GetString("AccessLink") is { Length: > 0 } previous) await Client.DeleteEntityAsync(previous, "link", ETag.All, ct);
         return new AccessLinkView(token, expires);
     }
@@ -52,12 +50,10 @@ public sealed class AccessLinks(TableServiceClient tables, StorageProvisioner pr
     {
         if (token.Length is < 20 or > 100) return null;
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Client.GetEntityIfExistsAsync<TableEntity>(Hash(token), "link", cancellationToken: ct);
+        var found = await Client.GetEntityIfExistsAsync<TableEntity>(Ids.Fingerprint(token), "link", cancellationToken: ct);
         if (!found.HasValue || found.Value!.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= time.GetUtcNow()) return null;
         return new Caller(found.Value.GetString("LearnerId"), Role.Learner, found.Value.GetString("Organisation"));
     }
-
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]

@@ -77,10 +77,11 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
             {
                 after = l.RowKey;
                 // A request not found (erased meanwhile) leaves the learner with none.
-                var st = Latest(l) is { } latest && byRequest.TryGetValue(latest, out var s) ? s : LearnerStatus.NoRequest;
+                var latest = Latest(l);
+                var st = latest is not null && byRequest.TryGetValue(latest, out var s) ? s : LearnerStatus.NoRequest;
                 if (status is { } wanted && st != wanted) continue;
                 if (folded is not null && !TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal)) continue;
-                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, Latest(l)));
+                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, latest));
                 if (items.Count == size) break;
             }
             if (items.Count == size || scanned >= 5_000) break; // more may follow: go on from the last one read

@@ -72,6 +72,14 @@ public static class OrganisationRules
         _ => [Role.Mentor, Role.Admin],
     };
 
+    /// <summary>Refuses a role the organisation does not have, naming the ones it has.</summary>
+    public static Validation RequireRoleIn(this Validation v, OrganisationKind kind, Role role) =>
+        v.Require(RolesIn(kind).Contains(role), "role", $"In this organisation: {string.Join(" or ", RolesIn(kind).Select(r => r.ToString().ToLowerInvariant()))}.");
+
+    /// <summary>Whether giving <paramref name="member"/> the role <paramref name="role"/> (null: removing them) would leave the organisation without an admin.</summary>
+    public static bool LeavesNoAdmin(IReadOnlyList<MembershipView> members, MembershipView member, Role? role) =>
+        member.Role == Role.Admin && role != Role.Admin && members.Count(m => m.Role == Role.Admin) == 1;
+
     /// <summary>How long an invitation can be accepted.</summary>
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Platform;
@@ -32,7 +30,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         await provisioner.EnsureReadyAsync(ct);
         var entity = new TableEntity(Partition, input.Id)
         {
-            ["Name"] = input.Name.Trim(), ["Kind"] = input.Kind.ToString(), ["Siret"] = input.Siret, ["SelfSignUp"] = input.SelfSignUp, ["CreatedAt"] = time.GetUtcNow(),
+            ["Name"] = input.Name, ["Kind"] = input.Kind.ToString(), ["Siret"] = input.Siret, ["SelfSignUp"] = input.SelfSignUp, ["CreatedAt"] = time.GetUtcNow(),
         };
         try { await Organisations.AddEntityAsync(entity, ct); }
         catch (RequestFailedException ex) when (ex.Status == 409) { return null; }
@@ -79,11 +77,11 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     public async Task<InvitationView> InviteAsync(string organisationId, InvitationInput input, string actor, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = Ids.NewSecret();
         var id = Ids.New();
         var expires = time.GetUtcNow() + OrganisationRules.InvitationLifetime;
         // The email is kept for the admins' list of pending invitations and for delivery by mail once there is one.
-        await Invitations.AddEntityAsync(new TableEntity(TokenHash(token), "invitation")
+        await Invitations.AddEntityAsync(new TableEntity(Ids.Fingerprint(token), "invitation")
         {
             ["Id"] = id, ["Organisation"] = organisationId, ["Role"] = input.Role.ToString(), ["Email"] = input.Email.Trim(), ["ExpiresAt"] = expires,
             ["CreatedBy"] = actor, ["CreatedAt"] = time.GetUtcNow(),
@@ -128,7 +126,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     public async Task<(AcceptOutcome Outcome, MembershipView? Membership)> AcceptAsync(string token, string personId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Invitations.GetEntityIfExistsAsync<TableEntity>(TokenHash(token), "invitation", cancellationToken: ct);
+        var found = await Invitations.GetEntityIfExistsAsync<TableEntity>(Ids.Fingerprint(token), "invitation", cancellationToken: ct);
         if (!found.HasValue) return (AcceptOutcome.Unknown, null);
         var invitation = found.Value!;
         var organisationId = invitation.GetString("Organisation");
@@ -223,9 +221,6 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         Enum.TryParse<OrganisationKind>(e.GetString("Kind"), out var k) ? k : OrganisationKind.Ngo, e.GetString("Siret"), e.GetBoolean("SelfSignUp") ?? false,
         e.GetDateTimeOffset("CreatedAt") ?? default);
 
-    private static string TokenHash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>

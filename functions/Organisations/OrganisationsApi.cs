@@ -64,11 +64,10 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     {
         if (!Sees(req, organisationId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The organisation");
         var input = await req.ReadJsonAsync<InvitationInput>(ct);
-        var roles = OrganisationRules.RolesIn(organisation.Kind);
         var v = new Validation()
             .Require(input.Email is { Length: >= 3 and <= 254 } && System.Net.Mail.MailAddress.TryCreate(input.Email.Trim(), out var address) && address.Address == input.Email.Trim(),
                 "email", "An email address.")
-            .Require(roles.Contains(input.Role), "role", $"In this organisation: {string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()))}.");
+            .RequireRoleIn(organisation.Kind, input.Role);
         if (!v.IsValid) return v.ToResult();
         var invitation = await directory.InviteAsync(organisationId, input, req.HttpContext.Caller().SubjectId, ct);
         return Results.Created($"/api/organisations/{organisationId}/invitations/{invitation.Id}", invitation);
@@ -174,7 +173,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         if (!Sees(req, organisationId) || !Ids.IsValid(personId)) return Problems.NotFound("The membership");
         var members = await directory.MembersOfAsync(organisationId, ct);
         if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
-        if (member.Role == Role.Admin && members.Count(m => m.Role == Role.Admin) == 1)
+        if (OrganisationRules.LeavesNoAdmin(members, member, null))
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Invite another admin before removing this one.");
         await directory.RemoveAsync(organisationId, personId, req.HttpContext.Caller().SubjectId, ct);
         return Results.NoContent();
@@ -189,12 +188,11 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     {
         if (!Sees(req, organisationId) || !Ids.IsValid(personId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The membership");
         var input = await req.ReadJsonAsync<RoleChangeInput>(ct);
-        var roles = OrganisationRules.RolesIn(organisation.Kind);
-        var v = new Validation().Require(roles.Contains(input.Role), "role", $"In this organisation: {string.Join(" or ", roles.Select(r => r.ToString().ToLowerInvariant()))}.");
+        var v = new Validation().RequireRoleIn(organisation.Kind, input.Role);
         if (!v.IsValid) return v.ToResult();
         var members = await directory.MembersOfAsync(organisationId, ct);
         if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
-        if (member.Role == Role.Admin && input.Role != Role.Admin && members.Count(m => m.Role == Role.Admin) == 1)
+        if (OrganisationRules.LeavesNoAdmin(members, member, input.Role))
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Make another member admin first.");
         if (member.Role != input.Role) await directory.ChangeRoleAsync(organisationId, personId, input.Role, req.HttpContext.Caller().SubjectId, ct);
         return Results.NoContent();

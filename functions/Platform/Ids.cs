@@ -17,6 +17,10 @@ public static class Ids
     public static string Derive(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..32];
 
+    /// <summary>A bearer secret (an invitation, an access link): 256 random bits, URL-safe; store only its <see cref="Fingerprint"/>.</summary>
+    public static string NewSecret() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     /// <summary>A full SHA-256 fingerprint, for comparing request bodies and keys without storing them.</summary>
     public static string Fingerprint(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -55,9 +55,9 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         }
     }
 
-    private FakeTimeProvider _clock => stack.Clock;
-    private OidcIssuer _issuer => stack.Issuer;
-    private MatchingApp _app => stack.App;
+    private FakeTimeProvider Clock => stack.Clock;
+    private OidcIssuer Issuer => stack.Issuer;
+    private MatchingApp App => stack.App;
 
     /// <summary>A subject no other test uses.</summary>
     private static string Someone(string who) => $"{who}-{Guid.NewGuid():N}"[..24];
@@ -65,14 +65,14 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
     /// <summary>A person as the provider names them: a subject, and no role or organisation claim.</summary>
     private static Claim[] Person(string subject) => [new(Caller.SubjectClaim, subject)];
 
-    private string TokenOf(string subject) => _issuer.Mint(Person(subject), Audience);
+    private string TokenOf(string subject) => Issuer.Mint(Person(subject), Audience);
 
     /// <summary>A platform operator: the Entra app role <c>Operator</c>, the one claim the product reads.</summary>
-    private string OperatorToken() => _issuer.Mint([new(Caller.SubjectClaim, "operator-1"), new(Caller.EntraRolesClaim, "Operator")], Audience);
+    private string OperatorToken() => Issuer.Mint([new(Caller.SubjectClaim, "operator-1"), new(Caller.EntraRolesClaim, "Operator")], Audience);
 
     private HttpClient Client(string token, string? organisation = null)
     {
-        var client = _app.CreateClient();
+        var client = App.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (organisation is not null) client.DefaultRequestHeaders.Add("X-Organisation", organisation);
         return client;
@@ -112,7 +112,7 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var forbidden = await Client(TokenOf(Someone("newcomer"))).PostAsJsonAsync("/api/learners", new { displayName = "Amina" });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         Assert.Contains("invitation", await forbidden.Content.ReadAsStringAsync());
-        Assert.True(_issuer.KeyFetches >= 1, "the app fetched the provider's keys itself");
+        Assert.True(Issuer.KeyFetches >= 1, "the app fetched the provider's keys itself");
 
         var (org, admin, staff, _) = await NgoWithStaffAsync();
         // The staff member works as an NGO's staff does today, in their organisation.
@@ -143,7 +143,7 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
     public async Task Role_and_organisation_claims_in_a_provider_token_are_ignored()
     {
         var (org, _, _, staffSubject) = await NgoWithStaffAsync();
-        var claiming = _issuer.Mint([new(Caller.SubjectClaim, staffSubject), new(Caller.RoleClaim, "operator"), new(Caller.OrganisationClaim, "another-org")], Audience);
+        var claiming = Issuer.Mint([new(Caller.SubjectClaim, staffSubject), new(Caller.RoleClaim, "operator"), new(Caller.OrganisationClaim, "another-org")], Audience);
         // Acts as what the membership says: staff of the NGO, not an operator, not another organisation.
         Assert.Equal(HttpStatusCode.Forbidden, (await Client(claiming).PostAsJsonAsync("/api/organisations", new { id = "x-org", name = "X", kind = "ngo", siret = "73282932000074" })).StatusCode);
         var mine = await Json(await Client(claiming).GetAsync("/api/me/memberships"), HttpStatusCode.OK);
@@ -187,7 +187,7 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var changes = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/audit"), HttpStatusCode.OK);
         Assert.Equal(2, changes.EnumerateArray().Count(a => a.GetProperty("action").GetString() == "membership.role-changed"));
 
-        _clock.Advance(TimeSpan.FromSeconds(1)); // the app's clock stands still otherwise, and the audit is ordered by time
+        Clock.Advance(TimeSpan.FromSeconds(1)); // the app's clock stands still otherwise, and the audit is ordered by time
         Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{staffId}")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, await BrowseAsync(staff));
         Assert.Equal(HttpStatusCode.Conflict, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{adminId}")).StatusCode);
@@ -218,12 +218,12 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         Assert.Empty((await Json(await Client(admin).GetAsync($"/api/organisations/{org}/invitations"), HttpStatusCode.OK)).EnumerateArray());
 
         var late = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "late@example.org", role = "ngo" }), HttpStatusCode.Created);
-        _clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
         await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.Gone);
         // A day later the purge deletes it, and the address it held with it.
-        _clock.Advance(TimeSpan.FromDays(1));
-        await _app.RunTimerAsync("PurgeExpiredInvitations");
-        Assert.DoesNotContain(_app.Table("invitations").Query<Azure.Data.Tables.TableEntity>(), e => e.GetString("Email") == "late@example.org");
+        Clock.Advance(TimeSpan.FromDays(1));
+        await App.RunTimerAsync("PurgeExpiredInvitations");
+        Assert.DoesNotContain(App.Table("invitations").Query<Azure.Data.Tables.TableEntity>(), e => e.GetString("Email") == "late@example.org");
         await Json(await Client(TokenOf(Someone("late"))).PostAsJsonAsync("/api/invitations/accept", new { token = late.GetProperty("token").GetString() }), HttpStatusCode.NotFound);
         // A role the organisation does not have, and an address that is not one, are refused.
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "p@example.org", role = "provider" }), HttpStatusCode.BadRequest);
@@ -287,19 +287,19 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
     {
         var (_, _, staff, staffSubject) = await NgoWithStaffAsync();
         Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), "api://another-app")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, issuer: "https://login.example.org/other/v2.0")));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
-        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience, key: OidcIssuer.Unpublished())));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(Issuer.Mint(Person(staffSubject), "api://another-app")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(Issuer.Mint(Person(staffSubject), Audience, issuer: "https://login.example.org/other/v2.0")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(Issuer.Mint(Person(staffSubject), Audience, lifetime: TimeSpan.FromMinutes(5), notBefore: DateTime.UtcNow.AddHours(-1))));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BrowseAsync(Issuer.Mint(Person(staffSubject), Audience, key: OidcIssuer.Unpublished())));
         // Still valid from the provider, so the refusals above were the token's doing.
-        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(_issuer.Mint(Person(staffSubject), Audience)));
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(Issuer.Mint(Person(staffSubject), Audience)));
     }
 
     [Fact]
     public async Task The_development_key_no_longer_signs_for_anyone_once_an_authority_is_set()
     {
-        Assert.Null(_app.Services.GetRequiredService<AuthSettings>().DevelopmentKey);
-        var devKey = _app.Services.GetRequiredService<IConfiguration>()["Auth:DevelopmentSigningKey"];
+        Assert.Null(App.Services.GetRequiredService<AuthSettings>().DevelopmentKey);
+        var devKey = App.Services.GetRequiredService<IConfiguration>()["Auth:DevelopmentSigningKey"];
         Assert.False(string.IsNullOrEmpty(devKey)); // the Development settings still carry it: it is the authority that turns it off
         var now = DateTime.UtcNow;
         var forged = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -316,13 +316,13 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
     {
         var (_, _, staff, staffSubject) = await NgoWithStaffAsync();
         Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff));
-        var fetches = _issuer.KeyFetches;
-        _issuer.Rotate();
+        var fetches = Issuer.KeyFetches;
+        Issuer.Rotate();
         var token = TokenOf(staffSubject);
         // ASP.NET Core's bearer handler answers the first token with an unknown key id 401 and asks for the keys again in
         // the background; the next requests see them. (Entra publishes a key weeks before signing with it, so a real
         // rotation is picked up by the daily refresh before any token needs it.)
         Assert.Equal(HttpStatusCode.OK, await Eventually.Until(() => BrowseAsync(token), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(10), "the rotated key to be accepted"));
-        Assert.True(_issuer.KeyFetches > fetches, "the app fetched the keys again on meeting an unknown key id");
+        Assert.True(Issuer.KeyFetches > fetches, "the app fetched the keys again on meeting an unknown key id");
     }
 }
