@@ -6,6 +6,7 @@ using Matching.Hosting;
 using Matching.Learners;
 using Matching.Organisations;
 using Matching.Mentoring;
+using Matching.Notifications;
 using Matching.Offers;
 using Matching.Platform;
 using Matching.Reports;
@@ -93,6 +94,7 @@ internal static class AppServices
         // Features
         services.AddDiagnosticPings();
         services.AddOrganisations();
+        services.AddNotifications(configuration);
         services.AddLearners();
         services.AddOffers();
         services.AddMentoring();

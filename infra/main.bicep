@@ -57,6 +57,18 @@ param purgeInvitationsSchedule string = '0 30 3 * * *'
 @description('Schedule of the weekly retraining on real outcomes (promoted only through the gate), six-field NCRONTAB in UTC.')
 param retrainSchedule string = '0 0 4 * * 1'
 
+@description('Schedule of the timer that sends reminders (sessions, offers, held seats), six-field NCRONTAB in UTC.')
+param remindersSchedule string = '0 */5 * * * *'
+
+@description('Schedule of the timer that sends notices committed but never announced (after a crash), six-field NCRONTAB in UTC.')
+param outboxSweepSchedule string = '30 */5 * * * *'
+
+@description('SMTP user name of the Entra application allowed to send through Communication Services (infra/README.md, "Mail"); empty: no mail is sent.')
+param mailSmtpUserName string = ''
+
+@description('Public address of the API, for the links in mails (empty: the function app\'s own address).')
+param publicBaseUrl string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -64,8 +76,8 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 
 // What the app uses; created here so that the app never needs rights to create them, and checked against
 // the app's own declarations by tests/Matching.DeploymentTests.
-var storageTables = ['abuselimits', 'accesslinks', 'audit', 'diagnosticpings', 'followupalerts', 'invitations', 'learners', 'lheoimports', 'members', 'memberships', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'modelversions', 'offers', 'organisations', 'programmes', 'venues']
-var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-erasures', 'mentor-erasures-poison', 'mentor-requests', 'mentor-requests-poison']
+var storageTables = ['abuselimits', 'accesslinks', 'audit', 'diagnosticpings', 'followupalerts', 'invitations', 'learners', 'lheoimports', 'members', 'memberships', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'modelversions', 'noticedeliveries', 'noticefailures', 'notificationpreferences', 'offers', 'organisations', 'programmes', 'reminders', 'venues', 'webhooks']
+var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-erasures', 'mentor-erasures-poison', 'mentor-requests', 'mentor-requests-poison', 'notice-deliveries', 'notice-deliveries-poison', 'notices', 'notices-poison']
 var storageContainers = ['keys', 'lheo-imports', 'models']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -108,12 +120,24 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
+module mail 'app/mail.bicep' = {
+  name: 'mail'
+  scope: rg
+  params: {
+    emailServiceName: '${abbrs.communicationEmailServices}${resourceToken}'
+    communicationServiceName: '${abbrs.communicationCommunicationServices}${resourceToken}'
+    keyVaultName: '${abbrs.keyVaultVaults}${resourceToken}'
+    tags: tags
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: mail.outputs.keyVaultName
     principalId: identity.outputs.principalId
   }
 }
@@ -144,6 +168,12 @@ module api 'app/functionapp.bicep' = {
     purgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
     purgeInvitationsSchedule: purgeInvitationsSchedule
     retrainSchedule: retrainSchedule
+    remindersSchedule: remindersSchedule
+    outboxSweepSchedule: outboxSweepSchedule
+    mailSmtpUserName: mailSmtpUserName
+    mailSenderAddress: mail.outputs.senderAddress
+    mailKeyVaultName: mail.outputs.keyVaultName
+    publicBaseUrl: publicBaseUrl
   }
   dependsOn: [rbac]
 }
@@ -154,3 +184,5 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_API_URI string = api.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output MATCHING_VAULT_NAME string = mail.outputs.keyVaultName
+output MATCHING_COMMUNICATION_SERVICE_NAME string = mail.outputs.communicationServiceName

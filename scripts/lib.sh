@@ -20,6 +20,9 @@ ensure_azurite() { ensure_npm_tool "$azurite_dir" "$azurite_bin" "Azurite"; }
 lint_dir="$repo_root/tools/openapi-lint"
 ensure_openapi_lint() { ensure_npm_tool "$lint_dir" "$lint_dir/node_modules/.bin/redocly" "the OpenAPI linter"; }
 
+# The pinned dotnet tools (.config/dotnet-tools.json): smtp4dev, the local mail server.
+ensure_dotnet_tools() { (cd "$repo_root" && dotnet tool restore >/dev/null) || { echo "dotnet tool restore failed." >&2; return 1; }; }
+
 wait_for_port() { # host port seconds
   local deadline=$((SECONDS + $3))
   until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do

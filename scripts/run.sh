@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the backend locally: restores and builds, installs and starts Azurite, starts the function app in
-# the local host on http://localhost:7071, and stops Azurite when the app stops.
+# Runs the backend locally: restores and builds, installs and starts Azurite and smtp4dev (the local mail server,
+# whose page shows every mail the app sends), starts the function app in the local host on http://localhost:7071,
+# and stops them both when the app stops.
 #   scripts/run.sh [--demo] [--in-memory] [--port N]
 #     --demo       load the small fictional demo dataset
 #     --in-memory  keep Azurite's data in memory (default: on disk under .azurite/, kept across restarts)
@@ -22,28 +23,44 @@ while (( $# )); do
 done
 
 ensure_azurite
+ensure_dotnet_tools
 dotnet build functions/Matching.Functions.csproj -c Debug -nologo -v quiet
 
-for p in 10000 10001 10002; do
+smtp_port=2525; mail_web_port=5080
+for p in 10000 10001 10002 $smtp_port $mail_web_port; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "Port $p is already in use: is another Azurite running? Stop it first." >&2; exit 1
+    echo "Port $p is already in use: is another Azurite or smtp4dev running? Stop it first." >&2; exit 1
   fi
 done
 azurite_args=(--silent --disableTelemetry --skipApiVersionCheck)
 if $in_memory; then azurite_args+=(--inMemoryPersistence); else mkdir -p .azurite; azurite_args+=(--location .azurite); fi
 "$azurite_bin" "${azurite_args[@]}" > .azurite.log 2>&1 &
 azurite_pid=$!
-cleanup() { kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; echo "Azurite stopped."; }
+# smtp4dev as a real relay would be: STARTTLS (its own self-signed certificate, which the app trusts) and a login.
+mkdir -p .smtp4dev
+dotnet smtp4dev --smtpport=$smtp_port --urls=http://localhost:$mail_web_port --db= --imapport=0 --pop3port=0 --nousersettings \
+  --tlsmode=StartTls --hostname=localhost --user=matching=local-relay-secret --authenticationrequired \
+  --baseappdatapath="$repo_root/.smtp4dev" > .smtp4dev.log 2>&1 &
+smtp4dev_pid=$!
+cleanup() {
+  kill "$azurite_pid" "$smtp4dev_pid" 2>/dev/null || true; wait "$azurite_pid" "$smtp4dev_pid" 2>/dev/null || true
+  echo "Azurite and smtp4dev stopped."
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 for p in 10000 10001 10002; do
   wait_for_port 127.0.0.1 "$p" 20 || { echo "Azurite did not start; see .azurite.log" >&2; exit 1; }
+done
+for p in $smtp_port $mail_web_port; do
+  wait_for_port 127.0.0.1 "$p" 60 || { echo "smtp4dev did not start; see .smtp4dev.log" >&2; exit 1; }
 done
 
 export ASPNETCORE_ENVIRONMENT=Development
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
 export Matching__LocalUrl="http://localhost:$port"
 export Matching__SeedDemoData="$demo"
+export Mail__Host=localhost Mail__Port=$smtp_port Mail__Security=StartTls Mail__UserName=matching Mail__Password=local-relay-secret
+export Mail__TrustedCertificate="$repo_root/.smtp4dev/selfsigned-certificate.cer"
 app_dll="functions/bin/Debug/net10.0/Matching.Functions.dll"
 
 cat <<TXT
@@ -53,6 +70,7 @@ cat <<TXT
     API reference:  http://localhost:$port/api/docs
     OpenAPI:        http://localhost:$port/api/openapi/v1.json
     Health:         http://localhost:$port/api/health
+    Mail (smtp4dev): http://localhost:$mail_web_port  (every mail the app sends)
   Get a development token (in another shell):
     scripts/token.sh --role ngo --org konexio
   Stop with Ctrl+C.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: restores, builds (warnings are errors: Directory.Build.props), runs each test project (the functional tests'
-# fixture starts its own Azurite on free ports, in memory, and stops it), and ends with the line
+# fixture starts its own Azurite on free ports, in memory, and stops it; the notification tests also start smtp4dev), and ends with the line
 #   N passed, N failed, N skipped
 # Exits non-zero on any failure.
 set -uo pipefail
@@ -9,6 +9,7 @@ cd "$repo_root"
 
 ensure_azurite || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 ensure_openapi_lint || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+ensure_dotnet_tools || { echo "0 passed, 1 failed, 0 skipped"; exit 1; } # smtp4dev, which the notification tests start
 if ! dotnet build Matching.sln -c Release -nologo -v quiet; then
   echo "Build failed."
   echo "0 passed, 1 failed, 0 skipped"

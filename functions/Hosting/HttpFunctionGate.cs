@@ -20,6 +20,9 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
         var correlationId = Correlation.Begin(context);
+        // Every text of the answer (problems, explanations, invitations, CSV headers) in the caller's language.
+        System.Globalization.CultureInfo.CurrentUICulture = Texts.FromAcceptLanguage(context.Request.Headers.AcceptLanguage);
+        context.Response.Headers.ContentLanguage = Texts.Language;
         // No content sniffing anywhere; nothing a caller was authorised to see is kept by a cache on the way.
         context.Response.Headers.XContentTypeOptions = "nosniff";
         if (!function.IsAnonymous) context.Response.Headers.CacheControl = "no-store";

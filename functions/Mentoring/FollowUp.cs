@@ -26,7 +26,7 @@ public sealed record FollowUpThresholds(int NoSessionDays = 21, int NoShowsInARo
 /// raised as the check-in is answered.
 /// </summary>
 public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner provisioner, MentoringDeadlines deadlines, IConfiguration configuration,
-    TimeProvider time)
+    Notifications.Outbox outbox, TimeProvider time)
 {
     public const string Table = "followupalerts";
     private TableClient Alerts => tables.GetTableClient(Table);
@@ -83,15 +83,21 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
     {
         await provisioner.EnsureReadyAsync(ct);
         var id = Ids.Derive(kind.ToString(), request.RowKey, sessionId ?? "");
+        var now = time.GetUtcNow();
+        Notifications.Notice[] notices = [Notifications.Notice.New(Notifications.NoticeType.FollowUpAlert, request.PartitionKey, now) with
+        {
+            RequestId = request.RowKey, LearnerId = request.GetString("LearnerId"), SessionId = sessionId, Reason = RequestLifecycle.Code(kind),
+        }];
         try
         {
-            await Alerts.AddEntityAsync(new TableEntity(request.PartitionKey, id)
+            await Notifications.Outbox.AddAsync(Alerts, new TableEntity(request.PartitionKey, id)
             {
                 ["Kind"] = kind.ToString(), ["LearnerId"] = request.GetString("LearnerId"), ["RequestId"] = request.RowKey, ["SessionId"] = sessionId,
-                ["Detail"] = detail, ["RaisedAt"] = time.GetUtcNow(), ["Acknowledged"] = false,
-            }, ct);
+                ["Detail"] = detail, ["RaisedAt"] = now, ["Acknowledged"] = false,
+            }, notices, ct);
         }
-        catch (RequestFailedException ex) when (ex.Status == 409) { } // raised before
+        catch (RequestFailedException ex) when (ex.Status == 409) { return; } // raised before (and its notice with it)
+        await outbox.AnnounceAsync(Table, request.PartitionKey, notices, ct);
     }
 
     public async Task<IReadOnlyList<AlertView>> ListAsync(string org, bool? acknowledged, CancellationToken ct)
@@ -99,7 +105,7 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
         await provisioner.EnsureReadyAsync(ct);
         var filter = acknowledged is { } a
             ? TableClient.CreateQueryFilter($"PartitionKey eq {org} and Acknowledged eq {a}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {org}");
+            : TableClient.CreateQueryFilter($"PartitionKey eq {org}") + " and " + Notifications.Outbox.NotOutbox;
         var list = new List<AlertView>();
         await foreach (var e in Alerts.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(ToView(e));
         return list.OrderByDescending(a => a.RaisedAt).ToList();

@@ -190,7 +190,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         if (!v.IsValid) return v.ToResult();
         await provisioner.EnsureReadyAsync(ct);
         // The organisation's partition, filtered by the service; only the columns the list shows are read.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId}")
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId}") + " and " + Notifications.Outbox.NotOutbox
             + (status is { } s ? " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : "")
             + (learnerId is not null ? " and " + TableClient.CreateQueryFilter($"LearnerId eq {learnerId}") : "");
         string[] columns = ["RowKey", "LearnerId", "Goals", "Status", "CreatedAt", "UpdatedAt", "MatchedAt"];
@@ -261,7 +261,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
 /// </summary>
 public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
     MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, FollowUpAlerts followUp, IConfiguration configuration,
-    TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, LoadSpread spread)
+    TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, LoadSpread spread, Notifications.Outbox outbox)
 {
     [Function(MentorRequests.FunctionName)]
     public async Task RunAsync([QueueTrigger(MentorRequests.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
@@ -287,13 +287,13 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             request["Status"] = proposed ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
             request["UpdatedAt"] = now;
             MentoringLifecycle.AddHistory(request, new RequestHistoryEntry(now, RequestEvent.Scored, Reason: request.GetString("Scorer")));
-            try
-            {
-                await table.UpdateEntityAsync(request, request.ETag, TableUpdateMode.Replace, ct);
-                if (!proposed) await lifecycle.FreeLearnerSlotAsync(m.Org!, request, ct);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412) { } // changed meanwhile: read again
+            Notifications.Notice[] notices = proposed
+                ? [MentoringLifecycle.NoticeOf(Notifications.NoticeType.ProposalsReady, m.Org!, request, null, now) with { When = request.GetDateTimeOffset("ProposalsExpireAt") }]
+                : [];
+            if (!await Notifications.Outbox.TryReplaceAsync(table, request, notices, ct)) continue; // changed meanwhile: read again
+            await outbox.AnnounceAsync(MentorRequests.Table, m.Org!, notices, ct);
+            if (!proposed) await lifecycle.FreeLearnerSlotAsync(m.Org!, request, ct);
+            return;
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Learners;
+using Matching.Notifications;
 using Matching.Mentoring.Engine;
 using Matching.Platform;
 using Matching.Security;
@@ -27,7 +28,7 @@ public sealed class TransitionRefusedException(RequestStatus? current, string ti
 /// every offer has a deadline row, so a capacity unit left behind by a crash is given back at the deadline.
 /// </summary>
 public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
-    LearnerDirectory learners, MentoringDeadlines deadlines, FollowUpAlerts followUp, QueueSender queue, IConfiguration configuration, TimeProvider time)
+    LearnerDirectory learners, MentoringDeadlines deadlines, FollowUpAlerts followUp, QueueSender queue, Outbox outbox, IConfiguration configuration, TimeProvider time)
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
 
@@ -59,7 +60,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 throw new TransitionRefusedException(status, "The mentor cannot take a new mentee now",
                     take == OfferTake.Gone ? "This mentor has left. Choose another proposal." : "This mentor has no room for a new mentee now. Choose another proposal.");
             Offer(row, mentorId, now, automatic: false);
-            if (await TryReplaceAsync(row, ct)) return row;
+            if (await TryReplaceAsync(row, ct, Awaiting(org, row, mentorId, now))) return row;
             await ReleaseUnlessOfferedAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
         }
         throw Busy();
@@ -85,7 +86,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row["MatchedAt"] = now;
             row["OfferExpiresAt"] = null;
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
-            if (!await TryReplaceAsync(row, ct)) continue;
+            if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now))) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
             await followUp.WatchMatchAsync(org, requestId, now, ct);
             return row;
@@ -153,7 +154,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row["EndedBy"] = RequestLifecycle.Code(endedBy);
             row["EndNote"] = note;
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.MatchEnded, mentorId, RequestLifecycle.Code(outcome)));
-            if (await TryReplaceAsync(row, ct))
+            if (await TryReplaceAsync(row, ct, NoticeOf(NoticeType.MatchEnded, org, row, mentorId, now) with { Reason = RequestLifecycle.Code(outcome) }))
             {
                 await mentors.EndMatchAsync(mentorId, org, row.RowKey, ct);
                 await FreeLearnerSlotAsync(org, row, ct);
@@ -225,7 +226,10 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 row["OfferExpiresAt"] = null;
                 AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Rescored));
             }
-            if (!await TryReplaceAsync(row, ct))
+            var notices = new List<Notice>();
+            if (e == RequestEvent.Declined) notices.Add(NoticeOf(NoticeType.OfferDeclined, org, row, fromMentor, now) with { Reason = reason });
+            if (next is not null) notices.Add(Awaiting(org, row, next, now));
+            if (!await TryReplaceAsync(row, ct, [.. notices]))
             {
                 if (next is not null) await ReleaseUnlessOfferedAsync(org, requestId, next, ct);
                 continue;
@@ -298,17 +302,21 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         return found.HasValue ? found.Value : null;
     }
 
-    private async Task<bool> TryReplaceAsync(TableEntity row, CancellationToken ct)
+    /// <summary>Writes the request on its ETag with the notices of the change (one transaction), then announces them.</summary>
+    private async Task<bool> TryReplaceAsync(TableEntity row, CancellationToken ct, params Notice[] notices)
     {
         row["UpdatedAt"] = time.GetUtcNow();
-        try
-        {
-            var response = await Requests.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
-            row.ETag = response.Headers.ETag ?? row.ETag;
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 412) { return false; }
+        if (!await Outbox.TryReplaceAsync(Requests, row, notices, ct)) return false;
+        await outbox.AnnounceAsync(MentorRequests.Table, row.PartitionKey, notices, ct);
+        return true;
     }
+
+    /// <summary>A notice about this request (its learner and, where one is concerned, its mentor).</summary>
+    public static Notice NoticeOf(NoticeType type, string org, TableEntity row, string? mentorId, DateTimeOffset now) =>
+        Notice.New(type, org, now) with { RequestId = row.RowKey, LearnerId = row.GetString("LearnerId"), MentorId = mentorId };
+
+    private Notice Awaiting(string org, TableEntity row, string mentorId, DateTimeOffset now) =>
+        NoticeOf(NoticeType.OfferAwaiting, org, row, mentorId, now) with { When = now + OfferExpiry };
 
     internal async Task FreeLearnerSlotAsync(string org, TableEntity request, CancellationToken ct)
     {

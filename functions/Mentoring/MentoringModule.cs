@@ -15,7 +15,7 @@ public static class MentoringModule
         .AddTable(ProgrammeDirectory.Table)
         .AddTable(ModelRegistry.Table)
         .AddBlobContainer(ModelStore.Container)
-        .AddBlobContainer(PseudonymKey.Container)
+        .AddBlobContainer(StoredKey.Container)
         .AddSingleton<MentorSnapshot>()
         .AddSingleton<MentorDirectory>()
         .AddSingleton<ModelStore>()

@@ -93,7 +93,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
     {
         await provisioner.EnsureReadyAsync(ct);
         var scrubbed = 0;
-        await foreach (var row in Requests.QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))
+        await foreach (var row in Requests.QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
         {
             if (!Names(row, mentorId)) continue;
             await ScrubRequestAsync(row.PartitionKey, row.RowKey, r => ScrubMentor(r, mentorId), ct);

@@ -29,7 +29,7 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
         string? Text(string? text) => TextVector.Pseudonymised(text, word => Ids.Derive(key, "word", word)[..6]);
         var erased = await mentors.ErasedIdsAsync(ct);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
-        await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(maxPerPage: 1000, cancellationToken: ct))
+        await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
         {
             var status = MentoringLifecycle.Status(row);
             var declines = MentoringLifecycle.Declines(row);

@@ -19,13 +19,13 @@ public sealed record LedgerResult<T>(T? Value, LedgerError? Error) where T : cla
 public sealed record ClaimResult(SeatClaim Claim, bool Replayed);
 
 /// <summary>One ledger per offer per process, created on first use.</summary>
-public sealed class OfferLedgers(TableServiceClient tables, StorageProvisioner provisioner, OfferCatalog catalog,
+public sealed class OfferLedgers(TableServiceClient tables, StorageProvisioner provisioner, OfferCatalog catalog, Notifications.Outbox outbox,
     TimeProvider time, ILogger<OfferLedger> logger)
 {
     private readonly ConcurrentDictionary<string, OfferLedger> _ledgers = new(StringComparer.Ordinal);
 
     public OfferLedger For(string offerId) =>
-        _ledgers.GetOrAdd(offerId, id => new OfferLedger(id, tables.GetTableClient(OfferRows.Table), provisioner, catalog, time, logger));
+        _ledgers.GetOrAdd(offerId, id => new OfferLedger(id, tables.GetTableClient(OfferRows.Table), provisioner, catalog, outbox, time, logger));
 }
 
 /// <summary>
@@ -42,12 +42,14 @@ public sealed class OfferLedger
 {
     private const int BatchBudget = 100;        // actions in one transaction (Table Storage's limit)
     private const int PromotionsPerBatch = 8;   // leaves room for the operations of the batch
+    private const int ActionsPerPromotion = 4;  // the claim, its waitlist row, the NGO's row, the notice
     private const int ExpiriesPerBatch = 10;
 
     private readonly string _offerId;
     private readonly TableClient _table;
     private readonly StorageProvisioner _provisioner;
     private readonly OfferCatalog _catalog;
+    private readonly Notifications.Outbox _outbox;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
@@ -61,9 +63,9 @@ public sealed class OfferLedger
     // Every claim id in the partition: a claim whose id is absent is new, and needs no read to know it.
     private HashSet<string>? _claimIds;
 
-    internal OfferLedger(string offerId, TableClient table, StorageProvisioner provisioner, OfferCatalog catalog, TimeProvider time, ILogger logger)
+    internal OfferLedger(string offerId, TableClient table, StorageProvisioner provisioner, OfferCatalog catalog, Notifications.Outbox outbox, TimeProvider time, ILogger logger)
     {
-        (_offerId, _table, _provisioner, _catalog, _time, _logger) = (offerId, table, provisioner, catalog, time, logger);
+        (_offerId, _table, _provisioner, _catalog, _outbox, _time, _logger) = (offerId, table, provisioner, catalog, outbox, time, logger);
     }
 
     public Task<LedgerResult<ClaimResult>> ClaimAsync(string org, ClaimRequest request, string keyHash, string bodyHash) =>
@@ -121,7 +123,7 @@ public sealed class OfferLedger
         while (_pending.Count > 0)
         {
             var next = _pending[0];
-            var room = next.CanFreeSeats ? PromotionsPerBatch * 3 : 0;
+            var room = next.CanFreeSeats ? PromotionsPerBatch * ActionsPerPromotion : 0;
             var extra = Math.Max(0, room - promotionRoom);
             if (batch.Count > 0 && next.Weight + extra > budget) break;
             budget -= next.Weight + extra;
@@ -154,6 +156,7 @@ public sealed class OfferLedger
                 var results = new List<object>(batch.Count);
                 foreach (var op in batch) results.Add(await op.ApplyAsync(work));
                 await CommitAsync(work);
+                await _outbox.AnnounceAsync(OfferRows.Table, _offerId, work.Notices, CancellationToken.None);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     if (results[i] is LedgerResult<ClaimResult> { Value: { Replayed: false } claimed })
@@ -257,7 +260,7 @@ public sealed class OfferLedger
     {
         public string Org => org;
         public string KeyHash => keyHash;
-        public override int Weight => 3; // claim row, waitlist row, the NGO's row (with a fair-share cap)
+        public override int Weight => 4; // claim row, waitlist row, the NGO's row (with a fair-share cap), the notice
         public override bool CanFreeSeats => false;
 
         public override async Task<object> ApplyAsync(PartitionWork work)
@@ -300,6 +303,11 @@ public sealed class OfferLedger
             work.SetNgo(org, ngoAfter);
             work.PutClaim(claim, isNew: true);
             if (claim.Status == ClaimStatus.Waitlisted) work.Enqueue(claim);
+            if (claim.Status switch
+                {
+                    ClaimStatus.Confirmed => Notifications.NoticeType.ClaimConfirmed, ClaimStatus.Held => Notifications.NoticeType.ClaimHeld,
+                    ClaimStatus.Waitlisted => Notifications.NoticeType.ClaimWaitlisted, _ => (Notifications.NoticeType?)null,
+                } is { } told) work.Tell(told, claim);
             return Ok(new ClaimResult(claim, Replayed: false));
         }
     }
@@ -323,7 +331,7 @@ public sealed class OfferLedger
 
     private sealed class ConfirmOp(string org, string claimId, IReadOnlyList<string> beneficiaries, bool share) : LedgerOp<SeatClaim>
     {
-        public override int Weight => 2;
+        public override int Weight => 3; // the claim, the NGO's row, the notice
 
         public override async Task<object> ApplyAsync(PartitionWork work)
         {
@@ -348,6 +356,7 @@ public sealed class OfferLedger
                 HoldExpiresAt = null, UpdatedAt = work.Now,
             };
             work.PutClaim(confirmed, isNew: false);
+            work.Tell(Notifications.NoticeType.ClaimConfirmed, confirmed);
             return Ok(confirmed);
         }
     }

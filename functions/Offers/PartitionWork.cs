@@ -32,6 +32,16 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
 
     public void ReplaceOffer(OfferState candidate) => Offer = candidate;
 
+    /// <summary>The notices of this batch's changes, written in its transaction (the outbox) and announced after it.</summary>
+    public List<Notifications.Notice> Notices { get; } = [];
+
+    /// <summary>Tells the claiming NGO (and, through its webhooks, the offer's provider) of a claim's new status.</summary>
+    public void Tell(Notifications.NoticeType type, SeatClaim claim) =>
+        Notices.Add(Notifications.Notice.New(type, claim.NgoOrg, Now) with
+        {
+            OfferId = offerId, ClaimId = claim.Id, When = claim.HoldExpiresAt, ProviderOrg = Offer.ProviderOrg,
+        });
+
     /// <summary>Whether a claim with this id is in storage (as of the offer row this batch started from).</summary>
     public bool IsKnownClaim(string claimId) => knownClaimIds.Contains(claimId);
 
@@ -186,6 +196,7 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
                 Status = outcome.Status, SeatsAllocated = grant, SeatsWaiting = 0, HoldExpiresAt = outcome.HoldExpiresAt,
                 PromotedAt = Now, UpdatedAt = Now,
             }, isNew: false);
+            Tell(Notifications.NoticeType.ClaimPromoted, head with { Status = outcome.Status, HoldExpiresAt = outcome.HoldExpiresAt });
             promoted++;
         }
         if (_waitlist.Count == 0 && !_waitlistComplete) MorePromotions = Offer.WaitlistedClaims > 0 && Offer.Remaining > 0;
@@ -254,5 +265,6 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
                 yield return new TableTransactionAction(TableTransactionActionType.Add, row.Entity);
             }
         }
+        foreach (var notice in Notices) yield return new TableTransactionAction(TableTransactionActionType.Add, Notifications.Outbox.Row(offerId, notice));
     }
 }

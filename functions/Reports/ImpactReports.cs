@@ -32,7 +32,7 @@ public sealed record ProviderReport(string Provider, DateTimeOffset GeneratedAt,
 public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, SessionBook sessionBook, TimeProvider time)
 {
     public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) =>
-        ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}"), ct);
+        ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}") + " and " + Notifications.Outbox.NotOutbox, ct);
 
     /// <summary>A programme's requests: all of them for its runner and platform operators, an NGO's own otherwise.</summary>
     public Task<ImpactReport> ForProgrammeAsync(string programmeId, string? onlyOrg, CancellationToken ct) =>

@@ -9,11 +9,13 @@ namespace Matching.Storage;
 public sealed class QueueSender(QueueServiceClient queues, StorageProvisioner provisioner, QueueWatcher watcher,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
-    public async Task SendAsync<T>(string queueName, T message, CancellationToken cancellationToken)
+    /// <param name="delay">Hidden this long first (at most 7 days): a retry's back-off, the end of someone's quiet hours.</param>
+    public async Task SendAsync<T>(string queueName, T message, CancellationToken cancellationToken, TimeSpan? delay = null)
     {
         await provisioner.EnsureReadyAsync(cancellationToken);
         var body = JsonSerializer.Serialize(message, json.Value.SerializerOptions);
-        await queues.GetQueueClient(queueName).SendMessageAsync(body, cancellationToken);
-        watcher.Notify(queueName);
+        var hidden = delay is { } d && d > TimeSpan.Zero ? TimeSpan.FromSeconds(Math.Min(Math.Ceiling(d.TotalSeconds), TimeSpan.FromDays(7).TotalSeconds - 60)) : (TimeSpan?)null;
+        await queues.GetQueueClient(queueName).SendMessageAsync(body, hidden, cancellationToken: cancellationToken);
+        if (hidden is null) watcher.Notify(queueName);
     }
 }

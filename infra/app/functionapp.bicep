@@ -21,6 +21,12 @@ param followUpAlertsSchedule string
 param purgeAbuseLimitsSchedule string
 param purgeInvitationsSchedule string
 param retrainSchedule string
+param remindersSchedule string
+param outboxSweepSchedule string
+param mailSmtpUserName string
+param mailSenderAddress string
+param mailKeyVaultName string
+param publicBaseUrl string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -51,6 +57,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    keyVaultReferenceIdentity: identityId // Key Vault references resolve with the app's identity
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -99,6 +106,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PurgeAbuseLimitsSchedule: purgeAbuseLimitsSchedule
       PurgeInvitationsSchedule: purgeInvitationsSchedule
       RetrainSchedule: retrainSchedule
+      RemindersSchedule: remindersSchedule
+      OutboxSweepSchedule: outboxSweepSchedule
+      // Mail through Communication Services' SMTP relay (STARTTLS, login); the password is a Key Vault reference,
+      // resolved by the platform with the app's identity. No user name: no relay, and mails are skipped.
+      Mail__Host: empty(mailSmtpUserName) ? '' : 'smtp.azurecomm.net'
+      Mail__Port: '587'
+      Mail__Security: 'StartTls'
+      Mail__UserName: mailSmtpUserName
+      Mail__Password: '@Microsoft.KeyVault(VaultName=${mailKeyVaultName};SecretName=mail-smtp-password)'
+      Mail__From: 'Matching <${mailSenderAddress}>'
+      Notifications__LinkBaseUrl: empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}' : publicBaseUrl
     }
   }
 }

@@ -119,12 +119,14 @@ public sealed class BicepTests : IClassFixture<BicepTests.Compiled>, IDisposable
             "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor
             "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor
             "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher
+            "4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User (the SMTP relay's password), on the vault only
         };
         var rbac = OfType("Microsoft.Resources/deployments").Single(d => (string?)d["name"] == "rbac")["properties"]!["template"]!.AsObject();
         var roles = rbac["variables"]!.AsObject().Select(v => (string?)v.Value).Where(v => v is not null && Guid.TryParse(v, out _)).Order().ToArray();
         Assert.Equal(expected.Order(), roles);
         var assignments = Resources(rbac).Where(r => (string?)r["type"] == "Microsoft.Authorization/roleAssignments").ToList();
-        Assert.Equal(2, assignments.Count); // a loop over the three storage roles, and the telemetry role
+        Assert.Equal(3, assignments.Count); // a loop over the three storage roles, the telemetry role, the vault's secrets role
+        Assert.Contains(assignments, a => (string?)a["scope"] is { } scope && scope.Contains("Microsoft.KeyVault/vaults", StringComparison.Ordinal));
         var text = rbac.ToJsonString();
         foreach (var broad in new[] { "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c", "17d1049b-9a84-46fb-8f53-869881c3d3ab" })
             Assert.DoesNotContain(broad, text); // Owner, Contributor, Storage Account Contributor

@@ -5,6 +5,8 @@ using Matching.Mentoring.Engine;
 using Matching.Platform;
 using Matching.Storage;
 
+using Matching.Notifications;
+
 namespace Matching.Mentoring.Sessions;
 
 public enum SessionStatus { Proposed, Confirmed, Declined, Cancelled }
@@ -31,7 +33,7 @@ public sealed record SessionProposal(DateTimeOffset Start, int DurationMinutes, 
 /// Rules: <see cref="SessionRules"/>; every change is conditioned on the session row's ETag.
 /// </summary>
 public sealed class SessionBook(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, LearnerDirectory learners,
-    VenueDirectory venues, MentoringDeadlines deadlines, FollowUpAlerts followUp, ProgrammeDirectory programmes, TimeProvider time)
+    VenueDirectory venues, MentoringDeadlines deadlines, FollowUpAlerts followUp, ProgrammeDirectory programmes, Outbox outbox, TimeProvider time)
 {
     public const string Table = "mentoringsessions";
     public const string CheckInTable = "mentoringcheckins";
@@ -65,17 +67,29 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
             ["MatchId"] = match.Match.RowKey, ["SessionId"] = id, ["Sequence"] = 0, ["CreatedAt"] = time.GetUtcNow(),
         };
         await Set(row, p, by, ct);
-        await Sessions.AddEntityAsync(row, ct);
+        Notice[] notices = [NoticeOf(NoticeType.SessionProposed, match, row, by)];
+        await Outbox.AddAsync(Sessions, row, notices, ct);
+        await outbox.AnnounceAsync(Table, match.Org, notices, ct);
         return row;
     }
 
-    public async Task<TableEntity?> FindAsync(MatchParty match, string sessionId, CancellationToken ct)
+    public Task<TableEntity?> FindAsync(MatchParty match, string sessionId, CancellationToken ct) => FindAsync(match.Org, match.Match.RowKey, sessionId, ct);
+
+    public async Task<TableEntity?> FindAsync(string org, string matchId, string sessionId, CancellationToken ct)
     {
         if (!Ids.IsValid(sessionId)) return null;
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Sessions.GetEntityIfExistsAsync<TableEntity>(match.Org, Key(match.Match.RowKey, sessionId), cancellationToken: ct);
+        var found = await Sessions.GetEntityIfExistsAsync<TableEntity>(org, Key(matchId, sessionId), cancellationToken: ct);
         return found.HasValue ? found.Value : null;
     }
+
+    /// <summary>A notice about this session, for the other side (and both, for a confirmation).</summary>
+    private Notice NoticeOf(NoticeType type, MatchParty match, TableEntity row, Party by) =>
+        Notice.New(type, match.Org, time.GetUtcNow()) with
+        {
+            RequestId = match.Match.RowKey, MentorId = match.MentorId, LearnerId = match.LearnerId, SessionId = row.GetString("SessionId"),
+            When = row.GetDateTimeOffset("Start"), Actor = RequestLifecycle.Code(by),
+        };
 
     public Task<IReadOnlyList<TableEntity>> ListAsync(MatchParty match, CancellationToken ct) => ListAsync(match.Org, match.Match.RowKey, ct);
 
@@ -96,6 +110,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         if (Refusal(row, change, by) is { } refused) throw refused;
         var now = time.GetUtcNow();
         var countForProgramme = false;
+        var wasConfirmed = Status(row) == SessionStatus.Confirmed;
         switch (change)
         {
             case SessionChange.Confirm:
@@ -119,7 +134,17 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
                 break;
         }
         row["UpdatedAt"] = now;
-        await Sessions.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); // 412 → the caller reads again
+        NoticeType? told = change switch
+        {
+            SessionChange.Confirm => NoticeType.SessionConfirmed,
+            SessionChange.Counter => wasConfirmed ? NoticeType.SessionMoved : NoticeType.SessionProposed,
+            SessionChange.Cancel => NoticeType.SessionCancelled,
+            _ => null, // a declined proposal: the proposer sees it on the session, and proposes again
+        };
+        Notice[] notices = told is { } type ? [NoticeOf(type, match, row, by)] : [];
+        if (!await Outbox.TryReplaceAsync(Sessions, row, notices, ct))
+            throw new RequestFailedException(412, "The session changed meanwhile.", "UpdateConditionNotSatisfied", null); // the caller reads again
+        await outbox.AnnounceAsync(Table, match.Org, notices, ct);
         if (countForProgramme) await programmes.CountSessionAsync(match.Match.GetString("ProgrammeId"), ct);
         if (change == SessionChange.Confirm)
         {

@@ -130,7 +130,7 @@ public sealed class Azurite : IAsyncDisposable
         if (_location is not null) try { Directory.Delete(_location, recursive: true); } catch (IOException) { }
     }
 
-    private static async Task<bool> AcceptsAsync(int port)
+    internal static async Task<bool> AcceptsAsync(int port)
     {
         using var client = new TcpClient();
         try
@@ -144,7 +144,7 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,270 @@
+using System.Diagnostics.Metrics;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Learners;
+using Matching.Mentoring;
+using Matching.Notifications.Mail;
+using Matching.Organisations;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Matching.Notifications;
+
+/// <summary>Settings under <c>Notifications</c>.</summary>
+public static class NotificationSettings
+{
+    /// <summary>Locally (and in the tests) webhooks may point at loopback and private addresses; never on Azure.</summary>
+    public static bool AllowPrivateWebhooks(IConfiguration configuration) =>
+        !AuthSettings.RunningOnAzure && configuration.GetValue("Notifications:AllowPrivateWebhooks", true);
+
+    /// <summary>Where the links in mails point: the public address of the API.</summary>
+    public static string LinkBase(IConfiguration configuration) =>
+        (configuration["Notifications:LinkBaseUrl"] ?? configuration["Matching:LocalUrl"] ?? "http://localhost:7071").TrimEnd('/');
+
+    public static int MaxAttempts(IConfiguration configuration) => configuration.GetValue("Notifications:MaxAttempts", 8);
+
+    /// <summary>The wait before attempt n+1: base × 4^(n-1), at most 6 hours, ±20 % so that retries do not march together.</summary>
+    public static TimeSpan Backoff(IConfiguration configuration, int attempt)
+    {
+        var seconds = configuration.GetValue("Notifications:RetryBaseSeconds", 30.0) * Math.Pow(4, attempt - 1);
+        return TimeSpan.FromSeconds(Math.Min(seconds, 6 * 3600) * (0.8 + 0.4 * Random.Shared.NextDouble()));
+    }
+}
+
+/// <summary>One notice to one recipient (<c>mentor:…</c>, <c>learner:…</c>, <c>staff:…</c>) or one endpoint (<c>webhook:{org}:{id}</c>).</summary>
+public sealed record Delivery(Notice Notice, string Target, int Attempt = 1)
+{
+    /// <summary>The same notice to the same target always has the same id: a repeated dispatch is recognised.</summary>
+    public string Id => Ids.Derive(Notice.Id, Target);
+}
+
+/// <summary>
+/// Turns each announced outbox row into deliveries (one per person to tell and per endpoint that wants the event),
+/// then deletes the row. A repeated message finds the row gone; a crash before the delete dispatches again, and the
+/// deliveries' log recognises what was sent.
+/// </summary>
+public sealed class DispatchNotices(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, PreferenceBook preferences, WebhookBook webhooks,
+    ReminderBook reminders, TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    public const string DeliveryQueue = "notice-deliveries";
+
+    [Function("DispatchNotices")]
+    public async Task RunAsync([QueueTrigger(Outbox.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
+    {
+        var pointer = new QueueMessage(id, message, dequeueCount).ReadJson<Outbox.Pointer>(json.Value.SerializerOptions);
+        if (!Outbox.Tables.Contains(pointer.Table) || pointer.Ids is not { Count: > 0 and <= 100 } || pointer.Ids.Any(i => !Ids.IsValid(i)))
+            throw new InvalidQueueMessageException("The message names no outbox rows.");
+        await provisioner.EnsureReadyAsync(ct);
+        var table = tables.GetTableClient(pointer.Table);
+        foreach (var noticeId in pointer.Ids)
+        {
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(pointer.Partition, Outbox.KeyPrefix + noticeId, cancellationToken: ct);
+            if (!found.HasValue) continue; // dispatched already
+            var notice = Outbox.Read(found.Value!);
+            foreach (var target in await TargetsAsync(notice, ct))
+                await queue.SendAsync(DeliveryQueue, new Delivery(notice, target), ct);
+            foreach (var (kind, at, lead) in ReminderBook.For(notice, time.GetUtcNow()))
+                await reminders.AddAsync(notice, kind, at, lead, ct);
+            try { await table.DeleteEntityAsync(pointer.Partition, found.Value!.RowKey, ETag.All, ct); }
+            catch (RequestFailedException ex) when (ex.Status == 404) { }
+        }
+    }
+
+    /// <summary>Who hears of a notice (<see cref="NoticeRules.AudienceOf"/>), and which endpoints want it.</summary>
+    public async Task<IReadOnlyList<string>> TargetsAsync(Notice notice, CancellationToken ct)
+    {
+        var audience = NoticeRules.AudienceOf(notice.Type);
+        var targets = new List<string>();
+        // The side that acted is not told of its own act, except of a confirmation, which brings both the invitation.
+        if (notice.Type != NoticeType.SessionConfirmed && notice.Actor is "mentor") audience &= ~Audience.Mentor;
+        if (notice.Type != NoticeType.SessionConfirmed && notice.Actor is "learner") audience &= ~Audience.Learner;
+        if (audience.HasFlag(Audience.Mentor) && notice.MentorId is { } mentor) targets.Add(new Recipient(RecipientKind.Mentor, "", mentor).ToString());
+        if (audience.HasFlag(Audience.Learner) && notice.LearnerId is { } learner) targets.Add(new Recipient(RecipientKind.Learner, notice.Org, learner).ToString());
+        if (audience.HasFlag(Audience.NgoStaff))
+            targets.AddRange((await preferences.StaffAsync(notice.Org, [Role.Ngo, Role.Admin], ct)).Where(s => s.Preferences.Wants(Channel.Email)).Select(s => s.Recipient.ToString()));
+        foreach (var org in new[] { notice.Org, notice.ProviderOrg }.OfType<string>().Distinct())
+            targets.AddRange((await webhooks.SubscribedAsync(org, notice.Type, ct)).Select(e => $"webhook:{e.Org}:{e.Id}"));
+        return targets;
+    }
+}
+
+/// <summary>
+/// Makes one delivery, at least once and normally once: a log row per delivery says sent (then a repeat does
+/// nothing) or being sent (a short lease, so that two copies of a message do not send together). A failure is
+/// retried later with back-off (a new message, delayed); after <see cref="NotificationSettings.MaxAttempts"/> it is
+/// kept among the organisation's failed deliveries, which its admins read. Quiet hours delay a person's mail to
+/// their end. Names and addresses are read only now, so an erased person is told nothing.
+/// </summary>
+public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, Recipients recipients, MailComposer composer,
+    MailSender mail, WebhookBook webhooks, WebhookSender sender, IConfiguration configuration, TimeProvider time,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<DeliverNotice> logger)
+{
+    public const string LogTable = "noticedeliveries", FailureTable = "noticefailures";
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    public static readonly Histogram<double> Latency = Telemetry.Meter.CreateHistogram<double>("matching.notice.latency", "ms",
+        "From the change a notice reports to its mail handed to SMTP or its webhook answered, by channel.");
+
+    [Function("DeliverNotice")]
+    public async Task RunAsync([QueueTrigger(DispatchNotices.DeliveryQueue)] string message, string id, long dequeueCount, CancellationToken ct)
+    {
+        var delivery = new QueueMessage(id, message, dequeueCount).ReadJson<Delivery>(json.Value.SerializerOptions);
+        if (delivery.Notice is null || !Ids.IsValid(delivery.Notice.Id) || delivery.Target is null) throw new InvalidQueueMessageException("The message names no delivery.");
+        await provisioner.EnsureReadyAsync(ct);
+        var log = tables.GetTableClient(LogTable);
+        if (await TakeAsync(log, delivery, ct) is not { } lease) return;
+
+        var outcome = await AttemptAsync(delivery, ct);
+        var now = time.GetUtcNow();
+        switch (outcome)
+        {
+            case Outcome.Sent or Outcome.Skipped:
+                lease["State"] = outcome.State;
+                lease["DoneAt"] = now;
+                await log.UpdateEntityAsync(lease, ETag.All, TableUpdateMode.Replace, ct);
+                if (outcome is Outcome.Sent sent) Latency.Record((now - delivery.Notice.At).TotalMilliseconds, new KeyValuePair<string, object?>("channel", sent.Channel));
+                return;
+            case Outcome.Later later: // quiet hours: the same attempt, when they end
+                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
+                await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery, ct, later.Until - now);
+                return;
+            case Outcome.Failed failed:
+                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
+                if (!failed.Permanent && delivery.Attempt < NotificationSettings.MaxAttempts(configuration))
+                {
+                    await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery with { Attempt = delivery.Attempt + 1 }, ct,
+                        NotificationSettings.Backoff(configuration, delivery.Attempt));
+                    return;
+                }
+                await KeepFailureAsync(delivery, failed.Error, ct);
+                return;
+        }
+    }
+
+    private abstract record Outcome(string State)
+    {
+        public sealed record Sent(string Channel) : Outcome("sent");
+        public sealed record Skipped(string Why) : Outcome("skipped");
+        public sealed record Later(DateTimeOffset Until) : Outcome("later");
+        public sealed record Failed(string Error, bool Permanent) : Outcome("failed");
+    }
+
+    private async Task<Outcome> AttemptAsync(Delivery delivery, CancellationToken ct)
+    {
+        if (delivery.Target.StartsWith("webhook:", StringComparison.Ordinal))
+        {
+            if (delivery.Target.Split(':') is not [_, var org, var endpointId]
+                || await webhooks.EndpointAsync(org, endpointId, ct) is not { Enabled: true } endpoint
+                || !WebhookRules.Wants(endpoint.Events, delivery.Notice.Type)) return new Outcome.Skipped("endpoint removed or disabled");
+            var result = await sender.SendAsync(delivery.Id, delivery.Notice, endpoint, ct);
+            if (result.Delivered) { await webhooks.DeliveredAsync(org, endpointId, ct); return new Outcome.Sent("webhook"); }
+            await webhooks.FailedAsync(org, endpointId, result.Error ?? "failed", result.Gone, ct);
+            return new Outcome.Failed(result.Error ?? "failed", result.Gone);
+        }
+
+        if (Recipient.Parse(delivery.Target) is not { } recipient) throw new InvalidQueueMessageException("The delivery names no recipient.");
+        if (!mail.Configured) return new Outcome.Skipped("no SMTP relay configured");
+        if (await recipients.AddresseeAsync(recipient, ct) is not { } to) return new Outcome.Skipped("no address, or mail turned off");
+        if (PreferenceRules.QuietUntil(to.Preferences, time.GetUtcNow()) is { } until) return new Outcome.Later(until);
+        var parts = await recipients.PartsAsync(delivery.Notice, recipient, to, ct);
+        try
+        {
+            await mail.SendAsync(composer.Compose(delivery.Id, delivery.Notice, to, parts), ct);
+            return new Outcome.Sent("email");
+        }
+        catch (MailNotSentException ex) { return new Outcome.Failed(ex.Message, ex.Permanent); }
+    }
+
+    /// <summary>Takes the delivery's lease; null when it was sent already or another copy holds it (that copy will finish).</summary>
+    private async Task<TableEntity?> TakeAsync(TableClient log, Delivery delivery, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var lease = new TableEntity(delivery.Id, "") { ["State"] = "sending", ["Until"] = now + Lease, ["Attempt"] = delivery.Attempt };
+        try
+        {
+            await log.AddEntityAsync(lease, ct);
+            return lease;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            var current = (await log.GetEntityIfExistsAsync<TableEntity>(delivery.Id, "", cancellationToken: ct));
+            if (!current.HasValue) return null; // released meanwhile: its holder re-sent the message
+            var row = current.Value!;
+            if (row.GetString("State") != "sending" || row.GetDateTimeOffset("Until") > now) return null;
+            try
+            {
+                // The holder died mid-send: take over on the row's ETag, so only one copy does.
+                await log.UpdateEntityAsync(lease, row.ETag, TableUpdateMode.Replace, ct);
+                return lease;
+            }
+            catch (RequestFailedException again) when (again.Status == 412) { return null; }
+        }
+    }
+
+    private async Task KeepFailureAsync(Delivery delivery, string error, CancellationToken ct)
+    {
+        var org = delivery.Target.StartsWith("webhook:", StringComparison.Ordinal) ? delivery.Target.Split(':')[1] : delivery.Notice.Org;
+        logger.LogError("A {Event} delivery failed for good after {Attempts} attempts: {Error}", NoticeRules.Code(delivery.Notice.Type), delivery.Attempt, error);
+        await tables.GetTableClient(FailureTable).UpsertEntityAsync(new TableEntity(org, delivery.Id)
+        {
+            ["Event"] = NoticeRules.Code(delivery.Notice.Type), ["NoticeId"] = delivery.Notice.Id, ["Channel"] = delivery.Target.Split(':')[0] == "webhook" ? "webhook" : "email",
+            ["RecipientKind"] = delivery.Target.Split(':')[0], ["EndpointId"] = delivery.Target.StartsWith("webhook:", StringComparison.Ordinal) ? delivery.Target.Split(':')[2] : null,
+            ["Attempts"] = delivery.Attempt, ["Error"] = error, ["FailedAt"] = time.GetUtcNow(), ["OccurredAt"] = delivery.Notice.At,
+        }, TableUpdateMode.Replace, ct);
+    }
+}
+
+/// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
+public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learners, PreferenceBook preferences, OrganisationDirectory organisations,
+    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Microsoft.Extensions.Localization.IStringLocalizer<Texts> texts, IConfiguration configuration,
+    TimeProvider time)
+{
+    public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
+    {
+        var p = await preferences.GetAsync(r, ct);
+        if (!p.Wants(Channel.Email)) return null;
+        switch (r.Kind)
+        {
+            case RecipientKind.Mentor:
+                return await mentors.FindAsync(r.Id, ct) is { } mentor ? new Addressee(mentor.ContactEmail, mentor.DisplayName, p) : null;
+            case RecipientKind.Learner:
+                if (await learners.RowAsync(r.Org, r.Id, ct) is not { } row) return null;
+                return LearnerProfiles.Read(row)?.Contact is { Kind: ContactKind.Email } contact ? new Addressee(contact.Value, row.GetString("DisplayName"), p) : null;
+            default:
+                return p.Email is { } email ? new Addressee(email, null, p) : null;
+        }
+    }
+
+    public async Task<MailParts> PartsAsync(Notice n, Recipient r, Addressee to, CancellationToken ct)
+    {
+        var linkBase = NotificationSettings.LinkBase(configuration);
+        var organisation = (await organisations.FindAsync(n.Org, ct))?.Name;
+        var unsubscribe = $"{linkBase}/api/notifications/unsubscribe?token={Uri.EscapeDataString(await links.TokenAsync(r, ct))}";
+        string? calendar = null;
+        if (n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled && n.RequestId is { } matchId && n.SessionId is { } sessionId
+            && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
+        {
+            var summary = await Texts.InAsync(Texts.CultureOf(to.Preferences.Language), () => Task.FromResult(texts["session.summary"].Value));
+            calendar = Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, summary, time.GetUtcNow());
+        }
+        return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar);
+    }
+
+    /// <summary>Where the mail's button leads: the API resource the reader acts on.</summary>
+    private static string? ActionUrl(string linkBase, Notice n, Recipient r) => n.Type switch
+    {
+        NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/api/mentors/me/offers",
+        NoticeType.OfferDeclined or NoticeType.ProposalsReady => $"{linkBase}/api/mentor-requests/{n.RequestId}",
+        NoticeType.FollowUpAlert => $"{linkBase}/api/follow-up/alerts",
+        NoticeType.CheckInDue => $"{linkBase}/api/check-ins",
+        NoticeType.SessionProposed or NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled or NoticeType.SessionReminder
+            => $"{linkBase}/api/matches/{n.RequestId}/sessions",
+        NoticeType.ClaimConfirmed or NoticeType.ClaimHeld or NoticeType.ClaimWaitlisted or NoticeType.ClaimPromoted or NoticeType.ClaimHoldExpiring
+            => $"{linkBase}/api/offers/{n.OfferId}/claims/{n.ClaimId}",
+        _ when n.RequestId is not null => $"{linkBase}/api/matches/{n.RequestId}",
+        _ => null,
+    };
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using Fluid;
+using Fluid.Values;
+using Microsoft.Extensions.Localization;
+using MimeKit;
+
+namespace Matching.Notifications.Mail;
+
+/// <summary>Who a mail goes to, as read when it is sent: their address, their own name (if known) and their choices.</summary>
+public sealed record Addressee(string Address, string? Name, NotificationPreferences Preferences);
+
+/// <summary>What a mail says beyond the notice: the organisation's name and the links. Never the other side's personal data.</summary>
+public sealed record MailParts(string? OrganisationName, string? ActionUrl, string UnsubscribeUrl, string? Calendar = null);
+
+/// <summary>
+/// Builds a notice's mail in the reader's language: the event's subject, body and action are Liquid templates in
+/// the texts (<c>mail.{event}.subject|body|action</c>, per language), rendered with the notice's values, then set
+/// in one HTML layout and one plain-text layout (Fluid). The HTML is encoded by Fluid; a session's invitation
+/// travels as an .ics attachment. The Message-Id is derived from the delivery, so a retried send is recognisable.
+/// </summary>
+public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration configuration)
+{
+    private static readonly FluidParser Parser = new();
+    private static readonly ConcurrentDictionary<string, IFluidTemplate> Templates = new();
+    private static readonly IFluidTemplate HtmlLayout = Layout("Layout.html.liquid"), TextLayout = Layout("Layout.txt.liquid");
+
+    public MailboxAddress From => MailboxAddress.Parse(configuration["Mail:From"] ?? "Matching <no-reply@matching.localhost>");
+
+    public MimeMessage Compose(string deliveryId, Notice notice, Addressee to, MailParts parts)
+    {
+        var culture = Texts.CultureOf(to.Preferences.Language);
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = culture;
+        try
+        {
+            var code = NoticeRules.Code(notice.Type);
+            var zone = TimeZoneInfo.TryFindSystemTimeZoneById(to.Preferences.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+            var values = new Dictionary<string, string>
+            {
+                ["name"] = to.Name ?? "",
+                ["organisation"] = parts.OrganisationName ?? texts["mail.organisation.unknown"],
+                ["when"] = notice.When is { } when
+                    ? TimeZoneInfo.ConvertTime(when, zone).ToString(texts["mail.when"], culture) + $" ({zone.Id})"
+                    : "",
+                ["reason"] = notice.Reason is { } reason ? texts["reason." + reason] : "",
+            };
+            var subject = Render(texts[$"mail.{code}.subject"], values);
+            var layout = new Dictionary<string, string>
+            {
+                ["language"] = culture.TwoLetterISOLanguageName,
+                ["subject"] = subject,
+                ["greeting"] = Render(texts[to.Name is null ? "mail.greeting.anonymous" : "mail.greeting"], values),
+                ["body"] = Render(texts[$"mail.{code}.body"], values),
+                ["action"] = texts[$"mail.{code}.action"],
+                ["action_url"] = parts.ActionUrl ?? "",
+                ["signature"] = texts["mail.signature"],
+                ["why"] = texts["mail.why"],
+                ["unsubscribe"] = texts["mail.unsubscribe"],
+                ["unsubscribe_url"] = parts.UnsubscribeUrl,
+            };
+            var body = new BodyBuilder
+            {
+                HtmlBody = HtmlLayout.Render(Context(layout), HtmlEncoder.Default),
+                TextBody = TextLayout.Render(Context(layout), NullEncoder.Default),
+            };
+            if (parts.Calendar is { } ics)
+                body.Attachments.Add("session.ics", System.Text.Encoding.UTF8.GetBytes(ics), new ContentType("text", "calendar") { Parameters = { { "method", ics.Contains("METHOD:CANCEL") ? "CANCEL" : "REQUEST" }, { "charset", "utf-8" } } });
+            var message = new MimeMessage { Subject = subject, Body = body.ToMessageBody(), MessageId = $"{deliveryId}@matching" };
+            message.From.Add(From);
+            message.To.Add(new MailboxAddress(to.Name ?? "", to.Address));
+            message.Body.Headers.Add(HeaderId.ContentLanguage, culture.TwoLetterISOLanguageName); // RFC 3282, on the content
+            // One-click unsubscribe (RFC 8058): mail clients offer it beside the sender.
+            message.Headers.Add("List-Unsubscribe", $"<{parts.UnsubscribeUrl}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+            message.Headers.Add("X-Matching-Event", code);
+            return message;
+        }
+        finally { CultureInfo.CurrentUICulture = before; }
+    }
+
+    /// <summary>A text template (from the texts, so per language) with the notice's values; plain text out.</summary>
+    private static string Render(string source, IReadOnlyDictionary<string, string> values)
+    {
+        var template = Templates.GetOrAdd(source, s => Parser.TryParse(s, out var t, out var error) ? t : throw new InvalidOperationException($"A mail text does not parse: {error}"));
+        return template.Render(Context(values), NullEncoder.Default);
+    }
+
+    private static TemplateContext Context(IReadOnlyDictionary<string, string> values)
+    {
+        var context = new TemplateContext();
+        foreach (var (key, value) in values) context.SetValue(key, FluidValue.Create(value, TemplateOptions.Default));
+        return context;
+    }
+
+    private static IFluidTemplate Layout(string name)
+    {
+        using var stream = typeof(MailComposer).Assembly.GetManifestResourceStream("Matching.Mail." + name)
+            ?? throw new InvalidOperationException($"The mail layout {name} is not embedded.");
+        using var reader = new StreamReader(stream);
+        return Parser.TryParse(reader.ReadToEnd(), out var template, out var error) ? template : throw new InvalidOperationException($"The mail layout {name} does not parse: {error}");
+    }
+}

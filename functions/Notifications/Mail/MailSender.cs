@@ -1,0 +1,67 @@
+using System.Security.Cryptography.X509Certificates;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Matching.Notifications.Mail;
+
+/// <summary>
+/// SMTP settings (section <c>Mail</c>): any relay, Azure Communication Services' SMTP relay on Azure
+/// (smtp.azurecomm.net:587, STARTTLS, the Entra application's credentials), smtp4dev locally.
+/// </summary>
+/// <param name="Security">StartTls (the default), SslOnConnect, or None (only for a local server).</param>
+/// <param name="TrustedCertificate">A certificate file trusted in addition to the system's roots: smtp4dev's self-signed one, locally.</param>
+public sealed record MailSettings(string? Host = null, int Port = 587, string Security = "StartTls", string? UserName = null, string? Password = null,
+    string? TrustedCertificate = null)
+{
+    public static MailSettings Read(IConfiguration configuration) => configuration.GetSection("Mail").Get<MailSettings>() ?? new();
+
+    public bool Configured => !string.IsNullOrWhiteSpace(Host);
+}
+
+/// <summary>A mail the relay refused or could not take: temporary ones are retried, permanent ones are not.</summary>
+public sealed class MailNotSentException(string reason, bool permanent, Exception inner) : Exception(reason, inner)
+{
+    public bool Permanent { get; } = permanent;
+}
+
+/// <summary>
+/// Hands mails to the SMTP relay with MailKit: TLS always on Azure (the settings refuse anything else there), login
+/// when a user name is set. One connection per mail: deliveries are spread over queue messages and instances, and a
+/// relay's idle timeout would close a kept one anyway.
+/// </summary>
+public sealed class MailSender(IConfiguration configuration, ILogger<MailSender> logger)
+{
+    private readonly MailSettings _settings = MailSettings.Read(configuration);
+    // Read at the first mail: locally the server writes its certificate when it starts, which may be after the app.
+    private readonly Lazy<X509Certificate2?> _trusted = new(() => LoadTrusted(MailSettings.Read(configuration).TrustedCertificate));
+
+    public bool Configured => _settings.Configured;
+
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
+    {
+        using var client = new SmtpClient { Timeout = 30_000 };
+        if (_trusted.Value is { } trusted) client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
+            errors == System.Net.Security.SslPolicyErrors.None || certificate is not null && trusted.Thumbprint == certificate.GetCertHashString();
+        try
+        {
+            await client.ConnectAsync(_settings.Host!, _settings.Port, Enum.Parse<SecureSocketOptions>(_settings.Security, ignoreCase: true), ct);
+            if (!string.IsNullOrEmpty(_settings.UserName)) await client.AuthenticateAsync(_settings.UserName, _settings.Password ?? "", ct);
+            await client.SendAsync(message, ct);
+            await client.DisconnectAsync(true, ct);
+        }
+        catch (SmtpCommandException ex)
+        {
+            // 5xx: the address or the mail is refused for good; 4xx: try again later. The log names the code, not the address.
+            logger.LogWarning("The SMTP relay refused a mail: {StatusCode} {ErrorCode}", (int)ex.StatusCode, ex.ErrorCode);
+            throw new MailNotSentException($"SMTP {(int)ex.StatusCode}", permanent: (int)ex.StatusCode >= 500, ex);
+        }
+        catch (Exception ex) when (ex is SmtpProtocolException or IOException or System.Net.Sockets.SocketException or AuthenticationException or SslHandshakeException)
+        {
+            throw new MailNotSentException(ex.GetType().Name, permanent: false, ex);
+        }
+    }
+
+    private static X509Certificate2? LoadTrusted(string? path) =>
+        string.IsNullOrWhiteSpace(path) || !File.Exists(path) ? null : X509CertificateLoader.LoadCertificateFromFile(path);
+}

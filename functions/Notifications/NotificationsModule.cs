@@ -1,0 +1,48 @@
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Notifications.Mail;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+
+using Microsoft.AspNetCore.Mvc;
+
+namespace Matching.Notifications;
+
+public static class NotificationsModule
+{
+    public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddHttpClient(WebhookSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => WebhookSender.Handler(NotificationSettings.AllowPrivateWebhooks(configuration)));
+        return services
+            .AddTable(PreferenceBook.Table).AddTable(WebhookBook.Table).AddTable(DeliverNotice.LogTable).AddTable(DeliverNotice.FailureTable)
+            .AddTable(ReminderBook.Table)
+            .AddSingleton<Outbox>().AddSingleton<PreferenceBook>().AddSingleton<WebhookBook>().AddSingleton<WebhookSender>()
+            .AddSingleton<UnsubscribeLinks>().AddSingleton<MailComposer>().AddSingleton<MailSender>().AddSingleton<Recipients>()
+            .AddSingleton<ReminderBook>();
+    }
+}
+
+/// <summary>A delivery that failed for good, as an organisation's admins see it: what, to which kind of recipient, why. No address.</summary>
+public sealed record DeliveryFailureView(string Id, string Event, string NoticeId, string Channel, string RecipientKind, string? EndpointId, int Attempts,
+    string Error, DateTimeOffset OccurredAt, DateTimeOffset FailedAt);
+
+[Tags("Notifications"), RequireRoles(Role.Admin)]
+public sealed class DeliveryFailureFunctions(TableServiceClient tables, StorageProvisioner provisioner)
+{
+    [Function("ListDeliveryFailures")]
+    [EndpointSummary("Mails and webhook deliveries that failed after every retry (the last 200), newest first.")]
+    [ProducesResponseType<IReadOnlyList<DeliveryFailureView>>(StatusCodes.Status200OK)]
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "notifications/failures")] HttpRequest req, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<DeliveryFailureView>();
+        var org = req.HttpContext.Caller().OrganisationId;
+        await foreach (var e in tables.GetTableClient(DeliverNotice.FailureTable).QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
+            list.Add(new(e.RowKey, e.GetString("Event"), e.GetString("NoticeId"), e.GetString("Channel"), e.GetString("RecipientKind"), e.GetString("EndpointId"),
+                e.GetInt32("Attempts") ?? 0, e.GetString("Error"), e.GetDateTimeOffset("OccurredAt") ?? default, e.GetDateTimeOffset("FailedAt") ?? default));
+        return Results.Ok(list.OrderByDescending(f => f.FailedAt).Take(200).ToList());
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Matching.Hosting;
+using Matching.Mentoring;
+using Matching.Platform;
+using Matching.Storage;
+
+namespace Matching.Notifications;
+
+/// <summary>
+/// Reminders to send later: a session 24 h and 1 h before it starts, an offer or held seats 24 h before they expire. They are
+/// written when the notice they follow is dispatched (off the change's path), one partition per due hour, rows in
+/// due order, so that a timer run reads only what is due. When due, the reminder is sent only if what it reminds of
+/// still holds (the session still confirmed at that time, the offer still open to that mentor); its notice id is
+/// derived from what it reminds of, so a second run, or a crash between two writes, sends nothing twice.
+/// </summary>
+public sealed class ReminderBook(TableServiceClient tables, StorageProvisioner provisioner)
+{
+    public const string Table = "reminders";
+
+    /// <summary>How far back a run looks for reminders not sent (a timer that was down); older ones are stale.</summary>
+    public static readonly TimeSpan LookBack = TimeSpan.FromHours(6);
+
+    public sealed record Due(string Partition, string RowKey, NoticeType Kind, Notice Source, string Lead);
+
+    private TableClient Client => tables.GetTableClient(Table);
+
+    /// <summary>The reminders a dispatched notice calls for (none when their time has passed).</summary>
+    public static IEnumerable<(NoticeType Kind, DateTimeOffset At, string Lead)> For(Notice n, DateTimeOffset now)
+    {
+        if (n.When is not { } when) yield break;
+        IEnumerable<(NoticeType, DateTimeOffset, string)> all = n.Type switch
+        {
+            NoticeType.SessionConfirmed or NoticeType.SessionMoved => [(NoticeType.SessionReminder, when.AddHours(-24), "24h"), (NoticeType.SessionReminder, when.AddHours(-1), "1h")],
+            NoticeType.OfferAwaiting => [(NoticeType.OfferExpiring, when.AddHours(-24), "24h")],
+            NoticeType.ClaimHeld or NoticeType.ClaimPromoted => [(NoticeType.ClaimHoldExpiring, when.AddHours(-24), "24h")],
+            _ => [],
+        };
+        foreach (var r in all) if (r.Item2 > now) yield return r;
+    }
+
+    public async Task AddAsync(Notice source, NoticeType kind, DateTimeOffset at, string lead, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        await Client.UpsertEntityAsync(new TableEntity(PartitionOf(at), $"{Ticks(at)}|{kind}|{source.SessionId ?? source.ClaimId ?? source.RequestId}|{lead}")
+        {
+            ["Kind"] = kind.ToString(), ["Lead"] = lead, ["Source"] = System.Text.Json.JsonSerializer.Serialize(source, Outbox.Json),
+        }, TableUpdateMode.Replace, ct);
+    }
+
+    public async IAsyncEnumerable<Due> DueAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        for (var hour = Hour(now - LookBack); hour <= Hour(now); hour = hour.AddHours(1))
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(hour)} and RowKey lt {Ticks(now) + "~"}");
+            await foreach (var e in Client.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
+                yield return new Due(e.PartitionKey, e.RowKey, Enum.Parse<NoticeType>(e.GetString("Kind")),
+                    System.Text.Json.JsonSerializer.Deserialize<Notice>(e.GetString("Source"), Outbox.Json)!, e.GetString("Lead"));
+        }
+    }
+
+    /// <summary>Deletes handled reminders, a hundred per transaction (they share their hour's partition).</summary>
+    public async Task DoneAsync(IEnumerable<Due> done, CancellationToken ct)
+    {
+        foreach (var partition in done.GroupBy(d => d.Partition))
+            foreach (var chunk in partition.Chunk(100))
+                try { await Client.SubmitTransactionAsync(chunk.Select(d => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(d.Partition, d.RowKey), ETag.All)), ct); }
+                catch (TableTransactionFailedException)
+                {
+                    foreach (var d in chunk) // one was gone already (a concurrent run): delete the rest one by one
+                        try { await Client.DeleteEntityAsync(d.Partition, d.RowKey, ETag.All, ct); }
+                        catch (RequestFailedException ex) when (ex.Status == 404) { }
+                }
+    }
+
+    private static DateTimeOffset Hour(DateTimeOffset t) => new(t.UtcDateTime.Date.AddHours(t.UtcDateTime.Hour), TimeSpan.Zero);
+
+    private static string PartitionOf(DateTimeOffset at) => at.UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
+
+    private static string Ticks(DateTimeOffset at) => at.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Sends the reminders that are due. Schedule: the <c>RemindersSchedule</c> app setting (every five minutes by default).</summary>
+public sealed class SendReminders(ReminderBook reminders, MentoringLifecycle lifecycle, Mentoring.Sessions.SessionBook sessions, TableServiceClient tables,
+    Outbox outbox, TimeProvider time, ILogger<SendReminders> logger)
+{
+    public const string Schedule = "RemindersSchedule";
+    private const int Parallelism = 16;
+
+    [Function("SendReminders")]
+    public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var handled = new ConcurrentBag<ReminderBook.Due>();
+        var sent = new ConcurrentBag<(string Table, string Partition, Notice Notice)>();
+        var page = new List<ReminderBook.Due>(1000);
+        async Task FlushAsync()
+        {
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (due, token) =>
+            {
+                if (await NoticeForAsync(due, token) is { } made && await Outbox.TryAddAsync(tables.GetTableClient(made.Table), made.Partition, made.Notice, token))
+                    sent.Add(made);
+                handled.Add(due);
+            });
+            page.Clear();
+        }
+        await foreach (var due in reminders.DueAsync(now, ct))
+        {
+            page.Add(due);
+            if (page.Count == page.Capacity) await FlushAsync();
+        }
+        await FlushAsync();
+        // One message per partition and hundred notices, then the reminders go.
+        foreach (var group in sent.GroupBy(s => (s.Table, s.Partition)))
+            foreach (var chunk in group.Chunk(100))
+                await outbox.AnnounceAsync(group.Key.Table, group.Key.Partition, chunk.Select(c => c.Notice).ToArray(), ct);
+        await reminders.DoneAsync(handled, ct);
+        if (!handled.IsEmpty) logger.LogInformation("Reminders: {Sent} sent of {Due} due", sent.Count, handled.Count);
+    }
+
+    /// <summary>The reminder's notice if what it reminds of still holds, with the table and partition its outbox row goes to.</summary>
+    private async Task<(string Table, string Partition, Notice Notice)?> NoticeForAsync(ReminderBook.Due due, CancellationToken ct)
+    {
+        var s = due.Source;
+        var id = Ids.Derive("reminder", due.Kind.ToString(), s.SessionId ?? s.ClaimId ?? s.RequestId ?? "", s.When?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "", due.Lead);
+        var notice = s with { Id = id, Type = due.Kind, At = time.GetUtcNow(), Actor = null };
+        switch (due.Kind)
+        {
+            case NoticeType.SessionReminder when s.RequestId is { } matchId && s.SessionId is { } sessionId:
+                var session = await sessions.FindAsync(s.Org, matchId, sessionId, ct);
+                return session is not null && Mentoring.Sessions.SessionBook.Status(session) == Mentoring.Sessions.SessionStatus.Confirmed
+                    && session.GetDateTimeOffset("Start") == s.When ? (Mentoring.Sessions.SessionBook.Table, s.Org, notice) : null;
+            case NoticeType.OfferExpiring when s.RequestId is { } requestId:
+                var request = await lifecycle.RowAsync(s.Org, requestId, ct);
+                return request is not null && MentoringLifecycle.Status(request) == RequestStatus.Offered && request.GetString("OfferedTo") == s.MentorId
+                    && request.GetDateTimeOffset("OfferExpiresAt") == s.When ? (MentorRequests.Table, s.Org, notice) : null;
+            case NoticeType.ClaimHoldExpiring when s.OfferId is { } offerId && s.ClaimId is { } claimId:
+                var row = await tables.GetTableClient(Offers.OfferRows.Table).GetEntityIfExistsAsync<TableEntity>(offerId, Offers.OfferRows.ClaimKey(claimId), cancellationToken: ct);
+                return row.HasValue && Offers.OfferRows.ToClaim(row.Value!) is { Status: Offers.ClaimStatus.Held } claim && claim.HoldExpiresAt == s.When
+                    ? (Offers.OfferRows.Table, offerId, notice) : null;
+            default:
+                return null;
+        }
+    }
+}
