@@ -51,14 +51,14 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
         var now = time.GetUtcNow();
         var status = MentoringLifecycle.Status(request);
         if (due.Kind == MentoringDeadlines.Kind.Unanswered && status == RequestStatus.Proposed)
-            await RaiseAsync(request, AlertKind.Unanswered, null, $"Proposals unanswered for {Thresholds.UnansweredDays} days.", ct);
+            await RaiseAsync(request, AlertKind.Unanswered, null, Thresholds.UnansweredDays, ct);
         if (due.Kind == MentoringDeadlines.Kind.NoSession && status == RequestStatus.Matched)
         {
             var since = now.AddDays(-Thresholds.NoSessionDays);
             // A session planned ahead, or one in the window, is enough.
             var active = sessions.Any(s => SessionBook.Status(s) == SessionStatus.Confirmed && s.GetDateTimeOffset("Start") >= since);
             if (!active && request.GetDateTimeOffset("MatchedAt") <= since)
-                await RaiseAsync(request, AlertKind.NoSession, null, $"No session in {Thresholds.NoSessionDays} days.", ct);
+                await RaiseAsync(request, AlertKind.NoSession, null, Thresholds.NoSessionDays, ct);
         }
     }
 
@@ -68,18 +68,27 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
         var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, matchId, cancellationToken: ct);
         if (!found.HasValue) return;
         if (answer.Rating is { } rating && rating <= Thresholds.LowRating)
-            await RaiseAsync(found.Value!, AlertKind.LowRating, sessionId, $"A session was rated {rating} out of 5.", ct);
+            await RaiseAsync(found.Value!, AlertKind.LowRating, sessionId, rating, ct);
         if (answer.Attendance != Attendance.NoShow) return;
         var latest = sessions.Where(s => s.GetString("MentorAttendance") is not null || s.GetString("LearnerAttendance") is not null)
             .OrderByDescending(s => s.GetDateTimeOffset("Start")).Take(Thresholds.NoShowsInARow).ToList();
         if (latest.Count == Thresholds.NoShowsInARow && latest.All(NoShow))
-            await RaiseAsync(found.Value!, AlertKind.NoShows, sessionId, $"{Thresholds.NoShowsInARow} no-shows in a row.", ct);
+            await RaiseAsync(found.Value!, AlertKind.NoShows, sessionId, Thresholds.NoShowsInARow, ct);
     }
 
     private static bool NoShow(TableEntity s) =>
         s.GetString("MentorAttendance") == nameof(Attendance.NoShow) || s.GetString("LearnerAttendance") == nameof(Attendance.NoShow);
 
-    private async Task RaiseAsync(TableEntity request, AlertKind kind, string? sessionId, string detail, CancellationToken ct)
+    /// <summary>What an alert says, in the reader's language, from its kind and its figure (days, no-shows, a rating).</summary>
+    private static string Detail(AlertKind kind, int figure) => Texts.Format(kind switch
+    {
+        AlertKind.Unanswered => "Proposals unanswered for {0} days.",
+        AlertKind.NoSession => "No session in {0} days.",
+        AlertKind.LowRating => "A session was rated {0} out of 5.",
+        _ => "{0} no-shows in a row.",
+    }, figure);
+
+    private async Task RaiseAsync(TableEntity request, AlertKind kind, string? sessionId, int figure, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var id = Ids.Derive(kind.ToString(), request.RowKey, sessionId ?? "");
@@ -93,7 +102,7 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
             await Notifications.Outbox.AddAsync(Alerts, new TableEntity(request.PartitionKey, id)
             {
                 ["Kind"] = kind.ToString(), ["LearnerId"] = request.GetString("LearnerId"), ["RequestId"] = request.RowKey, ["SessionId"] = sessionId,
-                ["Detail"] = detail, ["RaisedAt"] = now, ["Acknowledged"] = false,
+                ["Figure"] = figure, ["RaisedAt"] = now, ["Acknowledged"] = false,
             }, notices, ct);
         }
         catch (RequestFailedException ex) when (ex.Status == 409) { return; } // raised before (and its notice with it)
@@ -128,7 +137,8 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
     }
 
     private static AlertView ToView(TableEntity e) => new(e.RowKey, Enum.Parse<AlertKind>(e.GetString("Kind")), e.GetString("LearnerId"), e.GetString("RequestId"),
-        e.GetString("SessionId"), e.GetString("Detail"), e.GetDateTimeOffset("RaisedAt") ?? default, e.GetBoolean("Acknowledged") == true, e.GetDateTimeOffset("AcknowledgedAt"));
+        e.GetString("SessionId"), e.GetInt32("Figure") is { } figure ? Detail(Enum.Parse<AlertKind>(e.GetString("Kind")), figure) : e.GetString("Detail"),
+        e.GetDateTimeOffset("RaisedAt") ?? default, e.GetBoolean("Acknowledged") == true, e.GetDateTimeOffset("AcknowledgedAt"));
 }
 
 /// <summary>Daily: raises the NGO follow-up's time-based alerts. Schedule: the <c>FollowUpAlertsSchedule</c> app setting.</summary>

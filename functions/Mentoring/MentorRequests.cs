@@ -27,8 +27,12 @@ public static class MentorRequests
     public sealed record CreateRequest(string LearnerId, IReadOnlyList<Expertise> Goals, string? GoalText = null, string? ProgrammeId = null);
 
     /// <param name="DisplayName">Null once the mentor erased their data.</param>
+    /// <param name="Explanation">In the reader's language, built when read from <paramref name="Because"/> and <paramref name="Against"/>.</param>
+    /// <param name="Because">The features that weighed most for this mentor (names as in <paramref name="Factors"/>).</param>
+    /// <param name="Against">The feature that counted most against them, if one did.</param>
     public sealed record ProposalView(string MentorId, string? DisplayName, IReadOnlyList<Expertise> Expertise, string? Occupation,
-        IReadOnlyList<SessionMode> Modes, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors);
+        IReadOnlyList<SessionMode> Modes, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors,
+        IReadOnlyList<string>? Because = null, string? Against = null);
 
     public sealed record ReasonView(string Code, string Description, int Mentors);
 
@@ -79,14 +83,15 @@ public static class MentorRequests
 
     public static RequestView ToView(TableEntity e, bool forStaff = false)
     {
-        var proposals = JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [];
+        var proposals = (JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [])
+            .Select(p => p.Because is { } because ? p with { Explanation = Explanations.Text(new Explanations.Reasons(because, p.Against)) } : p).ToArray();
         var status = MentoringLifecycle.Status(e);
         var offer = status == RequestStatus.Offered && e.GetString("OfferedTo") is { } to
             ? new RequestOfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
             : null;
         return new RequestView(
             e.RowKey, e.GetString("LearnerId"), Goals(e), e.GetString("GoalText"), status, proposals,
-            JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? [],
+            (JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? []).Select(r => r with { Description = Texts.Localize(r.Description) }).ToArray(),
             e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default,
             status == RequestStatus.Proposed ? e.GetDateTimeOffset("ProposalsExpireAt") : null, offer,
             MentoringLifecycle.Declines(e).Select(d => new DeclineView(d.MentorId, d.Reason, d.At, forStaff ? d.Note : null)).ToList(),
@@ -338,7 +343,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
                 logged.Add(propensity);
                 // No contact details in a proposal: they are shared only once a match is accepted.
                 proposals.Add(new MentorRequests.ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
-                    mentor.Profile.Modes, p.Score, p.Explanation, p.Factors));
+                    mentor.Profile.Modes, p.Score, p.Explanation, p.Factors, p.Reasons.Because, p.Reasons.Against));
             }
             if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), logged, scorer.Name, time.GetUtcNow());
             if (proposals.Count == 0)

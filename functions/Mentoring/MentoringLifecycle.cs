@@ -115,7 +115,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         if (Declines(row).LastOrDefault(d => d.MentorId == mentorId && d.Reason != ExpiredReason) is not { } recorded) return false;
         if (recorded.Reason == reason) return true;
         throw new TransitionRefusedException(Status(row), "The offer was already declined",
-            $"You declined it already, with the reason {recorded.Reason}.");
+            Texts.Format("You declined it already, with the reason {0}.", recorded.Reason));
     }
 
     /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
@@ -208,7 +208,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 // (a concurrent retry), otherwise an accept (or the deadline) won and the decline is refused with the status.
                 if (e != RequestEvent.Declined || DeclinedAlready(row, fromMentor, reason)) return row;
                 throw new TransitionRefusedException(Status(row), "The offer is no longer open",
-                    $"The request is {RequestLifecycle.Code(Status(row))}: it can no longer be declined by you.");
+                    Texts.Format("The request is {0}: it can no longer be declined by you.", RequestLifecycle.Code(Status(row))));
             }
             var now = time.GetUtcNow();
             var declines = Declines(row).Append(new Decline(fromMentor, reason, now, note)).ToList();
@@ -282,7 +282,8 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         if (Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
         await ReleaseUnlessOfferedAsync(org, row.RowKey, mentorId, ct); // an offer row left behind
         throw new TransitionRefusedException(Status(row), "The offer is no longer open",
-            $"The request is {RequestLifecycle.Code(Status(row))}: it can no longer be {(e == RequestEvent.Accepted ? "accepted" : "declined")} by you.");
+            Texts.Format(e == RequestEvent.Accepted ? "The request is {0}: it can no longer be accepted by you." : "The request is {0}: it can no longer be declined by you.",
+                RequestLifecycle.Code(Status(row))));
     }
 
     private static void Require(TableEntity row, RequestEvent e, string title, string detail)

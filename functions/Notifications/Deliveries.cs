@@ -219,8 +219,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
 /// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
 public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learners, PreferenceBook preferences, OrganisationDirectory organisations,
-    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Microsoft.Extensions.Localization.IStringLocalizer<Texts> texts, IConfiguration configuration,
-    TimeProvider time)
+    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, IConfiguration configuration, TimeProvider time)
 {
     public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
     {
@@ -247,8 +246,8 @@ public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learner
         if (n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled && n.RequestId is { } matchId && n.SessionId is { } sessionId
             && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
         {
-            var summary = await Texts.InAsync(Texts.CultureOf(to.Preferences.Language), () => Task.FromResult(texts["session.summary"].Value));
-            calendar = Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, summary, time.GetUtcNow());
+            calendar = await Texts.InAsync(Texts.CultureOf(to.Preferences.Language),
+                () => Task.FromResult(Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow())));
         }
         return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar);
     }

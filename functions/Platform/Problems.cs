@@ -54,15 +54,20 @@ public static class Problems
         TypedResults.Problem(new ProblemDetails { Status = status, Type = type, Title = title, Detail = detail });
 
     public static IResult NotFound(string what) =>
-        Result(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", $"{what} was not found.");
+        Result(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", Texts.Format("{0} was not found.", what));
 
     public static IResult Validation(IDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "The request is not valid", type: ProblemTypes.Validation);
 
-    /// <summary>Adds what every problem carries: a type for its status and the correlation id.</summary>
+    /// <summary>Adds what every problem carries: a type for its status and the correlation id; its texts in the caller's language.</summary>
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
+        // One place for every problem's words: titles, details and fields' messages are looked up in the texts.
+        problem.Title = problem.Title is null ? null : Texts.Localize(problem.Title);
+        problem.Detail = problem.Detail is null ? null : Texts.Localize(problem.Detail);
+        if (problem is HttpValidationProblemDetails validation)
+            foreach (var key in validation.Errors.Keys.ToList()) validation.Errors[key] = validation.Errors[key].Select(Texts.Localize).ToArray();
         var status = problem.Status ?? context.HttpContext.Response.StatusCode;
         if (string.IsNullOrEmpty(problem.Type) || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             problem.Type = ProblemTypes.ForStatus(status);
@@ -100,7 +105,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
             return (503, new ProblemDetails
             {
                 Status = 503, Type = ProblemTypes.StorageUnavailable, Title = "Storage is unavailable",
-                Detail = $"Nothing was changed. Retry in {Problems.RetryAfterSeconds} seconds.",
+                Detail = Texts.Format("Nothing was changed. Retry in {0} seconds.", Problems.RetryAfterSeconds),
             });
 
         if (Contention.IsLostRace(exception))

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 [assembly: Microsoft.Extensions.Localization.RootNamespace("Matching")]
@@ -19,6 +21,20 @@ public sealed class Texts
     public static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" ? "en" : "fr";
 
     public static CultureInfo CultureOf(string? language) => language == "en" ? English : French;
+
+    /// <summary>
+    /// For texts written in English where they are decided (a problem's title, a field's message): the English text is
+    /// the key, and its French is in the resources. A text without a translation stays as it is.
+    /// </summary>
+    public static string Localize(string? english) => english is null ? "" : Shared[english].Value;
+
+    /// <summary><see cref="Localize"/> of a pattern (<c>{0} was not found.</c>), its arguments localised too.</summary>
+    public static string Format(string englishPattern, params object[] args) =>
+        string.Format(CultureInfo.CurrentUICulture, Localize(englishPattern), args.Select(a => a is string s ? Localize(s) : a).ToArray());
+
+    /// <summary>One localizer for the code that has no services at hand (problems, validation); the same resources as the injected one.</summary>
+    private static readonly IStringLocalizer Shared = new ResourceManagerStringLocalizerFactory(
+        Options.Create(new LocalizationOptions { ResourcesPath = "Resources" }), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Create(typeof(Texts));
 
     /// <summary>The caller's preferred language among French and English (<c>Accept-Language</c> with its weights), French when none.</summary>
     public static CultureInfo FromAcceptLanguage(string? header)

@@ -114,6 +114,7 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
         return Math.Round(values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2, 2);
     }
 
+    /// <summary>The CSV's headers are in the reader's language (a spreadsheet is read by people); the metrics' names stay codes.</summary>
     public static string ToCsv(ImpactReport r)
     {
         var rows = new List<(string, string)>
@@ -126,11 +127,11 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
         rows.AddRange(r.Ratings.Select(x => ($"rating{x.Key}", N(x.Value))));
         rows.AddRange(r.Outcomes.Select(x => ($"outcome.{x.Key}", N(x.Value))));
         rows.AddRange(r.DeclineReasons.Select(x => ($"declineReason.{x.Key}", N(x.Value))));
-        return Csv.Write(["metric", "value"], rows.Select(x => new[] { x.Item1, x.Item2 }));
+        return Csv.Write([Texts.Localize("metric"), Texts.Localize("value")], rows.Select(x => new[] { x.Item1, x.Item2 }));
     }
 
     public static string ToCsv(ProviderReport r) =>
-        Csv.Write(["offerId", "title", "status", "seatsOffered", "seatsClaimed", "seatsConfirmed", "seatsHeld", "seatsReleased", "ngosServed"],
+        Csv.Write(new[] { "offerId", "title", "status", "seatsOffered", "seatsClaimed", "seatsConfirmed", "seatsHeld", "seatsReleased", "ngosServed" }.Select(Texts.Localize).ToArray(),
             r.ByOffer.Select(o => new[] { o.OfferId, o.Title, o.Status, N(o.SeatsOffered), N(o.SeatsClaimed), N(o.SeatsConfirmed), N(o.SeatsHeld), N(o.SeatsReleased), N(o.NgosServed) })
                 .Append(["total", "", "", N(r.SeatsOffered), N(r.SeatsClaimed), N(r.SeatsConfirmed), N(r.SeatsHeld), N(r.SeatsReleased), N(r.NgosServed)]));
 

@@ -2,7 +2,11 @@ using System.Buffers;
 
 namespace Matching.Mentoring.Engine;
 
-public sealed record Proposal(string MentorId, double Score, string Explanation, IReadOnlyList<Explanations.Factor> Factors);
+public sealed record Proposal(string MentorId, double Score, Explanations.Reasons Reasons, IReadOnlyList<Explanations.Factor> Factors)
+{
+    /// <summary>The explanation in the current UI culture's words.</summary>
+    public string Explanation => Explanations.Text(Reasons);
+}
 
 public sealed record MatchResult(IReadOnlyList<Proposal> Proposals, int CandidatesScored, IReadOnlyDictionary<Exclusion, int> Excluded, string Scorer)
 {
@@ -60,8 +64,8 @@ public static class Matcher
                 var proposals = top.Select(i =>
                 {
                     var row = buffers.Features.AsSpan(i * PairFeatures.Count, PairFeatures.Count);
-                    var (text, factors) = Explanations.Explain(scorer.Contributions(row), row);
-                    return new Proposal(columns.Mentors[buffers.Candidates[i]].Profile.Id, Math.Round(scores[i], 1), text, factors);
+                    var (reasons, factors) = Explanations.Explain(scorer.Contributions(row), row);
+                    return new Proposal(columns.Mentors[buffers.Candidates[i]].Profile.Id, Math.Round(scores[i], 1), reasons, factors);
                 }).ToList();
                 return new MatchResult(proposals, n, excluded, scorer.Name);
             }

@@ -61,29 +61,39 @@ public sealed class RuleScorer : IPairScorer
     }
 }
 
-/// <summary>Plain-words explanations from the features that weighed most.</summary>
+/// <summary>
+/// Plain-words explanations from the features that weighed most. What weighed is kept as feature names (<c>Because</c>,
+/// <c>Against</c>); the sentence is built when it is read, from a phrase per feature in the reader's language.
+/// </summary>
 public static class Explanations
 {
     public sealed record Factor(string Feature, float Weight);
 
-    public static (string Text, IReadOnlyList<Factor> Factors) Explain(float[] contributions, ReadOnlySpan<float> features)
+    public sealed record Reasons(IReadOnlyList<string> Because, string? Against);
+
+    public static (Reasons Reasons, IReadOnlyList<Factor> Factors) Explain(float[] contributions, ReadOnlySpan<float> features)
     {
         var values = features.ToArray();
         var order = Enumerable.Range(0, contributions.Length).OrderByDescending(i => contributions[i]).ToArray();
         var top = order.Where(i => contributions[i] > 0.5f && values[i] > 0.05f).Take(3).ToArray();
         var factors = order.Take(5).Select(i => new Factor(PairFeatures.Names[i], (float)Math.Round(contributions[i], 1))).ToList();
-        var phrases = top.Select(i => PairFeatures.Phrases[i]).ToList();
-        var text = phrases.Count switch
-        {
-            0 => "Proposed because the mentor meets every requirement; no single factor stands out.",
-            1 => $"Proposed mainly because the mentor {phrases[0]}.",
-            2 => $"Proposed mainly because the mentor {phrases[0]} and {phrases[1]}.",
-            _ => $"Proposed mainly because the mentor {phrases[0]}, {phrases[1]} and {phrases[2]}.",
-        };
         var weakest = order[^1];
-        if (contributions[weakest] < -2f) text += $" Less favourable: the mentor {Negative(weakest)}.";
-        return (text, factors);
+        return (new Reasons(top.Select(i => PairFeatures.Names[i]).ToList(), contributions[weakest] < -2f ? PairFeatures.Names[weakest] : null), factors);
     }
 
-    private static string Negative(int feature) => PairFeatures.NegativePhrases[feature];
+    /// <summary>The sentence, in the current UI culture: the English phrases are the texts' keys.</summary>
+    public static string Text(Reasons reasons)
+    {
+        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0).Select(i => PairFeatures.Phrases[i]).ToList();
+        var text = phrases.Count switch
+        {
+            0 => Texts.Localize("Proposed because the mentor meets every requirement; no single factor stands out."),
+            1 => Texts.Format("Proposed mainly because the mentor {0}.", phrases[0]),
+            2 => Texts.Format("Proposed mainly because the mentor {0} and {1}.", phrases[0], phrases[1]),
+            _ => Texts.Format("Proposed mainly because the mentor {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
+        };
+        if (reasons.Against is { } against && Array.IndexOf(PairFeatures.Names, against) is var i and >= 0)
+            text += " " + Texts.Format("Less favourable: the mentor {0}.", PairFeatures.NegativePhrases[i]);
+        return text;
+    }
 }

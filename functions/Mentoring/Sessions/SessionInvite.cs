@@ -14,7 +14,8 @@ public static class SessionInvite
 {
     public const string ContentType = "text/calendar";
 
-    public static string Build(TableEntity session, string timeZone, string summary, DateTimeOffset now)
+    /// <summary>The invitation in the current UI culture's words (its SUMMARY and DESCRIPTION).</summary>
+    public static string Build(TableEntity session, string timeZone, DateTimeOffset now)
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
         var cancelled = SessionBook.Status(session) == SessionStatus.Cancelled;
@@ -30,15 +31,23 @@ public static class SessionInvite
             DtStamp = new CalDateTime(now.UtcDateTime, "UTC"),
             DtStart = new CalDateTime(TimeZoneInfo.ConvertTime(start, zone).DateTime, timeZone),
             DtEnd = new CalDateTime(TimeZoneInfo.ConvertTime(end, zone).DateTime, timeZone),
-            Summary = summary,
+            Summary = Texts.Localize("Mentoring session"),
+            Description = Texts.Format("A mentoring session arranged through Matching, by {0}. Each side's contact is on the match.", ModeWords(mode)),
             Location = mode switch
             {
                 Engine.SessionMode.InPerson => session.GetString("VenueName"),
                 Engine.SessionMode.Video => session.GetString("VideoLink"),
-                _ => "Phone",
+                _ => Texts.Localize("Phone"),
             },
             Status = cancelled ? "CANCELLED" : "CONFIRMED",
         });
         return new CalendarSerializer().SerializeToString(calendar) ?? "";
     }
+
+    private static string ModeWords(Engine.SessionMode mode) => mode switch
+    {
+        Engine.SessionMode.InPerson => "meeting in person",
+        Engine.SessionMode.Video => "video",
+        _ => "phone",
+    };
 }

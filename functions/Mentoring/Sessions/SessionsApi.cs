@@ -128,7 +128,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session is not confirmed", "An invitation exists once the session is confirmed.");
         if (await book.PartiesAsync(match, ct) is not { } parties) return Problems.NotFound("The match");
         var zone = match.Party == Party.Mentor ? parties.Mentor.Profile.Availability.TimeZone : parties.Learner.Availability.TimeZone;
-        var ics = SessionInvite.Build(row, zone, "Mentoring session", time.GetUtcNow());
+        var ics = SessionInvite.Build(row, zone, time.GetUtcNow());
         return Results.Text(ics, SessionInvite.ContentType + "; charset=utf-8");
     }
 

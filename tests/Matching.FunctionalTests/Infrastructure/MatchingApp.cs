@@ -39,6 +39,8 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
     {
         var client = CreateDefaultClient(new ContractCheck(CreateClient, Errors.Recent));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, organisationId, subject));
+        // The tests read the API's words in English; people get French unless they ask (LocalisationTests).
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en");
         return client;
     }
 

@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Matching.FunctionalTests.Infrastructure;
+using Matching.Security;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
+
+namespace Matching.FunctionalTests;
+
+/// <summary>People read the API in French unless they ask otherwise: problems, fields' messages, explanations, CSV headers.</summary>
+[Collection(StorageCollection.Name)]
+public sealed class LocalisationTests(StorageFixture fixture)
+{
+    private HttpClient Client(Role role, string org, string? language)
+    {
+        var client = fixture.App.ClientFor(role, org);
+        client.DefaultRequestHeaders.AcceptLanguage.Clear();
+        if (language is not null) client.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue(language));
+        return client;
+    }
+
+    [Fact]
+    public async Task Without_Accept_Language_a_problem_and_its_fields_are_in_French_and_in_English_when_asked()
+    {
+        var org = NewOrg("ngo");
+        foreach (var (language, title, message, notFound) in new[]
+                 {
+                     ((string?)null, "La requête n'est pas valide", "Un prénom ou un pseudonyme de 1 à 60 caractères.", "La personne accompagnée est introuvable."),
+                     ("en-GB", "The request is not valid", "A first name or pseudonym of 1 to 60 characters.", "The learner was not found."),
+                 })
+        {
+            var client = Client(Role.Ngo, org, language);
+            var response = await client.PostAsJsonAsync("/api/learners", new { displayName = "" });
+            Assert.Equal(language is null ? "fr" : "en", response.Content.Headers.ContentLanguage.Single());
+            var problem = await HttpPlatformTests.AssertProblem(response, HttpStatusCode.BadRequest, "urn:matching:problem:validation");
+            Assert.Equal(title, problem.GetProperty("title").GetString());
+            Assert.Equal(message, problem.GetProperty("errors").GetProperty("displayName")[0].GetString());
+            var missing = await HttpPlatformTests.AssertProblem(await client.GetAsync($"/api/learners/{Guid.NewGuid():N}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
+            Assert.Equal(notFound, missing.GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task A_proposal_is_explained_in_the_readers_language_and_a_report_has_French_headers()
+    {
+        await MentorAsync(fixture.App, "Farid", "lo", ["cvReview"]);
+        var org = NewOrg("ngo");
+        var learnerId = await LearnerAsync(fixture.App.ClientFor(Role.Ngo, org), LearnerProfile("lo"));
+        var request = await ProposedAsync(fixture.App.ClientFor(Role.Ngo, org), learnerId);
+        var id = request.GetProperty("id").GetString();
+        var french = await Json(await Client(Role.Ngo, org, null).GetAsync($"/api/mentor-requests/{id}"));
+        var english = await Json(await Client(Role.Ngo, org, "en").GetAsync($"/api/mentor-requests/{id}"));
+        Assert.StartsWith("Proposé", french.GetProperty("proposals")[0].GetProperty("explanation").GetString());
+        Assert.StartsWith("Proposed", english.GetProperty("proposals")[0].GetProperty("explanation").GetString());
+        Assert.NotEmpty(french.GetProperty("proposals")[0].GetProperty("because").EnumerateArray());
+
+        var csv = await Client(Role.Ngo, org, "fr-FR").GetStringAsync("/api/reports/impact?format=csv");
+        Assert.StartsWith("\"indicateur\",\"valeur\"", csv);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections;
+using System.Globalization;
+using System.Resources;
+using System.Text.RegularExpressions;
+
+namespace Matching.UnitTests;
+
+/// <summary>
+/// The words of problems and fields' messages are written in English in the code and read in the caller's language:
+/// every such literal must be a text of the resources (which <see cref="NotificationRulesTests"/> checks has its French).
+/// </summary>
+public sealed partial class TextsTests
+{
+    private static readonly HashSet<string> Keys = new ResourceManager("Matching.Resources.Texts", typeof(Texts).Assembly)
+        .GetResourceSet(CultureInfo.InvariantCulture, createIfNotExists: true, tryParents: false)!.Cast<DictionaryEntry>().Select(e => (string)e.Key).ToHashSet();
+
+    private static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Matching.sln"))) return dir.FullName;
+        throw new InvalidOperationException("The repository root is not above the tests.");
+    }
+
+    // v.Require(condition, "field", "message"), v.Add("field", "message"), Title = "...", Problems.Result(status, type, "title", "detail"),
+    // Problems.NotFound("what"), TransitionRefusedException(status, "title", "detail"), the lifecycle's Require(row, event, "title", "detail"): literal texts only (an interpolated one says why in its own words).
+    [GeneratedRegex(@"\.(?:Require|Add)\((?:[^;]*?),\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
+    private static partial Regex PersonFacing();
+
+    [Fact]
+    public void Every_problem_title_and_field_message_written_in_the_code_has_its_translation()
+    {
+        var missing = new List<string>();
+        var files = Directory.EnumerateFiles(Path.Combine(Root(), "functions"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.EndsWith("OpenApiSetup.cs", StringComparison.Ordinal) && !f.EndsWith("MailComposer.cs", StringComparison.Ordinal)); // the API's own title; mail headers
+        var found = 0;
+        foreach (var file in files)
+            foreach (Match m in PersonFacing().Matches(File.ReadAllText(file)))
+                foreach (var g in m.Groups.Cast<Group>().Skip(1).Where(g => g.Success))
+                {
+                    found++;
+                    var text = g.Value.Replace("\\\"", "\"");
+                    if (!Keys.Contains(text)) missing.Add($"{Path.GetFileName(file)}: {text}");
+                }
+        Assert.True(found > 100, $"only {found} texts found: the pattern no longer reads the code");
+        Assert.True(missing.Count == 0, "Texts without their translation (add them to functions/Resources/Texts.resx and Texts.fr.resx):\n" + string.Join("\n", missing.Distinct()));
+    }
+
+    [Fact]
+    public void Every_phrase_of_an_explanation_and_every_reason_for_no_candidates_has_its_translation()
+    {
+        var texts = Matching.Mentoring.Engine.PairFeatures.Phrases.Concat(Matching.Mentoring.Engine.PairFeatures.NegativePhrases)
+            .Concat(Enum.GetValues<Matching.Mentoring.Engine.Exclusion>().Select(Matching.Mentoring.Engine.Filters.Describe).Where(d => d.Length > 0));
+        Assert.All(texts, t => Assert.Contains(t, Keys));
+        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.Names.Length, Matching.Mentoring.Engine.PairFeatures.Phrases.Length);
+    }
+
+    [Fact]
+    public void An_explanation_reads_in_the_current_language()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            var reasons = new Matching.Mentoring.Engine.Explanations.Reasons(["goalOverlap", "languageLevel"], "proximity");
+            CultureInfo.CurrentUICulture = Texts.French;
+            Assert.Equal("Proposé surtout parce que le mentor peut aider sur ce que la personne a demandé et partage une langue à un niveau confortable. "
+                + "Moins favorable : le mentor habite loin de la personne.", Matching.Mentoring.Engine.Explanations.Text(reasons));
+            CultureInfo.CurrentUICulture = Texts.English;
+            Assert.StartsWith("Proposed mainly because the mentor can help with what the learner asked for and shares", Matching.Mentoring.Engine.Explanations.Text(reasons));
+        }
+        finally { CultureInfo.CurrentUICulture = before; }
+    }
+
+    [Theory]
+    [InlineData(null, "fr")]
+    [InlineData("en-GB,en;q=0.9", "en")]
+    [InlineData("de-DE, en;q=0.5, fr;q=0.8", "fr")]
+    [InlineData("en;q=0, fr", "fr")]
+    [InlineData("es", "fr")]
+    [InlineData("not a header;;", "fr")]
+    public void The_caller_chooses_French_or_English_and_people_default_to_French(string? header, string expected) =>
+        Assert.Equal(expected, Texts.FromAcceptLanguage(header).TwoLetterISOLanguageName);
+
+    [Fact]
+    public void A_text_is_read_in_the_current_language_and_a_pattern_with_its_arguments()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = Texts.French;
+            Assert.Equal("La requête n'est pas valide", Texts.Localize("The request is not valid"));
+            Assert.Equal("La personne accompagnée est introuvable.", Texts.Format("{0} was not found.", "The learner"));
+            Assert.Equal("A text nobody translated", Texts.Localize("A text nobody translated"));
+            CultureInfo.CurrentUICulture = Texts.English;
+            Assert.Equal("The learner was not found.", Texts.Format("{0} was not found.", "The learner"));
+        }
+        finally { CultureInfo.CurrentUICulture = before; }
+    }
+}
