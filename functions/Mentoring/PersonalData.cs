@@ -21,7 +21,7 @@ namespace Matching.Mentoring;
 /// export need, and nothing that names anyone.
 /// </summary>
 public sealed class PersonalData(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors, MentoringLifecycle lifecycle,
-    SessionBook sessionBook, LearnerDirectory learners, QueueSender queue, TimeProvider time) : ILearnerData
+    SessionBook sessionBook, LearnerDirectory learners, QueueSender queue, Notifications.PreferenceBook preferences, TimeProvider time) : ILearnerData
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
     private TableClient Sessions => tables.GetTableClient(SessionBook.Table);
@@ -80,6 +80,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         // Proposals and scoring snapshots name the mentor in requests their own partition does not list: a queue
         // function scrubs them (before the tombstone, so that a retried erasure sends it again).
         await queue.SendAsync(ScrubErasedMentor.Queue, new ScrubErasedMentor.Message(mentorId), ct);
+        await preferences.ForgetAsync(new Notifications.Recipient(Notifications.RecipientKind.Mentor, "", mentorId), ct);
         await mentors.EraseAsync(mentorId, ct);
         return true;
     }
@@ -165,6 +166,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         var pending = TableClient.CreateQueryFilter($"PartitionKey eq {SessionBook.CheckInPartition(Party.Learner, org, "")} and LearnerId eq {learnerId}");
         await foreach (var c in CheckIns.QueryAsync<TableEntity>(pending, cancellationToken: ct))
             await CheckIns.DeleteEntityAsync(c.PartitionKey, c.RowKey, ETag.All, ct);
+        await preferences.ForgetAsync(new Notifications.Recipient(Notifications.RecipientKind.Learner, org, learnerId), ct);
     }
 
     private async IAsyncEnumerable<TableEntity> RequestsOfAsync(string org, string learnerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

@@ -14,7 +14,8 @@ namespace Matching.Organisations;
 /// to <c>members</c> first and to <c>memberships</c> last, and removed in the other order, so that it takes effect only
 /// once it is listed, and stops taking effect before it is unlisted.
 /// </summary>
-public sealed class OrganisationDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time, MembershipCache cache, AuditTrail audit)
+public sealed class OrganisationDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time, MembershipCache cache, AuditTrail audit,
+    Notifications.PreferenceBook preferences)
 {
     public const string OrganisationsTable = "organisations", MembershipsTable = "memberships", MembersTable = "members", InvitationsTable = "invitations";
     private const string Partition = "organisation";
@@ -171,6 +172,8 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         var removed = (await Memberships.DeleteEntityAsync(personId, organisationId, ETag.All, ct)).Status != 404;
         cache.Forget(personId);
         removed |= (await Members.DeleteEntityAsync(organisationId, personId, ETag.All, ct)).Status != 404;
+        // No more mail about the organisation's learners to someone who left it (their address goes with it).
+        await preferences.ForgetAsync(new Notifications.Recipient(Notifications.RecipientKind.Staff, organisationId, personId), ct);
         if (removed) await audit.WriteAsync(organisationId, actor, "membership.removed", personId, ct);
         return removed;
     }

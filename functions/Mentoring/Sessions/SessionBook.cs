@@ -192,6 +192,11 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
                 ["Start"] = session.GetDateTimeOffset("Start"), ["End"] = session.GetDateTimeOffset("End"), ["Answered"] = false,
             }, TableUpdateMode.Replace, ct);
         }
+        // Both sides are asked, once: the notice's id is the session's, so a second run adds nothing.
+        var notice = new Notice(Ids.Derive("checkin", session.GetString("SessionId")), NoticeType.CheckInDue, due.Org, time.GetUtcNow(),
+            RequestId: due.RequestId, MentorId: match.Value!.GetString("MentorId"), LearnerId: match.Value!.GetString("LearnerId"),
+            SessionId: session.GetString("SessionId"), When: session.GetDateTimeOffset("Start"));
+        if (await Outbox.TryAddAsync(Sessions, due.Org, notice, ct)) await outbox.AnnounceAsync(Table, due.Org, [notice], ct);
     }
 
     public static string CheckInPartition(Party party, string org, string mentorId) => party == Party.Mentor ? $"mentor|{mentorId}" : $"ngo|{org}";
