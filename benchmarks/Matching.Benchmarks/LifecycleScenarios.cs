@@ -238,7 +238,7 @@ internal static class LifecycleScenarios
         Console.WriteLine($"  {list.Count(l => l >= 0.2)} of {list.Count} over 0.2 ms (those that went to storage for a block), {refused} refused");
     }
 
-    private static IServiceProvider AppServicesFor(Azurite azurite)
+    internal static IServiceProvider AppServicesFor(Azurite azurite)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -9,7 +9,7 @@ namespace Matching.Benchmarks;
 
 internal static class OfferScenarios
 {
-    private static object Offer(int seats, string format = "virtualClass", object? venue = null, string topic = "French", string language = "fr") => new
+    internal static object Offer(int seats, string format = "virtualClass", object? venue = null, string topic = "French", string language = "fr") => new
     {
         title = "Benchmark offer", topics = new[] { new { label = topic } }, languages = new[] { language }, format, totalSeats = seats, venue,
         claimOpensAt = DateTimeOffset.UtcNow.AddDays(-1), claimClosesAt = DateTimeOffset.UtcNow.AddDays(30),

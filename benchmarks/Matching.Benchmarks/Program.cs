@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|mail|reminders|webhooks|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -62,6 +62,11 @@ if (scenario is "requests" or "all") await RequestScenarios.RequestsAsync(appDll
 if (scenario is "lifecycle" or "all")
     await LifecycleScenarios.TransitionsAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var callers) ? callers : 50);
 if (scenario is "memory") await RequestScenarios.MemoryAsync(appDll, azurite);
+if (scenario is "mail" or "all")
+    await NotificationScenarios.MailLatencyAsync(appDll, azurite, inFlight: int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var mailCallers) ? mailCallers : 10,
+        smtp4dev: args.Contains("--smtp4dev"));
+if (scenario is "reminders") await NotificationScenarios.RemindersAsync(azurite); // seeds 10,000 sessions: on its own
+if (scenario is "webhooks" or "all") await NotificationScenarios.WebhooksAsync(appDll, azurite);
 if (scenario is "storage" or "lifecycle" or "all") await LifecycleScenarios.StorageCeilingAsync(azurite);
 if (scenario is "limits" or "all") await LifecycleScenarios.LimitsAsync(azurite);
 if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES and MATCHING_ENDED size it

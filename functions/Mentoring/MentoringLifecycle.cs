@@ -86,7 +86,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row["MatchedAt"] = now;
             row["OfferExpiresAt"] = null;
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
-            if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now))) continue;
+            if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now) with { Actor = "mentor" })) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
             await followUp.WatchMatchAsync(org, requestId, now, ct);
             return row;
@@ -154,7 +154,8 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row["EndedBy"] = RequestLifecycle.Code(endedBy);
             row["EndNote"] = note;
             AddHistory(row, new RequestHistoryEntry(now, RequestEvent.MatchEnded, mentorId, RequestLifecycle.Code(outcome)));
-            if (await TryReplaceAsync(row, ct, NoticeOf(NoticeType.MatchEnded, org, row, mentorId, now) with { Reason = RequestLifecycle.Code(outcome) }))
+            if (await TryReplaceAsync(row, ct, NoticeOf(NoticeType.MatchEnded, org, row, mentorId, now) with
+                { Reason = RequestLifecycle.Code(outcome), Actor = endedBy == Role.Mentor ? "mentor" : "learner" }))
             {
                 await mentors.EndMatchAsync(mentorId, org, row.RowKey, ct);
                 await FreeLearnerSlotAsync(org, row, ct);

@@ -160,7 +160,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
                 || await webhooks.EndpointAsync(org, endpointId, ct) is not { Enabled: true } endpoint
                 || !WebhookRules.Wants(endpoint.Events, delivery.Notice.Type)) return new Outcome.Skipped("endpoint removed or disabled");
             var result = await sender.SendAsync(delivery.Id, delivery.Notice, endpoint, ct);
-            if (result.Delivered) { await webhooks.DeliveredAsync(org, endpointId, ct); return new Outcome.Sent("webhook"); }
+            if (result.Delivered) { await webhooks.DeliveredAsync(endpoint, ct); return new Outcome.Sent("webhook"); }
             await webhooks.FailedAsync(org, endpointId, result.Error ?? "failed", result.Gone, ct);
             return new Outcome.Failed(result.Error ?? "failed", result.Gone);
         }

@@ -91,6 +91,26 @@ public sealed class Outbox(QueueSender queue, ILogger<Outbox> logger)
     }
 
     /// <summary>
+    /// Notices of one partition that report no change of their own (reminders), up to a hundred in one transaction;
+    /// those added before are left out (the transaction fails on the first of them, and the rest go one by one).
+    /// </summary>
+    public static async Task<IReadOnlyList<Notice>> TryAddAllAsync(TableClient table, string partition, IReadOnlyList<Notice> notices, CancellationToken ct)
+    {
+        if (notices.Count == 0) return [];
+        try
+        {
+            await table.SubmitTransactionAsync(notices.Select(n => new TableTransactionAction(TableTransactionActionType.Add, Row(partition, n))), ct);
+            return notices;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            var added = new List<Notice>();
+            foreach (var n in notices) if (await TryAddAsync(table, partition, n, ct)) added.Add(n);
+            return added;
+        }
+    }
+
+    /// <summary>
     /// After the commit: asks for the notices to be dispatched. The change has happened, so a failure here is not the
     /// caller's: it is logged and the sweep sends them a little later.
     /// </summary>

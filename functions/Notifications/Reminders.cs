@@ -88,37 +88,50 @@ public sealed class SendReminders(ReminderBook reminders, MentoringLifecycle lif
     Outbox outbox, TimeProvider time, ILogger<SendReminders> logger)
 {
     public const string Schedule = "RemindersSchedule";
-    private const int Parallelism = 16;
+    private const int Parallelism = 16, PageSize = 1000;
 
     [Function("SendReminders")]
     public async Task RunAsync([TimerTrigger("%" + Schedule + "%")] TimerInfo timer, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var handled = new ConcurrentBag<ReminderBook.Due>();
-        var sent = new ConcurrentBag<(string Table, string Partition, Notice Notice)>();
-        var page = new List<ReminderBook.Due>(1000);
-        async Task FlushAsync()
+        var (due, sent) = (0, 0);
+        var page = new List<ReminderBook.Due>(PageSize);
+        await foreach (var reminder in reminders.DueAsync(now, ct))
         {
-            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (due, token) =>
-            {
-                if (await NoticeForAsync(due, token) is { } made && await Outbox.TryAddAsync(tables.GetTableClient(made.Table), made.Partition, made.Notice, token))
-                    sent.Add(made);
-                handled.Add(due);
-            });
+            page.Add(reminder);
+            if (page.Count < PageSize) continue;
+            sent += await SendPageAsync(page, ct);
+            due += page.Count;
             page.Clear();
         }
-        await foreach (var due in reminders.DueAsync(now, ct))
+        sent += await SendPageAsync(page, ct);
+        due += page.Count;
+        if (due > 0) logger.LogInformation("Reminders: {Sent} sent of {Due} due", sent, due);
+    }
+
+    /// <summary>
+    /// One page of due reminders, done before the next is read (so memory holds a page, however many are due): each is
+    /// checked in parallel; their notices go to the outbox a hundred per partition and transaction, are announced one
+    /// message per hundred, and the reminders are deleted.
+    /// </summary>
+    private async Task<int> SendPageAsync(List<ReminderBook.Due> page, CancellationToken ct)
+    {
+        if (page.Count == 0) return 0;
+        var made = new ConcurrentBag<(string Table, string Partition, Notice Notice)>();
+        await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (due, token) =>
         {
-            page.Add(due);
-            if (page.Count == page.Capacity) await FlushAsync();
-        }
-        await FlushAsync();
-        // One message per partition and hundred notices, then the reminders go.
-        foreach (var group in sent.GroupBy(s => (s.Table, s.Partition)))
+            if (await NoticeForAsync(due, token) is { } notice) made.Add(notice);
+        });
+        var sent = 0;
+        foreach (var group in made.GroupBy(m => (m.Table, m.Partition)))
             foreach (var chunk in group.Chunk(100))
-                await outbox.AnnounceAsync(group.Key.Table, group.Key.Partition, chunk.Select(c => c.Notice).ToArray(), ct);
-        await reminders.DoneAsync(handled, ct);
-        if (!handled.IsEmpty) logger.LogInformation("Reminders: {Sent} sent of {Due} due", sent.Count, handled.Count);
+            {
+                var added = await Outbox.TryAddAllAsync(tables.GetTableClient(group.Key.Table), group.Key.Partition, chunk.Select(c => c.Notice).ToArray(), ct);
+                await outbox.AnnounceAsync(group.Key.Table, group.Key.Partition, added, ct);
+                sent += added.Count;
+            }
+        await reminders.DoneAsync(page, ct);
+        return sent;
     }
 
     /// <summary>The reminder's notice if what it reminds of still holds, with the table and partition its outbox row goes to.</summary>

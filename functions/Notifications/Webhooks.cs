@@ -33,6 +33,10 @@ public static class WebhookRules
 {
     public const int MaxEndpointsPerOrganisation = 10, DisableAfterFailures = 20;
 
+    /// <summary>An endpoint is disabled once it has failed this long without one success (and at least <see cref="DisableAfterFailures"/> times):
+    /// an endpoint that fails now and then, or is down for an hour, keeps its events.</summary>
+    public static readonly TimeSpan DisableAfterFailingFor = TimeSpan.FromHours(24);
+
     public static Validation Validate(WebhookInput input, bool allowPrivate)
     {
         var v = new Validation();
@@ -73,9 +77,29 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
 {
     public const string Table = "webhooks";
     public static readonly TimeSpan RotationOverlap = TimeSpan.FromDays(1);
+
+    /// <summary>Deliveries read an organisation's endpoints from memory for this long: a change made on another instance
+    /// (removed, disabled, a new secret) applies within it; on this instance at once.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset ReadAt, IReadOnlyList<Endpoint> Endpoints)> _cache = new(StringComparer.Ordinal);
     private TableClient Client => tables.GetTableClient(Table);
 
-    public sealed record Endpoint(string Org, string Id, string Url, IReadOnlyList<string> Events, bool Enabled, IReadOnlyList<string> Secrets);
+    public sealed record Endpoint(string Org, string Id, string Url, IReadOnlyList<string> Events, bool Enabled, IReadOnlyList<string> Secrets,
+        int ConsecutiveFailures, DateTimeOffset? LastDeliveredAt);
+
+    /// <summary>An organisation's endpoints as deliveries use them, read at most every <see cref="CacheFor"/>.</summary>
+    private async Task<IReadOnlyList<Endpoint>> EndpointsAsync(string org, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(org, out var cached) && now - cached.ReadAt < CacheFor) return cached.Endpoints;
+        await provisioner.EnsureReadyAsync(ct);
+        var list = new List<Endpoint>();
+        await foreach (var e in Client.QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct)) list.Add(ToEndpoint(e));
+        _cache[org] = (now, list);
+        return list;
+    }
+
+    private void Forget(string org) => _cache.TryRemove(org, out _);
 
     public async Task<WebhookView?> AddAsync(string org, WebhookInput input, CancellationToken ct)
     {
@@ -88,6 +112,7 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
             ["ConsecutiveFailures"] = 0, ["CreatedAt"] = time.GetUtcNow(),
         };
         await Client.AddEntityAsync(row, ct);
+        Forget(org);
         return ToView(row) with { Secret = secret };
     }
 
@@ -102,16 +127,10 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
     public async Task<WebhookView?> FindAsync(string org, string id, CancellationToken ct) => await RowAsync(org, id, ct) is { } row ? ToView(row) : null;
 
     /// <summary>The organisation's enabled endpoints that want this event, with their secrets (for the dispatcher and the sender).</summary>
-    public async Task<IReadOnlyList<Endpoint>> SubscribedAsync(string org, NoticeType type, CancellationToken ct)
-    {
-        await provisioner.EnsureReadyAsync(ct);
-        var list = new List<Endpoint>();
-        await foreach (var e in Client.QueryAsync<TableEntity>(e => e.PartitionKey == org, cancellationToken: ct))
-            if (ToEndpoint(e) is { Enabled: true } endpoint && WebhookRules.Wants(endpoint.Events, type)) list.Add(endpoint);
-        return list;
-    }
+    public async Task<IReadOnlyList<Endpoint>> SubscribedAsync(string org, NoticeType type, CancellationToken ct) =>
+        (await EndpointsAsync(org, ct)).Where(e => e.Enabled && WebhookRules.Wants(e.Events, type)).ToList();
 
-    public async Task<Endpoint?> EndpointAsync(string org, string id, CancellationToken ct) => await RowAsync(org, id, ct) is { } row ? ToEndpoint(row) : null;
+    public async Task<Endpoint?> EndpointAsync(string org, string id, CancellationToken ct) => (await EndpointsAsync(org, ct)).FirstOrDefault(e => e.Id == id);
 
     public async Task<bool> DeleteAsync(string org, string id, CancellationToken ct)
     {
@@ -119,6 +138,7 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
         if (await RowAsync(org, id, ct) is not { } row) return false;
         try { await Client.DeleteEntityAsync(org, id, row.ETag, ct); return true; }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412) { return false; }
+        finally { Forget(org); }
     }
 
     /// <summary>A new secret; the previous one keeps signing beside it for <see cref="RotationOverlap"/>.</summary>
@@ -130,6 +150,7 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
         row["PreviousUntil"] = time.GetUtcNow() + RotationOverlap;
         row["Secret"] = secret;
         await Client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, ct);
+        Forget(org);
         return ToView(row) with { Secret = secret };
     }
 
@@ -140,21 +161,29 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
         row["Enabled"] = true;
         row["DisabledReason"] = null;
         row["ConsecutiveFailures"] = 0;
+        row["EnabledAt"] = time.GetUtcNow();
         await Client.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, ct);
+        Forget(org);
         return ToView(row);
     }
 
-    public async Task DeliveredAsync(string org, string id, CancellationToken ct)
+    /// <summary>A success resets the failure count; written at most once a minute while all goes well (the row is hot).</summary>
+    public async Task DeliveredAsync(Endpoint endpoint, CancellationToken ct)
     {
-        if (await RowAsync(org, id, ct) is not { } row || row.GetInt32("ConsecutiveFailures") == 0 && row.GetDateTimeOffset("LastDeliveredAt") > time.GetUtcNow().AddMinutes(-1)) return;
+        var now = time.GetUtcNow();
+        if (endpoint.ConsecutiveFailures == 0 && endpoint.LastDeliveredAt > now.AddMinutes(-1)) return;
         try
         {
-            await Client.UpdateEntityAsync(new TableEntity(org, id) { ["ConsecutiveFailures"] = 0, ["LastDeliveredAt"] = time.GetUtcNow() }, row.ETag, TableUpdateMode.Merge, ct);
+            await Client.UpdateEntityAsync(new TableEntity(endpoint.Org, endpoint.Id) { ["ConsecutiveFailures"] = 0, ["LastDeliveredAt"] = now }, ETag.All, TableUpdateMode.Merge, ct);
+            Forget(endpoint.Org);
         }
-        catch (RequestFailedException ex) when (ex.Status is 412 or 404) { } // another delivery wrote meanwhile: it said the same
+        catch (RequestFailedException ex) when (ex.Status == 404) { } // removed meanwhile
     }
 
-    /// <summary>Counts a failed delivery; after <see cref="WebhookRules.DisableAfterFailures"/> in a row (or a 410 Gone) the endpoint is disabled, saying why.</summary>
+    /// <summary>
+    /// Counts a failed delivery. An endpoint that answered 410 Gone, or that has failed <see cref="WebhookRules.DisableAfterFailures"/>
+    /// times in a row over <see cref="WebhookRules.DisableAfterFailingFor"/> without a success, is disabled, saying why.
+    /// </summary>
     public async Task FailedAsync(string org, string id, string error, bool gone, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
@@ -162,12 +191,15 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
             if (await RowAsync(org, id, ct) is not { } row) return;
             var failures = (row.GetInt32("ConsecutiveFailures") ?? 0) + 1;
             var changes = new TableEntity(org, id) { ["ConsecutiveFailures"] = failures, ["LastFailedAt"] = time.GetUtcNow(), ["LastError"] = error };
-            if (row.GetBoolean("Enabled") == true && (gone || failures >= WebhookRules.DisableAfterFailures))
+            var lastGood = row.GetDateTimeOffset("LastDeliveredAt") ?? row.GetDateTimeOffset("EnabledAt") ?? row.GetDateTimeOffset("CreatedAt") ?? time.GetUtcNow();
+            if (row.GetBoolean("Enabled") == true
+                && (gone || failures >= WebhookRules.DisableAfterFailures && time.GetUtcNow() - lastGood >= WebhookRules.DisableAfterFailingFor))
             {
                 changes["Enabled"] = false;
-                changes["DisabledReason"] = gone ? $"The endpoint answered 410 Gone ({error})." : $"{failures} deliveries in a row failed; the last: {error}.";
+                changes["DisabledReason"] = gone ? $"The endpoint answered 410 Gone ({error})."
+                    : $"No delivery succeeded for {(time.GetUtcNow() - lastGood).TotalHours:0} hours ({failures} failures in a row); the last: {error}.";
             }
-            try { await Client.UpdateEntityAsync(changes, row.ETag, TableUpdateMode.Merge, ct); return; }
+            try { await Client.UpdateEntityAsync(changes, row.ETag, TableUpdateMode.Merge, ct); Forget(org); return; }
             catch (RequestFailedException ex) when (ex.Status == 412) { }
         }
     }
@@ -186,7 +218,8 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
     {
         var secrets = new List<string> { e.GetString("Secret") };
         if (e.GetString("PreviousSecret") is { } previous && e.GetDateTimeOffset("PreviousUntil") > time.GetUtcNow()) secrets.Add(previous);
-        return new(e.PartitionKey, e.RowKey, e.GetString("Url"), Events(e), e.GetBoolean("Enabled") == true, secrets);
+        return new(e.PartitionKey, e.RowKey, e.GetString("Url"), Events(e), e.GetBoolean("Enabled") == true, secrets,
+            e.GetInt32("ConsecutiveFailures") ?? 0, e.GetDateTimeOffset("LastDeliveredAt"));
     }
 
     private static WebhookView ToView(TableEntity e) => new(e.RowKey, e.GetString("Url"), Events(e), e.GetBoolean("Enabled") == true, e.GetString("DisabledReason"),

@@ -47,6 +47,16 @@ public sealed partial class TextsTests
     }
 
     [Fact]
+    public void No_two_texts_differ_only_by_case_which_the_resource_compiler_would_drop()
+    {
+        foreach (var file in new[] { "Texts.resx", "Texts.fr.resx" })
+        {
+            var names = System.Xml.Linq.XDocument.Load(Path.Combine(Root(), "functions", "Resources", file)).Root!.Elements("data").Select(d => (string)d.Attribute("name")!);
+            Assert.Empty(names.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key));
+        }
+    }
+
+    [Fact]
     public void Every_phrase_of_an_explanation_and_every_reason_for_no_candidates_has_its_translation()
     {
         var texts = Matching.Mentoring.Engine.PairFeatures.Phrases.Concat(Matching.Mentoring.Engine.PairFeatures.NegativePhrases)

@@ -32,7 +32,7 @@ public static class SessionInvite
             DtStart = new CalDateTime(TimeZoneInfo.ConvertTime(start, zone).DateTime, timeZone),
             DtEnd = new CalDateTime(TimeZoneInfo.ConvertTime(end, zone).DateTime, timeZone),
             Summary = Texts.Localize("Mentoring session"),
-            Description = Texts.Format("A mentoring session arranged through Matching, by {0}. Each side's contact is on the match.", ModeWords(mode)),
+            Description = Texts.Format("A mentoring session arranged through Matching, {0}. Each side's contact is on the match.", ModeWords(mode)),
             Location = mode switch
             {
                 Engine.SessionMode.InPerson => session.GetString("VenueName"),
@@ -46,8 +46,8 @@ public static class SessionInvite
 
     private static string ModeWords(Engine.SessionMode mode) => mode switch
     {
-        Engine.SessionMode.InPerson => "meeting in person",
-        Engine.SessionMode.Video => "video",
-        _ => "phone",
+        Engine.SessionMode.InPerson => "in person",
+        Engine.SessionMode.Video => "by video",
+        _ => "by phone",
     };
 }

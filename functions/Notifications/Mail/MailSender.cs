@@ -41,8 +41,14 @@ public sealed class MailSender(IConfiguration configuration, ILogger<MailSender>
     public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
         using var client = new SmtpClient { Timeout = 30_000 };
-        if (_trusted.Value is { } trusted) client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
-            errors == System.Net.Security.SslPolicyErrors.None || certificate is not null && trusted.Thumbprint == certificate.GetCertHashString();
+        if (_trusted.Value is { } trusted)
+        {
+            client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
+                errors == System.Net.Security.SslPolicyErrors.None || certificate is not null && trusted.Thumbprint == certificate.GetCertHashString();
+            // A self-signed certificate trusted by its file has no revocation list to ask for: asking only waits (seconds
+            // offline). A relay with a certificate from a public authority is still checked.
+            client.CheckCertificateRevocation = false;
+        }
         try
         {
             await client.ConnectAsync(_settings.Host!, _settings.Port, Enum.Parse<SecureSocketOptions>(_settings.Security, ignoreCase: true), ct);

@@ -93,9 +93,18 @@ public sealed class Smtp4dev : IAsyncDisposable
     }
 
     /// <summary>Waits for the messages to one address that satisfy <paramref name="match"/>.</summary>
-    public async Task<MimeMessage> MessageToAsync(string address, Func<MimeMessage, bool>? match = null, TimeSpan? timeout = null) =>
-        (await Eventually.Until(async () => (await MessagesAsync()).Where(m => m.To.Mailboxes.Any(b => b.Address == address) && (match?.Invoke(m) ?? true)).ToList(),
-            l => l.Count > 0, timeout ?? TimeSpan.FromSeconds(20), $"a mail to {address}"))[0];
+    public async Task<MimeMessage> MessageToAsync(string address, Func<MimeMessage, bool>? match = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = (await MessagesToAsync(address)).FirstOrDefault(m => match?.Invoke(m) ?? true);
+            if (found is not null) return found;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"No such mail to {address}; it has {string.Join(", ", (await MessagesToAsync(address)).Select(m => m.Subject))}.");
+            await Task.Delay(100);
+        }
+    }
 
     public async Task<IReadOnlyList<MimeMessage>> MessagesToAsync(string address) =>
         (await MessagesAsync()).Where(m => m.To.Mailboxes.Any(b => b.Address == address)).ToList();
