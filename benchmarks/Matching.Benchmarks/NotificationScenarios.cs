@@ -216,4 +216,36 @@ internal static class NotificationScenarios
         });
         return requests.ToList();
     }
+
+    /// <summary>
+    /// What the outbox adds to a transition, storage only, one call at a time against Azurite: the request's write as a
+    /// plain conditional update, as the transaction with one notice row, and the announcement (one queue message).
+    /// </summary>
+    public static async Task OutboxCostAsync(Azurite azurite, int n = 500)
+    {
+        var table = new TableClient(azurite.ConnectionString, "outboxcost");
+        await table.CreateIfNotExistsAsync();
+        var queue = new Azure.Storage.Queues.QueueClient(azurite.ConnectionString, "outboxcost");
+        await queue.CreateIfNotExistsAsync();
+        var row = new TableEntity("org", "request") { ["History"] = new string('x', 2000), ["Status"] = "Offered" };
+        row.ETag = (await table.UpsertEntityAsync(row)).Headers.ETag!.Value;
+        var update = new List<double>(); var transaction = new List<double>(); var message = new List<double>();
+        for (var i = 0; i < n + 50; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            row.ETag = (await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace)).Headers.ETag!.Value;
+            if (i >= 50) update.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            t = Stopwatch.GetTimestamp();
+            var notice = Notice.New(NoticeType.OfferAccepted, "org", DateTimeOffset.UtcNow) with { RequestId = "request" };
+            var result = await table.SubmitTransactionAsync([new(TableTransactionActionType.UpdateReplace, row, row.ETag), new(TableTransactionActionType.Add, Outbox.Row("org", notice))]);
+            row.ETag = result.Value[0].Headers.ETag!.Value;
+            if (i >= 50) transaction.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            t = Stopwatch.GetTimestamp();
+            await queue.SendMessageAsync("{\"table\":\"mentorrequests\",\"partition\":\"org\",\"ids\":[\"" + notice.Id + "\"]}");
+            if (i >= 50) message.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        Scenarios.Report("outbox cost: the request's conditional update alone (ms)", update);
+        Scenarios.Report("outbox cost: the same update with one notice row, one transaction (ms)", transaction);
+        Scenarios.Report("outbox cost: the announcement, one queue message (ms)", message);
+    }
 }

@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|mail|reminders|webhooks|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|mail|reminders|webhooks|outboxcost|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -67,6 +67,7 @@ if (scenario is "mail" or "all")
         smtp4dev: args.Contains("--smtp4dev"));
 if (scenario is "reminders") await NotificationScenarios.RemindersAsync(azurite); // seeds 10,000 sessions: on its own
 if (scenario is "webhooks" or "all") await NotificationScenarios.WebhooksAsync(appDll, azurite);
+if (scenario is "outboxcost" or "all") await NotificationScenarios.OutboxCostAsync(azurite);
 if (scenario is "storage" or "lifecycle" or "all") await LifecycleScenarios.StorageCeilingAsync(azurite);
 if (scenario is "limits" or "all") await LifecycleScenarios.LimitsAsync(azurite);
 if (scenario is "timers") // seeds many rows: run on its own; MATCHING_DEADLINES and MATCHING_ENDED size it
