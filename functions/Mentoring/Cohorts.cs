@@ -35,7 +35,7 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
         var body = await req.ReadJsonAsync<CohortRequest>(ct);
         var ids = body.RequestIds ?? [];
         var v = new Validation()
-            .Require(ids.Count is > 0 and <= MaxRequests, "requestIds", $"1 to {MaxRequests} request ids.")
+            .Require(ids.Count is > 0 and <= MaxRequests, "requestIds", Texts.Format("1 to {0} request ids.", MaxRequests))
             .Require(ids.All(Ids.IsValid) && ids.Distinct(StringComparer.Ordinal).Count() == ids.Count, "requestIds", "Request ids, each once.")
             .Require(double.IsFinite(body.Fairness) && body.Fairness is >= 0 and <= 10, "fairness", "From 0 to 10.");
         if (!v.IsValid) return v.ToResult();

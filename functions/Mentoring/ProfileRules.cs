@@ -120,7 +120,7 @@ public static partial class ProfileRules
     }
 
     private static void Text(Validation v, string? value, string field, int max) =>
-        v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, $"At most {max} characters, no control characters.");
+        v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, Texts.Format("At most {0} characters, no control characters.", max));
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")] private static partial Regex Email();
 

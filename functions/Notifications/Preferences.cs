@@ -34,7 +34,7 @@ public sealed record Recipient(RecipientKind Kind, string Org, string Id)
 
     public static Recipient? Parse(string? text)
     {
-        var parts = text?.Split(':') ?? [];
+        var parts = text?.Split(':', 3) ?? []; // a staff member's subject may itself hold ':'
         return parts switch
         {
             ["mentor", var id] when Ids.IsValid(id) => new(RecipientKind.Mentor, "", id),

@@ -326,7 +326,7 @@ public sealed class WebhookFunctions(WebhookBook book, IConfiguration configurat
         if (!v.IsValid) return v.ToResult();
         var org = req.HttpContext.Caller().OrganisationId;
         if (await book.AddAsync(org, input, ct) is not { } view)
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.ForStatus(409), "Too many endpoints", $"An organisation has at most {WebhookRules.MaxEndpointsPerOrganisation} endpoints.");
+            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.ForStatus(409), "Too many endpoints", Texts.Format("An organisation has at most {0} endpoints.", WebhookRules.MaxEndpointsPerOrganisation));
         await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "webhook.added", view.Id, ct);
         return Results.Created($"/api/webhooks/{view.Id}", view);
     }

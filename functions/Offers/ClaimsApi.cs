@@ -207,7 +207,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     {
         null => Results.Ok(ToView(result.Value!, caller, names: null)),
         { Kind: LedgerErrorKind.NotFound } => Problems.NotFound("The claim"),
-        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The claim cannot change that way", e.Message),
+        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The claim cannot change that way", e.Text),
     };
 
     /// <summary>The claim if the caller may see it: its NGO, or the provider of its offer.</summary>

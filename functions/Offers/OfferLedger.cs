@@ -7,13 +7,18 @@ namespace Matching.Offers;
 
 public enum LedgerErrorKind { NotFound, Conflict, IdempotencyMismatch }
 
-public sealed record LedgerError(LedgerErrorKind Kind, string Message);
+/// <param name="Message">In English, with <c>{0}</c> for <paramref name="Args"/>: put in the caller's words by <see cref="Text"/>
+/// when answered (a ledger batch serves several callers, in several languages).</param>
+public sealed record LedgerError(LedgerErrorKind Kind, string Message, object[]? Args = null)
+{
+    public string Text => Texts.Format(Message, Args ?? []);
+}
 
 /// <summary>The result of one ledger operation: a value or a domain error (storage failures are exceptions).</summary>
 public sealed record LedgerResult<T>(T? Value, LedgerError? Error) where T : class
 {
     public static LedgerResult<T> Ok(T value) => new(value, null);
-    public static LedgerResult<T> Fail(LedgerErrorKind kind, string message) => new(null, new LedgerError(kind, message));
+    public static LedgerResult<T> Fail(LedgerErrorKind kind, string message, params object[] args) => new(null, new LedgerError(kind, message, args));
 }
 
 public sealed record ClaimResult(SeatClaim Claim, bool Replayed);
@@ -253,7 +258,7 @@ public sealed class OfferLedger
     {
         public override object NotFound(string message) => LedgerResult<T>.Fail(LedgerErrorKind.NotFound, message);
         protected static LedgerResult<T> Ok(T value) => LedgerResult<T>.Ok(value);
-        protected static LedgerResult<T> Fail(LedgerErrorKind kind, string message) => LedgerResult<T>.Fail(kind, message);
+        protected static LedgerResult<T> Fail(LedgerErrorKind kind, string message, params object[] args) => LedgerResult<T>.Fail(kind, message, args);
     }
 
     private sealed class ClaimOp(string org, ClaimRequest request, string keyHash, string bodyHash) : LedgerOp<ClaimResult>
@@ -322,7 +327,7 @@ public sealed class OfferLedger
             if (claim is null || claim.NgoOrg != org) return Fail(LedgerErrorKind.NotFound, "The claim was not found.");
             if (claim.Status == ClaimStatus.Released) return Ok(claim); // releasing twice is harmless
             if (claim.Status is not (ClaimStatus.Confirmed or ClaimStatus.Held or ClaimStatus.Waitlisted))
-                return Fail(LedgerErrorKind.Conflict, $"A {claim.Status.ToString().ToLowerInvariant()} claim has no seats to release.");
+                return Fail(LedgerErrorKind.Conflict, "A {0} claim has no seats to release.", claim.Status.ToString().ToLowerInvariant());
             var released = work.ReturnSeats(claim, ClaimStatus.Released);
             await work.PromoteAsync(PromotionsPerBatch);
             return Ok(released);
@@ -339,7 +344,7 @@ public sealed class OfferLedger
             if (claim is null || claim.NgoOrg != org) return Fail(LedgerErrorKind.NotFound, "The claim was not found.");
             if (claim.Status == ClaimStatus.Confirmed) return Ok(claim);
             if (claim.Status != ClaimStatus.Held)
-                return Fail(LedgerErrorKind.Conflict, $"Only a held claim can be confirmed; this one is {claim.Status.ToString().ToLowerInvariant()}.");
+                return Fail(LedgerErrorKind.Conflict, "Only a held claim can be confirmed; this one is {0}.", claim.Status.ToString().ToLowerInvariant());
             if (claim.HoldExpiresAt <= work.Now)
             {
                 work.ReturnSeats(claim, ClaimStatus.Expired);
@@ -347,7 +352,7 @@ public sealed class OfferLedger
                 return Fail(LedgerErrorKind.Conflict, "The hold has expired and its seats were returned.");
             }
             if (beneficiaries.Count < claim.SeatsAllocated)
-                return Fail(LedgerErrorKind.Conflict, $"Name {claim.SeatsAllocated} beneficiaries to confirm {claim.SeatsAllocated} seats.");
+                return Fail(LedgerErrorKind.Conflict, "Name {0} beneficiaries to confirm {0} seats.", claim.SeatsAllocated);
             work.Offer.Held -= claim.SeatsAllocated;
             work.Offer.Confirmed += claim.SeatsAllocated;
             var confirmed = claim with
@@ -374,7 +379,7 @@ public sealed class OfferLedger
             if (candidate.Details.PerNgoCap is not null && work.Offer.Details.PerNgoCap is null && work.Offer.NextSequence > 0)
                 return Fail(LedgerErrorKind.Conflict, "A fair-share cap (perNgoCap) can be set only before the first claim.");
             if (candidate.Details.TotalSeats < candidate.Confirmed + candidate.Held)
-                return Fail(LedgerErrorKind.Conflict, $"{candidate.Confirmed + candidate.Held} seats are confirmed or held: totalSeats cannot go below that.");
+                return Fail(LedgerErrorKind.Conflict, "{0} seats are confirmed or held: totalSeats cannot go below that.", candidate.Confirmed + candidate.Held);
             candidate.UpdatedAt = work.Now;
             work.ReplaceOffer(candidate);
             await work.PromoteAsync(PromotionsPerBatch);

@@ -172,7 +172,7 @@ public sealed class OffersApi(OfferService service)
     {
         null => Results.Ok(ToView(result.Value!)),
         { Kind: LedgerErrorKind.NotFound } => Problems.NotFound("The offer"),
-        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The offer cannot change that way", e.Message),
+        { } e => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The offer cannot change that way", e.Text),
     };
 }
 

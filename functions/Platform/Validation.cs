@@ -17,7 +17,7 @@ public sealed class Validation
     public Validation Require(bool condition, string field, string message) => condition ? this : Add(field, message);
 
     public Validation Range(long value, long min, long max, string field) =>
-        Require(value >= min && value <= max, field, $"Must be between {min} and {max}.");
+        Require(value >= min && value <= max, field, Texts.Format("Must be between {0} and {1}.", min, max));
 
     public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 

@@ -54,7 +54,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         var venue = p.VenueId is { } id ? await venues.FindAsync(id, ct) : null;
         var v = SessionRules.Check(parties, by, p, venue, p.VenueId is not null, confirming, time.GetUtcNow());
         if (match.Match.GetString("ProgrammeId") is { } programmeId && await programmes.FindAsync(programmeId, ct) is { } programme && !programme.Modes.Contains(p.Mode))
-            v.Add("mode", $"The programme '{programme.Name}' runs its sessions by {string.Join(", ", programme.Modes.Select(RequestLifecycle.Code))}.");
+            v.Add("mode", Texts.Format("The programme '{0}' runs its sessions by {1}.", programme.Name, string.Join(", ", programme.Modes.Select(RequestLifecycle.Code))));
         return v;
     }
 
@@ -294,7 +294,8 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     {
         var status = Status(row);
         return SessionRules.Allows(status, change, by, Enum.Parse<Party>(row.GetString("ProposedBy"))) ? null
-            : new SessionChangeRefusedException(status, $"A {RequestLifecycle.Code(status)} session cannot be {SessionRules.Past(change)} by the {RequestLifecycle.Code(by)}.");
+            : new SessionChangeRefusedException(status, Texts.Format("A session that is {0} cannot be {1} {2}.", RequestLifecycle.Code(status), SessionRules.Past(change),
+                by == Party.Mentor ? "by the mentor" : "by the learner"));
     }
 
     public static SessionStatus Status(TableEntity row) => Enum.Parse<SessionStatus>(row.GetString("Status"));

@@ -144,7 +144,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
         var start = v.Time(req, "start");
         var minutes = v.Int(req, "durationMinutes");
         v.Require(start is not null, "start", "Is required: a date-time with its offset.");
-        v.Require(minutes is >= SessionRules.MinMinutes and <= SessionRules.MaxMinutes, "durationMinutes", $"Is required: {SessionRules.MinMinutes} to {SessionRules.MaxMinutes}.");
+        v.Require(minutes is >= SessionRules.MinMinutes and <= SessionRules.MaxMinutes, "durationMinutes", Texts.Format("Is required: {0} to {1} minutes.", SessionRules.MinMinutes, SessionRules.MaxMinutes));
         if (!v.IsValid) return v.ToResult();
         if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
         if (await book.PartiesAsync(match, ct) is not { } parties || parties.Learner.Place is not { } lp || parties.Mentor.Profile.Home is not { } mp)
@@ -203,7 +203,7 @@ public sealed class CheckInFunctions(SessionBook book)
             .Require(Enum.IsDefined(answer.Attendance), "attendance", "held, noShow or moved.")
             .Require(answer.Rating is null or >= 1 and <= 5, "rating", "1 to 5.")
             .Require(answer.Rating is null || answer.Attendance == Attendance.Held, "rating", "Only a session that was held is rated.")
-            .Require(answer.Comment is null || answer.Comment.Length <= SessionsApi.CommentMaxLength, "comment", $"At most {SessionsApi.CommentMaxLength} characters.");
+            .Require(answer.Comment is null || answer.Comment.Length <= SessionsApi.CommentMaxLength, "comment", Texts.Format("At most {0} characters.", SessionsApi.CommentMaxLength));
         if (!v.IsValid) return v.ToResult();
         var (partition, learnerId) = Scope(req.HttpContext);
         var checkIn = await book.CheckInAsync(partition, sessionId, ct);
