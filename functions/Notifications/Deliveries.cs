@@ -115,7 +115,13 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
         if (delivery.Notice is null || !Ids.IsValid(delivery.Notice.Id) || delivery.Target is null) throw new InvalidQueueMessageException("The message names no delivery.");
         await provisioner.EnsureReadyAsync(ct);
         var log = tables.GetTableClient(LogTable);
-        if (await TakeAsync(log, delivery, ct) is not { } lease) return;
+        var (lease, retryIn) = await TakeAsync(log, delivery, ct);
+        if (lease is null)
+        {
+            // Sent already (nothing to do), or another copy holds it: look again once its lease is over, in case it died.
+            if (retryIn is { } wait) await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery, ct, wait);
+            return;
+        }
 
         var outcome = await AttemptAsync(delivery, ct);
         var now = time.GetUtcNow();
@@ -127,19 +133,18 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
                 await log.UpdateEntityAsync(lease, ETag.All, TableUpdateMode.Replace, ct);
                 if (outcome is Outcome.Sent sent) Latency.Record((now - delivery.Notice.At).TotalMilliseconds, new KeyValuePair<string, object?>("channel", sent.Channel));
                 return;
+            // The next message is sent before the lease goes: a failure between the two leaves a lease that a later
+            // attempt takes over, never a delivery that nobody will make.
             case Outcome.Later later: // quiet hours: the same attempt, when they end
-                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery, ct, later.Until - now);
+                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 return;
             case Outcome.Failed failed:
-                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 if (!failed.Permanent && delivery.Attempt < NotificationSettings.MaxAttempts(configuration))
-                {
                     await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery with { Attempt = delivery.Attempt + 1 }, ct,
                         NotificationSettings.Backoff(configuration, delivery.Attempt));
-                    return;
-                }
-                await KeepFailureAsync(delivery, failed.Error, ct);
+                else await KeepFailureAsync(delivery, failed.Error, ct);
+                await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 return;
         }
     }
@@ -178,29 +183,34 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
         catch (MailNotSentException ex) { return new Outcome.Failed(ex.Message, ex.Permanent); }
     }
 
-    /// <summary>Takes the delivery's lease; null when it was sent already or another copy holds it (that copy will finish).</summary>
-    private async Task<TableEntity?> TakeAsync(TableClient log, Delivery delivery, CancellationToken ct)
+    /// <summary>
+    /// Takes the delivery's lease. Without it: nothing more to do when it was sent (or skipped); otherwise when to look
+    /// again (another copy holds a live lease for this attempt or a later one, and may yet die).
+    /// </summary>
+    private async Task<(TableEntity? Lease, TimeSpan? RetryIn)> TakeAsync(TableClient log, Delivery delivery, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var lease = new TableEntity(delivery.Id, "") { ["State"] = "sending", ["Until"] = now + Lease, ["Attempt"] = delivery.Attempt };
         try
         {
             await log.AddEntityAsync(lease, ct);
-            return lease;
+            return (lease, null);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            var current = (await log.GetEntityIfExistsAsync<TableEntity>(delivery.Id, "", cancellationToken: ct));
-            if (!current.HasValue) return null; // released meanwhile: its holder re-sent the message
+            var current = await log.GetEntityIfExistsAsync<TableEntity>(delivery.Id, "", cancellationToken: ct);
+            if (!current.HasValue) return (null, TimeSpan.FromSeconds(1)); // released meanwhile
             var row = current.Value!;
-            if (row.GetString("State") != "sending" || row.GetDateTimeOffset("Until") > now) return null;
+            if (row.GetString("State") != "sending") return (null, null);
+            if (row.GetDateTimeOffset("Until") is { } until && until > now && (row.GetInt32("Attempt") ?? 0) >= delivery.Attempt)
+                return (null, until - now + TimeSpan.FromSeconds(1));
             try
             {
-                // The holder died mid-send: take over on the row's ETag, so only one copy does.
+                // The holder died mid-send, or left its lease behind for this later attempt: take over on the row's ETag.
                 await log.UpdateEntityAsync(lease, row.ETag, TableUpdateMode.Replace, ct);
-                return lease;
+                return (lease, null);
             }
-            catch (RequestFailedException again) when (again.Status == 412) { return null; }
+            catch (RequestFailedException again) when (again.Status == 412) { return (null, Lease); }
         }
     }
 
