@@ -271,6 +271,38 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.Forbidden, (await ngo.PostAsJsonAsync("/api/webhooks", new { url = fixture.Hooks.Url("x"), events = new[] { "*" } })).StatusCode);
     }
 
+    [Fact]
+    public async Task A_claim_confirmed_then_one_waitlisted_then_promoted_tell_the_NGO_by_mail_and_the_provider_by_webhook_a_retried_claim_once()
+    {
+        var ngoOrg = NewOrg("ngo");
+        var providerOrg = NewOrg("provider");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg, subject: "claims-staff");
+        (await ngo.PutAsJsonAsync("/api/me/notification-preferences", Preferences("en", email: "claims@ngo.test"))).EnsureSuccessStatusCode();
+        var providerAdmin = App.ClientFor(Role.Admin, providerOrg);
+        var hook = await Json(await providerAdmin.PostAsJsonAsync("/api/webhooks", new { url = fixture.Hooks.Url("provider"), events = new[] { "claim.confirmed", "claim.promoted" } }));
+        fixture.Hooks.Secret("provider", hook.GetProperty("secret").GetString()!);
+        var offerId = await OpenOfferAsync(App, providerOrg, Details(seats: 2));
+
+        var first = await Json(await ClaimAsync(ngo, offerId, "first", new { seats = 2 }));
+        Assert.Equal("confirmed", first.GetProperty("status").GetString());
+        (await ClaimAsync(ngo, offerId, "first", new { seats = 2 })).EnsureSuccessStatusCode(); // a retry: the same claim, no second notice
+        var second = await Json(await ClaimAsync(ngo, offerId, "second", new { seats = 1 }));
+        Assert.Equal("waitlisted", second.GetProperty("status").GetString());
+        var confirmed = await Mail.MessageToAsync("claims@ngo.test", m => m.Headers["X-Matching-Event"] == "claim.confirmed");
+        Assert.Equal("Training seats confirmed", confirmed.Subject);
+        Assert.Contains($"https://matching.test/api/offers/{offerId}/claims/{first.GetProperty("id").GetString()}", Text(confirmed));
+        await Mail.MessageToAsync("claims@ngo.test", m => m.Headers["X-Matching-Event"] == "claim.waitlisted");
+
+        (await ngo.PostAsync($"/api/offers/{offerId}/claims/{first.GetProperty("id").GetString()}/release", null)).EnsureSuccessStatusCode();
+        await Mail.MessageToAsync("claims@ngo.test", m => m.Headers["X-Matching-Event"] == "claim.promoted");
+        var events = await Eventually.Until(() => Task.FromResult(fixture.Hooks.For("provider")), l => l.Count >= 2, Patience, "the provider's two events");
+        Assert.Equal(["org.matching.claim.confirmed", "org.matching.claim.promoted"],
+            events.Select(e => JsonDocument.Parse(e.Body).RootElement.GetProperty("type").GetString()).Order());
+        Assert.All(events, e => Assert.True(e.SignatureValid));
+        await Task.Delay(1000);
+        Assert.Single(await Mail.MessagesToAsync("claims@ngo.test"), m => m.Headers["X-Matching-Event"] == "claim.confirmed");
+    }
+
     private async Task<int> OutboxRowsAsync(string table, string partition)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {Outbox.KeyPrefix}");
