@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
@@ -37,8 +36,16 @@ public static class NotificationSettings
 /// <summary>One notice to one recipient (<c>mentor:…</c>, <c>learner:…</c>, <c>staff:…</c>) or one endpoint (<c>webhook:{org}:{id}</c>).</summary>
 public sealed record Delivery(Notice Notice, string Target, int Attempt = 1)
 {
+    private const string WebhookPrefix = "webhook:";
+
     /// <summary>The same notice to the same target always has the same id: a repeated dispatch is recognised.</summary>
     public string Id => Ids.Derive(Notice.Id, Target);
+
+    public static string ToWebhook(WebhookBook.Endpoint e) => $"{WebhookPrefix}{e.Org}:{e.Id}";
+
+    /// <summary>The endpoint this delivery is for, or null when it is for a person.</summary>
+    public (string Org, string EndpointId)? Webhook =>
+        Target.StartsWith(WebhookPrefix, StringComparison.Ordinal) && Target.Split(':') is [_, var org, var id] ? (org, id) : null;
 }
 
 /// <summary>
@@ -86,7 +93,7 @@ public sealed class DispatchNotices(TableServiceClient tables, StorageProvisione
         if (audience.HasFlag(Audience.NgoStaff))
             targets.AddRange((await preferences.StaffAsync(notice.Org, [Role.Ngo, Role.Admin], ct)).Where(s => s.Preferences.Wants(Channel.Email)).Select(s => s.Recipient.ToString()));
         foreach (var org in new[] { notice.Org, notice.ProviderOrg }.OfType<string>().Distinct())
-            targets.AddRange((await webhooks.SubscribedAsync(org, notice.Type, ct)).Select(e => $"webhook:{e.Org}:{e.Id}"));
+            targets.AddRange((await webhooks.SubscribedAsync(org, notice.Type, ct)).Select(Delivery.ToWebhook));
         return targets;
     }
 }
@@ -104,9 +111,6 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 {
     public const string LogTable = "noticedeliveries", FailureTable = "noticefailures";
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
-
-    public static readonly Histogram<double> Latency = Telemetry.Meter.CreateHistogram<double>("matching.notice.latency", "ms",
-        "From the change a notice reports to its mail handed to SMTP or its webhook answered, by channel.");
 
     [Function("DeliverNotice")]
     public async Task RunAsync([QueueTrigger(DispatchNotices.DeliveryQueue)] string message, string id, long dequeueCount, CancellationToken ct)
@@ -131,7 +135,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
                 lease["State"] = outcome.State;
                 lease["DoneAt"] = now;
                 await log.UpdateEntityAsync(lease, ETag.All, TableUpdateMode.Replace, ct);
-                if (outcome is Outcome.Sent sent) Latency.Record((now - delivery.Notice.At).TotalMilliseconds, new KeyValuePair<string, object?>("channel", sent.Channel));
+                if (outcome is Outcome.Sent sent) Telemetry.NoticeLatency.Record((now - delivery.Notice.At).TotalMilliseconds, new KeyValuePair<string, object?>("channel", sent.Channel));
                 return;
             // The next message is sent before the lease goes: a failure between the two leaves a lease that a later
             // attempt takes over, never a delivery that nobody will make.
@@ -159,10 +163,9 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
     private async Task<Outcome> AttemptAsync(Delivery delivery, CancellationToken ct)
     {
-        if (delivery.Target.StartsWith("webhook:", StringComparison.Ordinal))
+        if (delivery.Webhook is var (org, endpointId))
         {
-            if (delivery.Target.Split(':') is not [_, var org, var endpointId]
-                || await webhooks.EndpointAsync(org, endpointId, ct) is not { Enabled: true } endpoint
+            if (await webhooks.EndpointAsync(org, endpointId, ct) is not { Enabled: true } endpoint
                 || !WebhookRules.Wants(endpoint.Events, delivery.Notice.Type)) return new Outcome.Skipped("endpoint removed or disabled");
             var result = await sender.SendAsync(delivery.Id, delivery.Notice, endpoint, ct);
             if (result.Delivered) { await webhooks.DeliveredAsync(endpoint, ct); return new Outcome.Sent("webhook"); }
@@ -216,12 +219,13 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
     private async Task KeepFailureAsync(Delivery delivery, string error, CancellationToken ct)
     {
-        var org = delivery.Target.StartsWith("webhook:", StringComparison.Ordinal) ? delivery.Target.Split(':')[1] : delivery.Notice.Org;
+        var webhook = delivery.Webhook;
+        var org = webhook?.Org ?? delivery.Notice.Org;
         logger.LogError("A {Event} delivery failed for good after {Attempts} attempts: {Error}", NoticeRules.Code(delivery.Notice.Type), delivery.Attempt, error);
         await tables.GetTableClient(FailureTable).UpsertEntityAsync(new TableEntity(org, delivery.Id)
         {
-            ["Event"] = NoticeRules.Code(delivery.Notice.Type), ["NoticeId"] = delivery.Notice.Id, ["Channel"] = delivery.Target.Split(':')[0] == "webhook" ? "webhook" : "email",
-            ["RecipientKind"] = delivery.Target.Split(':')[0], ["EndpointId"] = delivery.Target.StartsWith("webhook:", StringComparison.Ordinal) ? delivery.Target.Split(':')[2] : null,
+            ["Event"] = NoticeRules.Code(delivery.Notice.Type), ["NoticeId"] = delivery.Notice.Id, ["Channel"] = webhook is null ? "email" : "webhook",
+            ["RecipientKind"] = delivery.Target.Split(':')[0], ["EndpointId"] = webhook?.EndpointId,
             ["Attempts"] = delivery.Attempt, ["Error"] = error, ["FailedAt"] = time.GetUtcNow(), ["OccurredAt"] = delivery.Notice.At,
         }, TableUpdateMode.Replace, ct);
     }
@@ -256,8 +260,7 @@ public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learner
         if (n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled && n.RequestId is { } matchId && n.SessionId is { } sessionId
             && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
         {
-            calendar = await Texts.InAsync(Texts.CultureOf(to.Preferences.Language),
-                () => Task.FromResult(Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow())));
+            calendar = Texts.In(Texts.CultureOf(to.Preferences.Language), () => Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow()));
         }
         return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar);
     }

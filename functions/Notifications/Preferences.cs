@@ -128,11 +128,11 @@ public sealed class PreferenceBook(TableServiceClient tables, StorageProvisioner
     }
 
     /// <summary>Turns email off (the unsubscribe link); the rest of the person's choices stay.</summary>
-    public async Task UnsubscribeAsync(Recipient r, Role? role, CancellationToken ct)
+    public async Task UnsubscribeAsync(Recipient r, CancellationToken ct)
     {
         var current = await FindAsync(r, ct);
         var p = current?.Preferences ?? NotificationPreferences.Default;
-        await SaveAsync(r, current?.Role ?? role, p with { Channels = p.Channels.Where(c => c != Channel.Email).ToArray() }, ct);
+        await SaveAsync(r, current?.Role, p with { Channels = p.Channels.Where(c => c != Channel.Email).ToArray() }, ct);
     }
 
     public async Task ForgetAsync(Recipient r, CancellationToken ct)

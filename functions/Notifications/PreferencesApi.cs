@@ -131,7 +131,7 @@ public sealed class UnsubscribeFunctions(UnsubscribeLinks links, PreferenceBook 
     public async Task<IResult> UnsubscribeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "notifications/unsubscribe")] HttpRequest req, CancellationToken ct)
     {
         if (await links.ReadAsync(req.Query["token"].ToString(), ct) is not { } recipient) return Problems.NotFound("The link");
-        await book.UnsubscribeAsync(recipient, null, ct);
+        await book.UnsubscribeAsync(recipient, ct);
         return Page(texts["unsubscribe.done"], "");
     }
 

@@ -29,6 +29,8 @@ public static class Telemetry
     public static readonly Counter<long> Proposals = Meter.CreateCounter<long>("matching.proposals", "{proposal}", "Mentor proposals stored, by scorer.");
     public static readonly Histogram<double> MatchDuration = Meter.CreateHistogram<double>("matching.match.duration", "ms", "Filter, features and scoring for one request.");
     public static readonly Histogram<double> QueueLag = Meter.CreateHistogram<double>("matching.queue.lag", "ms", "Time from enqueue to the start of handling.");
+    public static readonly Histogram<double> NoticeLatency = Meter.CreateHistogram<double>("matching.notice.latency", "ms",
+        "From the change a notice reports to its mail handed to SMTP or its webhook answered, by channel.");
 
     public static IServiceCollection AddMatchingTelemetry(this IServiceCollection services, IConfiguration configuration, bool underFunctionsHost)
     {

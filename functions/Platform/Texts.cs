@@ -49,12 +49,12 @@ public sealed class Texts
         return French;
     }
 
-    /// <summary>Runs <paramref name="work"/>'s texts in <paramref name="culture"/> (the UI culture flows with the async call).</summary>
-    public static async Task<T> InAsync<T>(CultureInfo culture, Func<Task<T>> work)
+    /// <summary>Runs <paramref name="work"/> with its texts in <paramref name="culture"/> (a mail in its reader's language).</summary>
+    public static T In<T>(CultureInfo culture, Func<T> work)
     {
         var before = CultureInfo.CurrentUICulture;
         CultureInfo.CurrentUICulture = culture;
-        try { return await work(); }
+        try { return work(); }
         finally { CultureInfo.CurrentUICulture = before; }
     }
 }

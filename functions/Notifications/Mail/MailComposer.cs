@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using Fluid;
 using Fluid.Values;
@@ -31,9 +30,7 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration c
     public MimeMessage Compose(string deliveryId, Notice notice, Addressee to, MailParts parts)
     {
         var culture = Texts.CultureOf(to.Preferences.Language);
-        var before = CultureInfo.CurrentUICulture;
-        CultureInfo.CurrentUICulture = culture;
-        try
+        return Texts.In(culture, () =>
         {
             var code = NoticeRules.Code(notice.Type);
             var zone = TimeZoneInfo.TryFindSystemTimeZoneById(to.Preferences.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
@@ -76,8 +73,7 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration c
             message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
             message.Headers.Add("X-Matching-Event", code);
             return message;
-        }
-        finally { CultureInfo.CurrentUICulture = before; }
+        });
     }
 
     /// <summary>A text template (from the texts, so per language) with the notice's values; plain text out.</summary>

@@ -14,7 +14,13 @@ namespace Matching.Notifications.Mail;
 public sealed record MailSettings(string? Host = null, int Port = 587, string Security = "StartTls", string? UserName = null, string? Password = null,
     string? TrustedCertificate = null)
 {
-    public static MailSettings Read(IConfiguration configuration) => configuration.GetSection("Mail").Get<MailSettings>() ?? new();
+    public static MailSettings Read(IConfiguration configuration)
+    {
+        var settings = configuration.GetSection("Mail").Get<MailSettings>() ?? new();
+        // On Azure a mail never leaves unencrypted, whatever the settings say.
+        return Matching.Security.AuthSettings.RunningOnAzure && string.Equals(settings.Security, "None", StringComparison.OrdinalIgnoreCase)
+            ? settings with { Security = "StartTls" } : settings;
+    }
 
     public bool Configured => !string.IsNullOrWhiteSpace(Host);
 }
@@ -26,15 +32,25 @@ public sealed class MailNotSentException(string reason, bool permanent, Exceptio
 }
 
 /// <summary>
-/// Hands mails to the SMTP relay with MailKit: TLS always on Azure (the settings refuse anything else there), login
+/// Hands mails to the SMTP relay with MailKit: TLS always on Azure (<see cref="MailSettings.Read"/>), login
 /// when a user name is set. One connection per mail: deliveries are spread over queue messages and instances, and a
 /// relay's idle timeout would close a kept one anyway.
 /// </summary>
-public sealed class MailSender(IConfiguration configuration, ILogger<MailSender> logger)
+public sealed class MailSender
 {
-    private readonly MailSettings _settings = MailSettings.Read(configuration);
+    private readonly MailSettings _settings;
+    private readonly ILogger<MailSender> _logger;
     // Read at the first mail: locally the server writes its certificate when it starts, which may be after the app.
-    private readonly Lazy<X509Certificate2?> _trusted = new(() => LoadTrusted(MailSettings.Read(configuration).TrustedCertificate));
+    private readonly Lazy<X509Certificate2?> _trusted;
+
+    public MailSender(IConfiguration configuration, ILogger<MailSender> logger) : this(MailSettings.Read(configuration), logger) { }
+
+    private MailSender(MailSettings settings, ILogger<MailSender> logger)
+    {
+        _settings = settings;
+        _logger = logger;
+        _trusted = new(() => LoadTrusted(settings.TrustedCertificate));
+    }
 
     public bool Configured => _settings.Configured;
 
@@ -59,7 +75,7 @@ public sealed class MailSender(IConfiguration configuration, ILogger<MailSender>
         catch (SmtpCommandException ex)
         {
             // 5xx: the address or the mail is refused for good; 4xx: try again later. The log names the code, not the address.
-            logger.LogWarning("The SMTP relay refused a mail: {StatusCode} {ErrorCode}", (int)ex.StatusCode, ex.ErrorCode);
+            _logger.LogWarning("The SMTP relay refused a mail: {StatusCode} {ErrorCode}", (int)ex.StatusCode, ex.ErrorCode);
             throw new MailNotSentException($"SMTP {(int)ex.StatusCode}", permanent: (int)ex.StatusCode >= 500, ex);
         }
         catch (Exception ex) when (ex is SmtpProtocolException or IOException or System.Net.Sockets.SocketException or AuthenticationException or SslHandshakeException)
