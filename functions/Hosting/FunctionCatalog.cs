@@ -10,7 +10,9 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
     public bool IsAnonymous { get; } = Method.IsDefined(typeof(AllowAnonymousAttribute)) || Method.DeclaringType!.IsDefined(typeof(AllowAnonymousAttribute));
 
     /// <summary>The roles that may call it, from <see cref="RequireRolesAttribute"/> on the method or its class.</summary>
-    public IReadOnlySet<Security.Role> Roles { get; } =
+    /// <remarks>This and <see cref="EndpointMetadata"/> are read on first use, not when the catalog is built: that is on a cold
+    /// start's path, and instantiating every function's attributes (the OpenAPI ones above all) is most of its cost.</remarks>
+    public IReadOnlySet<Security.Role> Roles => field ??=
         (Method.GetCustomAttribute<RequireRolesAttribute>() ?? Method.DeclaringType!.GetCustomAttribute<RequireRolesAttribute>())?.Roles.ToHashSet()
         ?? [];
 
@@ -23,7 +25,7 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
     public long BodyLimitBytes { get; } = Method.GetCustomAttribute<Platform.BodySizeLimitAttribute>()?.Bytes ?? Platform.RequestLimits.DefaultBodyBytes;
 
     /// <summary>What describes it in the OpenAPI document: the class's and the method's attributes, then the method itself.</summary>
-    public IReadOnlyList<object> EndpointMetadata { get; } =
+    public IReadOnlyList<object> EndpointMetadata => field ??=
         [.. Method.DeclaringType!.GetCustomAttributes(inherit: true), .. Method.GetCustomAttributes(inherit: true), Method];
 }
 
@@ -47,10 +49,12 @@ public sealed class FunctionCatalog
         var http = new List<HttpFunction>();
         var queues = new List<QueueFunction>();
         var timers = new List<TimerFunction>();
-        var methods = assembly.GetTypes()
+        // Functions are public methods of public classes (the worker SDK's generator asks the same): the compiler's own
+        // types, most of the assembly's, are not worth reflecting over on a cold start's path.
+        var methods = assembly.GetExportedTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => m.IsDefined(typeof(FunctionAttribute), inherit: false)) // cheaper than reading every method's attributes
             .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
-            .Where(x => x.Function is not null)
             .OrderBy(x => x.Function!.Name, StringComparer.Ordinal);
         foreach (var (method, function) in methods)
         {

@@ -15,7 +15,7 @@ namespace Matching.Hosting;
 /// The function's answer is written here, so that both hosts answer byte for byte alike.
 /// </summary>
 public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IMembershipResolver memberships,
-    IAccessLinks accessLinks, ILogger<HttpFunctionGate> logger)
+    IAccessLinks accessLinks, ILogger<HttpFunctionGate> logger, EarlyTelemetry? early = null)
 {
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
@@ -37,8 +37,10 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         finally
         {
             // The route template, never the raw path or query: those can carry identifiers or search terms.
+            var route = $"/{LocalHost.RoutePrefix}/{function.Route}";
             logger.LogInformation("{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms", context.Request.Method,
-                $"/{LocalHost.RoutePrefix}/{function.Route}", context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            early?.DescribeRequest(context, route);
         }
     }
 

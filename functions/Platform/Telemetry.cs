@@ -1,13 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Azure.Identity;
-using Azure.Monitor.OpenTelemetry.Exporter;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
-using OpenTelemetry;
-using OpenTelemetry.Logs;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Diagnostics;
 
 namespace Matching.Platform;
 
@@ -32,50 +26,55 @@ public static class Telemetry
     public static readonly Histogram<double> NoticeLatency = Meter.CreateHistogram<double>("matching.notice.latency", "ms",
         "From the change a notice reports to its mail handed to SMTP or its webhook answered, by channel.");
 
+    /// <summary>Where the app's spans come from: its own, and what the ASP.NET Core, HttpClient and Functions worker instrumentation listen to.</summary>
+    public static readonly string[] SpanSources = [Name, "Microsoft.AspNetCore", "System.Net.Http", "Microsoft.Azure.Functions.Worker"];
+
+    /// <summary>The meters read: the app's, ASP.NET Core's and HttpClient's (what their OpenTelemetry instrumentation adds on .NET 8 and later).</summary>
+    public static readonly string[] Meters =
+    [
+        Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "System.Net.Http", "System.Net.NameResolution",
+    ];
+
+    /// <summary>
+    /// Registers telemetry without building it: the OpenTelemetry pipeline is built by <see cref="TelemetryPipeline"/>
+    /// once the app has started, and <see cref="EarlyTelemetry"/> keeps what happens until then.
+    /// </summary>
     public static IServiceCollection AddMatchingTelemetry(this IServiceCollection services, IConfiguration configuration, bool underFunctionsHost)
     {
-        var otlp = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        var appInsights = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
-        // With nowhere to send them, spans and metrics are not collected at all: the SDK and its instrumentation
-        // cost about 40 ms of the worker's start (docs/benchmarks.md). Matching:Telemetry:Enabled forces it either way.
-        var exporter = !string.IsNullOrWhiteSpace(otlp) || !string.IsNullOrWhiteSpace(appInsights);
-        if (!configuration.GetValue("Matching:Telemetry:Enabled", exporter)) return services;
-        var otel = services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("matching-api", serviceVersion: typeof(Telemetry).Assembly.GetName().Version?.ToString()))
-            .WithTracing(t => t
-                .AddSource(Name)
-                .AddAspNetCoreInstrumentation(o =>
-                {
-                    o.Filter = http => http.Request.Path != "/"; // readiness polls
-                    o.EnrichWithHttpRequest = (activity, _) => activity.SetTag("client.address", null);
-                })
-                .AddHttpClientInstrumentation())
-            .WithMetrics(m => m
-                .AddMeter(Name)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
-
-        // Under the Functions host the worker's own support links our spans to the host's invocation spans.
-        if (underFunctionsHost) otel.UseFunctionsWorkerDefaults();
-
-        if (!string.IsNullOrWhiteSpace(otlp))
+        // With nowhere to send them, spans and metrics are not collected at all. Matching:Telemetry:Enabled forces it either way.
+        if (!configuration.GetValue("Matching:Telemetry:Enabled", TelemetryPipeline.HasExporter(configuration))) return services;
+        // Before the pipeline: every span, and the app's own measurements. ASP.NET Core's and HttpClient's meters are
+        // read from when the pipeline starts: listening to them from the first request is what cost most on the start path.
+        services.AddSingleton(_ => new EarlyTelemetry(SpanSources, [Name]));
+        services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<EarlyTelemetry>().Logs);
+        services.AddHostedService(sp => new TelemetryPipeline(configuration, underFunctionsHost, sp.GetRequiredService<EarlyTelemetry>(), sp.GetRequiredService<IHostApplicationLifetime>()));
+        if (underFunctionsHost)
         {
-            otel.UseOtlpExporter();
-        }
-        else if (!string.IsNullOrWhiteSpace(appInsights))
-        {
-            // Entra ID authentication: the app's user-assigned identity (AZURE_CLIENT_ID) has Monitoring Metrics Publisher.
-            var credential = configuration["AZURE_CLIENT_ID"] is { Length: > 0 } clientId
-                ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
-                : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
-            // One exporter for the three signals (one transmitter, one offline store), and no live metrics stream.
-            otel.UseAzureMonitorExporter(o =>
+            // What the worker's UseFunctionsWorkerDefaults registers in the app (Microsoft.Azure.Functions.Worker.OpenTelemetry 1.2.0),
+            // done here because that call would build the pipeline's registrations at start: the host stops emitting the
+            // worker's telemetry on its behalf, spans follow its schema, and the host's baggage reaches the invocation.
+            services.Configure<WorkerOptions>(o =>
             {
-                o.ConnectionString = appInsights;
-                o.Credential = credential;
-                o.EnableLiveMetrics = false;
+                o.Capabilities["WorkerOpenTelemetryEnabled"] = bool.TrueString;
+                o.Capabilities["WorkerOpenTelemetrySchemaVersion"] = "1.37.0";
             });
+            services.AddSingleton<IBaggagePropagator, HostBaggage>();
         }
         return services;
+    }
+
+    private sealed class HostBaggage : IBaggagePropagator
+    {
+        public IDisposable? SetBaggage(IEnumerable<KeyValuePair<string, string>> baggage)
+        {
+            foreach (var (key, value) in baggage) OpenTelemetry.Baggage.SetBaggage(key, value);
+            return new Cleared();
+        }
+
+        private sealed class Cleared : IDisposable
+        {
+            public void Dispose() => OpenTelemetry.Baggage.ClearBaggage();
+        }
     }
 }
