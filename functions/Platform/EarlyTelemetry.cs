@@ -60,7 +60,10 @@ public sealed class EarlyTelemetry : IDisposable
     /// <summary>The app's logger provider for OpenTelemetry: it holds log records until the pipeline takes over, then forwards them.</summary>
     public DeferredLoggerProvider Logs { get; }
 
-    /// <summary>Records, spans and measurements dropped because more than <see cref="Capacity"/> were held.</summary>
+    /// <summary>Spans, measurements and log records held so far.</summary>
+    public int Held => Math.Min(Volatile.Read(ref _held), Capacity);
+
+    /// <summary>Spans, measurements and log records dropped because more than <see cref="Capacity"/> were held.</summary>
     public int Dropped => _dropped;
 
     internal bool Take()
@@ -138,9 +141,11 @@ public sealed class EarlyTelemetry : IDisposable
 
     public void Dispose()
     {
+        var holding = !_handedOver;
         _handedOver = true;
         _spanListener.Dispose();
         _meterListener.Dispose();
+        if (holding) Logs.HandOver(Microsoft.Extensions.Logging.Abstractions.NullLoggerProvider.Instance); // no pipeline will take them
     }
 }
 

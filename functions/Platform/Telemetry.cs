@@ -6,10 +6,8 @@ using Microsoft.Azure.Functions.Worker.Diagnostics;
 namespace Matching.Platform;
 
 /// <summary>
-/// OpenTelemetry traces, metrics and logs. The exporter is chosen by settings: OTLP when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, Application Insights (with Entra ID, as local auth is off) when
-/// <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set, none otherwise. Tags carry ids and counts, never names,
-/// emails, notes or tokens; query strings stay redacted.
+/// The app's span source and instruments, and what telemetry reads. Tags carry ids and counts, never names, emails,
+/// notes or tokens. The pipeline that exports them, and where to, is <see cref="TelemetryPipeline"/>.
 /// </summary>
 public static class Telemetry
 {
@@ -44,11 +42,12 @@ public static class Telemetry
     {
         // With nowhere to send them, spans and metrics are not collected at all. Matching:Telemetry:Enabled forces it either way.
         if (!configuration.GetValue("Matching:Telemetry:Enabled", TelemetryPipeline.HasExporter(configuration))) return services;
-        // Before the pipeline: every span, and the app's own measurements. ASP.NET Core's and HttpClient's meters are
-        // read from when the pipeline starts: listening to them from the first request is what cost most on the start path.
+        // Before the pipeline: every span, every log record, and the app's own measurements. ASP.NET Core's and
+        // HttpClient's meters are read from when the pipeline starts: their first seconds of a cold start are not kept.
         services.AddSingleton(_ => new EarlyTelemetry(SpanSources, [Name]));
         services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<EarlyTelemetry>().Logs);
-        services.AddHostedService(sp => new TelemetryPipeline(configuration, underFunctionsHost, sp.GetRequiredService<EarlyTelemetry>(), sp.GetRequiredService<IHostApplicationLifetime>()));
+        services.AddHostedService(sp => new TelemetryPipeline(configuration, underFunctionsHost, sp.GetRequiredService<EarlyTelemetry>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<TelemetryPipeline>>()));
         if (underFunctionsHost)
         {
             // What the worker's UseFunctionsWorkerDefaults registers in the app (Microsoft.Azure.Functions.Worker.OpenTelemetry 1.2.0),

@@ -17,31 +17,46 @@ namespace Matching.Platform;
 /// It is built in its own service container once the app has started, on a background thread, and then takes over what
 /// <see cref="EarlyTelemetry"/> held; disposing it (when the app stops) flushes what is left to the exporter.
 /// </summary>
-public sealed class TelemetryPipeline(IConfiguration configuration, bool underFunctionsHost, EarlyTelemetry early, IHostApplicationLifetime lifetime)
-    : IHostedService, IAsyncDisposable
+public sealed class TelemetryPipeline(IConfiguration configuration, bool underFunctionsHost, EarlyTelemetry early,
+    IHostApplicationLifetime lifetime, ILogger<TelemetryPipeline> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource<ServiceProvider?> _built = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _building;
 
-    /// <summary>Built, or failed (null): for the tests.</summary>
-    public Task<ServiceProvider?> Built => _built.Task;
+    /// <summary>
+    /// How long after start-up the pipeline is built: long enough for a cold instance's first request to be answered
+    /// without sharing the machine with it (docs/benchmarks.md, issue 19), short enough that little is held meanwhile.
+    /// </summary>
+    public static TimeSpan StartDelay(IConfiguration configuration) => TimeSpan.FromMilliseconds(configuration.GetValue("Matching:Telemetry:StartDelayMs", 2000));
 
-    public static bool HasExporter(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) || !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+    public static bool HasExporter(IConfiguration configuration) => ExporterName(configuration) is not "nowhere";
+
+    private static string ExporterName(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) ? "OTLP"
+        : !string.IsNullOrWhiteSpace(configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]) ? "Application Insights"
+        : "nowhere";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
         {
-            await Task.Delay(configuration.GetValue("Matching:Telemetry:StartDelayMs", 2000));
+            await Task.Delay(StartDelay(configuration));
             if (Interlocked.Exchange(ref _building, 1) == 1) return;
-            try { _built.TrySetResult(Build(configuration, underFunctionsHost, early)); }
+            try
+            {
+                _built.TrySetResult(Build(configuration, underFunctionsHost, early));
+                logger.LogInformation("Telemetry started, exporting to {Exporter}; {Held} spans, measurements and log records from before were handed over",
+                    ExporterName(configuration), early.Held);
+                if (early.Dropped > 0)
+                    logger.LogWarning("{Dropped} spans, measurements or log records were dropped before telemetry started (more than {Capacity} held)",
+                        early.Dropped, EarlyTelemetry.Capacity);
+            }
             catch (Exception e)
             {
-                // Telemetry must never stop the app: the failure goes to the console, where the host collects it.
-                Console.Error.WriteLine($"Telemetry could not start: {e.GetType().Name}: {e.Message}");
+                // Telemetry must never stop the app.
                 early.Dispose();
                 _built.TrySetResult(null);
+                logger.LogError(e, "Telemetry could not start: {Error}", e.Message);
             }
         }));
         return Task.CompletedTask;
@@ -85,8 +100,8 @@ public sealed class TelemetryPipeline(IConfiguration configuration, bool underFu
         if (underFunctionsHost) otel.UseFunctionsWorkerDefaults();
 
         if (export is not null) export(otel);
-        else if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
-        else if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } appInsights)
+        else if (ExporterName(configuration) is "OTLP") otel.UseOtlpExporter();
+        else if (ExporterName(configuration) is "Application Insights")
         {
             // Entra ID authentication: the app's user-assigned identity (AZURE_CLIENT_ID) has Monitoring Metrics Publisher.
             var credential = configuration["AZURE_CLIENT_ID"] is { Length: > 0 } clientId
@@ -95,7 +110,7 @@ public sealed class TelemetryPipeline(IConfiguration configuration, bool underFu
             // One exporter for the three signals (one transmitter, one offline store), and no live metrics stream.
             otel.UseAzureMonitorExporter(o =>
             {
-                o.ConnectionString = appInsights;
+                o.ConnectionString = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];
                 o.Credential = credential;
                 o.EnableLiveMetrics = false;
             });

@@ -97,6 +97,24 @@ public sealed class WorkerTelemetryTests(PackageTests.Package package) : IAsyncL
             $"a start-up log record, written before the pipeline existed (received: {otlp.Summary})");
     }
 
+    [Fact]
+    public async Task With_application_insights_as_on_azure_the_pipeline_starts_after_start_up_without_error()
+    {
+        _appDirectory = package.Extract();
+        await using var host = await StandInHost.StartAsync(_appDirectory, new Dictionary<string, string>
+        {
+            ["AzureWebJobsStorage"] = _azurite.ConnectionString,
+            ["Auth__DevelopmentSigningKey"] = "stand-in-host-signing-key-for-the-telemetry-test",
+            // As the Bicep sets them; there is no Azure here, so exports fail later, in the background.
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/",
+            ["AZURE_CLIENT_ID"] = "00000000-0000-0000-0000-000000000000",
+        });
+        var (health, _) = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/api/health", UriKind.Relative)));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.True(await Until(() => host.Diagnostics.Contains("Telemetry started, exporting to Application Insights"), TimeSpan.FromSeconds(20)), host.Diagnostics);
+        Assert.DoesNotContain("Telemetry could not start", host.Diagnostics);
+    }
+
     private static async Task<bool> Until(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
