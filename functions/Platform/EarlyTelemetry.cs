@@ -5,12 +5,12 @@ using System.Diagnostics.Metrics;
 namespace Matching.Platform;
 
 /// <summary>
-/// What the app's spans, measurements and logs were before the OpenTelemetry pipeline existed. The pipeline is built
-/// off the start path (<see cref="TelemetryPipeline"/>), because building it there made a cold start's first answer
-/// 1.32x a bare worker's against a budget of 1.25x (docs/benchmarks.md); a cold instance's first requests are still
-/// traced: plain System.Diagnostics listeners (no OpenTelemetry type is loaded for them) keep what happens until the
-/// pipeline takes over, and <see cref="HandOver"/> gives it all to the pipeline with its own times and parents.
-/// This class must not touch OpenTelemetry types: loading them is the cost it keeps off the start path.
+/// Holds the app's spans, log records and measurements until the OpenTelemetry pipeline exists, then hands them to it
+/// with their own times and parents (<see cref="HandOver"/>). The pipeline is built off the start path
+/// (<see cref="TelemetryPipeline"/>): built on it, it made a cold start's first answer 1.32x a bare worker's against a
+/// budget of 1.25x (docs/benchmarks.md). Plain System.Diagnostics listeners do the holding, so a cold instance's first
+/// requests are still traced. This class must not touch OpenTelemetry types: loading them is the cost it keeps off the
+/// start path.
 /// </summary>
 public sealed class EarlyTelemetry : IDisposable
 {
