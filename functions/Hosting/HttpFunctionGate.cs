@@ -110,7 +110,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         }
         if (!function.Roles.Contains(caller.Role))
             return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
-                $"The {caller.Role.ToString().ToLowerInvariant()} role may not call this endpoint.");
+                Texts.Format("The {0} role may not call this endpoint.", caller.Role.ToString().ToLowerInvariant()));
         return null;
     }
 

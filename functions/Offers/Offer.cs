@@ -92,7 +92,7 @@ public static class OfferRules
     {
         if (value is null) { if (required) v.Add(field, "Is required."); return; }
         var length = value.Trim().Length;
-        v.Require(length >= min && value.Length <= max, field, min > 0 ? $"Must be {min} to {max} characters." : $"Must be at most {max} characters.");
+        v.Require(length >= min && value.Length <= max, field, min > 0 ? Texts.Format("Must be {0} to {1} characters.", min, max) : Texts.Format("Must be at most {0} characters.", max));
         v.Require(!value.Any(char.IsControl) || field is "description" or "eligibility", field, "Must not contain control characters.");
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Matching.Platform;
 using Matching.Security;
 
 namespace Matching.Organisations;
@@ -19,7 +20,7 @@ public sealed class MembershipResolver(OrganisationDirectory directory) : IMembe
         if (user.FindAll(Caller.EntraRolesClaim).Any(c => string.Equals(c.Value, OperatorAppRole, StringComparison.OrdinalIgnoreCase)))
             return (new Caller(person.Id, Role.Operator, Person.Platform), 0, null);
         if (organisationHeader is not null && !Caller.IsOrganisationId(organisationHeader))
-            return (null, StatusCodes.Status400BadRequest, $"The {OrganisationHeader} header is an organisation id (letters, digits, '.', '_' and '-').");
+            return (null, StatusCodes.Status400BadRequest, Texts.Format("The {0} header is an organisation id (letters, digits, '.', '_' and '-').", OrganisationHeader));
         var memberships = await directory.MembershipsOfAsync(person.Id, ct);
         if (memberships.Count == 0)
             return (null, StatusCodes.Status403Forbidden, "You are not a member of any organisation yet: accept an invitation (POST /api/invitations/accept) or sign up as a volunteer.");
@@ -28,8 +29,9 @@ public sealed class MembershipResolver(OrganisationDirectory directory) : IMembe
             : memberships.FirstOrDefault(m => m.OrganisationId == organisationHeader);
         if (chosen is null)
             return organisationHeader is null
-                ? (null, StatusCodes.Status400BadRequest, $"You belong to {memberships.Count} organisations: name one in the {OrganisationHeader} header ({string.Join(", ", memberships.Select(m => m.OrganisationId))}).")
-                : (null, StatusCodes.Status403Forbidden, $"You are not a member of '{organisationHeader}'.");
+                ? (null, StatusCodes.Status400BadRequest, Texts.Format("You belong to {0} organisations: name one in the {1} header ({2}).", memberships.Count, OrganisationHeader,
+                    string.Join(", ", memberships.Select(m => m.OrganisationId))))
+                : (null, StatusCodes.Status403Forbidden, Texts.Format("You are not a member of '{0}'.", organisationHeader));
         return (new Caller(person.Id, chosen.Role, chosen.OrganisationId), 0, null);
     }
 }

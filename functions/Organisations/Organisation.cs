@@ -74,7 +74,7 @@ public static class OrganisationRules
 
     /// <summary>Refuses a role the organisation does not have, naming the ones it has.</summary>
     public static Validation RequireRoleIn(this Validation v, OrganisationKind kind, Role role) =>
-        v.Require(RolesIn(kind).Contains(role), "role", $"In this organisation: {string.Join(" or ", RolesIn(kind).Select(r => r.ToString().ToLowerInvariant()))}.");
+        v.Require(RolesIn(kind).Contains(role), "role", Texts.Format("In this organisation: {0} or {1}.", [.. RolesIn(kind).Select(r => r.ToString().ToLowerInvariant())]));
 
     /// <summary>Whether giving <paramref name="member"/> the role <paramref name="role"/> (null: removing them) would leave the organisation without an admin.</summary>
     public static bool LeavesNoAdmin(IReadOnlyList<MembershipView> members, MembershipView member, Role? role) =>
@@ -86,7 +86,7 @@ public static class OrganisationRules
     public static Validation Check(OrganisationInput input) => new Validation()
         .Require(Caller.IsOrganisationId(input.Id) && input.Id.Length <= 60 && input.Id == input.Id.ToLowerInvariant(), "id",
             "1 to 60 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. konexio).")
-        .Require(input.Id is not (Person.Platform), "id", $"'{Person.Platform}' is reserved.")
+        .Require(input.Id is not (Person.Platform), "id", Texts.Format("'{0}' is reserved.", Person.Platform))
         .Require(input.Name is { Length: >= 2 and <= 120 } && !input.Name.Any(char.IsControl) && input.Name.Trim().Length >= 2, "name", "2 to 120 characters.")
         .Require(Enum.IsDefined(input.Kind), "kind", "One of ngo, provider, volunteerNetwork.")
         .Require(input.Siret is null ? input.Kind == OrganisationKind.VolunteerNetwork : IsSiret(input.Siret), "siret",

@@ -35,7 +35,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         if (!v.IsValid) return v.ToResult();
         return await directory.CreateAsync(input with { Name = input.Name.Trim() }, req.HttpContext.Caller().SubjectId, ct) is { } view
             ? Results.Created($"/api/organisations/{view.Id}", view)
-            : Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The organisation exists", $"The id '{input.Id}' is taken.");
+            : Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The organisation exists", Texts.Format("The id '{0}' is taken.", input.Id));
     }
 
     [Function("ListOrganisations"), RequireRoles(Role.Operator, Role.Admin)]
@@ -123,7 +123,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         string organisationId, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<VolunteerSignUpInput>(ct);
-        var v = new Validation().Require(input.CharterVersion is { Length: >= 1 and <= 20 }, "charterVersion", $"The version of the charter accepted (GET /api/charter: {Organisations.Charter.Current.Version}).");
+        var v = new Validation().Require(input.CharterVersion is { Length: >= 1 and <= 20 }, "charterVersion", Texts.Format("The version of the charter accepted (GET /api/charter: {0}).", Organisations.Charter.Current.Version));
         if (!v.IsValid) return v.ToResult();
         // A network closed to sign-ups, or any other kind of organisation, looks like no network at all.
         if (await directory.FindAsync(organisationId, ct) is not { Kind: OrganisationKind.VolunteerNetwork, SelfSignUp: true } network) return Problems.NotFound("The volunteer network");
@@ -133,7 +133,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
             OrganisationDirectory.SignUpOutcome.SignedUp => Results.Created($"/api/organisations/{organisationId}/memberships/{membership!.PersonId}", membership),
             OrganisationDirectory.SignUpOutcome.AlreadyMember => Results.Ok(membership),
             OrganisationDirectory.SignUpOutcome.OldCharter => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Not the charter in force",
-                $"The charter in force is version {Organisations.Charter.Current.Version}: read it (GET /api/charter) and accept that one."),
+                Texts.Format("The charter in force is version {0}: read it (GET /api/charter) and accept that one.", Organisations.Charter.Current.Version)),
             _ => Problems.NotFound("The volunteer network"),
         };
     }

@@ -63,12 +63,21 @@ public static class Problems
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        // One place for every problem's words: titles, details and fields' messages are looked up in the texts.
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        // A problem written before the gate chose the language (an unknown route, say) or after a handler cleared the headers.
+        if (Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(context.HttpContext.Response.Headers.ContentLanguage))
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = Texts.FromAcceptLanguage(context.HttpContext.Request.Headers.AcceptLanguage);
+            context.HttpContext.Response.Headers.ContentLanguage = Texts.Language;
+        }
+        // One place for every problem's words: titles, details and fields' messages are looked up in the texts. The
+        // framework's own titles are reason phrases ("Not Found"); the texts write titles in sentence case ("Not found").
+        if (problem.Title is { Length: > 1 } title && title == Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status))
+            problem.Title = title[..1] + title[1..].ToLowerInvariant();
         problem.Title = problem.Title is null ? null : Texts.Localize(problem.Title);
         problem.Detail = problem.Detail is null ? null : Texts.Localize(problem.Detail);
         if (problem is HttpValidationProblemDetails validation)
             foreach (var key in validation.Errors.Keys.ToList()) validation.Errors[key] = validation.Errors[key].Select(Texts.Localize).ToArray();
-        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
         if (string.IsNullOrEmpty(problem.Type) || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             problem.Type = ProblemTypes.ForStatus(status);
         problem.Extensions.Remove("traceId");

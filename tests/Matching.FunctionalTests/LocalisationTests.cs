@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
@@ -39,6 +40,29 @@ public sealed class LocalisationTests(StorageFixture fixture)
             var missing = await HttpPlatformTests.AssertProblem(await client.GetAsync($"/api/learners/{Guid.NewGuid():N}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
             Assert.Equal(notFound, missing.GetProperty("detail").GetString());
         }
+    }
+
+    [Fact]
+    public async Task The_gates_and_the_frameworks_problems_are_in_French_too()
+    {
+        // A signed-in person who belongs to no organisation yet, a role the function does not serve, a route that does not exist.
+        var settings = fixture.App.Services.GetRequiredService<Matching.Security.AuthSettings>();
+        var stranger = fixture.App.CreateClient();
+        stranger.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            DevelopmentTokens.Mint(settings, $"person-{Guid.NewGuid():N}", null, null, TimeSpan.FromMinutes(5)));
+        var noMembership = await HttpPlatformTests.AssertProblem(await stranger.GetAsync("/api/learners"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+        Assert.Equal("Vous n'êtes encore membre d'aucune organisation : acceptez une invitation (POST /api/invitations/accept) ou inscrivez-vous comme bénévole.",
+            noMembership.GetProperty("detail").GetString());
+
+        var mentor = Client(Role.Mentor, NewOrg("volunteers"), null);
+        var wrongRole = await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/learners"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+        Assert.Equal("Le rôle mentor ne peut pas appeler ce point d'accès.", wrongRole.GetProperty("detail").GetString());
+
+        var ngo = Client(Role.Ngo, NewOrg("ngo"), null);
+        var unknown = await ngo.GetAsync("/api/no-such-route");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("Introuvable", (await unknown.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("title").GetString());
+        Assert.Equal("fr", unknown.Content.Headers.ContentLanguage.Single());
     }
 
     [Fact]

@@ -21,9 +21,12 @@ public sealed partial class TextsTests
         throw new InvalidOperationException("The repository root is not above the tests.");
     }
 
-    // v.Require(condition, "field", "message"), v.Add("field", "message"), Title = "...", Problems.Result(status, type, "title", "detail"),
+    // v.Require(condition, "field" or Field, "message"), v.Add("field", "message"), Title = "...", Problems.Result(status, type, "title", "detail"),
     // Problems.NotFound("what"), TransitionRefusedException(status, "title", "detail"), the lifecycle's Require(row, event, "title", "detail"): literal texts only (an interpolated one says why in its own words).
-    [GeneratedRegex(@"\.(?:Require|Add)\((?:[^;]*?),\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
+    // Also: Texts.Format("pattern", ...), Problems.Validation's { ["field"] = ["message"] }, a (status, "detail") answer of the
+    // membership resolver and a status => "title" arm.
+    [GeneratedRegex(@"Texts\.Format\(""((?:[^""\\]|\\.)*)""|\]\s*=\s*\[""((?:[^""\\]|\\.)*)""\]|\(null,\s*StatusCodes\.Status\w+,\s*""((?:[^""\\]|\\.)*)""\)|StatusCodes\.Status\w+\s*=>\s*""([^""]+)""|" +
+        @"\.(?:Require|Add)\((?:[^;]*?),\s*(?:""[^""]+""|[A-Za-z_][\w.]*),\s*""((?:[^""\\]|\\.)*)""\)|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
     private static partial Regex PersonFacing();
 
     [Fact]
