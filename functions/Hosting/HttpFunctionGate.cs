@@ -49,7 +49,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         var limit = function.BodyLimitBytes;
         if (context.Request.ContentLength > limit)
             return Problems.Result(StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, "The request body is too large",
-                $"The limit for this endpoint is {limit} bytes.");
+                Texts.Format("The limit for this endpoint is {0} bytes.", limit));
         // Chunked bodies have no Content-Length: the server enforces the limit while the body is read.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
 

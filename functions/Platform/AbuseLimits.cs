@@ -96,7 +96,7 @@ public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner pr
         return new TooManyRequests(retryAfter, new ProblemDetails
         {
             Status = StatusCodes.Status429TooManyRequests, Type = ProblemTypes.RateLimited, Title = "Too many requests",
-            Detail = $"Your organisation is limited to {limit} {Name(op)} per {Describe(length)}. Retry in {retryAfter} seconds.",
+            Detail = Texts.Format("Your organisation is limited to {0} {1} per {2}. Retry in {3} seconds.", limit, Name(op), Describe(length), retryAfter),
         });
     }
 

@@ -74,10 +74,10 @@ public static class Problems
         // framework's own titles are reason phrases ("Not Found"); the texts write titles in sentence case ("Not found").
         if (problem.Title is { Length: > 1 } title && title == Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status))
             problem.Title = title[..1] + title[1..].ToLowerInvariant();
-        problem.Title = problem.Title is null ? null : Texts.Localize(problem.Title);
-        problem.Detail = problem.Detail is null ? null : Texts.Localize(problem.Detail);
+        problem.Title = problem.Title is null ? null : Texts.ForReader(problem.Title);
+        problem.Detail = problem.Detail is null ? null : Texts.ForReader(problem.Detail);
         if (problem is HttpValidationProblemDetails validation)
-            foreach (var key in validation.Errors.Keys.ToList()) validation.Errors[key] = validation.Errors[key].Select(Texts.Localize).ToArray();
+            foreach (var key in validation.Errors.Keys.ToList()) validation.Errors[key] = validation.Errors[key].Select(Texts.ForReader).ToArray();
         if (string.IsNullOrEmpty(problem.Type) || problem.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
             problem.Type = ProblemTypes.ForStatus(status);
         problem.Extensions.Remove("traceId");
@@ -147,7 +147,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, Sto
             return new ProblemDetails
             {
                 Status = 400, Type = ProblemTypes.InvalidJson, Title = "The request body is not valid JSON",
-                Detail = $"Malformed JSON near line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}.",
+                Detail = Texts.Format("Malformed JSON near line {0}, byte {1}.", (json.LineNumber ?? 0) + 1, (json.BytePositionInLine ?? 0) + 1),
             };
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))

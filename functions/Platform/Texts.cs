@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -29,8 +31,33 @@ public sealed class Texts
     public static string Localize(string? english) => english is null ? "" : Shared[english].Value;
 
     /// <summary><see cref="Localize"/> of a pattern (<c>{0} was not found.</c>), its arguments localised too.</summary>
-    public static string Format(string englishPattern, params object[] args) =>
-        string.Format(CultureInfo.CurrentUICulture, Localize(englishPattern), args.Select(a => a is string s ? Localize(s) : a).ToArray());
+    public static string Format(string englishPattern, params object[] args)
+    {
+        var text = string.Format(CultureInfo.CurrentUICulture, Localize(englishPattern), args.Select(a => a is string s ? Localize(s) : a).ToArray());
+        Formatted.AddOrUpdate(text, null);
+        return text;
+    }
+
+    /// <summary>
+    /// A text a person is about to read in a problem (its title, detail or a field's message), localised unless it was
+    /// formatted in the reader's language already. One with no French is kept in <see cref="Untranslated"/>.
+    /// </summary>
+    public static string ForReader(string text)
+    {
+        if (Formatted.TryGetValue(text, out _)) return text;
+        var found = Shared[text];
+        if (found.ResourceNotFound && Language == "fr" && !FrenchTexts.Value.Contains(text) && Missing.Count < 1000) Missing.TryAdd(text, 0);
+        return found.Value;
+    }
+
+    /// <summary>English texts a French reader was given because they have no translation: the tests require none.</summary>
+    public static IReadOnlyCollection<string> Untranslated => [.. Missing.Keys];
+
+    private static readonly ConcurrentDictionary<string, byte> Missing = new();
+    private static readonly ConditionalWeakTable<string, object?> Formatted = new();
+    private static readonly Lazy<HashSet<string>> FrenchTexts = new(() =>
+        new System.Resources.ResourceManager("Matching.Resources.Texts", typeof(Texts).Assembly).GetResourceSet(French, createIfNotExists: true, tryParents: false)!
+            .Cast<System.Collections.DictionaryEntry>().Select(e => (string)e.Value!).ToHashSet());
 
     /// <summary>One localizer for the code that has no services at hand (problems, validation); the same resources as the injected one.</summary>
     private static readonly IStringLocalizer Shared = new ResourceManagerStringLocalizerFactory(

@@ -15,7 +15,8 @@ namespace Matching.FunctionalTests;
 /// Requests generated from the OpenAPI document: for every operation, a valid body from its schema, then mutated
 /// (wrong types, bounds, NaN and infinities as strings, huge and empty strings, control and non-BMP characters,
 /// duplicate and wrong-case keys, missing and extra fields, nulls, extra headers), sent by a caller in a role the
-/// operation serves. No answer may be a 5xx, every 4xx is a problem document, and a rejected claim books nothing.
+/// operation serves, half of them in French. No answer may be a 5xx, every 4xx is a problem document in the reader's
+/// language, and a rejected claim books nothing.
 /// The seed is printed so that a failure replays: MATCHING_FUZZ_SEED; MATCHING_FUZZ_REQUESTS for a longer run.
 /// </summary>
 [Collection(StorageCollection.Name)]
@@ -30,6 +31,7 @@ public sealed class FuzzTests(StorageFixture fixture, ITestOutputHelper output)
         var total = int.TryParse(Environment.GetEnvironmentVariable("MATCHING_FUZZ_REQUESTS"), out var n) ? n : 10_000;
         output.WriteLine($"fuzz seed {seed}, {total} requests (replay with MATCHING_FUZZ_SEED={seed})");
         var random = new Random(seed);
+        var french = new Random(seed + 1); // half the requests read in French (no Accept-Language), without changing which are generated
 
         var doc = JsonNode.Parse(await App.CreateClient().GetStringAsync("/api/openapi/v1.json"))!;
         var operations = doc["paths"]!.AsObject()
@@ -59,7 +61,9 @@ public sealed class FuzzTests(StorageFixture fixture, ITestOutputHelper output)
                 var function = FunctionCatalog.App.FindHttp(op.Id)!;
                 IReadOnlyCollection<Role> roles = function.SignedInOnly ? Enum.GetValues<Role>() : function.Roles; // signed in: any caller
                 var role = roles.ElementAt(random.Next(roles.Count));
-                return (Op: op, Request: Build(op, doc, ids, random), Client: clients[role]);
+                var request = Build(op, doc, ids, random);
+                if (french.Next(2) == 0) request.Message.Headers.AcceptLanguage.ParseAdd("fr");
+                return (Op: op, Request: request, Client: clients[role]);
             }).ToList();
             sent += batch.Count;
             var answers = await Task.WhenAll(batch.Select(async b => (b.Op, b.Request.Text, Response: await b.Client.SendAsync(b.Request.Message))));
@@ -76,6 +80,8 @@ public sealed class FuzzTests(StorageFixture fixture, ITestOutputHelper output)
         }
         output.WriteLine($"sent {sent} requests, {failures.Count} failures; statuses: {string.Join(", ", statuses.Select(x => $"{x.Key}: {x.Value}"))}");
         Assert.True(failures.Count == 0, $"seed {seed}: {failures.Count} failures, first: " + string.Join("\n", failures.Take(10)));
+        // Every problem a French reader got was in French (add what is listed to Texts.resx and Texts.fr.resx).
+        Assert.True(Texts.Untranslated.Count == 0, "Untranslated texts in French answers:\n" + string.Join("\n", Texts.Untranslated.Order()));
 
         // A rejected claim booked nothing: the sentinel offer holds exactly the claims that were accepted.
         var claims = await Json(await clients[Role.Provider].GetAsync($"/api/offers/{sentinel}/claims"));

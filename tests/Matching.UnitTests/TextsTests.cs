@@ -24,9 +24,11 @@ public sealed partial class TextsTests
     // v.Require(condition, "field" or Field, "message"), v.Add("field", "message"), Title = "...", Problems.Result(status, type, "title", "detail"),
     // Problems.NotFound("what"), TransitionRefusedException(status, "title", "detail"), the lifecycle's Require(row, event, "title", "detail"): literal texts only (an interpolated one says why in its own words).
     // Also: Texts.Format("pattern", ...), Problems.Validation's { ["field"] = ["message"] }, a (status, "detail") answer of the
-    // membership resolver and a status => "title" arm.
+    // membership resolver, a status => "title" arm, Detail = "...", a BadHttpRequestException's message, and fields named
+    // by an interpolation or a concatenation.
     [GeneratedRegex(@"Texts\.Format\(""((?:[^""\\]|\\.)*)""|\]\s*=\s*\[""((?:[^""\\]|\\.)*)""\]|\(null,\s*StatusCodes\.Status\w+,\s*""((?:[^""\\]|\\.)*)""\)|StatusCodes\.Status\w+\s*=>\s*""([^""]+)""|" +
-        @"\.(?:Require|Add)\((?:[^;]*?),\s*(?:""[^""]+""|[A-Za-z_][\w.]*),\s*""((?:[^""\\]|\\.)*)""\)|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
+        @"\.(?:Require|Add)\((?:[^;]*?),\s*(?:\$?""[^""]+""|[A-Za-z_][\w.]*(?:\s*\+\s*""[^""]*"")?),\s*""((?:[^""\\]|\\.)*)""\)|" +
+        @"Detail = ""((?:[^""\\]|\\.)*)""|new BadHttpRequestException\(\$?""((?:[^""\\{]|\\.)*)""|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
     private static partial Regex PersonFacing();
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class LheoImportApi(LheoImporter importer, IConfiguration config, 
     private static IResult InvalidDocument(IReadOnlyList<string> problems) => TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
     {
         Status = 400, Type = ProblemTypes.InvalidLheo, Title = "The LHEO document is not valid; nothing was imported",
-        Detail = $"{problems.Count} problem(s).", Extensions = { ["problems"] = problems },
+        Detail = Texts.Format("{0} problem(s).", problems.Count), Extensions = { ["problems"] = problems },
     });
 
     [Function("GetLheoImport"), RequireRoles(Role.Provider)]
