@@ -40,8 +40,9 @@ public sealed class MailSender
 {
     private readonly MailSettings _settings;
     private readonly ILogger<MailSender> _logger;
-    // Read at the first mail: locally the server writes its certificate when it starts, which may be after the app.
-    private readonly Lazy<X509Certificate2?> _trusted;
+    // Read at a mail, and kept once read: locally the server writes its certificate when it starts, which may be after
+    // the app, or while a first mail is being sent. Not there yet (or half written) is tried again at the next mail.
+    private X509Certificate2? _trusted;
 
     public MailSender(IConfiguration configuration, ILogger<MailSender> logger) : this(MailSettings.Read(configuration), logger) { }
 
@@ -49,7 +50,6 @@ public sealed class MailSender
     {
         _settings = settings;
         _logger = logger;
-        _trusted = new(() => LoadTrusted(settings.TrustedCertificate));
     }
 
     public bool Configured => _settings.Configured;
@@ -57,7 +57,7 @@ public sealed class MailSender
     public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
         using var client = new SmtpClient { Timeout = 30_000 };
-        if (_trusted.Value is { } trusted)
+        if ((_trusted ??= LoadTrusted(_settings.TrustedCertificate)) is { } trusted)
         {
             client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
                 errors == System.Net.Security.SslPolicyErrors.None || certificate is not null && trusted.Thumbprint == certificate.GetCertHashString();

@@ -45,8 +45,8 @@ public static class LheoDocument
             var fPath = $"formation[{f}]";
             var fId = Id(formation);
             var title = Text(formation, "intitule-formation");
-            if (fId is null) problems.Add($"{fPath}: the numero attribute is required, so that a new upload updates the same offers.");
-            if (string.IsNullOrWhiteSpace(title)) problems.Add($"{fPath}/intitule-formation: required.");
+            if (fId is null) problems.Add(Texts.Format("{0}: the numero attribute is required, so that a new upload updates the same offers.", fPath));
+            if (string.IsNullOrWhiteSpace(title)) problems.Add(Texts.Format("{0}/intitule-formation: required.", fPath));
             var description = Text(formation, "objectif-formation");
             var topics = Topics(formation, title ?? "");
 
@@ -56,14 +56,14 @@ public static class LheoDocument
                 a++;
                 var aPath = $"{fPath}/action[{a}]";
                 var aId = Id(action);
-                if (aId is null) problems.Add($"{aPath}: the numero attribute is required.");
+                if (aId is null) problems.Add(Texts.Format("{0}: the numero attribute is required.", aPath));
                 var places = 0;
                 foreach (var funder in Children(action, "organisme-financeur"))
                 {
                     var text = Text(funder, "nb-places-financees");
                     if (text is null) continue;
                     if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) places += n;
-                    else problems.Add($"{aPath}/organisme-financeur/nb-places-financees: '{Trim(text)}' is not a whole number.");
+                    else problems.Add(Texts.Format("{0}/organisme-financeur/nb-places-financees: '{1}' is not a whole number.", aPath, Trim(text)));
                 }
                 var format = Text(action, "modalites-enseignement") switch
                 {
@@ -71,7 +71,7 @@ public static class LheoDocument
                     "1" => OfferFormat.Blended,
                     "2" => OfferFormat.ELearning,
                     null => OfferFormat.InPerson,
-                    var other => Problem(problems, $"{aPath}/modalites-enseignement: '{Trim(other)}' is not 0, 1 or 2.", OfferFormat.InPerson),
+                    var other => Problem(problems, Texts.Format("{0}/modalites-enseignement: '{1}' is not 0, 1 or 2.", aPath, Trim(other)), OfferFormat.InPerson),
                 };
                 var language = Text(action, "langue-formation") ?? "fr";
                 var venue = Venue(action, aPath, problems);
@@ -83,7 +83,7 @@ public static class LheoDocument
                     s++;
                     var sPath = $"{aPath}/session[{s}]";
                     var sId = Id(session);
-                    if (sId is null) { problems.Add($"{sPath}: the numero attribute is required."); continue; }
+                    if (sId is null) { problems.Add(Texts.Format("{0}: the numero attribute is required.", sPath)); continue; }
                     if (places <= 0) { withoutPlaces++; continue; }
                     var period = Child(session, "periode");
                     var start = Date(Text(period, "debut"), $"{sPath}/periode/debut", problems);
@@ -96,7 +96,7 @@ public static class LheoDocument
                         null or "1" => OfferStatus.Open,
                         "2" => OfferStatus.Closed,
                         "3" => OfferStatus.Suspended,
-                        var other => Problem(problems, $"{sPath}/etat-recrutement: '{Trim(other)}' is not 1, 2 or 3.", OfferStatus.Open),
+                        var other => Problem(problems, Texts.Format("{0}/etat-recrutement: '{1}' is not 1, 2 or 3.", sPath, Trim(other)), OfferStatus.Open),
                     };
                     // No registration period: claims open now and close when the session starts (or in 30 days).
                     var claimOpens = opens is { } o ? new DateTimeOffset(o.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : now;
@@ -109,17 +109,17 @@ public static class LheoDocument
                         Venue: venue, CourseStart: start, CourseEnd: end, TargetGroups: groups.Count > 0 ? groups : null);
                     var validation = OfferRules.Validate(details);
                     foreach (var (field, messages) in validation.Errors)
-                        foreach (var message in messages) problems.Add($"{sPath} ({field}): {message}");
+                        foreach (var message in messages) problems.Add($"{sPath} ({field}): {Texts.Localize(message)}");
                     if (fId is not null && aId is not null)
                         offers.Add(new LheoOffer($"lheo:{fId}/{aId}/{sId}", sPath, details, status));
                 }
-                if (s == 0) problems.Add($"{aPath}: at least one <session> is required.");
+                if (s == 0) problems.Add(Texts.Format("{0}: at least one <session> is required.", aPath));
             }
-            if (a == 0) problems.Add($"{fPath}: at least one <action> is required.");
+            if (a == 0) problems.Add(Texts.Format("{0}: at least one <action> is required.", fPath));
         }
-        if (f == 0) problems.Add("<offres> contains no <formation>.");
+        if (f == 0) problems.Add(Texts.Localize("<offres> contains no <formation>."));
         foreach (var dup in offers.GroupBy(o => o.ExternalId).Where(g => g.Count() > 1))
-            problems.Add($"{dup.First().Path}: the identifiers {dup.Key} appear {dup.Count()} times.");
+            problems.Add(Texts.Format("{0}: the identifiers {1} appear {2} times.", dup.First().Path, dup.Key, dup.Count()));
         return new Result(offers, problems, withoutPlaces);
     }
 
@@ -150,7 +150,7 @@ public static class LheoDocument
         if (!double.TryParse(lat, NumberStyles.Float, CultureInfo.InvariantCulture, out var la) ||
             !double.TryParse(lon, NumberStyles.Float, CultureInfo.InvariantCulture, out var lo))
         {
-            problems.Add($"{path}/lieu-de-formation: latitude and longitude must be decimal numbers.");
+            problems.Add(Texts.Format("{0}/lieu-de-formation: latitude and longitude must be decimal numbers.", path));
             return null;
         }
         return new Venue(Clip(text.Length > 0 ? text : insee, 300), insee, la, lo);
@@ -160,7 +160,7 @@ public static class LheoDocument
     private static DateOnly? Date(string? text, string path, List<string> problems)
     {
         if (text is null || text is "00000000" or "99999999") return null;
-        if (text.Length != 8 || !text.All(char.IsAsciiDigit)) { problems.Add($"{path}: '{Trim(text)}' is not a date AAAAMMJJ."); return null; }
+        if (text.Length != 8 || !text.All(char.IsAsciiDigit)) { problems.Add(Texts.Format("{0}: '{1}' is not a date AAAAMMJJ.", path, Trim(text))); return null; }
         var year = int.Parse(text[..4], CultureInfo.InvariantCulture);
         var month = Math.Max(1, int.Parse(text[4..6], CultureInfo.InvariantCulture));
         var day = Math.Max(1, int.Parse(text[6..], CultureInfo.InvariantCulture));
@@ -168,10 +168,10 @@ public static class LheoDocument
         {
             var date = new DateOnly(year, month, day);
             if (Instants.InRange(date)) return date;
-            problems.Add($"{path}: '{text}' is outside the years 2000 to 2099.");
+            problems.Add(Texts.Format("{0}: '{1}' is outside the years 2000 to 2099.", path, text));
             return null;
         }
-        catch (ArgumentOutOfRangeException) { problems.Add($"{path}: '{text}' is not a valid date."); return null; }
+        catch (ArgumentOutOfRangeException) { problems.Add(Texts.Format("{0}: '{1}' is not a valid date.", path, text)); return null; }
     }
 
     private static T Problem<T>(List<string> problems, string problem, T fallback) { problems.Add(problem); return fallback; }

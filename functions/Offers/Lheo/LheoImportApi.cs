@@ -27,7 +27,8 @@ public sealed class LheoImportApi(LheoImporter importer, IConfiguration config, 
     public sealed record ImportView(string Id, string Status, int Created, int Updated, int SessionsWithoutPlaces,
         IReadOnlyList<string> OfferIds, IReadOnlyList<string> Problems, DateTimeOffset AcceptedAt, DateTimeOffset? CompletedAt);
 
-    internal sealed record ImportMessage(string ProviderOrg, string ImportId);
+    /// <param name="Language">The uploader's language, in which the queued import words its problems (none: French).</param>
+    internal sealed record ImportMessage(string ProviderOrg, string ImportId, string? Language = null);
 
 
     [Function("ImportLheo"), RequireRoles(Role.Provider), BodySizeLimit(MaxDocumentBytes)]
@@ -78,6 +79,8 @@ public sealed class ImportLheoDocument(LheoImporter importer, IOptions<Microsoft
     public async Task RunAsync([QueueTrigger(LheoImportApi.Queue)] string message, string id, long dequeueCount, CancellationToken cancellationToken)
     {
         var m = new QueueMessage(id, message, dequeueCount).ReadJson<LheoImportApi.ImportMessage>(json.Value.SerializerOptions);
+        // The problems are stored as read by the uploader, who asked for them in their language.
+        System.Globalization.CultureInfo.CurrentUICulture = Texts.CultureOf(m.Language);
         await importer.RunQueuedAsync(m.ProviderOrg, m.ImportId, cancellationToken);
     }
 }
@@ -102,7 +105,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
             var id = OfferId(providerOrg, item.ExternalId);
             ids.Add(id);
             var existing = await offers.ReadAsync(id, ct);
-            if (existing is not null && existing.ProviderOrg != providerOrg) { problems.Add($"{item.Path}: identifier clash."); continue; }
+            if (existing is not null && existing.ProviderOrg != providerOrg) { problems.Add(Texts.Format("{0}: identifier clash.", item.Path)); continue; }
             if (existing is null)
             {
                 try
@@ -121,7 +124,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
                 o.Status = item.Status;
                 return null;
             }, ct);
-            if (change.Error is { } e) problems.Add($"{item.Path}: {e.Message}");
+            if (change.Error is { } e) problems.Add($"{item.Path}: {Texts.Localize(e.Message)}");
         }
         return new(importId, "completed", created, updated, read.SessionsWithoutPlaces, ids, problems, accepted, time.GetUtcNow());
     }
@@ -133,7 +136,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
         await blobs.GetBlobContainerClient(LheoImportApi.Container).GetBlobClient($"{providerOrg}/{id}.xml").UploadAsync(xml, ct);
         var view = new LheoImportApi.ImportView(id, "queued", 0, 0, 0, [], [], time.GetUtcNow(), null);
         await Table.AddEntityAsync(ToEntity(providerOrg, view), ct);
-        await queue.SendAsync(LheoImportApi.Queue, new LheoImportApi.ImportMessage(providerOrg, id), ct);
+        await queue.SendAsync(LheoImportApi.Queue, new LheoImportApi.ImportMessage(providerOrg, id, Texts.Language), ct);
         return view;
     }
 

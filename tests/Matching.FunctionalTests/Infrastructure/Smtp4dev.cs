@@ -61,7 +61,7 @@ public sealed class Smtp4dev : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!(await Azurite.AcceptsAsync(WebPort) && await Azurite.AcceptsAsync(SmtpPort) && File.Exists(CertificatePath)))
+        while (!(await Azurite.AcceptsAsync(WebPort) && await Azurite.AcceptsAsync(SmtpPort) && CertificateWritten()))
         {
             if (_process.HasExited)
             {
@@ -71,6 +71,13 @@ public sealed class Smtp4dev : IAsyncDisposable
             if (DateTime.UtcNow > deadline) throw new TimeoutException("smtp4dev did not start within 90 s.");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Whether the server's certificate is there and whole (it is written while the server starts).</summary>
+    private bool CertificateWritten()
+    {
+        try { using var _ = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(CertificatePath); return true; }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException) { return false; }
     }
 
     private void Keep(string? line)
