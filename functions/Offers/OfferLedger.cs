@@ -14,6 +14,12 @@ public sealed record LedgerError(LedgerErrorKind Kind, string Message, object[]?
     public string Text => Texts.Format(Message, Args ?? []);
 }
 
+/// <summary>Why a change to an offer is refused: in English, with <c>{0}</c> for <paramref name="Args"/>, worded like a <see cref="LedgerError"/>.</summary>
+public sealed record OfferRefusal(string Message, params object[] Args)
+{
+    public static implicit operator OfferRefusal(string message) => new(message);
+}
+
 /// <summary>The result of one ledger operation: a value or a domain error (storage failures are exceptions).</summary>
 public sealed record LedgerResult<T>(T? Value, LedgerError? Error) where T : class
 {
@@ -82,7 +88,7 @@ public sealed class OfferLedger
         Submit<SeatClaim>(new ConfirmOp(org, claimId, beneficiaries, share));
 
     /// <summary>Changes the offer (details or status) under the same discipline; the change may refuse with a conflict.</summary>
-    public Task<LedgerResult<OfferState>> ChangeOfferAsync(string providerOrg, Func<OfferState, string?> change) =>
+    public Task<LedgerResult<OfferState>> ChangeOfferAsync(string providerOrg, Func<OfferState, OfferRefusal?> change) =>
         Submit<OfferState>(new ChangeOfferOp(providerOrg, change));
 
     /// <summary>Expires due holds (a batch at a time); the answer says how many, and whether more are due.</summary>
@@ -366,7 +372,7 @@ public sealed class OfferLedger
         }
     }
 
-    private sealed class ChangeOfferOp(string providerOrg, Func<OfferState, string?> change) : LedgerOp<OfferState>
+    private sealed class ChangeOfferOp(string providerOrg, Func<OfferState, OfferRefusal?> change) : LedgerOp<OfferState>
     {
         public override int Weight => 1;
 
@@ -374,7 +380,7 @@ public sealed class OfferLedger
         {
             if (work.Offer.ProviderOrg != providerOrg) return Fail(LedgerErrorKind.NotFound, "The offer was not found.");
             var candidate = work.Offer.Copy();
-            if (change(candidate) is { } conflict) return Fail(LedgerErrorKind.Conflict, conflict);
+            if (change(candidate) is { } refusal) return Fail(LedgerErrorKind.Conflict, refusal.Message, refusal.Args);
             // Per-NGO seats are kept only while there is a cap, so a cap can only come before the first claim.
             if (candidate.Details.PerNgoCap is not null && work.Offer.Details.PerNgoCap is null && work.Offer.NextSequence > 0)
                 return Fail(LedgerErrorKind.Conflict, "A fair-share cap (perNgoCap) can be set only before the first claim.");

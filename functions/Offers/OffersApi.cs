@@ -98,7 +98,8 @@ public sealed class OffersApi(OfferService service)
                 (not OfferStatus.Closed, OfferStatus.Closed) => true,
                 _ => o.Status == target,
             };
-            if (!allowed) return $"A {o.Status.ToString().ToLowerInvariant()} offer cannot become {target.ToString().ToLowerInvariant()}.";
+            // Worded when answered, in the caller's language: a ledger batch runs several callers' changes.
+            if (!allowed) return new OfferRefusal("An offer that is {0} cannot become {1}.", o.Status.ToString().ToLowerInvariant(), target.ToString().ToLowerInvariant());
             // Opening an offer nobody can claim any more would only reject every claim: say so instead.
             if (target == OfferStatus.Open && o.Status != OfferStatus.Open && o.Details.ClaimClosesAt <= DateTimeOffset.UtcNow)
                 return "The offer's claim window is over: move claimClosesAt to the future first.";
@@ -211,7 +212,7 @@ public sealed class OfferService(TableServiceClient tables, StorageProvisioner p
         return found.HasValue ? OfferRows.ToOffer(found.Value!) : null;
     }
 
-    public Task<LedgerResult<OfferState>> ChangeAsync(Caller caller, string offerId, Func<OfferState, string?> change, CancellationToken ct) =>
+    public Task<LedgerResult<OfferState>> ChangeAsync(Caller caller, string offerId, Func<OfferState, OfferRefusal?> change, CancellationToken ct) =>
         Ids.IsValid(offerId)
             ? ledgers.For(offerId).ChangeOfferAsync(caller.OrganisationId, change)
             : Task.FromResult(LedgerResult<OfferState>.Fail(LedgerErrorKind.NotFound, "The offer was not found."));

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -15,7 +15,7 @@ namespace Matching;
 /// French by default; an API caller chooses with <c>Accept-Language</c>, a person's mail follows their preferences.
 /// Operators' logs stay in English (they never go through these texts).
 /// </summary>
-public sealed class Texts
+public sealed partial class Texts
 {
     public static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr"), English = CultureInfo.GetCultureInfo("en");
 
@@ -31,22 +31,18 @@ public sealed class Texts
     public static string Localize(string? english) => english is null ? "" : Shared[english].Value;
 
     /// <summary><see cref="Localize"/> of a pattern (<c>{0} was not found.</c>), its arguments localised too.</summary>
-    public static string Format(string englishPattern, params object[] args)
-    {
-        var text = string.Format(CultureInfo.CurrentUICulture, Localize(englishPattern), args.Select(a => a is string s ? Localize(s) : a).ToArray());
-        Formatted.AddOrUpdate(text, null);
-        return text;
-    }
+    public static string Format(string englishPattern, params object[] args) =>
+        string.Format(CultureInfo.CurrentUICulture, Localize(englishPattern), args.Select(a => a is string s ? Localize(s) : a).ToArray());
 
     /// <summary>
-    /// A text a person is about to read in a problem (its title, detail or a field's message), localised unless it was
-    /// formatted in the reader's language already. One with no French is kept in <see cref="Untranslated"/>.
+    /// <see cref="Localize"/> for a text a person is about to read in a problem (its title, detail or a field's message).
+    /// A text left in English for a French reader is kept in <see cref="Untranslated"/>; one that is French already (a
+    /// translation, or a pattern formatted by <see cref="Format"/>) is not looked for.
     /// </summary>
     public static string ForReader(string text)
     {
-        if (Formatted.TryGetValue(text, out _)) return text;
         var found = Shared[text];
-        if (found.ResourceNotFound && Language == "fr" && !FrenchTexts.Value.Contains(text) && Missing.Count < 1000) Missing.TryAdd(text, 0);
+        if (found.ResourceNotFound && Language == "fr" && Missing.Count < 1000 && !FrenchTexts.Value.IsMatch(text)) Missing.TryAdd(text, 0);
         return found.Value;
     }
 
@@ -54,10 +50,15 @@ public sealed class Texts
     public static IReadOnlyCollection<string> Untranslated => [.. Missing.Keys];
 
     private static readonly ConcurrentDictionary<string, byte> Missing = new();
-    private static readonly ConditionalWeakTable<string, object?> Formatted = new();
-    private static readonly Lazy<HashSet<string>> FrenchTexts = new(() =>
-        new System.Resources.ResourceManager("Matching.Resources.Texts", typeof(Texts).Assembly).GetResourceSet(French, createIfNotExists: true, tryParents: false)!
-            .Cast<System.Collections.DictionaryEntry>().Select(e => (string)e.Value!).ToHashSet());
+
+    /// <summary>Every French text, its patterns' placeholders matching any value; read only when a lookup has missed.</summary>
+    private static readonly Lazy<Regex> FrenchTexts = new(() => new Regex(
+        "^(?:" + string.Join("|", new System.Resources.ResourceManager("Matching.Resources.Texts", typeof(Texts).Assembly)
+            .GetResourceSet(French, createIfNotExists: true, tryParents: false)!.Cast<System.Collections.DictionaryEntry>()
+            .Select(e => PlaceholderPattern().Replace(Regex.Escape((string)e.Value!), ".*"))) + ")$", RegexOptions.Singleline));
+
+    [GeneratedRegex(@"\\\{\d+}")]
+    private static partial Regex PlaceholderPattern();
 
     /// <summary>One localizer for the code that has no services at hand (problems, validation); the same resources as the injected one.</summary>
     private static readonly IStringLocalizer Shared = new ResourceManagerStringLocalizerFactory(

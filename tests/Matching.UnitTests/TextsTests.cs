@@ -23,10 +23,10 @@ public sealed partial class TextsTests
 
     // v.Require(condition, "field" or Field, "message"), v.Add("field", "message"), Title = "...", Problems.Result(status, type, "title", "detail"),
     // Problems.NotFound("what"), TransitionRefusedException(status, "title", "detail"), the lifecycle's Require(row, event, "title", "detail"): literal texts only (an interpolated one says why in its own words).
-    // Also: Texts.Format("pattern", ...), Problems.Validation's { ["field"] = ["message"] }, a (status, "detail") answer of the
+    // Also: Texts.Format("pattern", ...) and new OfferRefusal("pattern", ...), Problems.Validation's { ["field"] = ["message"] }, a (status, "detail") answer of the
     // membership resolver, a status => "title" arm, Detail = "...", a BadHttpRequestException's message, and fields named
     // by an interpolation or a concatenation.
-    [GeneratedRegex(@"Texts\.Format\(""((?:[^""\\]|\\.)*)""|\]\s*=\s*\[""((?:[^""\\]|\\.)*)""\]|\(null,\s*StatusCodes\.Status\w+,\s*""((?:[^""\\]|\\.)*)""\)|StatusCodes\.Status\w+\s*=>\s*""([^""]+)""|" +
+    [GeneratedRegex(@"(?:Texts\.Format|new OfferRefusal)\(""((?:[^""\\]|\\.)*)""|\]\s*=\s*\[""((?:[^""\\]|\\.)*)""\]|\(null,\s*StatusCodes\.Status\w+,\s*""((?:[^""\\]|\\.)*)""\)|StatusCodes\.Status\w+\s*=>\s*""([^""]+)""|" +
         @"\.(?:Require|Add)\((?:[^;]*?),\s*(?:\$?""[^""]+""|[A-Za-z_][\w.]*(?:\s*\+\s*""[^""]*"")?),\s*""((?:[^""\\]|\\.)*)""\)|" +
         @"Detail = ""((?:[^""\\]|\\.)*)""|new BadHttpRequestException\(\$?""((?:[^""\\{]|\\.)*)""|\.Add\(\s*""[^""]+"",\s*""((?:[^""\\]|\\.)*)""\)|Title = ""([^""]+)""|Problems\.Result\([^,]+,[^,]+,\s*""([^""]+)""(?:,\s*""((?:[^""\\]|\\.)*)"")?|Problems\.NotFound\(""([^""]+)""\)|new TransitionRefusedException\([^,]+,\s*""([^""]+)"",\s*(?:""((?:[^""\\]|\\.)*)"")?|\bRequire\(row, [^,]+, ""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""")]
     private static partial Regex PersonFacing();
@@ -49,6 +49,25 @@ public sealed partial class TextsTests
                 }
         Assert.True(found > 100, $"only {found} texts found: the pattern no longer reads the code");
         Assert.True(missing.Count == 0, "Texts without their translation (add them to functions/Resources/Texts.resx and Texts.fr.resx):\n" + string.Join("\n", missing.Distinct()));
+    }
+
+    [Fact]
+    public void English_given_to_a_French_reader_is_noticed_and_a_text_formatted_in_French_is_not()
+    {
+        var before = CultureInfo.CurrentUICulture;
+        try
+        {
+            CultureInfo.CurrentUICulture = Texts.French;
+            var formatted = Texts.Format("{0} was not found.", "The learner");
+            Assert.Equal(formatted, Texts.ForReader(formatted));
+            Assert.Equal("Accès refusé", Texts.ForReader("Forbidden"));
+            var english = $"A sentence nobody translated, {Guid.NewGuid():N}.";
+            Assert.Equal(english, Texts.ForReader(english));
+            Assert.Contains(english, Texts.Untranslated);
+            Assert.DoesNotContain(formatted, Texts.Untranslated);
+            Assert.DoesNotContain("Forbidden", Texts.Untranslated);
+        }
+        finally { CultureInfo.CurrentUICulture = before; }
     }
 
     [Fact]

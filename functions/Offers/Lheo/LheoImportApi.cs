@@ -124,7 +124,7 @@ public sealed class LheoImporter(OfferService offers, TableServiceClient tables,
                 o.Status = item.Status;
                 return null;
             }, ct);
-            if (change.Error is { } e) problems.Add($"{item.Path}: {Texts.Localize(e.Message)}");
+            if (change.Error is { } e) problems.Add($"{item.Path}: {e.Text}");
         }
         return new(importId, "completed", created, updated, read.SessionsWithoutPlaces, ids, problems, accepted, time.GetUtcNow());
     }
