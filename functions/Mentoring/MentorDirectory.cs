@@ -149,10 +149,40 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     public Task DeclineOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
         MoveAsync(mentorId, OfferKey(org, requestId), $"{DeclinedPrefix}{org}|{requestId}", p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1) }, ct);
 
-    /// <summary>An accepted offer becomes a match: the unit of capacity moves from pending to active. Idempotent.</summary>
-    public Task AcceptOfferAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
-        MoveAsync(mentorId, OfferKey(org, requestId), MatchKey(org, requestId),
-            p => p with { PendingProposals = Math.Max(0, p.PendingProposals - 1), ActiveMentees = p.ActiveMentees + 1, Record = Track(p) with { Accepted = Track(p).Accepted + 1 } }, ct);
+    /// <summary>
+    /// An accepted offer becomes a match: the match row is added and counted as active once, and the offer row (if still
+    /// there) goes with its pending unit, in one transaction on the profile's ETag. It does not depend on the offer row:
+    /// the request row says the match exists, so the mentor's side is made to say so too, whatever ran before. Idempotent.
+    /// </summary>
+    public async Task AcceptOfferAsync(string mentorId, string org, string requestId, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        string offerKey = OfferKey(org, requestId), matchKey = MatchKey(org, requestId), endedKey = $"{EndedPrefix}{org}|{requestId}";
+        await Contention.RetryAsync(async () =>
+        {
+            var row = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
+            var offer = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, offerKey, cancellationToken: ct);
+            var counted = (await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, matchKey, select: ["RowKey"], cancellationToken: ct)).HasValue
+                || (await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, endedKey, select: ["RowKey"], cancellationToken: ct)).HasValue;
+            if (!row.HasValue || row.Value!.GetBoolean("Erased") == true)
+            {
+                if (offer.HasValue) await Client.DeleteEntityAsync(mentorId, offerKey, ETag.All, ct); // the mentor left: nothing to count
+                return true;
+            }
+            if (counted && !offer.HasValue) return true;
+            var p = ToRecord(row.Value!).Profile;
+            if (offer.HasValue) p = p with { PendingProposals = Math.Max(0, p.PendingProposals - 1) };
+            if (!counted) p = p with { ActiveMentees = p.ActiveMentees + 1, Record = Track(p) with { Accepted = Track(p).Accepted + 1 } };
+            var updated = ToRecord(row.Value!) with { Profile = p };
+            var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, ToEntity(updated), row.Value!.ETag) };
+            if (offer.HasValue) actions.Add(new(TableTransactionActionType.Delete, offer.Value!, offer.Value!.ETag));
+            // Add, not upsert: a match row that appeared meanwhile fails the transaction, and the next read sees it.
+            if (!counted) actions.Add(new(TableTransactionActionType.Add, new TableEntity(mentorId, matchKey) { ["CreatedAt"] = time.GetUtcNow() }));
+            await Client.SubmitTransactionAsync(actions, ct);
+            snapshot.Upsert(updated);
+            return true;
+        }, ct, alsoLost: true);
+    }
 
     /// <summary>A match ended: its unit of capacity is given back. Idempotent.</summary>
     public Task EndMatchAsync(string mentorId, string org, string requestId, CancellationToken ct) =>
@@ -166,7 +196,13 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
         {
             var row = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, ProfileKey, cancellationToken: ct);
             var held = await Client.GetEntityIfExistsAsync<TableEntity>(mentorId, removeKey, cancellationToken: ct);
-            if (!held.HasValue) return;
+            if (!held.HasValue)
+            {
+                // Already moved; a decline still leaves its marker, so that a retried decline finds what it declined.
+                if (addKey?.StartsWith(DeclinedPrefix, StringComparison.Ordinal) == true)
+                    await Client.UpsertEntityAsync(new TableEntity(mentorId, addKey) { ["CreatedAt"] = time.GetUtcNow() }, TableUpdateMode.Merge, ct);
+                return;
+            }
             if (!row.HasValue)
             {
                 await Client.DeleteEntityAsync(mentorId, removeKey, ETag.All, ct); // the mentor left: nothing to count

@@ -61,7 +61,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                     take == OfferTake.Gone ? "This mentor has left. Choose another proposal." : "This mentor has no room for a new mentee now. Choose another proposal.");
             Offer(row, mentorId, now, automatic: false);
             if (await TryReplaceAsync(row, ct, Awaiting(org, row, mentorId, now))) return row;
-            await ReleaseUnlessOfferedAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
+            await SettleMentorSideAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
         }
         throw Busy();
     }
@@ -76,7 +76,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             if (row is null) return null;
             if (Status(row) is RequestStatus.Matched or RequestStatus.Ended && row.GetString("MentorId") == mentorId)
             {
-                await mentors.AcceptOfferAsync(mentorId, org, requestId, ct); // a retry after a crash finishes the bookkeeping
+                await SettleMentorSideAsync(org, requestId, mentorId, ct); // a retry after a crash finishes the bookkeeping
                 return row;
             }
             await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Accepted, ct);
@@ -157,6 +157,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             if (await TryReplaceAsync(row, ct, NoticeOf(NoticeType.MatchEnded, org, row, mentorId, now) with
                 { Reason = RequestLifecycle.Code(outcome), Actor = endedBy == Role.Mentor ? "mentor" : "learner" }))
             {
+                await mentors.AcceptOfferAsync(mentorId, org, row.RowKey, ct); // counted once, even if the accept's own bookkeeping never ran
                 await mentors.EndMatchAsync(mentorId, org, row.RowKey, ct);
                 await FreeLearnerSlotAsync(org, row, ct);
                 return row;
@@ -178,7 +179,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                     && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
                     await MoveOnAsync(due.Org, row, mentorId, RequestEvent.OfferExpired, ExpiredReason, null, ct);
                 else
-                    await ReleaseUnlessOfferedAsync(due.Org, due.RequestId, mentorId, ct);
+                    await SettleMentorSideAsync(due.Org, due.RequestId, mentorId, ct);
                 break;
             case MentoringDeadlines.Kind.Proposals when row is not null && Status(row) == RequestStatus.Proposed
                 && row.GetDateTimeOffset("ProposalsExpireAt") is { } proposalsExpire && proposalsExpire <= now:
@@ -232,7 +233,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             if (next is not null) notices.Add(Awaiting(org, row, next, now));
             if (!await TryReplaceAsync(row, ct, [.. notices]))
             {
-                if (next is not null) await ReleaseUnlessOfferedAsync(org, requestId, next, ct);
+                if (next is not null) await SettleMentorSideAsync(org, requestId, next, ct);
                 continue;
             }
             if (e == RequestEvent.Declined) await mentors.DeclineOfferAsync(fromMentor, org, requestId, ct);
@@ -270,18 +271,28 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Chosen, mentorId, automatic ? "next-proposal" : "chosen"));
     }
 
-    /// <summary>Gives back an offer's capacity unless the request is (still, or again) offered to that mentor.</summary>
-    private async Task ReleaseUnlessOfferedAsync(string org, string requestId, string mentorId, CancellationToken ct)
+    /// <summary>
+    /// Makes the mentor's side say what the request row says, read now: still offered to them, nothing to do; matched
+    /// with them (or ended), the match is counted (a stale decline or deadline must never give back a match's unit, which
+    /// is how a match once went missing from the mentor's side); otherwise the offer's capacity is given back.
+    /// </summary>
+    private async Task SettleMentorSideAsync(string org, string requestId, string mentorId, CancellationToken ct)
     {
         var row = await RowAsync(org, requestId, ct);
         if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
+        if (row is not null && Status(row) is RequestStatus.Matched or RequestStatus.Ended && row.GetString("MentorId") == mentorId)
+        {
+            await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
+            if (Status(row) == RequestStatus.Ended) await mentors.EndMatchAsync(mentorId, org, requestId, ct);
+            return;
+        }
         await mentors.ReleaseOfferAsync(mentorId, org, requestId, ct);
     }
 
     private async Task RequireOfferedToAsync(TableEntity row, string org, string mentorId, RequestEvent e, CancellationToken ct)
     {
         if (Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
-        await ReleaseUnlessOfferedAsync(org, row.RowKey, mentorId, ct); // an offer row left behind
+        await SettleMentorSideAsync(org, row.RowKey, mentorId, ct); // an offer row left behind
         throw new TransitionRefusedException(Status(row), "The offer is no longer open",
             Texts.Format(e == RequestEvent.Accepted ? "The request is {0}: it can no longer be accepted by you." : "The request is {0}: it can no longer be declined by you.",
                 RequestLifecycle.Code(Status(row))));

@@ -10,9 +10,11 @@ namespace Matching.Organisations;
 /// Organisations, memberships, invitations and the audit trail, in four tables:
 /// <c>organisations</c> (one partition: organisations are few), <c>memberships</c> (partition = the person: what the
 /// gate reads on every request, one partition query), <c>members</c> (partition = the organisation: what its admins
-/// list) and <c>invitations</c> (keyed by the token's hash: the token itself is never stored). A membership is written
-/// to <c>members</c> first and to <c>memberships</c> last, and removed in the other order, so that it takes effect only
-/// once it is listed, and stops taking effect before it is unlisted.
+/// list) and <c>invitations</c> (keyed by the token's hash: the token itself is never stored). <c>members</c> holds the
+/// organisation's rules, by storage conditions: every change to it is one transaction in the organisation's partition
+/// that also rewrites each remaining admin's row on the ETag it read, so that two changes which each leave another admin
+/// (two admins removing or demoting each other at once) cannot both land. <c>memberships</c> follows it: written after a
+/// change lands; a removal the second table missed is finished by the next removal of that person.
 /// </summary>
 public sealed class OrganisationDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time, MembershipCache cache, AuditTrail audit,
     Notifications.PreferenceBook preferences)
@@ -118,11 +120,17 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         return false;
     }
 
-    public enum AcceptOutcome { Accepted, Unknown, Expired, Used }
+    public enum AcceptOutcome { Accepted, Unknown, Expired, Used, LastAdmin }
+
+    /// <summary>How long the person who spent an invitation may retry it when the membership was not written meanwhile (a failure in between).</summary>
+    private static readonly TimeSpan UnfinishedRetry = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Binds the person to the invitation's organisation and role, once: the invitation is spent under its ETag, then the
-    /// membership written. The same person accepting again (a retry after a failure in between) gets the same membership.
+    /// Binds the person to the invitation's organisation and role, once: the invitation is spent under its ETag, the
+    /// membership written, then the invitation marked finished. A spent token is refused to anyone (audited), so that a
+    /// removed or demoted member cannot replay it; only the person who spent it, within minutes, finishes an acceptance
+    /// whose membership was never written. A member accepting an invitation to their own organisation takes its role,
+    /// unless that would leave the organisation without an admin (refused, the invitation left unspent).
     /// </summary>
     public async Task<(AcceptOutcome Outcome, MembershipView? Membership)> AcceptAsync(string token, string personId, CancellationToken ct)
     {
@@ -131,52 +139,126 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         if (!found.HasValue) return (AcceptOutcome.Unknown, null);
         var invitation = found.Value!;
         var organisationId = invitation.GetString("Organisation");
+        var invitationId = invitation.GetString("Id");
         var role = Enum.Parse<Role>(invitation.GetString("Role"));
-        if (invitation.GetDateTimeOffset("AcceptedAt") is { } acceptedAt)
-            return invitation.GetString("AcceptedBy") == personId
-                ? (AcceptOutcome.Accepted, await AddMemberAsync(organisationId, personId, role, acceptedAt, ct))
-                : (AcceptOutcome.Used, null);
-        if (invitation.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= time.GetUtcNow()) return (AcceptOutcome.Expired, null);
         var now = time.GetUtcNow();
+        if (invitation.GetDateTimeOffset("AcceptedAt") is { } acceptedAt)
+        {
+            if (invitation.GetBoolean("Finished") == false && invitation.GetString("AcceptedBy") == personId && now - acceptedAt < UnfinishedRetry)
+                return await FinishAcceptAsync(invitation, organisationId, personId, role, acceptedAt, ct);
+            await audit.WriteAsync(organisationId, personId, "invitation.replay-refused", invitationId, ct);
+            return (AcceptOutcome.Used, null);
+        }
+        if (invitation.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= now) return (AcceptOutcome.Expired, null);
+        if (await WouldLeaveNoAdminAsync(organisationId, personId, role, ct)) return (AcceptOutcome.LastAdmin, null);
         invitation["AcceptedAt"] = now;
         invitation["AcceptedBy"] = personId;
+        invitation["Finished"] = false;
         invitation["Email"] = ""; // spent: the address is no longer needed
         try { await Invitations.UpdateEntityAsync(invitation, invitation.ETag, TableUpdateMode.Replace, ct); }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return await AcceptAsync(token, personId, ct); // someone spent it meanwhile: perhaps this very person, retrying
         }
-        var membership = await AddMemberAsync(organisationId, personId, role, now, ct);
+        return await FinishAcceptAsync(invitation, organisationId, personId, role, now, ct);
+    }
+
+    private async Task<(AcceptOutcome, MembershipView?)> FinishAcceptAsync(TableEntity invitation, string organisationId, string personId, Role role,
+        DateTimeOffset at, CancellationToken ct)
+    {
+        var (change, membership) = await CommitMemberAsync(organisationId, personId, role, at, null, ct);
+        if (change == MemberChange.LastAdmin)
+        {
+            // Became the last admin meanwhile: the invitation is given back unspent, for someone else.
+            var spent = await Invitations.GetEntityAsync<TableEntity>(invitation.PartitionKey, invitation.RowKey, cancellationToken: ct);
+            foreach (var column in new[] { "AcceptedAt", "AcceptedBy", "Finished" }) spent.Value.Remove(column);
+            await Invitations.UpdateEntityAsync(spent.Value, spent.Value.ETag, TableUpdateMode.Replace, ct);
+            return (AcceptOutcome.LastAdmin, null);
+        }
+        await Invitations.UpdateEntityAsync(new TableEntity(invitation.PartitionKey, invitation.RowKey) { ["Finished"] = true }, ETag.All, TableUpdateMode.Merge, ct);
         await audit.WriteAsync(organisationId, personId, "membership.added", $"{personId} as {role.ToString().ToLowerInvariant()} (invitation {invitation.GetString("Id")})", ct);
         return (AcceptOutcome.Accepted, membership);
     }
 
-    /// <summary>Changes a member's role (written where it takes effect last, as a new membership is); false when there is no such member.</summary>
-    public async Task<bool> ChangeRoleAsync(string organisationId, string personId, Role role, string actor, CancellationToken ct)
+    public enum MemberChange { Done, NotMember, LastAdmin, Unchanged }
+
+    /// <summary>Changes a member's role; <see cref="MemberChange.LastAdmin"/> when it would leave the organisation without an admin.</summary>
+    public async Task<MemberChange> ChangeRoleAsync(string organisationId, string personId, Role role, string actor, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Members.GetEntityIfExistsAsync<TableEntity>(organisationId, personId, cancellationToken: ct);
-        if (!found.HasValue) return false;
-        var from = found.Value!.GetString("Role");
-        foreach (var (client, pk, rk) in new[] { (Members, organisationId, personId), (Memberships, personId, organisationId) })
-            await client.UpdateEntityAsync(new TableEntity(pk, rk) { ["Role"] = role.ToString() }, ETag.All, TableUpdateMode.Merge, ct);
-        cache.Forget(personId);
-        await audit.WriteAsync(organisationId, actor, "membership.role-changed", $"{personId} from {from.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
-        return true;
+        var from = (await Members.GetEntityIfExistsAsync<TableEntity>(organisationId, personId, cancellationToken: ct)) is { HasValue: true } row ? row.Value!.GetString("Role") : null;
+        if (from is null) return MemberChange.NotMember;
+        var (change, _) = await CommitMemberAsync(organisationId, personId, role, time.GetUtcNow(), null, ct, mustExist: true);
+        if (change == MemberChange.Done)
+            await audit.WriteAsync(organisationId, actor, "membership.role-changed", $"{personId} from {from.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
+        return change;
     }
 
-    /// <summary>Removes a membership; false when there was none. Takes effect on the person's next request on this instance.</summary>
-    public async Task<bool> RemoveAsync(string organisationId, string personId, string actor, CancellationToken ct)
+    /// <summary>Removes a membership; <see cref="MemberChange.LastAdmin"/> when it is the last admin's. Takes effect on the person's next request on this instance.</summary>
+    public async Task<MemberChange> RemoveAsync(string organisationId, string personId, string actor, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var removed = (await Memberships.DeleteEntityAsync(personId, organisationId, ETag.All, ct)).Status != 404;
+        var (change, _) = await CommitMemberAsync(organisationId, personId, null, time.GetUtcNow(), null, ct, mustExist: true);
+        if (change == MemberChange.LastAdmin) return change;
+        // The person's own row goes after the organisation's (again, if a removal before stopped in between).
+        await Memberships.DeleteEntityAsync(personId, organisationId, ETag.All, ct);
         cache.Forget(personId);
-        removed |= (await Members.DeleteEntityAsync(organisationId, personId, ETag.All, ct)).Status != 404;
+        if (change == MemberChange.NotMember) return change;
         // No more mail about the organisation's learners to someone who left it (their address goes with it).
         await preferences.ForgetAsync(new Notifications.Recipient(Notifications.RecipientKind.Staff, organisationId, personId), ct);
-        if (removed) await audit.WriteAsync(organisationId, actor, "membership.removed", personId, ct);
-        return removed;
+        await audit.WriteAsync(organisationId, actor, "membership.removed", personId, ct);
+        return change;
     }
+
+    /// <summary>Whether giving the person this role in the organisation (as a member now or not) would leave it without an admin.</summary>
+    private async Task<bool> WouldLeaveNoAdminAsync(string organisationId, string personId, Role? role, CancellationToken ct)
+    {
+        var members = await MembersOfAsync(organisationId, ct);
+        return members.FirstOrDefault(m => m.PersonId == personId) is { } member && OrganisationRules.LeavesNoAdmin(members, member, role);
+    }
+
+    /// <summary>
+    /// Gives the person <paramref name="role"/> in the organisation (null: removes them), held by storage: one transaction
+    /// in the organisation's partition writes the member's row on its ETag (or adds it) and, when the change takes an admin
+    /// away, rewrites every other admin's row on the ETag read, so that concurrent changes each leaving another admin
+    /// cannot all land; the loser reads again and is refused. Then the person's own row follows.
+    /// </summary>
+    private async Task<(MemberChange, MembershipView?)> CommitMemberAsync(string organisationId, string personId, Role? role, DateTimeOffset since,
+        string? charterVersion, CancellationToken ct, bool mustExist = false, bool addOnly = false) =>
+        await Contention.RetryAsync(async () =>
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var e in Members.QueryAsync<TableEntity>(e => e.PartitionKey == organisationId, cancellationToken: ct)) rows.Add(e);
+            var members = rows.Select(e => ToMembership(e, organisationId, e.RowKey)).ToList();
+            var current = rows.FirstOrDefault(e => e.RowKey == personId);
+            var member = members.FirstOrDefault(m => m.PersonId == personId);
+            if (current is null && (mustExist || role is null)) return (MemberChange.NotMember, (MembershipView?)null);
+            if (member is not null && addOnly) return (MemberChange.Unchanged, member);
+            if (member is not null && OrganisationRules.LeavesNoAdmin(members, member, role)) return (MemberChange.LastAdmin, null);
+            if (member is not null && member.Role == role) return (MemberChange.Unchanged, member);
+
+            var actions = new List<TableTransactionAction>();
+            var fields = new Dictionary<string, object> { ["PartitionKey"] = organisationId, ["RowKey"] = personId, ["Role"] = role.ToString()!, ["Since"] = member?.Since ?? since };
+            // The charter accepted, and when, kept with the membership (a volunteer who signed up by themselves).
+            if (charterVersion is not null) (fields["CharterVersion"], fields["CharterAcceptedAt"]) = (charterVersion, since);
+            if (current is null) actions.Add(new(TableTransactionActionType.Add, new TableEntity(fields)));
+            else if (role is null) actions.Add(new(TableTransactionActionType.Delete, current, current.ETag));
+            else actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(fields), current.ETag));
+            if (member?.Role == Role.Admin) // an admin goes: every admin who stays is read as it was, or the change is read again
+                foreach (var admin in rows.Where(e => e.RowKey != personId && e.GetString("Role") == nameof(Role.Admin)))
+                    actions.Add(new(TableTransactionActionType.UpdateMerge, new TableEntity(organisationId, admin.RowKey), admin.ETag));
+            await Members.SubmitTransactionAsync(actions, ct);
+
+            MembershipView? view = null;
+            if (role is { } r)
+            {
+                fields["PartitionKey"] = personId; fields["RowKey"] = organisationId;
+                await Memberships.UpsertEntityAsync(new TableEntity(fields), TableUpdateMode.Merge, ct);
+                view = new MembershipView(organisationId, personId, r, member?.Since ?? since);
+            }
+            cache.Forget(personId);
+            return (MemberChange.Done, view);
+        }, ct, alsoLost: true);
 
     public enum SignUpOutcome { SignedUp, AlreadyMember, Closed, OldCharter }
 
@@ -187,7 +269,8 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         if (network.Kind != OrganisationKind.VolunteerNetwork || !network.SelfSignUp) return (SignUpOutcome.Closed, null);
         if (charterVersion != Charter.Current.Version) return (SignUpOutcome.OldCharter, null);
         if ((await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) is { } existing) return (SignUpOutcome.AlreadyMember, existing);
-        var membership = await AddMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), ct, charterVersion);
+        var (change, membership) = await CommitMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), charterVersion, ct, addOnly: true);
+        if (change != MemberChange.Done) return (SignUpOutcome.AlreadyMember, (await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) ?? membership);
         await audit.WriteAsync(network.Id, personId, "volunteer.signed-up", $"{personId} (charter {charterVersion})", ct);
         return (SignUpOutcome.SignedUp, membership);
     }
@@ -203,18 +286,6 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         await Organisations.UpdateEntityAsync(row, ETag.All, TableUpdateMode.Replace, ct);
         await audit.WriteAsync(organisationId, actor, open ? "self-sign-up.opened" : "self-sign-up.closed", organisationId, ct);
         return ToView(row);
-    }
-
-    private async Task<MembershipView> AddMemberAsync(string organisationId, string personId, Role role, DateTimeOffset since, CancellationToken ct,
-        string? charterVersion = null)
-    {
-        var fields = new Dictionary<string, object> { ["Role"] = role.ToString(), ["Since"] = since };
-        // The charter accepted, and when, kept with the membership (a volunteer who signed up by themselves).
-        if (charterVersion is not null) (fields["CharterVersion"], fields["CharterAcceptedAt"]) = (charterVersion, since);
-        await Members.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = organisationId, ["RowKey"] = personId }), TableUpdateMode.Replace, ct);
-        await Memberships.UpsertEntityAsync(new TableEntity(new Dictionary<string, object>(fields) { ["PartitionKey"] = personId, ["RowKey"] = organisationId }), TableUpdateMode.Replace, ct);
-        cache.Forget(personId);
-        return new MembershipView(organisationId, personId, role, since);
     }
 
     private static MembershipView ToMembership(TableEntity e, string organisationId, string personId) =>

@@ -104,7 +104,9 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         return outcome switch
         {
             OrganisationDirectory.AcceptOutcome.Accepted => Results.Created($"/api/organisations/{membership!.OrganisationId}/memberships/{membership.PersonId}", membership),
-            OrganisationDirectory.AcceptOutcome.Used => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The invitation was used", "An invitation is accepted once; ask for another."),
+            OrganisationDirectory.AcceptOutcome.Used => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation was used", "An invitation is accepted once; ask for another."),
+            OrganisationDirectory.AcceptOutcome.LastAdmin => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin",
+                "You are this organisation's last admin: make another member admin before taking another role."),
             OrganisationDirectory.AcceptOutcome.Expired => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation expired", "Ask the organisation's admin for another."),
             _ => Problems.NotFound("The invitation"),
         };
@@ -171,12 +173,12 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         string organisationId, string personId, CancellationToken ct)
     {
         if (!Sees(req, organisationId) || !Ids.IsValid(personId)) return Problems.NotFound("The membership");
-        var members = await directory.MembersOfAsync(organisationId, ct);
-        if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
-        if (OrganisationRules.LeavesNoAdmin(members, member, null))
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Invite another admin before removing this one.");
-        await directory.RemoveAsync(organisationId, personId, req.HttpContext.Caller().SubjectId, ct);
-        return Results.NoContent();
+        return await directory.RemoveAsync(organisationId, personId, req.HttpContext.Caller().SubjectId, ct) switch
+        {
+            OrganisationDirectory.MemberChange.NotMember => Problems.NotFound("The membership"),
+            OrganisationDirectory.MemberChange.LastAdmin => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Invite another admin before removing this one."),
+            _ => Results.NoContent(),
+        };
     }
 
     [Function("ChangeMemberRole"), RequireRoles(Role.Operator, Role.Admin)]
@@ -190,12 +192,12 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         var input = await req.ReadJsonAsync<RoleChangeInput>(ct);
         var v = new Validation().RequireRoleIn(organisation.Kind, input.Role);
         if (!v.IsValid) return v.ToResult();
-        var members = await directory.MembersOfAsync(organisationId, ct);
-        if (members.FirstOrDefault(m => m.PersonId == personId) is not { } member) return Problems.NotFound("The membership");
-        if (OrganisationRules.LeavesNoAdmin(members, member, input.Role))
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Make another member admin first.");
-        if (member.Role != input.Role) await directory.ChangeRoleAsync(organisationId, personId, input.Role, req.HttpContext.Caller().SubjectId, ct);
-        return Results.NoContent();
+        return await directory.ChangeRoleAsync(organisationId, personId, input.Role, req.HttpContext.Caller().SubjectId, ct) switch
+        {
+            OrganisationDirectory.MemberChange.NotMember => Problems.NotFound("The membership"),
+            OrganisationDirectory.MemberChange.LastAdmin => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin", "Make another member admin first."),
+            _ => Results.NoContent(),
+        };
     }
 
     [Function("ListAuditTrail"), RequireRoles(Role.Operator, Role.Admin)]

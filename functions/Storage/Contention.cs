@@ -19,12 +19,13 @@ public static class Contention
         Task.Delay(Random.Shared.Next(1, 5 + 5 * Math.Min(attempt, 20)), ct);
 
     /// <summary>Reads, changes and writes (all inside <paramref name="attempt"/>) until the write wins a race.</summary>
-    public static async Task<T> RetryAsync<T>(Func<Task<T>> attempt, CancellationToken ct)
+    /// <param name="alsoLost">A row that a transaction meant to delete went meanwhile (404) counts as a lost race too.</param>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> attempt, CancellationToken ct, bool alsoLost = false)
     {
         for (var i = 0; ; i++)
         {
             try { return await attempt(); }
-            catch (Exception ex) when (IsLostRace(ex) && i < MaxAttempts - 1) { }
+            catch (Exception ex) when ((IsLostRace(ex) || alsoLost && ex is RequestFailedException { Status: 404 }) && i < MaxAttempts - 1) { }
             await BackOffAsync(i, ct);
         }
     }

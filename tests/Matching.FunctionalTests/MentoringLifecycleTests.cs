@@ -206,6 +206,60 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
     }
 
     [Fact]
+    public async Task Accepts_racing_declines_make_one_match_seen_alike_from_every_side_and_counted_once()
+    {
+        // Offer after offer to one mentor, each raced by 25 accepts and 25 declines at once: every match made is the
+        // mentor's as much as the NGO's (found, listed, open to sessions) and counts once against their capacity; each
+        // match is then ended, which gives its unit back.
+        const string language = "kl";
+        var mentor = await MentorAsync(App, "Naja", language, ["cvReview"], capacity: 1);
+        var matched = new List<string>();
+        for (var round = 0; round < 30; round++)
+        {
+            var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+            var request = await ProposedAsync(ngo, await LearnerAsync(ngo, LearnerProfile(language)));
+            var requestId = request.GetProperty("id").GetString()!;
+            (await ChooseAsync(ngo, request, MentorIdOf(request, "Naja"))).EnsureSuccessStatusCode();
+
+            using var start = new SemaphoreSlim(0);
+            var calls = Enumerable.Range(0, 50).Select(async i =>
+            {
+                await start.WaitAsync();
+                if (i % 2 == 0) return await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null);
+                await Task.Delay(i % 10); // declines spread over the moments just after the accept may land, where a stale one once undid it
+                return await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "noTimeNow" });
+            }).ToList();
+            start.Release(calls.Count);
+            Assert.All(await Task.WhenAll(calls), a => Assert.True(a.StatusCode is HttpStatusCode.OK or HttpStatusCode.NoContent or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+
+            var status = (await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"))).GetProperty("status").GetString();
+            var mentorSees = await mentor.GetAsync($"/api/matches/{requestId}");
+            var profile = await MentorProfileAsync(mentor);
+            Assert.Equal(0, profile.GetProperty("pendingProposals").GetInt32());
+            if (status == "matched")
+            {
+                matched.Add(requestId);
+                Assert.Equal(HttpStatusCode.OK, mentorSees.StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await ngo.GetAsync($"/api/matches/{requestId}")).StatusCode);
+                Assert.Equal(1, profile.GetProperty("activeMentees").GetInt32());
+                var session = await mentor.PostAsJsonAsync($"/api/matches/{requestId}/sessions",
+                    new { start = NextInParis(DayOfWeek.Monday, 18, 0), durationMinutes = 60, mode = "phone" });
+                Assert.Equal(HttpStatusCode.Created, session.StatusCode);
+                (await ngo.PostAsJsonAsync($"/api/matches/{requestId}/end", new { outcome = "other" })).EnsureSuccessStatusCode();
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.NotFound, mentorSees.StatusCode);
+                Assert.Equal(0, profile.GetProperty("activeMentees").GetInt32());
+            }
+            var listed = (await Json(await mentor.GetAsync("/api/matches"))).EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+            Assert.Equal(matched.Order(), listed.Order());
+            Assert.Equal(0, (await MentorProfileAsync(mentor)).GetProperty("activeMentees").GetInt32());
+        }
+        Assert.NotEmpty(matched); // the race was run, not decided before it started
+    }
+
+    [Fact]
     public async Task A_second_decline_with_another_reason_is_refused_naming_the_recorded_one()
     {
         const string language = "iu";

@@ -204,8 +204,8 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var token = invite.GetProperty("token").GetString();
         var (newcomer, other) = (Someone("new"), Someone("other"));
         await Json(await Client(TokenOf(newcomer)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created);
-        await Json(await Client(TokenOf(newcomer)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Created); // a retry: the same membership
-        await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Conflict);
+        await Json(await Client(TokenOf(newcomer)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Gone); // spent, whoever sends it
+        await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token }), HttpStatusCode.Gone);
         await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token = new string('a', 43) }), HttpStatusCode.NotFound);
 
         // Admins see what is pending, and withdraw an invitation: its token stops working.
@@ -228,6 +228,91 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         // A role the organisation does not have, and an address that is not one, are refused.
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "p@example.org", role = "provider" }), HttpStatusCode.BadRequest);
         await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "not an address", role = "ngo" }), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_removed_member_or_a_demoted_admin_replaying_their_spent_invitation_is_refused_and_audited()
+    {
+        var (org, admin, staff, _) = await NgoWithStaffAsync();
+        var members = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
+        var staffId = members.EnumerateArray().Single(m => m.GetProperty("role").GetString() == "ngo").GetProperty("personId").GetString();
+        // A second admin, who is then demoted; the staff member is removed.
+        var second = Someone("second");
+        var adminInvite = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "second@example.org", role = "admin" }), HttpStatusCode.Created);
+        var adminToken = adminInvite.GetProperty("token").GetString();
+        var joined = await Json(await Client(TokenOf(second)).PostAsJsonAsync("/api/invitations/accept", new { token = adminToken }), HttpStatusCode.Created);
+        var secondId = joined.GetProperty("personId").GetString();
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).PutAsJsonAsync($"/api/organisations/{org}/memberships/{secondId}", new { role = "ngo" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{staffId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, await BrowseAsync(staff));
+
+        // The staff member's own invitation is not in this test's hands, so a new one plays it: spent by them, then replayed.
+        var again = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "staff@example.org", role = "ngo" }), HttpStatusCode.Created);
+        await Json(await Client(staff).PostAsJsonAsync("/api/invitations/accept", new { token = again.GetProperty("token").GetString() }), HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.OK, await BrowseAsync(staff)); // a new invitation undoes a removal
+        Assert.Equal(HttpStatusCode.NoContent, (await Client(admin).DeleteAsync($"/api/organisations/{org}/memberships/{staffId}")).StatusCode);
+        await Json(await Client(staff).PostAsJsonAsync("/api/invitations/accept", new { token = again.GetProperty("token").GetString() }), HttpStatusCode.Gone);
+        Assert.Equal(HttpStatusCode.Forbidden, await BrowseAsync(staff));
+        await Json(await Client(TokenOf(second)).PostAsJsonAsync("/api/invitations/accept", new { token = adminToken }), HttpStatusCode.Gone);
+        var after = await Json(await Client(admin).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK);
+        Assert.Equal("ngo", after.EnumerateArray().Single(m => m.GetProperty("personId").GetString() == secondId).GetProperty("role").GetString());
+        Assert.DoesNotContain(after.EnumerateArray(), m => m.GetProperty("personId").GetString() == staffId);
+        var refused = (await Json(await Client(admin).GetAsync($"/api/organisations/{org}/audit"), HttpStatusCode.OK)).EnumerateArray()
+            .Where(a => a.GetProperty("action").GetString() == "invitation.replay-refused").Select(a => a.GetProperty("actor").GetString()).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.Contains(secondId, refused);
+        Assert.Contains(staffId, refused);
+    }
+
+    [Fact]
+    public async Task The_last_admin_accepting_a_staff_invitation_to_their_own_organisation_stays_admin()
+    {
+        var (org, admin, _, _) = await NgoWithStaffAsync();
+        var invite = await Json(await Client(admin).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "me@example.org", role = "ngo" }), HttpStatusCode.Created);
+        await Json(await Client(admin).PostAsJsonAsync("/api/invitations/accept", new { token = invite.GetProperty("token").GetString() }), HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.OK, (await Client(admin).GetAsync($"/api/organisations/{org}/memberships")).StatusCode); // still an admin
+        // Unspent: someone else may still accept it.
+        await Json(await Client(TokenOf(Someone("colleague"))).PostAsJsonAsync("/api/invitations/accept", new { token = invite.GetProperty("token").GetString() }), HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData("remove"), InlineData("demote")]
+    public async Task Two_admins_removing_or_demoting_each_other_at_once_always_leave_an_admin(string how)
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            var (org, first, _, _) = await NgoWithStaffAsync();
+            var other = Someone("other");
+            var invite = await Json(await Client(first).PostAsJsonAsync($"/api/organisations/{org}/invitations", new { email = "other@example.org", role = "admin" }), HttpStatusCode.Created);
+            await Json(await Client(TokenOf(other)).PostAsJsonAsync("/api/invitations/accept", new { token = invite.GetProperty("token").GetString() }), HttpStatusCode.Created);
+            var second = TokenOf(other);
+            var firstId = (await Json(await Client(first).GetAsync("/api/me/memberships"), HttpStatusCode.OK))[0].GetProperty("personId").GetString();
+            var secondId = (await Json(await Client(second).GetAsync("/api/me/memberships"), HttpStatusCode.OK))[0].GetProperty("personId").GetString();
+
+            using var start = new SemaphoreSlim(0);
+            var calls = Enumerable.Range(0, 24).Select(async i =>
+            {
+                var (caller, target) = i % 2 == 0 ? (first, secondId) : (second, firstId);
+                await start.WaitAsync();
+                using var client = Client(caller);
+                return how == "remove"
+                    ? await client.DeleteAsync($"/api/organisations/{org}/memberships/{target}")
+                    : await client.PutAsJsonAsync($"/api/organisations/{org}/memberships/{target}", new { role = "ngo" });
+            }).ToList();
+            start.Release(calls.Count);
+            var answers = await Task.WhenAll(calls);
+            Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.Forbidden,
+                a.StatusCode.ToString()));
+
+            // From every side: the organisation's list, and what each admin may still do.
+            var left = (await Json(await Client(OperatorToken()).GetAsync($"/api/organisations/{org}/memberships"), HttpStatusCode.OK)).EnumerateArray()
+                .Where(m => m.GetProperty("role").GetString() == "admin").Select(m => m.GetProperty("personId").GetString()).ToList();
+            Assert.Single(left);
+            var canList = 0;
+            foreach (var token in new[] { first, second })
+                if ((await Client(token).GetAsync($"/api/organisations/{org}/memberships")).StatusCode == HttpStatusCode.OK) canList++;
+            Assert.Equal(1, canList);
+        }
     }
 
     [Fact]
