@@ -98,8 +98,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     {
         var request = await req.ReadJsonAsync<LearnersApi.CreateLearnerRequest>(ct);
         var v = new Validation();
-        v.Require(request.DisplayName is { Length: >= 1 and <= 60 } && !request.DisplayName.Any(char.IsControl) && request.DisplayName.Trim().Length > 0,
-            "displayName", "A first name or pseudonym of 1 to 60 characters.");
+        v.Line(request.DisplayName, "displayName", 1, 60, "A first name or pseudonym of 1 to 60 characters.");
         if (!v.IsValid) return v.ToResult();
         var view = await learners.CreateAsync(req.HttpContext.Caller().OrganisationId, request.DisplayName.Trim(), ct);
         return Results.Created($"/api/learners/{view.Id}", view);

@@ -47,9 +47,7 @@ public static class MentoringApi
         }
     }
 
-    public static Validation Note(Validation v, string? note) =>
-        v.Require(note is null || note.Length <= NoteMaxLength && !note.Any(c => char.IsControl(c) && c is not '\n'), "note",
-            Texts.Format("At most {0} characters.", NoteMaxLength));
+    public static Validation Note(Validation v, string? note) => v.Note(note, "note", NoteMaxLength);
 
     /// <summary>The match as its parties see it: contact channels only now that both said yes.</summary>
     public static MatchView ToMatch(TableEntity request, TableEntity? learner, MentorRecord? mentor)

@@ -47,7 +47,7 @@ public static partial class ProfileRules
     public static Validation Validate(MentorProfileInput m)
     {
         var v = new Validation();
-        v.Require(m.DisplayName is { Length: >= 1 and <= 60 } && m.DisplayName.Trim().Length > 0, "displayName", "1 to 60 characters.");
+        v.Line(m.DisplayName, "displayName", 1, 60);
         v.Require(m.ContactEmail is { Length: <= 254 } && Email().IsMatch(m.ContactEmail), "contactEmail", "A valid email address.");
         Languages(v, m.Languages);
         v.Require(m.Expertise is { Count: >= 1 and <= 8 } && m.Expertise.All(Enum.IsDefined), "expertise", "1 to 8 of: cvReview, professionalProject, interviewPreparation, jobSearch, digitalSkills, frenchPractice, entrepreneurship, sectorKnowledge.");
@@ -119,8 +119,7 @@ public static partial class ProfileRules
         v.Require(p.InseeCode is null || Codes.IsInsee(p.InseeCode), field + ".inseeCode", "An INSEE commune code, e.g. 75056.");
     }
 
-    private static void Text(Validation v, string? value, string field, int max) =>
-        v.Require(value is null || value.Length <= max && !value.Any(char.IsControl), field, Texts.Format("At most {0} characters, no control characters.", max));
+    private static void Text(Validation v, string? value, string field, int max) => v.Line(value, field, 0, max, Texts.Format("At most {0} characters.", max));
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")] private static partial Regex Email();
 

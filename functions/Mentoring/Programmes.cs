@@ -102,7 +102,7 @@ public sealed class ProgrammeFunctions(ProgrammeDirectory programmes)
     {
         var input = await req.ReadJsonAsync<ProgrammeInput>(ct);
         var v = new Validation()
-            .Require(input.Name is { Length: >= 3 and <= 120 } && !input.Name.Any(char.IsControl), "name", "3 to 120 characters.")
+            .Line(input.Name, "name", 3, 120)
             .Require(input.ClosesAt > input.OpensAt, "closesAt", "After opensAt.")
             .Require(input.ClosesAt - input.OpensAt <= TimeSpan.FromDays(3 * 366), "closesAt", "At most three years after opensAt.")
             .Require(input.Goals is { Count: >= 1 and <= 8 } && input.Goals.All(Enum.IsDefined), "goals", "1 to 8 goals, e.g. cvReview.")

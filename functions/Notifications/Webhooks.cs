@@ -40,26 +40,18 @@ public static class WebhookRules
     public static Validation Validate(WebhookInput input, bool allowPrivate)
     {
         var v = new Validation();
-        var ok = Uri.TryCreate(input.Url, UriKind.Absolute, out var uri) && input.Url.Length <= 500;
-        v.Require(ok && (uri!.Scheme == Uri.UriSchemeHttps || allowPrivate && uri.Scheme == Uri.UriSchemeHttp) && string.IsNullOrEmpty(uri.UserInfo) && uri.Fragment.Length == 0,
-            "url", allowPrivate ? "An absolute http or https URL, without credentials or fragment." : "An absolute https URL, without credentials or fragment.");
-        if (ok && !allowPrivate && IPAddress.TryParse(uri!.IdnHost.Trim('[', ']'), out var literal))
-            v.Require(IsPublic(literal), "url", "A public address: private, loopback and link-local addresses are refused.");
+        // Uri.TryCreate trims and drops some characters: the text as given must have no whitespace or control character.
+        var ok = input.Url is { Length: > 0 and <= 500 } && !input.Url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+            && Uri.TryCreate(input.Url, UriKind.Absolute, out var uri) && string.IsNullOrEmpty(uri.UserInfo) && uri.Fragment.Length == 0
+            && (uri.Scheme == Uri.UriSchemeHttps || allowPrivate && uri.Scheme == Uri.UriSchemeHttp && WebhookAddresses.IsLoopbackHost(uri));
+        v.Require(ok, "url", allowPrivate
+            ? "An absolute https URL (http only to this machine), without credentials, fragment, spaces or control characters."
+            : "An absolute https URL, without credentials, fragment, spaces or control characters.");
+        if (ok && !allowPrivate && IPAddress.TryParse(new Uri(input.Url).IdnHost.Trim('[', ']'), out var literal))
+            v.Require(WebhookAddresses.IsPublic(literal), "url", "A public address: private, loopback, link-local, reserved and documentation addresses are refused.");
         v.Require(input.Events is { Count: > 0 and <= 30 } && input.Events.All(e => e == "*" || NoticeRules.TryParseCode(e, out _)),
             "events", "A list of event types (such as offer.accepted or session.confirmed), or [\"*\"] for all.");
         return v;
-    }
-
-    /// <summary>Not loopback, private (RFC 1918, unique-local), link-local (cloud metadata lives there), carrier-grade NAT or unspecified.</summary>
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None)) return false;
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast);
-        var b = address.GetAddressBytes();
-        return !(b[0] == 10 || b[0] == 127 || b[0] == 0 || b[0] == 172 && b[1] is >= 16 and <= 31 || b[0] == 192 && b[1] == 168
-            || b[0] == 169 && b[1] == 254 || b[0] == 100 && b[1] is >= 64 and <= 127 || b[0] >= 224);
     }
 
     public static bool Wants(IReadOnlyList<string> events, NoticeType type) => events.Contains("*") || events.Contains(NoticeRules.Code(type));
@@ -258,10 +250,11 @@ public sealed class WebhookSender
         ConnectCallback = async (context, ct) =>
         {
             var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-            var usable = allowPrivate ? addresses : addresses.Where(WebhookRules.IsPublic).ToArray();
-            if (usable.Length == 0) throw new HttpRequestException("The endpoint's name resolves to no public address.");
+            // Every address public, as at registration: the name is resolved again at each connection (it may have changed).
+            if (addresses.Length == 0 || !allowPrivate && !addresses.All(WebhookAddresses.IsPublic))
+                throw new HttpRequestException("The endpoint's name resolves to an address that is not public.");
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try { await socket.ConnectAsync(usable, context.DnsEndPoint.Port, ct); }
+            try { await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct); }
             catch { socket.Dispose(); throw; }
             return new NetworkStream(socket, ownsSocket: true);
         },
@@ -323,6 +316,9 @@ public sealed class WebhookFunctions(WebhookBook book, IConfiguration configurat
     {
         var input = await req.ReadJsonAsync<WebhookInput>(ct);
         var v = WebhookRules.Validate(input, AllowPrivate);
+        if (v.IsValid && !AllowPrivate)
+            v.Require(await WebhookAddresses.ResolvesPubliclyAsync(new Uri(input.Url).IdnHost.Trim('[', ']'), Dns.GetHostAddressesAsync, ct), "url",
+                "A host whose every address is public: this one does not resolve, or resolves to a private, loopback or reserved address.");
         if (!v.IsValid) return v.ToResult();
         var org = req.HttpContext.Caller().OrganisationId;
         if (await book.AddAsync(org, input, ct) is not { } view)

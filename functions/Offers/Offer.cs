@@ -46,7 +46,8 @@ public static class OfferRules
         _ => null,
     };
 
-    public static Validation Validate(OfferDetails d, Validation? into = null)
+    /// <param name="now">When given, a claim window that has already ended is refused (nobody could claim a seat).</param>
+    public static Validation Validate(OfferDetails d, Validation? into = null, DateTimeOffset? now = null)
     {
         var v = into ?? new Validation();
         Text(v, d.Title, "title", 3, 200, required: true);
@@ -70,6 +71,7 @@ public static class OfferRules
         v.Range(d.TotalSeats, 1, MaxSeats, "totalSeats");
         v.Require(d.ClaimOpensAt < d.ClaimClosesAt, "claimClosesAt", "Must be after claimOpensAt.");
         v.Require(d.ClaimClosesAt - d.ClaimOpensAt <= TimeSpan.FromDays(3 * 366), "claimClosesAt", "A claim window lasts at most three years.");
+        if (now is { } n) v.Require(d.ClaimClosesAt > n, "claimClosesAt", "The claim window has already ended: claimClosesAt must be in the future.");
         if (d.CourseStart is { } start && d.CourseEnd is { } end) v.Require(start <= end, "courseEnd", "Must not be before courseStart.");
         if (d.Format == OfferFormat.InPerson) v.Require(d.Venue is not null, "venue", "An in-person offer needs a venue.");
         if (d.Venue is { } venue)

@@ -9,7 +9,7 @@ namespace Matching.Offers;
 
 /// <summary>Providers publish and manage solidarity offers; NGOs (and providers) browse the open ones.</summary>
 [Tags("Offers")]
-public sealed class OffersApi(OfferService service)
+public sealed class OffersApi(OfferService service, TimeProvider time)
 {
     public sealed record OfferView(
         string Id, string ProviderOrg, string Title, string? Description, IReadOnlyList<OfferTopic> Topics,
@@ -34,7 +34,7 @@ public sealed class OffersApi(OfferService service)
     public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers")] HttpRequest req, CancellationToken ct)
     {
         var details = await req.ReadJsonAsync<OfferDetails>(ct);
-        var v = OfferRules.Validate(details);
+        var v = OfferRules.Validate(details, now: time.GetUtcNow());
         if (!v.IsValid) return v.ToResult();
         var offer = await service.CreateAsync(req.HttpContext.Caller().OrganisationId, details, externalId: null, ct);
         return Results.Created($"/api/offers/{offer.Id}", ToView(offer));
@@ -58,7 +58,7 @@ public sealed class OffersApi(OfferService service)
         string offerId, CancellationToken ct)
     {
         var details = await req.ReadJsonAsync<OfferDetails>(ct);
-        var v = OfferRules.Validate(details);
+        var v = OfferRules.Validate(details, now: time.GetUtcNow());
         if (!v.IsValid) return v.ToResult();
         var result = await service.ChangeAsync(req.HttpContext.Caller(), offerId, o =>
         {

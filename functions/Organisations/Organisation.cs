@@ -87,7 +87,7 @@ public static class OrganisationRules
         .Require(Caller.IsOrganisationId(input.Id) && input.Id.Length <= 60 && input.Id == input.Id.ToLowerInvariant(), "id",
             "1 to 60 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. konexio).")
         .Require(input.Id is not (Person.Platform), "id", Texts.Format("'{0}' is reserved.", Person.Platform))
-        .Require(input.Name is { Length: >= 2 and <= 120 } && !input.Name.Any(char.IsControl) && input.Name.Trim().Length >= 2, "name", "2 to 120 characters.")
+        .Line(input.Name, "name", 2, 120)
         .Require(Enum.IsDefined(input.Kind), "kind", "One of ngo, provider, volunteerNetwork.")
         .Require(input.Siret is null ? input.Kind == OrganisationKind.VolunteerNetwork : IsSiret(input.Siret), "siret",
             input.Siret is null ? "Required for an NGO or a provider: the 14 digits of its SIRET." : "14 digits with a valid check digit (Luhn).");

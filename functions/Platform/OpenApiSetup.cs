@@ -128,12 +128,12 @@ public static class OpenApiSetup
                     operation.Responses.TryAdd("413", Problem("The body is over the endpoint's limit."));
                     operation.Responses.TryAdd("415", Problem("The body is not of an accepted content type."));
                 }
+                operation.Responses.TryAdd("503", Problem("Storage did not answer; nothing was changed. Retry after the Retry-After header's seconds."));
                 if (metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<RequireRolesAttribute>().Any() && !metadata.OfType<SignedInAttribute>().Any())
                 {
                     operation.Security = [new OpenApiSecurityRequirement()]; // public on purpose: no token needed
                     return;
                 }
-                operation.Responses.TryAdd("503", Problem("Storage did not answer; nothing was changed. Retry after the Retry-After header's seconds."));
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] });
                 operation.Responses["401"] = Problem("No valid bearer token.");

@@ -19,6 +19,26 @@ public sealed class Validation
     public Validation Range(long value, long min, long max, string field) =>
         Require(value >= min && value <= max, field, Texts.Format("Must be between {0} and {1}.", min, max));
 
+    /// <summary>
+    /// A one-line text (a name, a title): <paramref name="min"/> to <paramref name="max"/> characters, not only spaces, and no
+    /// control character (a line break in a name would reach a mail's header). Each rule broken is named on its own.
+    /// </summary>
+    public Validation Line(string? value, string field, int min, int max, string? what = null)
+    {
+        if (value is null && min == 0) return this;
+        Require(value is not null && value.Length >= min && value.Length <= max && (min == 0 || value.Trim().Length > 0), field,
+            what ?? Texts.Format("{0} to {1} characters.", min, max));
+        return Require(value is null || !value.Any(char.IsControl), field, "No control characters (line breaks, tabs and the like).");
+    }
+
+    /// <summary>A free text of at most <paramref name="max"/> characters, on several lines if need be, but no other control character.</summary>
+    public Validation Note(string? value, string field, int max)
+    {
+        if (value is null) return this;
+        Require(value.Length <= max, field, Texts.Format("At most {0} characters.", max));
+        return Require(!value.Any(c => char.IsControl(c) && c is not '\n' and not '\r'), field, "No control characters other than line breaks.");
+    }
+
     public IDictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 
     public IResult ToResult() => Problems.Validation(Errors);

@@ -165,6 +165,7 @@ public static class Csv
     /// <c>?format=</c> names neither json nor csv (a 400 naming the parameter, not a silent JSON answer).</summary>
     public static bool? Wanted(HttpRequest req) => req.Query["format"].ToString() switch
     {
+        "" when req.Query.ContainsKey("format") => null, // given, but empty: not a silent default either
         "" => req.Headers.Accept.ToString().Contains(ContentType, StringComparison.OrdinalIgnoreCase),
         var f when f.Equals("csv", StringComparison.OrdinalIgnoreCase) => true,
         var f when f.Equals("json", StringComparison.OrdinalIgnoreCase) => false,
@@ -193,6 +194,8 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
     {
         var caller = req.HttpContext.Caller();
         ImpactReport report;
+        if (req.Query.ContainsKey("programme") && !Ids.IsValid(req.Query["programme"].ToString()))
+            return Problems.Validation(new Dictionary<string, string[]> { ["programme"] = ["A programme's id (32 hex digits)."] });
         if (req.Query["programme"].ToString() is { Length: > 0 } programmeId)
         {
             if (await programmes.FindAsync(programmeId, ct) is not { } programme) return Problems.NotFound("The programme");

@@ -83,11 +83,15 @@ public sealed class HardeningTests(StorageFixture fixture)
     }
 
     [Fact]
-    public async Task An_offer_whose_claim_window_is_over_cannot_be_opened()
+    public async Task An_offer_whose_claim_window_is_over_cannot_be_created_or_opened()
     {
         var provider = App.ClientFor(Role.Provider, NewOrg("provider"));
-        var created = await provider.PostAsJsonAsync("/api/offers", Details(opens: DateTimeOffset.UtcNow.AddDays(-20), closes: DateTimeOffset.UtcNow.AddDays(-1)));
+        var past = await Errors(await provider.PostAsJsonAsync("/api/offers", Details(opens: DateTimeOffset.UtcNow.AddDays(-20), closes: DateTimeOffset.UtcNow.AddDays(-1))));
+        Assert.True(past.TryGetProperty("claimClosesAt", out _), past.ToString());
+        // A window that ends between the draft and its opening.
+        var created = await provider.PostAsJsonAsync("/api/offers", Details(opens: DateTimeOffset.UtcNow.AddDays(-20), closes: DateTimeOffset.UtcNow.AddSeconds(2)));
         var id = (await Json(created)).GetProperty("id").GetString();
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
         var refused = await HttpPlatformTests.AssertProblem(await provider.PostAsync($"/api/offers/{id}/open", null), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
         Assert.Contains("window", refused.GetProperty("detail").GetString());
     }

@@ -77,7 +77,7 @@ public sealed class VenueFunctions(VenueDirectory venues)
     {
         var input = await req.ReadJsonAsync<VenueInput>(ct);
         var v = new Validation()
-            .Require(input.Name is { Length: >= 1 and <= 120 } && input.Name.Trim().Length > 0 && !input.Name.Any(char.IsControl), "name", "1 to 120 characters.")
+            .Line(input.Name, "name", 1, 120)
             .Require(Codes.IsInsee(input.InseeCode ?? ""), "inseeCode", "An INSEE commune code, e.g. 75056.")
             .Require(input.Latitude is >= -90 and <= 90, "latitude", "Between -90 and 90.")
             .Require(input.Longitude is >= -180 and <= 180, "longitude", "Between -180 and 180.");
