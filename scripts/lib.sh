@@ -23,6 +23,16 @@ ensure_openapi_lint() { ensure_npm_tool "$lint_dir" "$lint_dir/node_modules/.bin
 # The pinned dotnet tools (.config/dotnet-tools.json): smtp4dev, the local mail server.
 ensure_dotnet_tools() { (cd "$repo_root" && dotnet tool restore >/dev/null) || { echo "dotnet tool restore failed." >&2; return 1; }; }
 
+# Debian's Chromium, for the tests that open pages in a real browser (never a browser download: the network is closed
+# to those). Installed once with apt-get; a machine without apt-get or root needs it installed by hand.
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  echo "Installing Debian's chromium (apt-get)..."
+  local sudo=""; (( EUID != 0 )) && sudo="sudo -n"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >/dev/null 2>&1
+  [[ -x /usr/bin/chromium ]] || { echo "Could not install chromium: install Debian's chromium package by hand." >&2; return 1; }
+}
+
 wait_for_port() { # host port seconds
   local deadline=$((SECONDS + $3))
   until (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; do

@@ -171,8 +171,17 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
         return Results.Text(await document.SerializeAsJsonAsync(OpenApiSpecVersion.OpenApi3_1, ct), "application/json; charset=utf-8");
     }
 
+    /// <summary>
+    /// What the page asks of Scalar: the app's own fonts (none fetched from fonts.scalar.com), none of the hosted
+    /// service's controls (developer tools with "Deploy API", the AI agent, MCP, "Generate SDK"), no telemetry.
+    /// </summary>
+    public const string Configuration = """
+        {"url":"api/openapi/v1.json","title":"Matching API","withDefaultFonts":false,"showDeveloperTools":"never","telemetry":false,
+         "agent":{"disabled":true},"mcp":{"disabled":true},"hideClientButton":true,"documentDownloadType":"json"}
+        """;
+
     [Function("GetApiReference")]
-    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) => Results.Content("""
+    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) => Results.Content($$"""
         <!doctype html>
         <html lang="en">
         <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Matching API</title></head>
@@ -180,7 +189,7 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
         <div id="app"></div>
         <script src="/api/docs/scalar.js"></script>
         <script>
-          const configuration = {"url":"api/openapi/v1.json","title":"Matching API"};
+          const configuration = {{Configuration}};
           configuration.url = new URL(configuration.url, window.location.origin + "/").href;
           Scalar.createApiReference("#app", configuration);
         </script>
@@ -188,12 +197,38 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
         </html>
         """, "text/html; charset=utf-8");
 
-    [Function("GetApiReferenceScript")]
-    public IResult Script([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/scalar.js")] HttpRequest req)
+    /// <summary>Scalar's bundle as the package embeds it (gzip), and unpacked once for a client that does not take gzip.</summary>
+    private static readonly Lazy<(byte[] Gzip, byte[] Plain)> Bundle = new(() =>
     {
         var assembly = typeof(Scalar.AspNetCore.ScalarOptions).Assembly;
         var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(ScriptResource, StringComparison.Ordinal));
-        return Results.Stream(assembly.GetManifestResourceStream(name)!, "text/javascript; charset=utf-8");
+        using var resource = new MemoryStream();
+        assembly.GetManifestResourceStream(name)!.CopyTo(resource);
+        var bytes = resource.ToArray();
+        if (bytes is not [0x1f, 0x8b, ..]) return (Compress(bytes), bytes);
+        using var plain = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress)) gzip.CopyTo(plain);
+        return (bytes, plain.ToArray());
+
+        static byte[] Compress(byte[] data)
+        {
+            using var packed = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(packed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(data);
+            return packed.ToArray();
+        }
+    });
+
+    /// <summary>The bundle is stored compressed: sent as gzip, said so (Content-Encoding), to a client that takes it; unpacked otherwise.
+    /// Sending the gzip bytes as plain JavaScript left the page blank.</summary>
+    [Function("GetApiReferenceScript")]
+    public IResult Script([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/scalar.js")] HttpRequest req)
+    {
+        req.HttpContext.Response.Headers.Vary = "Accept-Encoding";
+        req.HttpContext.Response.Headers.CacheControl = "public, max-age=86400";
+        if (!req.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+            return Results.Bytes(Bundle.Value.Plain, "text/javascript; charset=utf-8");
+        req.HttpContext.Response.Headers.ContentEncoding = "gzip";
+        return Results.Bytes(Bundle.Value.Gzip, "text/javascript; charset=utf-8");
     }
 }
 

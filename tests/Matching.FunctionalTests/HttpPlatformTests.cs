@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.FunctionalTests;
 
@@ -174,7 +175,31 @@ public sealed class HttpPlatformTests(StorageFixture fixture)
         // The page's scripts ship inside the app: nothing is fetched from a CDN.
         var script = await App.CreateClient().GetAsync("/api/docs/scalar.js");
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
-        Assert.True((await script.Content.ReadAsByteArrayAsync()).Length > 100_000);
+        var bytes = await script.Content.ReadAsByteArrayAsync();
+        Assert.NotEqual(0x1f, bytes[0]); // JavaScript, not gzip bytes said to be JavaScript
+        Assert.Contains("createApiReference", Encoding.UTF8.GetString(bytes));
+    }
+
+    /// <summary>The reference as a person sees it: opened in Chromium, it lists the operations, and no request leaves the machine
+    /// (no fonts, no hosted service). It was a blank page: the bundle was sent as gzip bytes without saying so.</summary>
+    [Fact]
+    public async Task The_api_reference_renders_in_a_real_browser_with_nothing_fetched_from_outside()
+    {
+        await using var app = new MatchingApp(fixture.Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
+        app.UseKestrel(0);
+        app.StartServer();
+        var address = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        var page = await Chromium.RenderAsync(new Uri(address, "/api/docs"), TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain(page.Console, line => line.Contains("Uncaught", StringComparison.Ordinal));
+        // The first group opens with its operations; the others are listed by name.
+        foreach (var operation in new[] { "Accepts an invitation", "Withdraws an invitation not accepted yet", "HTTP Method" }) Assert.Contains(operation, page.Dom);
+        foreach (var group in new[] { "Mentoring", "Offers", "Claims", "Learners", "Reports" }) Assert.Contains($"Open Group - {group}", page.Dom);
+        foreach (var hosted in new[] { "Deploy API", "Ask AI", "Generate SDK" }) Assert.DoesNotContain(hosted, page.Dom);
+        var outside = page.Requested.Where(u => u.Host is not ("127.0.0.1" or "localhost" or "[::1]")).Select(u => u.ToString()).ToList();
+        Assert.Empty(outside);
+        Assert.Contains(page.Requested, u => u.AbsolutePath == "/api/openapi/v1.json");
     }
 
     internal static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string type)
