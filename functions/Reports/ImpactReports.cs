@@ -114,28 +114,31 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
         return Math.Round(values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2, 2);
     }
 
-    /// <summary>The CSV's headers are in the reader's language (a spreadsheet is read by people); the metrics' names stay codes.</summary>
+    /// <summary>A spreadsheet is read by people: the CSV's headers and each metric's label are in the reader's language
+    /// (codes stay codes in JSON), with the separators their spreadsheet software expects (<see cref="Csv"/>).</summary>
     public static string ToCsv(ImpactReport r)
     {
         var rows = new List<(string, string)>
         {
-            ("organisation", r.Organisation), ("generatedAt", r.GeneratedAt.ToString("O", CultureInfo.InvariantCulture)),
-            ("requests", N(r.Requests)), ("matches", N(r.Matches)), ("activeMatches", N(r.ActiveMatches)),
-            ("timeToMatchHoursP50", r.TimeToMatchHoursP50 is { } t ? N(t) : ""), ("sessionsHeld", N(r.SessionsHeld)), ("hoursHeld", N(r.HoursHeld)),
-            ("noShowRate", r.NoShowRate is { } n ? N(n) : ""),
+            (Texts.Localize("Organisation"), r.Organisation), (Texts.Localize("Generated at"), r.GeneratedAt.ToString("O", CultureInfo.InvariantCulture)),
+            (Texts.Localize("Requests"), N(r.Requests)), (Texts.Localize("Matches"), N(r.Matches)), (Texts.Localize("Active matches"), N(r.ActiveMatches)),
+            (Texts.Localize("Median time to match (hours)"), r.TimeToMatchHoursP50 is { } t ? N(t) : ""), (Texts.Localize("Sessions held"), N(r.SessionsHeld)),
+            (Texts.Localize("Hours held"), N(r.HoursHeld)), (Texts.Localize("No-show rate"), r.NoShowRate is { } n ? N(n) : ""),
         };
-        rows.AddRange(r.Ratings.Select(x => ($"rating{x.Key}", N(x.Value))));
-        rows.AddRange(r.Outcomes.Select(x => ($"outcome.{x.Key}", N(x.Value))));
-        rows.AddRange(r.DeclineReasons.Select(x => ($"declineReason.{x.Key}", N(x.Value))));
-        return Csv.Write([Texts.Localize("metric"), Texts.Localize("value")], rows.Select(x => new[] { x.Item1, x.Item2 }));
+        rows.AddRange(r.Ratings.Select(x => (Texts.Format("Ratings of {0} out of 5", x.Key), N(x.Value))));
+        rows.AddRange(r.Outcomes.Select(x => (Texts.Format("Matches ended: {0}", x.Key), N(x.Value))));
+        rows.AddRange(r.DeclineReasons.Select(x => (Texts.Format("Offers declined: {0}", x.Key), N(x.Value))));
+        return Csv.Write([Texts.Localize("Metric"), Texts.Localize("Value")], rows.Select(x => new[] { x.Item1, x.Item2 }));
     }
 
     public static string ToCsv(ProviderReport r) =>
-        Csv.Write(new[] { "offerId", "title", "status", "seatsOffered", "seatsClaimed", "seatsConfirmed", "seatsHeld", "seatsReleased", "ngosServed" }.Select(Texts.Localize).ToArray(),
+        Csv.Write(new[] { "Offer id", "Title", "Status", "Seats offered", "Seats claimed", "Seats confirmed", "Seats held", "Seats released", "NGOs served" }
+                .Select(Texts.Localize).ToArray(),
             r.ByOffer.Select(o => new[] { o.OfferId, o.Title, o.Status, N(o.SeatsOffered), N(o.SeatsClaimed), N(o.SeatsConfirmed), N(o.SeatsHeld), N(o.SeatsReleased), N(o.NgosServed) })
-                .Append(["total", "", "", N(r.SeatsOffered), N(r.SeatsClaimed), N(r.SeatsConfirmed), N(r.SeatsHeld), N(r.SeatsReleased), N(r.NgosServed)]));
+                .Append([Texts.Localize("Total"), "", "", N(r.SeatsOffered), N(r.SeatsClaimed), N(r.SeatsConfirmed), N(r.SeatsHeld), N(r.SeatsReleased), N(r.NgosServed)]));
 
-    private static string N(double value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A number as the reader's spreadsheet reads it (0,25 for a French reader).</summary>
+    private static string N(double value) => value.ToString(Csv.Culture);
 }
 
 /// <summary>
@@ -146,6 +149,11 @@ public static class Csv
 {
     public const string ContentType = "text/csv";
 
+    /// <summary>The reader's: French spreadsheet software splits on ';' and reads a decimal comma; others on ','.</summary>
+    public static CultureInfo Culture => Texts.Language == "fr" ? CultureInfo.GetCultureInfo("fr-FR") : CultureInfo.InvariantCulture;
+
+    private static char Separator => Texts.Language == "fr" ? ';' : ',';
+
     public static string Cell(string value)
     {
         var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
@@ -155,9 +163,10 @@ public static class Csv
 
     public static string Write(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {
-        var text = new StringBuilder();
-        text.AppendJoin(',', header.Select(Cell)).Append("\r\n");
-        foreach (var row in rows) text.AppendJoin(',', row.Select(Cell)).Append("\r\n");
+        // A byte order mark: without it, spreadsheet software reads UTF-8 as the machine's old code page (é as Ã©).
+        var text = new StringBuilder("\uFEFF");
+        text.AppendJoin(Separator, header.Select(Cell)).Append("\r\n");
+        foreach (var row in rows) text.AppendJoin(Separator, row.Select(Cell)).Append("\r\n");
         return text.ToString();
     }
 

@@ -92,7 +92,13 @@ public sealed class LocalisationTests(StorageFixture fixture)
         Assert.StartsWith("Proposed", english.GetProperty("proposals")[0].GetProperty("explanation").GetString());
         Assert.NotEmpty(french.GetProperty("proposals")[0].GetProperty("because").EnumerateArray());
 
-        var csv = await Client(Role.Ngo, org, "fr-FR").GetStringAsync("/api/reports/impact?format=csv");
-        Assert.StartsWith("\"indicateur\",\"valeur\"", csv);
+        // As French spreadsheet software opens it: a byte order mark, ';' between cells, French labels and a decimal comma.
+        var bytes = await Client(Role.Ngo, org, "fr-FR").GetByteArrayAsync("/api/reports/impact?format=csv");
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
+        var csv = System.Text.Encoding.UTF8.GetString(bytes[3..]);
+        Assert.StartsWith("\"Indicateur\";\"Valeur\"\r\n", csv);
+        Assert.Contains("\"Demandes\";\"1\"", csv);
+        Assert.Contains("\"Délai médian avant la mise en relation (heures)\";", csv);
+        Assert.DoesNotContain("timeToMatchHoursP50", csv);
     }
 }

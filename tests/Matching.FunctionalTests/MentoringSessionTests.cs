@@ -199,7 +199,7 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.Equal(0.0, impact.GetProperty("noShowRate").GetDouble());
         var csv = await ngo.GetAsync("/api/reports/impact?format=csv");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("\"sessionsHeld\",\"1\"", await csv.Content.ReadAsStringAsync());
+        Assert.Contains("\"Sessions held\",\"1\"", await csv.Content.ReadAsStringAsync());
         await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/reports/impact"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }
 

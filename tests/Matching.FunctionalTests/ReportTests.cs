@@ -36,7 +36,7 @@ public sealed class ReportTests(StorageFixture fixture)
         var text = await csv.Content.ReadAsStringAsync();
         Assert.Contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"", text); // read as text, never as a formula
         Assert.DoesNotContain(",\"=", text);
-        Assert.Contains("\"total\",\"\",\"\",\"10\",\"3\",\"2\",\"0\",\"1\",\"1\"", text);
+        Assert.Contains("\"Total\",\"\",\"\",\"10\",\"3\",\"2\",\"0\",\"1\",\"1\"", text);
 
         // Another provider's report does not include it; an NGO cannot read providers' reports; platform operators name the
         // provider; an organisation's admin sees their own organisation only, whatever it names.
