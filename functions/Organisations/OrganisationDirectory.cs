@@ -166,7 +166,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     private async Task<(AcceptOutcome, MembershipView?)> FinishAcceptAsync(TableEntity invitation, string organisationId, string personId, Role role,
         DateTimeOffset at, CancellationToken ct)
     {
-        var (change, membership) = await CommitMemberAsync(organisationId, personId, role, at, null, ct);
+        var (change, membership, _) = await CommitMemberAsync(organisationId, personId, role, at, null, ct);
         if (change == MemberChange.LastAdmin)
         {
             // Became the last admin meanwhile: the invitation is given back unspent, for someone else.
@@ -186,11 +186,10 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     public async Task<MemberChange> ChangeRoleAsync(string organisationId, string personId, Role role, string actor, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var from = (await Members.GetEntityIfExistsAsync<TableEntity>(organisationId, personId, cancellationToken: ct)) is { HasValue: true } row ? row.Value!.GetString("Role") : null;
-        if (from is null) return MemberChange.NotMember;
-        var (change, _) = await CommitMemberAsync(organisationId, personId, role, time.GetUtcNow(), null, ct, mustExist: true);
+        var (change, _, from) = await CommitMemberAsync(organisationId, personId, role, time.GetUtcNow(), null, ct, mustExist: true);
         if (change == MemberChange.Done)
-            await audit.WriteAsync(organisationId, actor, "membership.role-changed", $"{personId} from {from.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
+            await audit.WriteAsync(organisationId, actor, "membership.role-changed",
+                $"{personId} from {from.ToString()!.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
         return change;
     }
 
@@ -198,7 +197,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     public async Task<MemberChange> RemoveAsync(string organisationId, string personId, string actor, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var (change, _) = await CommitMemberAsync(organisationId, personId, null, time.GetUtcNow(), null, ct, mustExist: true);
+        var (change, _, _) = await CommitMemberAsync(organisationId, personId, null, time.GetUtcNow(), null, ct, mustExist: true);
         if (change == MemberChange.LastAdmin) return change;
         // The person's own row goes after the organisation's (again, if a removal before stopped in between).
         await Memberships.DeleteEntityAsync(personId, organisationId, ETag.All, ct);
@@ -223,7 +222,8 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
     /// away, rewrites every other admin's row on the ETag read, so that concurrent changes each leaving another admin
     /// cannot all land; the loser reads again and is refused. Then the person's own row follows.
     /// </summary>
-    private async Task<(MemberChange, MembershipView?)> CommitMemberAsync(string organisationId, string personId, Role? role, DateTimeOffset since,
+    /// <returns>What happened, the membership now (null when removed or refused), and the role the person held before (null: none).</returns>
+    private async Task<(MemberChange, MembershipView?, Role? Before)> CommitMemberAsync(string organisationId, string personId, Role? role, DateTimeOffset since,
         string? charterVersion, CancellationToken ct, bool mustExist = false, bool addOnly = false) =>
         await Contention.RetryAsync(async () =>
         {
@@ -232,10 +232,10 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
             var members = rows.Select(e => ToMembership(e, organisationId, e.RowKey)).ToList();
             var current = rows.FirstOrDefault(e => e.RowKey == personId);
             var member = members.FirstOrDefault(m => m.PersonId == personId);
-            if (current is null && (mustExist || role is null)) return (MemberChange.NotMember, (MembershipView?)null);
-            if (member is not null && addOnly) return (MemberChange.Unchanged, member);
-            if (member is not null && OrganisationRules.LeavesNoAdmin(members, member, role)) return (MemberChange.LastAdmin, null);
-            if (member is not null && member.Role == role) return (MemberChange.Unchanged, member);
+            if (current is null && (mustExist || role is null)) return (MemberChange.NotMember, (MembershipView?)null, (Role?)null);
+            if (member is not null && addOnly) return (MemberChange.Unchanged, member, member.Role);
+            if (member is not null && OrganisationRules.LeavesNoAdmin(members, member, role)) return (MemberChange.LastAdmin, null, member.Role);
+            if (member is not null && member.Role == role) return (MemberChange.Unchanged, member, member.Role);
 
             var actions = new List<TableTransactionAction>();
             var fields = new Dictionary<string, object> { ["PartitionKey"] = organisationId, ["RowKey"] = personId, ["Role"] = role.ToString()!, ["Since"] = member?.Since ?? since };
@@ -257,7 +257,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
                 view = new MembershipView(organisationId, personId, r, member?.Since ?? since);
             }
             cache.Forget(personId);
-            return (MemberChange.Done, view);
+            return (MemberChange.Done, view, member?.Role);
         }, ct, alsoLost: true);
 
     public enum SignUpOutcome { SignedUp, AlreadyMember, Closed, OldCharter }
@@ -269,7 +269,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         if (network.Kind != OrganisationKind.VolunteerNetwork || !network.SelfSignUp) return (SignUpOutcome.Closed, null);
         if (charterVersion != Charter.Current.Version) return (SignUpOutcome.OldCharter, null);
         if ((await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) is { } existing) return (SignUpOutcome.AlreadyMember, existing);
-        var (change, membership) = await CommitMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), charterVersion, ct, addOnly: true);
+        var (change, membership, _) = await CommitMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), charterVersion, ct, addOnly: true);
         if (change != MemberChange.Done) return (SignUpOutcome.AlreadyMember, (await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) ?? membership);
         await audit.WriteAsync(network.Id, personId, "volunteer.signed-up", $"{personId} (charter {charterVersion})", ct);
         return (SignUpOutcome.SignedUp, membership);

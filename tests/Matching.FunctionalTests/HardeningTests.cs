@@ -176,10 +176,7 @@ public sealed class HardeningTests(StorageFixture fixture)
     public async Task Over_kestrel_a_non_ascii_idempotency_key_is_a_problem_and_a_nul_path_is_the_servers_400()
     {
         await using var app = new MatchingApp(fixture.Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
-        app.UseKestrel(0);
-        app.StartServer();
-        var address = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        var address = app.StartOnKestrel();
         var token = app.Token(Role.Ngo, NewOrg("ngo"));
         async Task<string> Raw(string head, string body = "")
         {

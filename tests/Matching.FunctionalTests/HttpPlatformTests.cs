@@ -186,10 +186,7 @@ public sealed class HttpPlatformTests(StorageFixture fixture)
     public async Task The_api_reference_renders_in_a_real_browser_with_nothing_fetched_from_outside()
     {
         await using var app = new MatchingApp(fixture.Azurite.ConnectionString, new Dictionary<string, string?> { ["Matching:LocalListeners"] = "false" });
-        app.UseKestrel(0);
-        app.StartServer();
-        var address = new Uri(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+        var address = app.StartOnKestrel();
         var page = await Chromium.RenderAsync(new Uri(address, "/api/docs"), TimeSpan.FromSeconds(20));
 
         Assert.DoesNotContain(page.Console, line => line.Contains("Uncaught", StringComparison.Ordinal));

@@ -29,6 +29,15 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
         builder.ConfigureTestServices(services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Errors));
     }
 
+    /// <summary>Serves the app over a real socket (Kestrel, a free port), for what the in-memory server cannot show: a browser, raw HTTP.</summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        return new Uri(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+    }
+
     /// <summary>A token minted with the local development key, validated by the app like any other.</summary>
     public string Token(Role role, string organisationId, string? subject = null) =>
         DevelopmentTokens.Mint(Services.GetRequiredService<AuthSettings>(), subject ?? $"{role}-{Guid.NewGuid():N}",
