@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.FunctionalTests;
 
