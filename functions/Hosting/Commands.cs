@@ -219,7 +219,7 @@ public static class Commands
             if (r.GetValueOrDefault<string>() is not { Length: > 0 } v || v.IndexOfAny(['/', '\\', ' ']) >= 0) r.AddError("--version is a name without spaces or slashes.");
         });
         var oneSided = new Option<bool>("--one-sided") { Description = "learn only whether a pair worked, even when the data could teach the mentor's acceptance apart" };
-        var command = new Command("train", "Chooses the tree settings by validation, trains a model (two-sided when the data allows), evaluates it against the rule baseline on held-out requests, refits it on every row, writes {version}.zip, .flat and .json (and .accept.zip for the acceptance side).")
+        var command = new Command("train", "Chooses the tree settings by validation, trains a model (two-sided when the data allows) on all but the most recent 20% of requests, evaluates it against the rule baseline on those, refits it on every row, writes {version}.zip, .flat and .json (and .accept.zip for the acceptance side).")
             { input, output, version, oneSided };
         Does(command, (r, _) =>
         {
@@ -230,6 +230,7 @@ public static class Commands
                 $"{Path.GetFileName(path)}: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems");
             if (report.TestRequests < 30)
                 Console.Error.WriteLine($"Warning: only {report.TestRequests} held-out requests: the metrics below say little. Train on more requests.");
+            if (report.Settings is { FellBack: true } fellBack) Console.Error.WriteLine($"Warning: the tree settings were not searched: {fellBack}.");
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 report.Version, report.Data, report.Sides, report.Settings, report.TrainExamples, report.TestExamples, report.TestRequests, report.FittedOnExamples,
@@ -302,7 +303,7 @@ public static class Commands
             if (Value<int>(r) is < 0 or > 100_000) r.AddError("--with-prior is 0 to 100000.");
         });
         var command = new Command("retrain",
-            "Trains a candidate on all but the most recent 20% of requests, judges it against the model in service and the rules on those, and promotes it only if the gate lets it through.")
+            "Trains a candidate as train does (settings chosen by validation, fitted on all but the most recent 20% of requests), judges it against the model in service and the rules on those, refits it on every row, and promotes it only if the gate lets it through.")
             { input, output, version, margin, dryRun, currentModel, prior };
         Does(command, async (r, ct) =>
         {
@@ -325,7 +326,8 @@ public static class Commands
                 await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
                 if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
             }
-            Console.WriteLine(JsonSerializer.Serialize(new { report.Version, report.Sides, promoted = promote, decision }, Output));
+            if (report.Settings is { FellBack: true } fellBack) Console.Error.WriteLine($"Warning: the tree settings were not searched: {fellBack}.");
+            Console.WriteLine(JsonSerializer.Serialize(new { report.Version, report.Sides, report.Settings, report.FittedOnExamples, promoted = promote, decision }, Output));
             Console.Error.WriteLine(decision.Promote ? $"{name} {(promote ? "promoted" : "would be promoted")}: {decision.Reason}." : $"{name} rejected: {decision.Reason}.");
             return Done;
         });

@@ -164,6 +164,7 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
                 logger.LogWarning("Retraining found nothing to train on: {Reason}", ex.Message);
                 return;
             }
+            if (report.Settings is { FellBack: true } settings) logger.LogWarning("Retraining {Version}: the tree settings were not searched: {Settings}", version, settings.ToString());
             await registry.UploadAsync(Path.Combine(folder, $"{version}.zip"), report, ct);
             if (decision.Promote) await registry.MakeCurrentAsync(version, "retrain timer", ct);
             logger.LogInformation("Retrained {Version}: {Decision} ({Reason})", version, decision.Promote ? "promoted" : "rejected", decision.Reason);

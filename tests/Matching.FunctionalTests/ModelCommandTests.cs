@@ -200,6 +200,11 @@ public sealed class ModelCommandTests
                 Assert.Equal("ml-few", decision.GetProperty("current").GetProperty("scorer").GetString());
                 var (trained, heldOut) = (decision.GetProperty("trainRequests").GetInt32(), decision.GetProperty("heldOutRequests").GetInt32());
                 Assert.Equal(trained + heldOut - (int)Math.Round((trained + heldOut) * 0.8), heldOut); // the most recent 20% of the requests
+                // Trained as train trains: settings searched on the two-sided model, the candidate written refitted on every row.
+                var settings = output.RootElement.GetProperty("settings");
+                Assert.Equal(6, settings.GetProperty("trials").GetArrayLength());
+                Assert.Equal("two-sided", settings.GetProperty("sides").GetString());
+                Assert.True(output.RootElement.GetProperty("fittedOnExamples").GetInt32() > decision.GetProperty("trainRequests").GetInt32() * 10, says);
             }
             Assert.Equal("""{"version":"many"}""", await Current());
             var report = JsonDocument.Parse((await container.GetBlobClient("many.json").DownloadContentAsync()).Value.Content.ToString());
@@ -245,6 +250,8 @@ public sealed class ModelCommandTests
             var withPriorSays = withPriorOut + withPriorErr;
             Assert.True(withPrior == 0, withPriorSays);
             using (var printed = JsonDocument.Parse(withPriorOut)) Assert.False(printed.RootElement.GetProperty("promoted").GetBoolean());
+            Assert.Contains("Warning: the tree settings were not searched", withPriorErr); // 120 real requests: too few to validate on, said
+            Assert.Contains("fewer than 30", withPriorErr);
             using (var prior = JsonDocument.Parse(System.IO.File.ReadAllText(File("fewprior.json"))))
             {
                 Assert.EndsWith("plus 300 SYNTHETIC prior requests in training", prior.RootElement.GetProperty("data").GetString());

@@ -185,45 +185,24 @@ public static class Evaluation
     }
 
     /// <summary>
-    /// Holds out 20% of the requests (split by request id); on the other 80%, in time order, chooses the tree settings by
-    /// validation (<see cref="SettingsSearch"/>), fits them and evaluates both scorers on the held-out 20%. Then fits the
-    /// chosen settings again on every row, and writes that model (zip, flat file) and the report: the metrics are the
-    /// 80% fit's, the model the one that saw everything (issue 19: the shipped model had seen only 80% of its file).
+    /// The train command: the <see cref="TrainingPlan"/> (the newest 20% of requests held out, settings chosen by
+    /// validation on the rest, fitted on the rest), both scorers evaluated on the held-out part, and the model refitted
+    /// on every row written with the report: the metrics are the fit's to the older part, the model the one that saw
+    /// everything (issue 19: the shipped model had seen only 80% of its file).
     /// </summary>
     /// <param name="source">What the data is, for the report (a file name and what it holds; "synthetic" only when it is).</param>
     public static ModelReport TrainAndEvaluate(TrainingData data, string outputDirectory, string version, DateTimeOffset now, MlNetTrees.TrainingOptions options, string source)
     {
         var week = WeeklyTime.WeekStart(now);
-        var examples = Retraining.InTimeOrder(data, data.Examples(week));
-        bool IsTest(string requestId) => (uint)StableHash(requestId) % 5 == 0;
-        var trainRequests = examples.Where(e => !IsTest(e.RequestId)).Select(e => (IReadOnlyList<PairRow>)e.Pairs.Select(p => p.Row).ToList()).ToList();
-        var train = trainRequests.SelectMany(r => r).ToList();
-        var test = examples.Where(e => IsTest(e.RequestId)).ToList();
-        if (train.Count == 0 || test.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train and evaluate.");
-        var choice = SettingsSearch.Choose(trainRequests, options);
-        var chosen = choice.Apply(options);
-        var judging = Directory.CreateTempSubdirectory("matching-train-").FullName;
-        TreeModel judged;
-        try { judged = MlNetTrees.TrainAndWrite(train, judging, version, chosen).Model; }
-        finally { Directory.Delete(judging, recursive: true); }
-        var all = examples.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
-        var (_, means, _, sides) = MlNetTrees.TrainAndWrite(all, outputDirectory, version, chosen);
+        var split = TrainingPlan.ByTime(data, week);
+        var plan = TrainingPlan.Fit(split, outputDirectory, version, options);
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
-        var report = new ModelReport(version, now, source, train.Count, test.Sum(t => t.Pairs.Count), test.Count,
-            Measure(judged, test, pool, week), Measure(new RuleScorer(), test, pool, week), PairFeatures.Names, means, data.Problems.Take(100).ToList())
-            { Sides = sides, Settings = choice, FittedOnExamples = all.Count };
-        File.WriteAllText(Path.Combine(outputDirectory, $"{version}.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
+        var report = new ModelReport(version, now, source, split.TrainRows().Count, split.HeldOut.Sum(t => t.Pairs.Count), split.HeldOut.Count,
+            Measure(plan.Judged, split.HeldOut, pool, week), Measure(new RuleScorer(), split.HeldOut, pool, week), PairFeatures.Names, plan.Means,
+            data.Problems.Take(100).ToList())
+            { Sides = plan.Sides, Settings = plan.Settings, FittedOnExamples = plan.FittedOnExamples };
+        File.WriteAllText(ReportPath(plan.Zip), JsonSerializer.Serialize(report, new JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return report;
-    }
-
-    private static int StableHash(string s)
-    {
-        unchecked
-        {
-            var h = (int)2166136261;
-            foreach (var c in s) h = (h ^ c) * 16777619;
-            return h;
-        }
     }
 
     /// <summary>

@@ -68,35 +68,42 @@ public static class MlNetTrees
     public const int MinimumAcceptedForTwoSided = 100;
 
     /// <summary>
-    /// Trains on <paramref name="rows"/>, saves <c>{version}.zip</c> (the record of the run), reads it back as saved and
-    /// writes <c>{version}.flat</c> beside it for serving. Refuses rows whose labels are all alike: the model would
-    /// score every pair the same (AUC 0.5).
-    /// <para>Two-sided when the rows allow it (<see cref="TwoSidedWhyNot"/>): the mentor's acceptance is learnt from the offers
-    /// (accepted or declined, whatever the reason) and saved as <c>{version}.accept.zip</c>; whether the match works is
-    /// learnt from the accepted ones only. Serving ranks by the product. Otherwise one model learns "it worked" from
-    /// every proposal, and <c>Sides</c> says why.</para>
+    /// Trains on <paramref name="rows"/> and saves <c>{version}.zip</c> (the record of the run), reads it back as saved
+    /// and writes <c>{version}.flat</c> beside it for serving. See <see cref="Fit"/> for what is learnt.
     /// </summary>
     public static (TreeModel Model, float[] Means, string Zip, string Sides) TrainAndWrite(IReadOnlyList<PairRow> rows, string outputDirectory, string version,
         TrainingOptions options)
     {
+        Directory.CreateDirectory(outputDirectory);
+        var zip = Path.Combine(outputDirectory, $"{version}.zip");
+        var (model, means, sides) = Fit(rows, version, options, zip);
+        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
+        return (model, means, zip, sides);
+    }
+
+    /// <summary>
+    /// The model that ships, fitted on <paramref name="rows"/>; in memory unless <paramref name="zip"/> is given (then
+    /// saved there and read back as saved). Refuses rows whose labels are all alike: the model would score every pair
+    /// the same (AUC 0.5).
+    /// <para>Two-sided when the options ask and the rows allow it (<see cref="TwoSidedWhyNot"/>): the mentor's acceptance is
+    /// learnt from the offers (accepted or declined, whatever the reason), saved as <c>{version}.accept.zip</c>; whether
+    /// the match works is learnt from the accepted ones only. Serving ranks by the product. Otherwise one model learns
+    /// "it worked" from every proposal, and <c>Sides</c> says why.</para>
+    /// </summary>
+    public static (TreeModel Model, float[] Means, string Sides) Fit(IReadOnlyList<PairRow> rows, string version, TrainingOptions options, string? zip = null)
+    {
         if (rows.Count == 0) throw new InvalidOperationException("Not enough labelled examples to train.");
         if (rows.All(r => r.Label) || rows.All(r => !r.Label))
             throw new InvalidOperationException($"Every outcome of the training part {(rows[0].Label ? "worked" : "failed")}: there is nothing to learn from, and the model would score every pair alike. Export more outcomes first.");
-        Directory.CreateDirectory(outputDirectory);
-        var zip = Path.Combine(outputDirectory, $"{version}.zip");
         var means = Means(rows);
         var whyNot = options.TwoSided ? TwoSidedWhyNot(rows) : "asked for one side";
-        var model = whyNot is null
-            ? TrainOne(rows.Where(r => r.Accepted).ToList(), zip, version, options, means)
-            : TrainOne(rows, zip, version, options, means);
+        var model = TrainOne(whyNot is null ? rows.Where(r => r.Accepted).ToList() : rows, zip, version, options, means);
         if (whyNot is null)
         {
             var offers = rows.Where(r => r.Offered).Select(r => new PairRow { Features = r.Features, Label = r.Accepted, Weight = r.Weight }).ToList();
-            var acceptance = TrainOne(offers, FlatModelFile.AcceptanceZipBeside(zip), version, options, means);
-            model = model.WithAcceptance(acceptance);
+            model = model.WithAcceptance(TrainOne(offers, zip is null ? null : FlatModelFile.AcceptanceZipBeside(zip), version, options, means));
         }
-        File.WriteAllBytes(FlatModelFile.PathBeside(zip), FlatModelFile.Write(model));
-        return (model, means, zip, whyNot is null ? "two-sided" : $"one-sided: {whyNot}");
+        return (model, means, whyNot is null ? "two-sided" : $"one-sided: {whyNot}");
     }
 
     /// <summary>Null when the rows can teach both sides: offers both accepted and declined, and enough accepted ones, some worked and some not.</summary>
@@ -115,10 +122,11 @@ public static class MlNetTrees
             : null;
     }
 
-    private static TreeModel TrainOne(IReadOnlyList<PairRow> rows, string zip, string version, TrainingOptions options, float[] means)
+    private static TreeModel TrainOne(IReadOnlyList<PairRow> rows, string? zip, string version, TrainingOptions options, float[] means)
     {
         var ml = new MLContext(options.Seed);
         var transformer = Train(ml, rows, options);
+        if (zip is null) return ToTreeModel(version, transformer, means);
         ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
         return ToTreeModel(version, ml.Model.Load(zip, out _), means);
     }

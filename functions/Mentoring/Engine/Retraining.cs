@@ -20,9 +20,9 @@ public sealed record GateDecision(bool Promote, string Reason, double NdcgGain, 
     double Level = 0.95, double[]? HalfGains = null, double? RulesGainLow = null, double? AucLow = null, double? PriorGain = null);
 
 /// <summary>
-/// Retraining on real outcomes: split by time (the most recent 20% of requests held out, so the candidate is judged on
-/// the future it did not see), train a candidate on the rest, compare it with the model in service and the rules on
-/// the held-out part, and decide. The candidate is promoted only if it beats the model in service on NDCG@5 by the
+/// Retraining on real outcomes, trained as <c>train</c> trains (<see cref="TrainingPlan"/>: the most recent 20% of
+/// requests held out, settings chosen by validation on the rest, fitted on the rest to be judged, refitted on every row
+/// to serve): the fit is compared with the model in service and the rules on the held-out part, and the gate decides. The candidate is promoted only if it beats the model in service on NDCG@5 by the
 /// margin with the bootstrap interval's lower bound (99%) above zero, on each half of the held-out part too (a second
 /// slice against a lucky one), surely beats the rules as well, separates better than chance (the 95% interval of its
 /// AUC above 0.5) and is not worse on AUC than the model in service; with a synthetic prior, it must also beat the same
@@ -36,20 +36,16 @@ public static class Retraining
         DateTimeOffset now, GateOptions gate, string source, string dataSha256, int priorRequests = 0)
     {
         var week = WeeklyTime.WeekStart(now);
-        var byTime = InTimeOrder(data, data.Examples(week));
-        var cut = (int)Math.Round(byTime.Count * 0.8);
-        var train = byTime.Take(cut).ToList();
-        var heldOut = byTime.Skip(cut).ToList();
-        var rows = train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
-        if (rows.Count == 0 || heldOut.Count == 0) throw new InvalidOperationException("Not enough requests to train and to judge the candidate.");
-        var realRows = rows;
+        var split = TrainingPlan.ByTime(data, week);
+        var heldOut = split.HeldOut;
+        List<PairRow> prior = [];
         if (priorRequests > 0)
         {
-            rows = [.. realRows, .. SyntheticPrior(priorRequests, week)];
+            prior = SyntheticPrior(priorRequests, week).ToList();
             source += $", plus {priorRequests} SYNTHETIC prior requests in training";
         }
-        var (candidate, means, zip, sides) = MlNetTrees.TrainAndWrite(rows, outputDirectory, version, new MlNetTrees.TrainingOptions());
-
+        var plan = TrainingPlan.Fit(split, outputDirectory, version, new MlNetTrees.TrainingOptions(), prior);
+        var candidate = plan.Judged; // judged on its fit to the older part; the written model is the same settings on every row
         var (candidateMetrics, candidateNdcg) = Judge(candidate, heldOut);
         var (currentMetrics, currentNdcg) = Judge(current, heldOut);
         var (rulesMetrics, rulesNdcg) = Judge(new RuleScorer(), heldOut);
@@ -65,14 +61,9 @@ public static class Retraining
         if (priorRequests > 0)
         {
             // The prior must earn its place: the same candidate without it, judged on the same real requests.
-            var alone = Directory.CreateTempSubdirectory("matching-real-only-").FullName;
-            try
-            {
-                var (realOnly, _, _, _) = MlNetTrees.TrainAndWrite(realRows, alone, version + "-real", new MlNetTrees.TrainingOptions());
-                var withoutPrior = Gains(candidateNdcg, Judge(realOnly, heldOut).Ndcg);
-                priorGain = withoutPrior.Length == 0 ? 0 : Round(withoutPrior.Average());
-            }
-            finally { Directory.Delete(alone, recursive: true); }
+            var (realOnly, _, _) = MlNetTrees.Fit(split.TrainRows(), version + "-real", plan.Options);
+            var withoutPrior = Gains(candidateNdcg, Judge(realOnly, heldOut).Ndcg);
+            priorGain = withoutPrior.Length == 0 ? 0 : Round(withoutPrior.Average());
         }
         var level = $"{gate.Level:0%}";
         var reason =
@@ -86,24 +77,15 @@ public static class Retraining
             : priorGain <= 0 ? $"the synthetic prior does not help on real outcomes: NDCG@5 {priorGain:+0.000;-0.000} against the same candidate without it"
             : null;
         var decision = new GateDecision(reason is null, reason ?? $"NDCG@5 {meanGain:+0.000} [{low:+0.000}, {high:+0.000}] over {current.Name}, on both halves, over the rules, AUC not worse",
-            Round(meanGain), Round(low), Round(high), candidateMetrics, currentMetrics, rulesMetrics, train.Count, heldOut.Count, dataSha256, data.Outcomes.Count,
+            Round(meanGain), Round(low), Round(high), candidateMetrics, currentMetrics, rulesMetrics, split.Train.Count, heldOut.Count, dataSha256, data.Outcomes.Count,
             gate.Level, halves, Round(rulesLow), Round(aucLow), priorGain);
 
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
-        var report = new ModelReport(version, now, source, rows.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
-            Evaluation.Measure(candidate, heldOut, pool, week), Evaluation.Measure(new RuleScorer(), heldOut, pool, week), PairFeatures.Names, means,
-            data.Problems.Take(100).ToList()) { Gate = decision, Sides = sides };
-        File.WriteAllText(Evaluation.ReportPath(zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
+        var report = new ModelReport(version, now, source, split.TrainRows().Count + prior.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
+            Evaluation.Measure(candidate, heldOut, pool, week), Evaluation.Measure(new RuleScorer(), heldOut, pool, week), PairFeatures.Names, plan.Means,
+            data.Problems.Take(100).ToList()) { Gate = decision, Sides = plan.Sides, Settings = plan.Settings, FittedOnExamples = plan.FittedOnExamples };
+        File.WriteAllText(Evaluation.ReportPath(plan.Zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));
         return (report, decision);
-    }
-
-    /// <summary>Requests by time: a request's moment is its earliest proposal; files without dates keep the order they were written in.</summary>
-    public static List<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> InTimeOrder(TrainingData data,
-        IReadOnlyList<(string RequestId, MatchRequest Request, List<(string MentorId, PairRow Row)> Pairs)> examples)
-    {
-        var order = data.Outcomes.Select((o, i) => (o.RequestId, At: o.ProposedAt ?? DateTimeOffset.MinValue, i))
-            .GroupBy(x => x.RequestId).ToDictionary(g => g.Key, g => (g.Min(x => x.At), g.Min(x => x.i)));
-        return examples.OrderBy(e => order[e.RequestId].Item1).ThenBy(e => order[e.RequestId].Item2).ToList();
     }
 
     /// <summary>The synthetic world the shipped model learnt, as training rows (its outcomes say nothing of who was offered: all were).</summary>

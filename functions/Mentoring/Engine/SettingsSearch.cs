@@ -5,16 +5,25 @@ namespace Matching.Mentoring.Engine;
 /// large for the data left quality on the table). The training requests, in time order, are cut again: a model per
 /// setting of a small <see cref="Grid"/> learns from the earlier 80% and is judged on the later 20% by NDCG@5 on their
 /// observed outcomes. The best wins; a setting within <see cref="Tie"/> of it that is cheaper to serve (fewer splits
-/// in all) is preferred. Nothing held out for the final judgement is seen here.
+/// in all) is preferred. Each setting is tried on the kind of model that ships (two-sided when the options ask and the
+/// fit part allows, as <see cref="MlNetTrees.Fit"/> decides), so that the choice is the one that serves. Nothing held
+/// out for the final judgement is seen here.
 /// </summary>
 public static class SettingsSearch
 {
     /// <summary>One setting tried, and its NDCG@5 on the validation requests.</summary>
     public sealed record Trial(int Trees, int Leaves, int MinimumExamplesPerLeaf, double LearningRate, double Ndcg5);
 
-    /// <summary>What was chosen, what was tried, and on how many requests (null trials: too few requests to validate, the defaults serve).</summary>
+    /// <summary>What was chosen, what was tried, and on how many requests (null trials: too few requests to validate, the defaults
+    /// serve); <c>Sides</c>: the kind of model the settings were tried on, as <see cref="MlNetTrees.Fit"/> says it.</summary>
     public sealed record Choice(int Trees, int Leaves, int MinimumExamplesPerLeaf, double LearningRate, IReadOnlyList<Trial>? Trials,
-        int FitRequests, int ValidationRequests, string Why);
+        int FitRequests, int ValidationRequests, string Why, string? Sides = null)
+    {
+        /// <summary>The settings were not searched: the defaults serve, and <see cref="Why"/> says why (to be said in the report and the log).</summary>
+        [System.Text.Json.Serialization.JsonIgnore] public bool FellBack => Trials is null;
+
+        public override string ToString() => $"{Trees} trees of {Leaves} leaves, at least {MinimumExamplesPerLeaf} per leaf, rate {LearningRate}: {Why}";
+    }
 
     /// <summary>Small on purpose (each point is a training run): from a few large trees to many small ones, all within the vector walk's 32 leaves.</summary>
     public static readonly (int Trees, int Leaves, int MinimumExamplesPerLeaf, double LearningRate)[] Grid =
@@ -36,10 +45,11 @@ public static class SettingsSearch
     public const int MinimumValidationRequests = 30;
 
     /// <summary>Chooses among <see cref="Grid"/> on <paramref name="requestsInTimeOrder"/> (each request's rows, oldest first).</summary>
-    public static Choice Choose(IReadOnlyList<IReadOnlyList<PairRow>> requestsInTimeOrder, MlNetTrees.TrainingOptions options)
+    /// <param name="alwaysFit">Rows every fit learns from and nothing validates on (a synthetic prior).</param>
+    public static Choice Choose(IReadOnlyList<IReadOnlyList<PairRow>> requestsInTimeOrder, MlNetTrees.TrainingOptions options, IReadOnlyList<PairRow>? alwaysFit = null)
     {
         var cut = (int)Math.Round(requestsInTimeOrder.Count * 0.8);
-        var fit = requestsInTimeOrder.Take(cut).SelectMany(r => r).ToList();
+        var fit = requestsInTimeOrder.Take(cut).SelectMany(r => r).Concat(alwaysFit ?? []).ToList();
         var validation = requestsInTimeOrder.Skip(cut).Where(r => r.Any(p => p.Label)).ToList();
         Choice Defaults(string why) => new(options.Trees, options.Leaves, options.MinimumExamplesPerLeaf, options.LearningRate, null, cut, validation.Count, why);
         if (validation.Count < MinimumValidationRequests)
@@ -47,17 +57,17 @@ public static class SettingsSearch
         if (fit.All(r => r.Label) || fit.All(r => !r.Label))
             return Defaults("the earlier part's outcomes are all alike: the defaults");
         var trials = new List<Trial>();
+        string? sides = null;
         foreach (var (trees, leaves, minimum, rate) in Grid)
         {
             var settings = options with { Trees = trees, Leaves = leaves, MinimumExamplesPerLeaf = minimum, LearningRate = rate };
-            var ml = new Microsoft.ML.MLContext(settings.Seed);
-            var model = MlNetTrees.ToTreeModel("validation", MlNetTrees.Train(ml, fit, settings), MlNetTrees.Means(fit));
+            (var model, _, sides) = MlNetTrees.Fit(fit, "validation", settings);
             trials.Add(new Trial(trees, leaves, minimum, rate, Math.Round(MeanNdcg5(model, validation), 4)));
         }
         var best = trials.Max(t => t.Ndcg5);
         var chosen = trials.Where(t => t.Ndcg5 >= best - Tie).OrderBy(t => t.Trees * (t.Leaves - 1)).First();
         return new Choice(chosen.Trees, chosen.Leaves, chosen.MinimumExamplesPerLeaf, chosen.LearningRate, trials, cut, validation.Count,
-            $"best NDCG@5 on the later {validation.Count} requests{(chosen.Ndcg5 < best ? $" (within {Tie} of the best, fewer splits)" : "")}");
+            $"best NDCG@5 on the later {validation.Count} requests{(chosen.Ndcg5 < best ? $" (within {Tie} of the best, fewer splits)" : "")}", sides);
     }
 
     /// <summary>The options with the chosen settings.</summary>
