@@ -205,6 +205,7 @@ public static class Commands
         var data = TrainingData.Read(reader);
         foreach (var problem in data.Problems.Take(20)) Console.Error.WriteLine(problem);
         if (data.Problems.Count > 20) Console.Error.WriteLine($"... and {data.Problems.Count - 20} more data problems");
+        data.RefuseIfMostlyProblems(path);
         if (data.Outcomes.Count == 0) throw new InvalidDataException($"{path} holds no usable outcome ({data.Problems.Count} data problems).");
         return data;
     }

@@ -137,7 +137,8 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         var export = new Dictionary<string, object?>
         {
             // The matching profile is the mentoring section's, which knows which of its notes are for staff only.
-            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp" or "Profile")).ToDictionary(p => p.Key, p => p.Value),
+            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp" or "Profile"))
+                .ToDictionary(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Key), p => p.Value), // camelCase, as every answer
         };
         var forStaff = req.HttpContext.Caller().Role != Role.Learner;
         foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, forStaff, ct);

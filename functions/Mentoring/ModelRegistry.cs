@@ -131,6 +131,12 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
             await using (var output = File.Create(file)) await export.WriteAsync(output, ct);
             TrainingData data;
             using (var reader = new StreamReader(file)) data = TrainingData.Read(reader);
+            try { data.RefuseIfMostlyProblems("the service's export"); }
+            catch (InvalidDataException ex)
+            {
+                logger.LogError("Retraining refused its input: {Reason}", ex.Message); // the export itself is wrong: a bug to fix, not data to train on
+                return;
+            }
             var minimum = configuration.GetValue("Mentoring:Retrain:MinimumOutcomes", 1000);
             var current = await models.CurrentAsync(ct);
             if (data.Outcomes.Count < minimum)

@@ -159,15 +159,15 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
         return ToView(row);
     }
 
-    /// <summary>A success resets the failure count; written at most once a minute while all goes well (the row is hot).</summary>
+    /// <summary>A success resets the failure count and records when (issue 29: written at most once a minute before, so
+    /// <c>lastDeliveredAt</c> lagged the deliveries an admin could see). One small merge per delivery, beside the delivery's
+    /// own log row; the senders' cache is dropped only when the failure count changes.</summary>
     public async Task DeliveredAsync(Endpoint endpoint, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        if (endpoint.ConsecutiveFailures == 0 && endpoint.LastDeliveredAt > now.AddMinutes(-1)) return;
         try
         {
-            await Client.UpdateEntityAsync(new TableEntity(endpoint.Org, endpoint.Id) { ["ConsecutiveFailures"] = 0, ["LastDeliveredAt"] = now }, ETag.All, TableUpdateMode.Merge, ct);
-            Forget(endpoint.Org);
+            await Client.UpdateEntityAsync(new TableEntity(endpoint.Org, endpoint.Id) { ["ConsecutiveFailures"] = 0, ["LastDeliveredAt"] = time.GetUtcNow() }, ETag.All, TableUpdateMode.Merge, ct);
+            if (endpoint.ConsecutiveFailures != 0) Forget(endpoint.Org);
         }
         catch (RequestFailedException ex) when (ex.Status == 404) { } // removed meanwhile
     }

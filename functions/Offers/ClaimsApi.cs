@@ -21,7 +21,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
 
     public sealed record ClaimView(
         string Id, string OfferId, string NgoOrg, ClaimStatus Status, string? Reason, int SeatsRequested, int SeatsAllocated,
-        int SeatsWaiting, bool AllowPartial, IReadOnlyList<BeneficiaryView>? Beneficiaries, int BeneficiariesNamed,
+        int SeatsWaiting, int SeatsReleased, bool AllowPartial, IReadOnlyList<BeneficiaryView>? Beneficiaries, int BeneficiariesNamed,
         bool ShareBeneficiariesWithProvider, string? NeedsNote, long Sequence, DateTimeOffset? HoldExpiresAt,
         DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? PromotedAt);
 
@@ -237,7 +237,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     {
         var own = caller.OrganisationId == c.NgoOrg;
         var beneficiaries = names ?? (own || c.ShareBeneficiariesWithProvider ? c.Beneficiaries.Select(id => new BeneficiaryView(id, null)).ToList() : null);
-        return new ClaimView(c.Id, c.OfferId, c.NgoOrg, c.Status, ReasonCode(c.Reason), c.SeatsRequested, c.SeatsAllocated, c.SeatsWaiting,
+        return new ClaimView(c.Id, c.OfferId, c.NgoOrg, c.Status, ReasonCode(c.Reason), c.SeatsRequested, c.SeatsAllocated, c.SeatsWaiting, c.SeatsReleased,
             c.AllowPartial, beneficiaries, c.Beneficiaries.Count, c.ShareBeneficiariesWithProvider, c.NeedsNote, c.Sequence, c.HoldExpiresAt,
             c.CreatedAt, c.UpdatedAt, c.PromotedAt);
     }

@@ -101,6 +101,7 @@ public static class OfferRows
         ["SeatsRequested"] = c.SeatsRequested,
         ["SeatsAllocated"] = c.SeatsAllocated,
         ["SeatsWaiting"] = c.SeatsWaiting,
+        ["SeatsReleased"] = c.SeatsReleased,
         ["Status"] = c.Status.ToString(),
         ["Reason"] = c.Reason?.ToString(),
         ["AllowPartial"] = c.AllowPartial,
@@ -115,14 +116,18 @@ public static class OfferRows
         ["BodyHash"] = c.BodyHash,
     };
 
+    private static bool Ended(TableEntity e) => e.GetString("Status") is nameof(ClaimStatus.Released) or nameof(ClaimStatus.Expired);
+
     public static SeatClaim ToClaim(TableEntity e) => new()
     {
         Id = e.RowKey[ClaimPrefix.Length..],
         OfferId = e.PartitionKey,
         NgoOrg = e.GetString("NgoOrg"),
         SeatsRequested = e.GetInt32("SeatsRequested") ?? 0,
-        SeatsAllocated = e.GetInt32("SeatsAllocated") ?? 0,
-        SeatsWaiting = e.GetInt32("SeatsWaiting") ?? 0,
+        // Rows written before SeatsReleased kept the seats in SeatsAllocated after the release.
+        SeatsAllocated = Ended(e) ? 0 : e.GetInt32("SeatsAllocated") ?? 0,
+        SeatsWaiting = Ended(e) ? 0 : e.GetInt32("SeatsWaiting") ?? 0,
+        SeatsReleased = e.GetInt32("SeatsReleased") ?? (Ended(e) ? e.GetInt32("SeatsAllocated") ?? 0 : 0),
         Status = Enum.Parse<ClaimStatus>(e.GetString("Status")),
         Reason = e.GetString("Reason") is { } r ? Enum.Parse<RejectionReason>(r) : null,
         AllowPartial = e.GetBoolean("AllowPartial") ?? false,

@@ -159,7 +159,7 @@ internal sealed class PartitionWork(string offerId, TableClient table, OfferStat
             Put(OfferRows.WaitKey(claim.Sequence), null, existsInStore: true);
             _waitlist?.RemoveAll(c => c.Id == claim.Id);
         }
-        var changed = claim with { Status = status, UpdatedAt = Now, HoldExpiresAt = null };
+        var changed = claim with { Status = status, SeatsAllocated = 0, SeatsReleased = claim.ActiveSeats, SeatsWaiting = 0, UpdatedAt = Now, HoldExpiresAt = null };
         PutClaim(changed, isNew: false);
         return changed;
     }

@@ -53,6 +53,9 @@ public sealed record SeatClaim
     public required int SeatsRequested { get; init; }
     /// <summary>Seats taken from the offer while confirmed or held.</summary>
     public int SeatsAllocated { get; init; }
+    /// <summary>Seats the claim held or had confirmed when it was released or its hold expired (issue 29: a released claim
+    /// once still said it had seats allocated); 0 otherwise.</summary>
+    public int SeatsReleased { get; init; }
     /// <summary>Seats a waitlisted claim waits for (the request, or less under a fair-share cap with partial allowed).</summary>
     public int SeatsWaiting { get; init; }
     public required ClaimStatus Status { get; init; }

@@ -94,7 +94,7 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
                 var claim = OfferRows.ToClaim(row);
                 if (claim.Status == ClaimStatus.Rejected) continue;
                 claimed += claim.SeatsRequested;
-                if (claim.Status is ClaimStatus.Released or ClaimStatus.Expired) released += claim.SeatsAllocated;
+                released += claim.SeatsReleased;
                 if (claim.Status == ClaimStatus.Confirmed) served.Add(claim.NgoOrg);
             }
             ngos.UnionWith(served);

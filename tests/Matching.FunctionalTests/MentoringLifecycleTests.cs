@@ -392,7 +392,15 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         // Zola, or her NGO, sees all that is kept about her; another learner of the NGO sees nothing of it.
         var self = App.ClientFor(Role.Learner, ngoOrg, subject: learner);
         var zola = await Json(await self.GetAsync($"/api/learners/{learner}/data"));
-        Assert.Equal("Zola", zola.GetProperty("learner").GetProperty("DisplayName").GetString());
+        Assert.Equal("Zola", zola.GetProperty("learner").GetProperty("displayName").GetString());
+        // Every key camelCase, as in every other answer (issue 29, item 13: the learner's section was PascalCase).
+        static IEnumerable<string> Keys(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.Object => e.EnumerateObject().SelectMany(p => Keys(p.Value).Prepend(p.Name)),
+            JsonValueKind.Array => e.EnumerateArray().SelectMany(Keys),
+            _ => [],
+        };
+        Assert.All(Keys(zola), key => Assert.True(char.IsLower(key[0]), $"{key} in {zola}"));
         Assert.Contains("zola@example.net", zola.GetRawText());
         // Notes meant for the NGO's staff are in the NGO's export of her data, not in her own.
         Assert.DoesNotContain("Staff only", zola.GetRawText());

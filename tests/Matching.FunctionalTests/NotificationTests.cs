@@ -301,6 +301,17 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         Assert.All(events, e => Assert.True(e.SignatureValid));
         await Task.Delay(1000);
         Assert.Single(await Mail.MessagesToAsync("claims@ngo.test"), m => m.Headers["X-Matching-Event"] == "claim.confirmed");
+
+        // Issue 29, item 13: the webhook's lastDeliveredAt follows its deliveries (it lagged them by up to a minute), and a
+        // released claim says what it gave back, not what it still holds; the provider's report counts those seats.
+        var lastEvent = events.Max(e => e.Timestamp);
+        await Eventually.Until(async () => await Json(await providerAdmin.GetAsync("/api/webhooks")),
+            list => list.EnumerateArray().Single(h => h.GetProperty("id").GetString() == hook.GetProperty("id").GetString()).GetProperty("lastDeliveredAt") is
+                { ValueKind: JsonValueKind.String } at && at.GetDateTimeOffset().ToUnixTimeSeconds() >= lastEvent, Patience, "lastDeliveredAt at the last delivery");
+        var released = await Json(await ngo.GetAsync($"/api/offers/{offerId}/claims/{first.GetProperty("id").GetString()}"));
+        Assert.Equal(("released", 0, 2), (released.GetProperty("status").GetString(), released.GetProperty("seatsAllocated").GetInt32(), released.GetProperty("seatsReleased").GetInt32()));
+        var report = await Json(await App.ClientFor(Role.Provider, providerOrg).GetAsync("/api/reports/offers"));
+        Assert.Equal(2, report.GetProperty("seatsReleased").GetInt32());
     }
 
     private async Task<int> OutboxRowsAsync(string table, string partition)

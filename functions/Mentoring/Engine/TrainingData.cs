@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Matching.Mentoring.Engine;
 
@@ -26,8 +27,10 @@ public sealed class TrainingData
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // Codes as names only: a level or goal given as a number is a problem, not a silent A1.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(), // read by Unreadable before any line is deserialised
     };
 
     /// <summary>Each mentor's latest version.</summary>
@@ -39,6 +42,13 @@ public sealed class TrainingData
     private readonly Dictionary<string, List<(DateTimeOffset AsOf, LearnerProfile Profile)>> _learnerVersions = new(StringComparer.Ordinal);
     public List<Outcome> Outcomes { get; } = [];
     public List<string> Problems { get; } = [];
+    /// <summary>The lines read that were not blank; <see cref="Problems"/> holds at most one per line.</summary>
+    public int Lines { get; private set; }
+
+    /// <summary>Above this share of lines with a problem, a file is refused whole (<see cref="RefuseIfMostlyProblems"/>): the
+    /// problems are then not a few bad lines but a file of another format (a field misnamed on every mentor, say), and
+    /// what was left would train a model on a world that is not the one written.</summary>
+    public const double MaximumProblemShare = 0.05;
     private readonly Dictionary<string, string> _requestLearner = new(StringComparer.Ordinal);
     private readonly HashSet<(string Request, string Mentor)> _shown = [];
     private readonly HashSet<string> _closedRequests = new(StringComparer.Ordinal);
@@ -52,10 +62,16 @@ public sealed class TrainingData
         {
             number++;
             if (string.IsNullOrWhiteSpace(line)) continue;
+            data.Lines++;
             try
             {
                 using var doc = JsonDocument.Parse(line);
                 var kind = doc.RootElement.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+                if (kind is not null && LineTypes.TryGetValue(kind, out var type) && Unreadable(doc.RootElement, Json.GetTypeInfo(type), "") is { } unreadable)
+                {
+                    data.Problems.Add($"line {number}: {kind} {unreadable}");
+                    continue;
+                }
                 switch (kind)
                 {
                     case "mentor":
@@ -106,6 +122,53 @@ public sealed class TrainingData
         return data;
     }
 
+    private static readonly Dictionary<string, Type> LineTypes = new(StringComparer.Ordinal)
+    {
+        ["mentor"] = typeof(MentorProfile), ["learner"] = typeof(LearnerProfile), ["outcome"] = typeof(Outcome),
+    };
+
+    /// <summary>
+    /// What the deserialiser would silently drop or cannot read, walked along the type: a field the type does not have
+    /// (a mentor's <c>expertises</c> would read as no expertise at all) or a code its enum does not have. Null when all is known.
+    /// </summary>
+    private static string? Unreadable(JsonElement element, JsonTypeInfo type, string path)
+    {
+        var target = Nullable.GetUnderlyingType(type.Type) ?? type.Type;
+        switch (type.Kind)
+        {
+            case JsonTypeInfoKind.Object when element.ValueKind == JsonValueKind.Object:
+                foreach (var field in element.EnumerateObject())
+                {
+                    if (path.Length == 0 && field.Name is "kind" or "asOf") continue;
+                    var known = type.Properties.FirstOrDefault(p => string.Equals(p.Name, field.Name, StringComparison.OrdinalIgnoreCase));
+                    if (known is null)
+                        return $"has an unknown field '{path}{field.Name}' (known here: {string.Join(", ", type.Properties.Select(p => p.Name))})";
+                    if (Unreadable(field.Value, Json.GetTypeInfo(known.PropertyType), $"{path}{field.Name}.") is { } why) return why;
+                }
+                return null;
+            case JsonTypeInfoKind.Enumerable when element.ValueKind == JsonValueKind.Array && type.ElementType is { } itemType:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                    if (Unreadable(item, Json.GetTypeInfo(itemType), $"{path.TrimEnd('.')}[{index++}].") is { } why) return why;
+                return null;
+            case JsonTypeInfoKind.None when target.IsEnum && element.ValueKind == JsonValueKind.String:
+                var names = Enum.GetNames(target).Select(JsonNamingPolicy.CamelCase.ConvertName).ToArray();
+                return names.Contains(element.GetString(), StringComparer.OrdinalIgnoreCase) ? null
+                    : $"has an unknown code '{element.GetString()}' in {path.TrimEnd('.')} (known: {string.Join(", ", names)})";
+            default:
+                return null; // wrong types are the deserialiser's to refuse, with their path
+        }
+    }
+
+    /// <summary>Refuses a file in which more than <see cref="MaximumProblemShare"/> of the lines have a problem, saying how many and the first ones.</summary>
+    public void RefuseIfMostlyProblems(string what)
+    {
+        if (Lines == 0 || (double)Problems.Count / Lines <= MaximumProblemShare) return;
+        throw new InvalidDataException(
+            $"{what}: {Problems.Count} of {Lines} lines ({(double)Problems.Count / Lines:0.#%}) have a problem, more than the {MaximumProblemShare:0%} " +
+            $"a training file may have; is it in the format of docs/training-data.md? The first: {string.Join("; ", Problems.Take(3))}");
+    }
+
     private static DateTimeOffset AsOf(JsonElement line) =>
         line.TryGetProperty("asOf", out var a) && a.ValueKind == JsonValueKind.String && a.TryGetDateTimeOffset(out var at) ? at : DateTimeOffset.MinValue;
 
@@ -150,6 +213,8 @@ public sealed class TrainingData
         string.IsNullOrWhiteSpace(id) ? "without id"
         : languages is null || languages.Count == 0 ? "without languages"
         : availability is null || !WeeklyTime.IsKnownZone(availability.TimeZone) ? "without a known IANA time zone"
+        : languages.FirstOrDefault(l => !Platform.IsoLanguages.IsValid(l?.Language)) is { } odd
+            ? $"with language '{odd?.Language}', which is not an ISO 639-1 code in lower case (fr, en, ar...)"
         : null;
 
     public static string Line(string kind, object value)

@@ -77,8 +77,52 @@ public sealed class TrainingDataTests
         Assert.Contains(data.Problems, p => p.StartsWith("line 6: rating", StringComparison.Ordinal));
         Assert.Contains(data.Problems, p => p.StartsWith("line 7: mentor without a known IANA time zone", StringComparison.Ordinal));
         Assert.Contains(data.Problems, p => p.StartsWith("line 8: unknown kind", StringComparison.Ordinal));
-        Assert.Contains(data.Problems, p => p.StartsWith("line 9: not valid JSON or wrong field type", StringComparison.Ordinal));
+        Assert.True(data.Problems.Any(p => p.StartsWith("line 9: outcome has an unknown code 'flying' in goals[0] (known: cvReview,", StringComparison.Ordinal)), string.Join("\n", data.Problems));
         Assert.Contains(data.Problems, p => p.StartsWith("line 10: not valid JSON", StringComparison.Ordinal));
+    }
+
+    /// <summary>Issue 29, item 7: a misnamed field, a language that is not ISO 639-1 or an unknown code once read as empty or
+    /// as level 0 with "0 data problems"; each is now a problem with its line, and a file made mostly of them is refused.</summary>
+    [Fact]
+    public void Misnamed_fields_unknown_codes_and_languages_that_are_not_iso_639_1_are_problems_with_their_line()
+    {
+        var mentor = TrainingData.Line("mentor", Sample.Mentor("m1"));
+        string Mentor(string id, string from, string to) => TrainingData.Line("mentor", Sample.Mentor(id)).Replace(from, to, StringComparison.Ordinal);
+        var lines = string.Join('\n',
+            mentor,
+            Mentor("m2", "\"expertise\"", "\"expertises\""),                 // line 2: the expertise under another name
+            Mentor("m3", "\"language\":\"fr\"", "\"language\":\"fra\""),     // line 3: ISO 639-2
+            Mentor("m4", "\"language\":\"fr\"", "\"language\":\"French\""),  // line 4: a name
+            Mentor("m5", "\"level\":\"", "\"lvl\":\""),                        // line 5: a nested field misnamed
+            Mentor("m6", "\"level\":\"native\"", "\"level\":0"),             // line 6: a level as a number
+            Mentor("m7", "\"expertise\":[\"", "\"expertise\":[\"cv\",\""),     // line 7: an unknown expertise code
+            TrainingData.Line("learner", Sample.Learner()),
+            """{"kind":"outcome","requestId":"r1","learnerId":"l1","mentorId":"m1","goals":["cvReview"],"accepted":true,"sessionHeld":true,"rated":5}""");
+        var data = TrainingData.Read(new StringReader(lines));
+        Assert.Contains("\"expertise\":[\"", mentor, StringComparison.Ordinal); // the replacements above did change something
+        Assert.Equal(["m1"], data.Mentors.Keys);
+        Assert.Empty(data.Outcomes);
+        Assert.Equal(7, data.Problems.Count);
+        Assert.StartsWith("line 2: mentor has an unknown field 'expertises' (known here: id, languages, expertise,", data.Problems[0]);
+        Assert.StartsWith("line 3: mentor with language 'fra', which is not an ISO 639-1 code", data.Problems[1]);
+        Assert.StartsWith("line 4: mentor with language 'French'", data.Problems[2]);
+        Assert.StartsWith("line 5: mentor has an unknown field 'languages[0].lvl' (known here: language, level)", data.Problems[3]);
+        Assert.StartsWith("line 6: not valid JSON or wrong field type ($.languages[0].level)", data.Problems[4]);
+        Assert.StartsWith("line 7: mentor has an unknown code 'cv' in expertise[0] (known: cvReview,", data.Problems[5]);
+        Assert.StartsWith("line 9: outcome has an unknown field 'rated'", data.Problems[6]);
+
+        // 7 of 9 lines: refused whole, saying why and where to look.
+        var refused = Assert.Throws<InvalidDataException>(() => data.RefuseIfMostlyProblems("odd.jsonl"));
+        Assert.StartsWith("odd.jsonl: 7 of 9 lines (77.8%) have a problem, more than the 5% a training file may have", refused.Message);
+        Assert.Contains("docs/training-data.md", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("line 2: mentor has an unknown field 'expertises'", refused.Message, StringComparison.Ordinal);
+
+        // A few bad lines in a sound file are skipped and said, not a reason to refuse it.
+        var sound = TrainingData.Read(new StringReader(string.Join('\n',
+            Enumerable.Range(0, 40).Select(i => TrainingData.Line("mentor", Sample.Mentor($"m{i}"))).Append(Mentor("odd", "\"expertise\"", "\"skills\"")))));
+        Assert.Single(sound.Problems);
+        sound.RefuseIfMostlyProblems("sound.jsonl");
+        Assert.Equal(40, sound.Mentors.Count);
     }
 
     [Fact]
