@@ -114,7 +114,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
             Contact: new ContactChannel(ContactKind.Phone, "+33600000002"), TravelRadiusKm: 15), ct);
         await venues.AddAsync(new Mentoring.Sessions.VenueInput("Coworking de la gare (fictif)", "23096", 46.1716, 1.8717,
             Evenings("Europe/Paris", (DayOfWeek.Tuesday, 9, 21), (DayOfWeek.Wednesday, 9, 21), (DayOfWeek.Thursday, 9, 21), (DayOfWeek.Friday, 9, 21), (DayOfWeek.Saturday, 9, 13)),
-            StepFreeAccess: true), NgoOrg, ct, VenueId);
+            StepFreeAccess: true, Address: "1 place de la Gare, 23000 Guéret"), NgoOrg, ct, VenueId);
         await PastMatchAsync(ct);
     }
 

@@ -8,7 +8,8 @@ namespace Matching.Mentoring;
 /// <summary>Which side of a match the caller is on: the mentor, or the learner (themself or their NGO's staff).</summary>
 public enum Party { Mentor, Learner }
 
-public sealed record MatchParty(TableEntity Match, Party Party)
+/// <param name="ByStaff">The learner's side is acted on by their NGO's staff, not by the learner themself.</param>
+public sealed record MatchParty(TableEntity Match, Party Party, bool ByStaff = false)
 {
     public string Org => Match.PartitionKey;
     public string MentorId => Match.GetString("MentorId");
@@ -41,7 +42,7 @@ public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner pr
         else if (caller.Role is Role.Ngo or Role.Learner) row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);
         else row = null;
         return row is not null && MentoringLifecycle.Status(row) is RequestStatus.Matched or RequestStatus.Ended
-            ? new MatchParty(row, caller.Role == Role.Mentor ? Party.Mentor : Party.Learner)
+            ? new MatchParty(row, caller.Role == Role.Mentor ? Party.Mentor : Party.Learner, ByStaff: caller.Role == Role.Ngo)
             : null;
     }
 }

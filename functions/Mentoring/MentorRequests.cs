@@ -294,7 +294,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             MentoringLifecycle.AddHistory(request, new RequestHistoryEntry(now, RequestEvent.Scored, Reason: request.GetString("Scorer")));
             Notifications.Notice[] notices = proposed
                 ? [MentoringLifecycle.NoticeOf(Notifications.NoticeType.ProposalsReady, m.Org!, request, null, now) with { When = request.GetDateTimeOffset("ProposalsExpireAt") }]
-                : [];
+                : [MentoringLifecycle.NoticeOf(Notifications.NoticeType.NoCandidates, m.Org!, request, null, now)]; // staff can widen the request and ask again
             if (!await Notifications.Outbox.TryReplaceAsync(table, request, notices, ct)) continue; // changed meanwhile: read again
             await outbox.AnnounceAsync(MentorRequests.Table, m.Org!, notices, ct);
             if (!proposed) await lifecycle.FreeLearnerSlotAsync(m.Org!, request, ct);

@@ -229,7 +229,8 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Rescored));
             }
             var notices = new List<Notice>();
-            if (e == RequestEvent.Declined) notices.Add(NoticeOf(NoticeType.OfferDeclined, org, row, fromMentor, now) with { Reason = reason });
+            if (e == RequestEvent.Declined)
+                notices.Add(NoticeOf(NoticeType.OfferDeclined, org, row, fromMentor, now) with { Reason = reason, Then = next is null ? "rescoring" : "next-offered" });
             if (next is not null) notices.Add(Awaiting(org, row, next, now));
             if (!await TryReplaceAsync(row, ct, [.. notices]))
             {

@@ -85,9 +85,11 @@ public sealed class DispatchNotices(TableServiceClient tables, StorageProvisione
     {
         var audience = NoticeRules.AudienceOf(notice.Type);
         var targets = new List<string>();
-        // The side that acted is not told of its own act, except of a confirmation, which brings both the invitation.
+        // The one who acted is not told of their own act, except of a confirmation, which brings both the invitation.
+        // Staff acting for their learner: the learner is told (it was not their act), the staff are not.
         if (notice.Type != NoticeType.SessionConfirmed && notice.Actor is "mentor") audience &= ~Audience.Mentor;
         if (notice.Type != NoticeType.SessionConfirmed && notice.Actor is "learner") audience &= ~Audience.Learner;
+        if (notice.Actor is "staff") audience &= ~Audience.NgoStaff;
         if (audience.HasFlag(Audience.Mentor) && notice.MentorId is { } mentor) targets.Add(new Recipient(RecipientKind.Mentor, "", mentor).ToString());
         if (audience.HasFlag(Audience.Learner) && notice.LearnerId is { } learner) targets.Add(new Recipient(RecipientKind.Learner, notice.Org, learner).ToString());
         if (audience.HasFlag(Audience.NgoStaff))
@@ -233,7 +235,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
 /// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
 public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learners, PreferenceBook preferences, OrganisationDirectory organisations,
-    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, IConfiguration configuration, TimeProvider time)
+    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Mentoring.Sessions.VenueDirectory venues, IConfiguration configuration, TimeProvider time)
 {
     public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
     {
@@ -257,19 +259,30 @@ public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learner
         var organisation = (await organisations.FindAsync(n.Org, ct))?.Name;
         var unsubscribe = $"{linkBase}/api/notifications/unsubscribe?token={Uri.EscapeDataString(await links.TokenAsync(r, ct))}";
         string? calendar = null;
-        if (n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled && n.RequestId is { } matchId && n.SessionId is { } sessionId
-            && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
+        // The invitation goes to the two parties (staff are told, not invited); a move comes as a tentative update.
+        if (r.Kind is RecipientKind.Mentor or RecipientKind.Learner && n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled
+            && n.RequestId is { } matchId && n.SessionId is { } sessionId && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
         {
-            calendar = Texts.In(Texts.CultureOf(to.Preferences.Language), () => Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow()));
+            var venue = session.GetString("VenueId") is { } venueId ? await venues.FindAsync(venueId, ct) : null;
+            var from = Mail.MailComposer.Sender(configuration);
+            var people = new Mentoring.Sessions.SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + to.Address, to.Name);
+            calendar = Texts.In(Texts.CultureOf(to.Preferences.Language), () => Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow(), people, venue));
         }
-        return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar);
+        // Staff read which of their learners it is about, by first name (their own learner: the notice is their organisation's).
+        string? learner = null;
+        if (r.Kind == RecipientKind.Staff && n.LearnerId is { } learnerId && await learners.RowAsync(n.Org, learnerId, ct) is { } row)
+            learner = FirstName(row.GetString("DisplayName"));
+        return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar, r.Kind, learner);
     }
+
+    private static string? FirstName(string? displayName) =>
+        displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
     /// <summary>Where the mail's button leads: the API resource the reader acts on.</summary>
     private static string? ActionUrl(string linkBase, Notice n, Recipient r) => n.Type switch
     {
         NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/api/mentors/me/offers",
-        NoticeType.OfferDeclined or NoticeType.ProposalsReady => $"{linkBase}/api/mentor-requests/{n.RequestId}",
+        NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/api/mentor-requests/{n.RequestId}",
         NoticeType.FollowUpAlert => $"{linkBase}/api/follow-up/alerts",
         NoticeType.CheckInDue => $"{linkBase}/api/check-ins",
         NoticeType.SessionProposed or NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled or NoticeType.SessionReminder

@@ -6,7 +6,7 @@ namespace Matching.Notifications;
 [JsonConverter(typeof(JsonStringEnumConverter<NoticeType>))]
 public enum NoticeType
 {
-    OfferAwaiting, OfferExpiring, OfferAccepted, OfferDeclined, ProposalsReady, MatchEnded,
+    OfferAwaiting, OfferExpiring, OfferAccepted, OfferDeclined, ProposalsReady, NoCandidates, MatchEnded,
     SessionProposed, SessionConfirmed, SessionMoved, SessionCancelled, SessionReminder, CheckInDue,
     FollowUpAlert,
     ClaimConfirmed, ClaimHeld, ClaimWaitlisted, ClaimPromoted, ClaimHoldExpiring,
@@ -26,10 +26,14 @@ public enum Audience { None = 0, Mentor = 1, Learner = 2, NgoStaff = 4, Provider
 /// <param name="When">The time the notice is about (a session's start, an offer's or a hold's expiry).</param>
 /// <param name="Reason">A code (a decline reason, an alert kind, a match outcome), never free text.</param>
 /// <param name="ProviderOrg">For a seat claim, the offer's provider (its webhooks hear of claims on its offers).</param>
-/// <param name="Actor">The side that made the change (<c>mentor</c> or <c>learner</c>): it is not told of its own act.</param>
+/// <param name="Actor">Who made the change: <c>mentor</c>, <c>learner</c> (the learner themself) or <c>staff</c> (the NGO's
+/// staff, for their learner). The one who acted is not told of their own act; the learner is told of what staff did for them.</param>
+/// <param name="Then">What happened next, as a code, where the reader's next step depends on it: after a decline,
+/// <c>next-offered</c> (the next proposal went out) or <c>rescoring</c> (none was left: the request is scored again).</param>
 public sealed record Notice(string Id, NoticeType Type, string Org, DateTimeOffset At,
     string? RequestId = null, string? MentorId = null, string? LearnerId = null, string? SessionId = null,
-    string? OfferId = null, string? ClaimId = null, DateTimeOffset? When = null, string? Reason = null, string? ProviderOrg = null, string? Actor = null)
+    string? OfferId = null, string? ClaimId = null, DateTimeOffset? When = null, string? Reason = null, string? ProviderOrg = null, string? Actor = null,
+    string? Then = null)
 {
     public static Notice New(NoticeType type, string org, DateTimeOffset at) => new(Platform.Ids.New(), type, org, at);
 }
@@ -41,10 +45,11 @@ public static class NoticeRules
     {
         NoticeType.OfferAwaiting or NoticeType.OfferExpiring => Audience.Mentor,
         NoticeType.OfferAccepted => Audience.Mentor | Audience.Learner | Audience.NgoStaff,
-        NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.FollowUpAlert => Audience.NgoStaff,
+        NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates or NoticeType.FollowUpAlert => Audience.NgoStaff,
         NoticeType.MatchEnded => Audience.Mentor | Audience.Learner | Audience.NgoStaff,
-        NoticeType.SessionProposed or NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled
-            or NoticeType.SessionReminder or NoticeType.CheckInDue => Audience.Mentor | Audience.Learner,
+        // Staff follow their learners' sessions as they are proposed, moved or cancelled (not every confirmation or reminder).
+        NoticeType.SessionProposed or NoticeType.SessionMoved or NoticeType.SessionCancelled => Audience.Mentor | Audience.Learner | Audience.NgoStaff,
+        NoticeType.SessionConfirmed or NoticeType.SessionReminder or NoticeType.CheckInDue => Audience.Mentor | Audience.Learner,
         NoticeType.ClaimConfirmed or NoticeType.ClaimHeld or NoticeType.ClaimWaitlisted or NoticeType.ClaimPromoted or NoticeType.ClaimHoldExpiring => Audience.NgoStaff,
         _ => Audience.None,
     };
@@ -57,6 +62,7 @@ public static class NoticeRules
         NoticeType.OfferAccepted => "offer.accepted",
         NoticeType.OfferDeclined => "offer.declined",
         NoticeType.ProposalsReady => "proposals.ready",
+        NoticeType.NoCandidates => "request.no-candidates",
         NoticeType.MatchEnded => "match.ended",
         NoticeType.SessionProposed => "session.proposed",
         NoticeType.SessionConfirmed => "session.confirmed",

@@ -33,7 +33,7 @@ public sealed class ReminderBook(TableServiceClient tables, StorageProvisioner p
         if (n.When is not { } when) yield break;
         IEnumerable<(NoticeType, DateTimeOffset, string)> all = n.Type switch
         {
-            NoticeType.SessionConfirmed or NoticeType.SessionMoved => [(NoticeType.SessionReminder, when.AddHours(-24), "24h"), (NoticeType.SessionReminder, when.AddHours(-1), "1h")],
+            NoticeType.SessionConfirmed => [(NoticeType.SessionReminder, when.AddHours(-24), "24h"), (NoticeType.SessionReminder, when.AddHours(-1), "1h")],
             NoticeType.OfferAwaiting => [(NoticeType.OfferExpiring, when.AddHours(-24), "24h")],
             NoticeType.ClaimHeld or NoticeType.ClaimPromoted => [(NoticeType.ClaimHoldExpiring, when.AddHours(-24), "24h")],
             _ => [],

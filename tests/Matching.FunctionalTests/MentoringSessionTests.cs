@@ -91,15 +91,20 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.Contains("METHOD:REQUEST", mentorIcs);
         Assert.Contains($"UID:{sessionId}@matching", mentorIcs);
         Assert.Contains($"UID:{sessionId}@matching", learnerIcs);
-        Assert.Contains("SEQUENCE:0", mentorIcs);
+        Assert.Contains("SEQUENCE:1", mentorIcs); // proposed (0), then confirmed: a change calendars must take
+        Assert.Contains("STATUS:CONFIRMED", mentorIcs);
         Assert.Contains("BEGIN:VTIMEZONE", mentorIcs);
+        // RFC 5546: a REQUEST names its organiser (the service's mailbox) and the attendee it is for (the caller's side).
+        Assert.Matches("ORGANIZER;CN=[^:]+:mailto:", mentorIcs);
+        Assert.Contains("mailto:nadia@example.org", mentorIcs.Replace("\r\n ", ""));
+        Assert.Contains("ATTENDEE;", learnerIcs);
 
         // The mentor moves it a week later: proposed again, by the mentor, its sequence raised; the learner's side confirms.
         var moved = await Json(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/move",
             new { start = NextMonday(18, 30, weeksAhead: 2), durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/nadia" }));
-        Assert.Equal(("proposed", "mentor", 1), (moved.GetProperty("status").GetString(), moved.GetProperty("proposedBy").GetString(), moved.GetProperty("sequence").GetInt32()));
+        Assert.Equal(("proposed", "mentor", 2), (moved.GetProperty("status").GetString(), moved.GetProperty("proposedBy").GetString(), moved.GetProperty("sequence").GetInt32()));
         Assert.Equal("confirmed", (await Json(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }))).GetProperty("status").GetString());
-        Assert.Contains("SEQUENCE:1", await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync());
+        Assert.Contains("SEQUENCE:3", await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync());
 
         // Cancelled: the same UID as a cancellation, its sequence raised again; nothing more can change it.
         Assert.Equal("cancelled", (await Json(await ngo.PostAsync($"{sessions}/{sessionId}/cancel", null))).GetProperty("status").GetString());
@@ -107,7 +112,9 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.Contains("METHOD:CANCEL", cancelIcs);
         Assert.Contains("STATUS:CANCELLED", cancelIcs);
         Assert.Contains($"UID:{sessionId}@matching", cancelIcs);
-        Assert.Contains("SEQUENCE:2", cancelIcs);
+        Assert.Contains("SEQUENCE:4", cancelIcs);
+        Assert.Contains("ORGANIZER;", cancelIcs); // RFC 5546 CANCEL: organiser and attendee too
+        Assert.Contains("ATTENDEE;", cancelIcs);
         Assert.Equal("cancelled", (await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }),
             HttpStatusCode.Conflict, "urn:matching:problem:conflict")).GetProperty("currentStatus").GetString());
 
@@ -122,7 +129,7 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         var (mentor, ngo, matchId) = await MatchAsync();
         var admin = App.ClientFor(Role.Admin, "platform");
         object Hours(string open, string close) => new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = open, end = close } } };
-        var near = await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = "La Ruche Paris", inseeCode = "75111", latitude = 48.857, longitude = 2.347, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
+        var near = await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = "La Ruche Paris", address = "24 rue de l'Est, 75020 Paris", inseeCode = "75111", latitude = 48.857, longitude = 2.347, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
         var closed = await Json(await admin.PostAsJsonAsync("/api/venues", new { name = "Morning Café", inseeCode = "75111", latitude = 48.858, longitude = 2.346, openingHours = Hours("07:00:00", "12:00:00"), stepFreeAccess = false }));
         var far = await Json(await admin.PostAsJsonAsync("/api/venues", new { name = "Tiers-lieu Lyon", inseeCode = "69123", latitude = 45.764, longitude = 4.8357, openingHours = Hours("09:00:00", "21:00:00"), stepFreeAccess = true }));
         var badVenue = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync("/api/venues", new { name = "", inseeCode = "7", latitude = 91, longitude = 0, openingHours = Hours("09:00:00", "08:00:00"), stepFreeAccess = true }),
@@ -158,7 +165,10 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         var sessionId = session.GetProperty("id").GetString()!;
         Assert.Equal("La Ruche Paris", session.GetProperty("venueName").GetString());
         (await ngo.PostAsJsonAsync($"/api/matches/{matchId}/sessions/{sessionId}/confirm", new { })).EnsureSuccessStatusCode();
-        Assert.Contains("LOCATION:La Ruche Paris", await (await ngo.GetAsync($"/api/matches/{matchId}/sessions/{sessionId}/invite")).Content.ReadAsStringAsync());
+        // The invitation says where: the venue's name and street address, and its coordinates (issue 29, item 9).
+        var inPerson = await (await ngo.GetAsync($"/api/matches/{matchId}/sessions/{sessionId}/invite")).Content.ReadAsStringAsync();
+        Assert.Contains("LOCATION:La Ruche Paris\\, 24 rue de l'Est\\, 75020 Paris", inPerson);
+        Assert.Contains("GEO:48.857000;2.347000", inPerson);
 
         // Before the end nothing is asked; after it, both sides have a check-in (and running the timer again adds none).
         await App.RunTimerAsync("ExpireMentoringDeadlines");

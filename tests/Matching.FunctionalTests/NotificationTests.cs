@@ -83,7 +83,7 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         var (ngo, org, _, requestId, mentorId) = await ProposedAsync("Karim", "ky", "yusuf.ky@learners.test");
         var staffAddress = "staff-karim@ngo.test";
         var ready = await Mail.MessageToAsync(staffAddress, m => m.Headers["X-Matching-Event"] == "proposals.ready");
-        Assert.Equal("Des propositions de mentors sont prêtes", ready.Subject);
+        Assert.Equal("Des mentors sont proposés pour Yusuf", ready.Subject); // staff read which of their learners it is
 
         var admin = App.ClientFor(Role.Admin, org);
         var hook = await Json(await admin.PostAsJsonAsync("/api/webhooks", new { url = fixture.Hooks.Url("karim"), events = new[] { "offer.accepted", "offer.awaiting" } }));
@@ -144,6 +144,15 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         (await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{requestId}/decline", new { reason = "noTimeNow" })).EnsureSuccessStatusCode();
         var declined = await Mail.MessageToAsync("staff-omar@ngo.test", m => m.Headers["X-Matching-Event"] == "offer.declined");
         Assert.Contains("pas de temps en ce moment", Text(declined)); // the reason, in the staff member's language
+        Assert.Equal("Un mentor a décliné la demande de Yusuf", declined.Subject);
+        // No other mentor of that language: the mail says the request is assessed again (not that a next proposal went
+        // out), and the staff then hear that there is no candidate, with what they can do.
+        Assert.Contains("la demande est évaluée de nouveau", Text(declined));
+        Assert.DoesNotContain("La proposition suivante a été envoyée", Text(declined));
+        var none = await Mail.MessageToAsync("staff-omar@ngo.test", m => m.Headers["X-Matching-Event"] == "request.no-candidates");
+        Assert.Equal("Aucun mentor disponible pour Yusuf pour l'instant", none.Subject);
+        Assert.Contains("élargir ses disponibilités", Text(none));
+        Assert.Contains($"https://matching.test/api/mentor-requests/{requestId}", Text(none));
         Assert.Single(await Mail.MessagesToAsync("omar@example.org"));
     }
 
@@ -185,6 +194,84 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         await App.RunTimerAsync("SendReminders");
         await Task.Delay(1500);
         Assert.Equal(2, (await Mail.MessagesToAsync("learner.nd@learners.test")).Count(m => m.Headers["X-Matching-Event"] == "session.reminder"));
+    }
+
+    private static async Task<string> CalendarOf(MimeMessage m)
+    {
+        var ics = m.Attachments.OfType<MimePart>().Single(a => a.ContentType.MimeType == "text/calendar");
+        using var content = new MemoryStream();
+        await ics.Content!.DecodeToAsync(content);
+        return System.Text.Encoding.UTF8.GetString(content.ToArray()).Replace("\r\n ", ""); // unfolded
+    }
+
+    /// <summary>
+    /// Issue 29, item 9: notices tell the truth and can be acted on. A learner with an email contact and no preferences
+    /// hears, in French, of what their NGO's staff do for them; a move is a new time awaiting confirmation (said so, the
+    /// .ics tentative, SEQUENCE up at each change); staff hear of sessions proposed, moved and cancelled, naming their
+    /// learner; every .ics names its organiser and attendee.
+    /// </summary>
+    [Fact]
+    public async Task Session_notices_say_what_waits_for_whom_and_each_invitation_names_organiser_and_attendee_with_the_sequence_raised()
+    {
+        var mentor = await MentorAsync(App, "Ilona", "ii", ["cvReview"]);
+        var (ngo, org, _, requestId, mentorId) = await ProposedAsync("Ilona", "ii", "learner.ii@learners.test");
+        var colleague = App.ClientFor(Role.Ngo, org, subject: "colleague-ii");
+        (await colleague.PutAsJsonAsync("/api/me/notification-preferences", Preferences(email: "colleague-ii@ngo.test"))).EnsureSuccessStatusCode();
+        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{requestId}/choose", new { mentorId })).EnsureSuccessStatusCode();
+        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
+        var sessions = $"/api/matches/{requestId}/sessions";
+
+        // Staff propose for the learner: the learner is told (in French, never having set preferences), the mentor too.
+        var start = NextInParis(DayOfWeek.Monday, 18, 30, daysAhead: 7);
+        var sessionId = (await Json(await ngo.PostAsJsonAsync(sessions, new { start, durationMinutes = 60, mode = "phone" }))).GetProperty("id").GetString()!;
+        var toLearner = await Mail.MessageToAsync("learner.ii@learners.test", m => m.Headers["X-Matching-Event"] == "session.proposed");
+        Assert.Equal("Une séance de mentorat est proposée", toLearner.Subject);
+        Assert.StartsWith("Bonjour Yusuf,", Text(toLearner));
+        await Mail.MessageToAsync("ilona@example.org", m => m.Headers["X-Matching-Event"] == "session.proposed");
+
+        // The mentor confirms: both parties get the invitation, confirmed, SEQUENCE 1, organiser and attendee named.
+        (await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { })).EnsureSuccessStatusCode();
+        var confirmed = await CalendarOf(await Mail.MessageToAsync("learner.ii@learners.test", m => m.Headers["X-Matching-Event"] == "session.confirmed"));
+        Assert.Contains("METHOD:REQUEST", confirmed);
+        Assert.Contains("STATUS:CONFIRMED", confirmed);
+        Assert.Contains("SEQUENCE:1", confirmed);
+        Assert.Matches("ORGANIZER;CN=[^:]+:mailto:", confirmed);
+        Assert.Matches("ATTENDEE;[^\n]*:mailto:learner.ii@learners.test", confirmed);
+
+        // The mentor moves it: the learner reads that the new time waits for their confirmation; the .ics is tentative.
+        var later = start.AddDays(7);
+        (await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/move", new { start = later, durationMinutes = 60, mode = "phone" })).EnsureSuccessStatusCode();
+        var moved = await Mail.MessageToAsync("learner.ii@learners.test", m => m.Headers["X-Matching-Event"] == "session.moved");
+        Assert.Equal("Séance de mentorat déplacée : nouvelle heure à confirmer", moved.Subject);
+        Assert.Contains("Elle n'est pas encore confirmée : confirmez-la, ou proposez un autre moment.", Text(moved));
+        var movedIcs = await CalendarOf(moved);
+        Assert.Contains("STATUS:TENTATIVE", movedIcs);
+        Assert.Contains("SEQUENCE:2", movedIcs);
+        Assert.Contains("PARTSTAT=NEEDS-ACTION", movedIcs);
+        // Staff hear of it by their learner's first name; they are told, not invited.
+        foreach (var staff in new[] { "staff-ilona@ngo.test", "colleague-ii@ngo.test" })
+        {
+            var told = await Mail.MessageToAsync(staff, m => m.Headers["X-Matching-Event"] == "session.moved");
+            Assert.Equal("La séance de Yusuf est déplacée", told.Subject);
+            Assert.Empty(told.Attachments);
+        }
+        // Staff who proposed the first time were not told of their own act; their colleague was not either (staff acted).
+        Assert.DoesNotContain(await Mail.MessagesToAsync("colleague-ii@ngo.test"), m => m.Headers["X-Matching-Event"] == "session.proposed");
+
+        // Confirmed again by the learner's side, then cancelled by the mentor: SEQUENCE 3, then a CANCEL at 4 with organiser and attendee.
+        (await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { })).EnsureSuccessStatusCode();
+        var reconfirmed = await Eventually.Until(async () => (await Mail.MessagesToAsync("ilona@example.org")).Where(m => m.Headers["X-Matching-Event"] == "session.confirmed").ToList(),
+            l => l.Count == 2, Patience, "the mentor's second confirmation");
+        Assert.Contains(reconfirmed, m => CalendarOf(m).Result.Contains("SEQUENCE:3"));
+        (await mentor.PostAsync($"{sessions}/{sessionId}/cancel", null)).EnsureSuccessStatusCode();
+        var cancel = await CalendarOf(await Mail.MessageToAsync("learner.ii@learners.test", m => m.Headers["X-Matching-Event"] == "session.cancelled"));
+        Assert.Contains("METHOD:CANCEL", cancel);
+        Assert.Contains("SEQUENCE:4", cancel);
+        Assert.Contains("ORGANIZER;", cancel);
+        Assert.Contains("ATTENDEE;", cancel);
+        var cancelled = await Mail.MessageToAsync("colleague-ii@ngo.test", m => m.Headers["X-Matching-Event"] == "session.cancelled");
+        Assert.Equal("La séance de Yusuf est annulée", cancelled.Subject);
+        Assert.Contains("Yusuf", Text(cancelled));
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         Notice.New(type, match.Org, time.GetUtcNow()) with
         {
             RequestId = match.Match.RowKey, MentorId = match.MentorId, LearnerId = match.LearnerId, SessionId = row.GetString("SessionId"),
-            When = row.GetDateTimeOffset("Start"), Actor = RequestLifecycle.Code(by),
+            When = row.GetDateTimeOffset("Start"), Actor = match.ByStaff ? "staff" : RequestLifecycle.Code(by),
         };
 
     public Task<IReadOnlyList<TableEntity>> ListAsync(MatchParty match, CancellationToken ct) => ListAsync(match.Org, match.Match.RowKey, ct);
@@ -119,13 +119,14 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
                 if (match.Match.GetString("ProgrammeId") is not null && row.GetBoolean("ProgrammeCounted") != true) row["ProgrammeCounted"] = countForProgramme = true;
                 if (videoLink is not null) row["VideoLink"] = videoLink;
                 row["ConfirmedAt"] = now;
+                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // tentative to confirmed is a change calendars must take (RFC 5546)
                 break;
             case SessionChange.Decline:
                 row["Status"] = nameof(SessionStatus.Declined);
                 break;
             case SessionChange.Counter:
                 await Set(row, proposal!, by, ct);
-                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // a new time for the same invitation
+                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // a new time for the same invitation, tentative until confirmed
                 break;
             case SessionChange.Cancel:
                 row["Status"] = nameof(SessionStatus.Cancelled);

@@ -42,7 +42,7 @@ public static class SessionsApi
 
 /// <summary>Sessions of a match: either side proposes, the other confirms, declines or counter-proposes; .ics invitations.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class SessionFunctions(MatchAccess access, SessionBook book, VenueDirectory venues, TimeProvider time)
+public sealed class SessionFunctions(MatchAccess access, SessionBook book, VenueDirectory venues, IConfiguration configuration, TimeProvider time)
 {
     [Function("ProposeSession")]
     [EndpointSummary("Proposes a session: a time inside both weekly availabilities, in a mode both accept (video with the mentor's link, phone, or in person at a venue).")]
@@ -128,7 +128,12 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session is not confirmed", "An invitation exists once the session is confirmed.");
         if (await book.PartiesAsync(match, ct) is not { } parties) return Problems.NotFound("The match");
         var zone = match.Party == Party.Mentor ? parties.Mentor.Profile.Availability.TimeZone : parties.Learner.Availability.TimeZone;
-        var ics = SessionInvite.Build(row, zone, time.GetUtcNow());
+        var from = Notifications.Mail.MailComposer.Sender(configuration);
+        var people = match.Party == Party.Mentor
+            ? new SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + parties.Mentor.ContactEmail, parties.Mentor.DisplayName)
+            : new SessionInvite.People(from.Address, from.Name ?? "Matching",
+                parties.Learner.Contact is { } contact ? SessionInvite.CalendarAddress(contact) : $"urn:matching:learner:{match.LearnerId}", null);
+        var ics = SessionInvite.Build(row, zone, time.GetUtcNow(), people, row.GetString("VenueId") is { } venueId ? await venues.FindAsync(venueId, ct) : null);
         return Results.Text(ics, SessionInvite.ContentType + "; charset=utf-8");
     }
 

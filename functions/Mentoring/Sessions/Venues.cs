@@ -10,9 +10,15 @@ using Microsoft.AspNetCore.Mvc;
 namespace Matching.Mentoring.Sessions;
 
 /// <summary>A coworking or third place where a mentor and a learner can meet in person.</summary>
-public sealed record VenueInput(string Name, string InseeCode, double Latitude, double Longitude, Availability OpeningHours, bool StepFreeAccess);
+/// <param name="Address">Street address as people write it (number, street, postcode, town): what the invitation's location says.</param>
+public sealed record VenueInput(string Name, string InseeCode, double Latitude, double Longitude, Availability OpeningHours, bool StepFreeAccess, string? Address = null);
 
-public sealed record VenueView(string Id, string Name, string InseeCode, double Latitude, double Longitude, Availability OpeningHours, bool StepFreeAccess);
+public sealed record VenueView(string Id, string Name, string InseeCode, double Latitude, double Longitude, Availability OpeningHours, bool StepFreeAccess,
+    string? Address = null)
+{
+    /// <summary>The name and the address on one line, as a calendar shows a location.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string Location => Address is { Length: > 0 } address ? $"{Name}, {address}" : Name;
+}
 
 /// <summary>A venue suggested for a session, with how far it is for each side.</summary>
 public sealed record VenueSuggestion(VenueView Venue, double LearnerDistanceKm, double MentorDistanceKm);
@@ -28,7 +34,8 @@ public sealed class VenueDirectory(TableServiceClient tables, StorageProvisioner
     public async Task<VenueView> AddAsync(VenueInput input, string registeredBy, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var view = new VenueView(id ?? Ids.New(), input.Name.Trim(), input.InseeCode, input.Latitude, input.Longitude, input.OpeningHours, input.StepFreeAccess);
+        var view = new VenueView(id ?? Ids.New(), input.Name.Trim(), input.InseeCode, input.Latitude, input.Longitude, input.OpeningHours, input.StepFreeAccess,
+            input.Address?.Trim());
         await tables.GetTableClient(Table).UpsertEntityAsync(new TableEntity(Partition, view.Id)
         {
             ["Venue"] = JsonSerializer.Serialize(view, TrainingData.Json), ["RegisteredBy"] = registeredBy, ["CreatedAt"] = time.GetUtcNow(),
@@ -71,13 +78,14 @@ public sealed class VenueDirectory(TableServiceClient tables, StorageProvisioner
 public sealed class VenueFunctions(VenueDirectory venues)
 {
     [Function("RegisterVenue")]
-    [EndpointSummary("Registers a coworking or third place for in-person sessions: name, INSEE commune code, coordinates, opening hours, step-free access.")]
+    [EndpointSummary("Registers a coworking or third place for in-person sessions: name, street address, INSEE commune code, coordinates, opening hours, step-free access.")]
     [AcceptsBody(typeof(VenueInput)), ProducesResponseType<VenueView>(StatusCodes.Status201Created), ProducesValidationProblem]
     public async Task<IResult> RegisterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "venues")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<VenueInput>(ct);
         var v = new Validation()
             .Line(input.Name, "name", 1, 120)
+            .Line(input.Address, "address", 0, 200)
             .Require(Codes.IsInsee(input.InseeCode ?? ""), "inseeCode", "An INSEE commune code, e.g. 75056.")
             .Require(input.Latitude is >= -90 and <= 90, "latitude", "Between -90 and 90.")
             .Require(input.Longitude is >= -180 and <= 180, "longitude", "Between -180 and 180.");

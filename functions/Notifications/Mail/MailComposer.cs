@@ -10,8 +10,11 @@ namespace Matching.Notifications.Mail;
 /// <summary>Who a mail goes to, as read when it is sent: their address, their own name (if known) and their choices.</summary>
 public sealed record Addressee(string Address, string? Name, NotificationPreferences Preferences);
 
-/// <summary>What a mail says beyond the notice: the organisation's name and the links. Never the other side's personal data.</summary>
-public sealed record MailParts(string? OrganisationName, string? ActionUrl, string UnsubscribeUrl, string? Calendar = null);
+/// <summary>What a mail says beyond the notice: the organisation's name and the links, and for staff their learner's first
+/// name. Never the other side's personal data.</summary>
+/// <param name="Reader">Who reads it: a text may have a version for them (<c>mail.{event}.staff.body</c>), else the common one serves.</param>
+public sealed record MailParts(string? OrganisationName, string? ActionUrl, string UnsubscribeUrl, string? Calendar = null,
+    RecipientKind Reader = RecipientKind.Mentor, string? LearnerFirstName = null);
 
 /// <summary>
 /// Builds a notice's mail in the reader's language: the event's subject, body and action are Liquid templates in
@@ -25,7 +28,10 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration c
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Templates = new();
     private static readonly IFluidTemplate HtmlLayout = Layout("Layout.html.liquid"), TextLayout = Layout("Layout.txt.liquid");
 
-    public MailboxAddress From => MailboxAddress.Parse(configuration["Mail:From"] ?? "Matching <no-reply@matching.localhost>");
+    public MailboxAddress From => Sender(configuration);
+
+    /// <summary>The service's own mailbox (<c>Mail:From</c>): the sender of every mail and the organiser of every invitation.</summary>
+    public static MailboxAddress Sender(IConfiguration configuration) => MailboxAddress.Parse(configuration["Mail:From"] ?? "Matching <no-reply@matching.localhost>");
 
     public MimeMessage Compose(string deliveryId, Notice notice, Addressee to, MailParts parts)
     {
@@ -42,15 +48,21 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration c
                     ? TimeZoneInfo.ConvertTime(when, zone).ToString(texts["mail.when"], culture) + $" ({zone.Id})"
                     : "",
                 ["reason"] = notice.Reason is { } reason ? texts["reason." + reason] : "",
+                ["learner"] = parts.LearnerFirstName ?? texts["mail.learner.unknown"],
+                ["then"] = notice.Then is { } then ? texts["mail.then." + then] : "",
             };
-            var subject = Render(texts[$"mail.{code}.subject"], values);
+            // The reader's own version of a text where there is one (staff follow a learner; the parties live the session).
+            var reader = parts.Reader.ToString().ToLowerInvariant();
+            string Text(string part) => texts[$"mail.{code}.{reader}.{part}"] is { ResourceNotFound: false } own ? own : texts[$"mail.{code}.{part}"];
+            var subject = Render(Text("subject"), values);
+            if (subject.Length > 0) subject = char.ToUpper(subject[0], culture) + subject[1..]; // "la personne que vous accompagnez ..." opens a subject too
             var layout = new Dictionary<string, string>
             {
                 ["language"] = culture.TwoLetterISOLanguageName,
                 ["subject"] = subject,
                 ["greeting"] = Render(texts[to.Name is null ? "mail.greeting.anonymous" : "mail.greeting"], values),
-                ["body"] = Render(texts[$"mail.{code}.body"], values),
-                ["action"] = texts[$"mail.{code}.action"],
+                ["body"] = Render(Text("body"), values),
+                ["action"] = Text("action"),
                 ["action_url"] = parts.ActionUrl ?? "",
                 ["signature"] = texts["mail.signature"],
                 ["why"] = texts["mail.why"],
