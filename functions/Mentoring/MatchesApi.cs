@@ -82,7 +82,9 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
             var view = MentorRequests.ToView(row);
             var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
             offers.Add(new MentoringApi.MentorOfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
-                profile?.Modes ?? [], profile?.TargetOccupation, proposal?.Explanation, row.GetDateTimeOffset("OfferedAt") ?? held.Since,
+                profile?.Modes ?? [], profile?.TargetOccupation,
+                proposal?.Because is { } because ? Explanations.Text(new Explanations.Reasons(because, proposal.Against), toMentor: true) : proposal?.Explanation,
+                row.GetDateTimeOffset("OfferedAt") ?? held.Since,
                 row.GetDateTimeOffset("OfferExpiresAt")));
         }
         return Results.Ok(offers.OrderBy(o => o.ExpiresAt).ToList());

@@ -136,8 +136,11 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         if (row.GetString("ActiveRequestId") is { Length: > 0 } active
             && (await requests.GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, active, cancellationToken: ct)) is { HasValue: true } existing
             && RequestLifecycle.HoldsLearnerSlot(MentoringLifecycle.Status(existing.Value!)))
+            // The advice must work for the status it is in: a match is ended, not cancelled (issue 29, item 10).
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The learner already has an active request",
-                $"Cancel request {active} first, or follow it at /api/mentor-requests/{active}.");
+                MentoringLifecycle.Status(existing.Value!) == RequestStatus.Matched
+                    ? Texts.Format("The learner is matched (request {0}): end the match first with POST /api/matches/{0}/end, or follow it at /api/matches/{0}.", active)
+                    : Texts.Format("Cancel request {0} first with POST /api/mentor-requests/{0}/cancel, or follow it at /api/mentor-requests/{0}.", active));
 
         var id = Ids.New();
         var now = time.GetUtcNow();

@@ -17,7 +17,14 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
         DateTimeOffset ClaimOpensAt, DateTimeOffset ClaimClosesAt, DateOnly? CourseStart, DateOnly? CourseEnd,
         IReadOnlyList<string>? TargetGroups, string? Eligibility, int? PerNgoCap, int HoldMinutes,
         bool RequiresNamedBeneficiaries, OfferStatus Status, int? LheoRecruitmentStatus, int WaitlistedClaims,
-        string? ExternalId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, double? DistanceKm = null);
+        string? ExternalId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, double? DistanceKm = null)
+    {
+        /// <summary>The topics' labels in the reader's language where they are known words or codes, else as the provider wrote them.</summary>
+        public IReadOnlyList<string> TopicLabels => Topics.Select(CatalogueLabels.Topic).ToList();
+
+        /// <summary>The target groups in the reader's language where known, else as written.</summary>
+        public IReadOnlyList<string>? TargetGroupLabels => TargetGroups?.Select(CatalogueLabels.TargetGroup).ToList();
+    }
 
     public sealed record OfferPageView(IReadOnlyList<OfferView> Items, string? ContinuationToken);
 

@@ -19,6 +19,8 @@ namespace Matching.Organisations;
 public sealed class OrganisationDirectory(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time, MembershipCache cache, AuditTrail audit,
     Notifications.PreferenceBook preferences)
 {
+    private static string RoleCode(Role role) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(role.ToString());
+
     public const string OrganisationsTable = "organisations", MembershipsTable = "memberships", MembersTable = "members", InvitationsTable = "invitations";
     private const string Partition = "organisation";
 
@@ -176,7 +178,8 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
             return (AcceptOutcome.LastAdmin, null);
         }
         await Invitations.UpdateEntityAsync(new TableEntity(invitation.PartitionKey, invitation.RowKey) { ["Finished"] = true }, ETag.All, TableUpdateMode.Merge, ct);
-        await audit.WriteAsync(organisationId, personId, "membership.added", $"{personId} as {role.ToString().ToLowerInvariant()} (invitation {invitation.GetString("Id")})", ct);
+        await audit.WriteAsync(organisationId, personId, "membership.added", personId, ct,
+            new Dictionary<string, string> { ["role"] = RoleCode(role), ["invitation"] = invitation.GetString("Id") });
         return (AcceptOutcome.Accepted, membership);
     }
 
@@ -188,8 +191,8 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         await provisioner.EnsureReadyAsync(ct);
         var (change, _, from) = await CommitMemberAsync(organisationId, personId, role, time.GetUtcNow(), null, ct, mustExist: true);
         if (change == MemberChange.Done)
-            await audit.WriteAsync(organisationId, actor, "membership.role-changed",
-                $"{personId} from {from.ToString()!.ToLowerInvariant()} to {role.ToString().ToLowerInvariant()}", ct);
+            await audit.WriteAsync(organisationId, actor, "membership.role-changed", personId, ct,
+                new Dictionary<string, string> { ["from"] = RoleCode(from!.Value), ["role"] = RoleCode(role) });
         return change;
     }
 
@@ -271,7 +274,7 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
         if ((await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) is { } existing) return (SignUpOutcome.AlreadyMember, existing);
         var (change, membership, _) = await CommitMemberAsync(network.Id, personId, Role.Mentor, time.GetUtcNow(), charterVersion, ct, addOnly: true);
         if (change != MemberChange.Done) return (SignUpOutcome.AlreadyMember, (await MembershipsOfAsync(personId, ct)).FirstOrDefault(m => m.OrganisationId == network.Id) ?? membership);
-        await audit.WriteAsync(network.Id, personId, "volunteer.signed-up", $"{personId} (charter {charterVersion})", ct);
+        await audit.WriteAsync(network.Id, personId, "volunteer.signed-up", personId, ct, new Dictionary<string, string> { ["charter"] = charterVersion });
         return (SignUpOutcome.SignedUp, membership);
     }
 
@@ -320,21 +323,39 @@ public sealed class MembershipCache(TimeProvider time)
 }
 
 /// <summary>
-/// Who did what, when, per organisation (<c>audit</c> table, partition = the organisation, newest first): ids and
-/// actions only, no names, emails or free text.
+/// Who did what, when, per organisation (<c>audit</c> table, partition = the organisation, newest first): ids, codes
+/// and actions only, no names, emails or free text. Read back, each entry also says it in a sentence in the reader's
+/// language (<see cref="AuditEntry.Summary"/>); the codes stay codes for tools.
 /// </summary>
 public sealed class AuditTrail(TableServiceClient tables, StorageProvisioner provisioner, TimeProvider time)
 {
     public const string Table = "audit";
     private TableClient Client => tables.GetTableClient(Table);
 
-    public async Task WriteAsync(string organisationId, string actor, string action, string? target, CancellationToken ct)
+    /// <param name="details">Codes that complete the action (<c>role</c>, <c>from</c>, <c>invitation</c>, <c>charter</c>), never free text.</param>
+    public async Task WriteAsync(string organisationId, string actor, string action, string? target, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? details = null)
     {
         await provisioner.EnsureReadyAsync(ct);
         var now = time.GetUtcNow();
         // Reverse ticks: a partition query returns the newest first.
         var key = $"{DateTimeOffset.MaxValue.UtcTicks - now.UtcTicks:D19}-{Ids.New()[..8]}";
-        await Client.AddEntityAsync(new TableEntity(organisationId, key) { ["At"] = now, ["Actor"] = actor, ["Action"] = action, ["Target"] = target }, ct);
+        await Client.AddEntityAsync(new TableEntity(organisationId, key)
+        {
+            ["At"] = now, ["Actor"] = actor, ["Action"] = action, ["Target"] = target,
+            ["Details"] = details is { Count: > 0 } ? System.Text.Json.JsonSerializer.Serialize(details) : null,
+        }, ct);
+    }
+
+    /// <summary>The entry as a sentence in the current language: <c>audit.{action}</c> with its ids and codes put in (roles in words).</summary>
+    public static string Summary(string actor, string action, string? target, IReadOnlyDictionary<string, string>? details)
+    {
+        var template = Texts.Localize("audit." + action);
+        if (template == "audit." + action) return $"{action} {target}".Trim(); // an action this build does not know (written by a newer one)
+        var text = template.Replace("{actor}", actor, StringComparison.Ordinal).Replace("{target}", target ?? "", StringComparison.Ordinal);
+        foreach (var (name, value) in details ?? new Dictionary<string, string>())
+            text = text.Replace("{" + name + "}", name is "role" or "from" ? Texts.Localize("role." + value) : value, StringComparison.Ordinal);
+        return text;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> ListAsync(string organisationId, int max, CancellationToken ct)
@@ -343,7 +364,9 @@ public sealed class AuditTrail(TableServiceClient tables, StorageProvisioner pro
         var list = new List<AuditEntry>();
         await foreach (var e in Client.QueryAsync<TableEntity>(e => e.PartitionKey == organisationId, maxPerPage: max, cancellationToken: ct))
         {
-            list.Add(new AuditEntry(e.GetDateTimeOffset("At") ?? default, e.GetString("Actor"), e.GetString("Action"), e.GetString("Target")));
+            var details = e.GetString("Details") is { } json ? System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json) : null;
+            var (actor, action, target) = (e.GetString("Actor"), e.GetString("Action"), e.GetString("Target"));
+            list.Add(new AuditEntry(e.GetDateTimeOffset("At") ?? default, actor, action, target, details, Summary(actor, action, target, details)));
             if (list.Count >= max) break;
         }
         return list;

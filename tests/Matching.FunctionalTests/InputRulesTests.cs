@@ -78,4 +78,55 @@ public sealed class InputRulesTests(StorageFixture fixture)
                        select $"{op.Key.ToUpperInvariant()} {path.Key}").ToList();
         Assert.Empty(missing);
     }
+
+    /// <summary>Issue 29, item 10: the 409 on a second request gave advice (cancel) that then failed for a matched learner;
+    /// its advice now fits the status, in the reader's language, and following it works.</summary>
+    [Fact]
+    public async Task A_second_request_for_a_matched_learner_is_told_to_end_the_match_and_that_works()
+    {
+        var mentor = await MentorAsync(App, "Rania", "rw", ["cvReview"]);
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var learnerId = await LearnerAsync(ngo, LearnerProfile("rw"));
+        var request = await ProposedAsync(ngo, learnerId);
+        var requestId = request.GetProperty("id").GetString()!;
+        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{requestId}/choose", new { mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString() })).EnsureSuccessStatusCode();
+        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
+
+        var second = new HttpRequestMessage(HttpMethod.Post, "/api/mentor-requests") { Content = JsonContent.Create(new { learnerId, goals = new[] { "jobSearch" } }) };
+        second.Headers.AcceptLanguage.ParseAdd("fr");
+        var refused = await HttpPlatformTests.AssertProblem(await ngo.SendAsync(second), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Equal($"La personne a déjà un mentor (demande {requestId}) : terminez d'abord la mise en relation avec POST /api/matches/{requestId}/end, ou suivez-la sur /api/matches/{requestId}.",
+            refused.GetProperty("detail").GetString());
+        // The advice that was given before fails: a match cannot be cancelled.
+        Assert.Equal(HttpStatusCode.Conflict, (await ngo.PostAsync($"/api/mentor-requests/{requestId}/cancel", null)).StatusCode);
+        // The advice given now works, and then a new request is taken.
+        (await ngo.PostAsJsonAsync($"/api/matches/{requestId}/end", new { outcome = "other" })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.Accepted, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId, goals = new[] { "jobSearch" } })).StatusCode);
+    }
+
+    /// <summary>Issue 29, item 10: a French reader saw the provider's English words ("French as a foreign language",
+    /// "refugees") in a French listing. Known words and codes are now also given in the reader's language.</summary>
+    [Fact]
+    public async Task Catalogue_labels_are_given_in_the_readers_language_where_known_and_as_written_otherwise()
+    {
+        var provider = NewOrg("provider");
+        var details = JsonSerializer.SerializeToNode(Details(topic: "Anything at all"), new JsonSerializerOptions(JsonSerializerDefaults.Web))!.AsObject();
+        details["topics"] = JsonNode.Parse("""[{"label":"Cours de FLE","formacode":"15235"},{"label":"Digital skills"},{"label":"Soudure TIG"}]""");
+        details["targetGroups"] = JsonNode.Parse("""["refugees","Job seekers","artisans"]""");
+        var offerId = await OpenOfferAsync(App, provider, details);
+        async Task<JsonElement> Read(string language)
+        {
+            var get = new HttpRequestMessage(HttpMethod.Get, $"/api/offers/{offerId}");
+            get.Headers.AcceptLanguage.ParseAdd(language);
+            return await Json(await App.ClientFor(Role.Ngo, NewOrg("ngo")).SendAsync(get));
+        }
+        string[] Labels(JsonElement offer, string name) => offer.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
+        var fr = await Read("fr");
+        Assert.Equal(["Français langue étrangère", "Compétences numériques", "Soudure TIG"], Labels(fr, "topicLabels"));
+        Assert.Equal(["réfugiés", "demandeurs d'emploi", "artisans"], Labels(fr, "targetGroupLabels"));
+        Assert.Equal("Cours de FLE", fr.GetProperty("topics")[0].GetProperty("label").GetString()); // the provider's words stay as written
+        var en = await Read("en");
+        Assert.Equal(["French as a foreign language", "Digital skills", "Soudure TIG"], Labels(en, "topicLabels"));
+        Assert.Equal(["refugees", "job seekers", "artisans"], Labels(en, "targetGroupLabels"));
+    }
 }

@@ -137,6 +137,15 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
             a => Assert.Equal((staffId, id), (a.GetProperty("actor").GetString(), a.GetProperty("target").GetString())));
         Assert.Equal(2, actions.Count(a => a is "learner.exported" or "learner.erased"));
         Assert.DoesNotContain("example.org", audit.GetRawText()); // ids only, no email
+        // Readable in the reader's language (issue 29, item 10), the codes staying codes.
+        var french = new HttpRequestMessage(HttpMethod.Get, $"/api/organisations/{org}/audit");
+        french.Headers.AcceptLanguage.ParseAdd("fr");
+        var lu = await Json(await Client(admin).SendAsync(french), HttpStatusCode.OK);
+        var joined = lu.EnumerateArray().Single(a => a.GetProperty("action").GetString() == "membership.added" && a.GetProperty("details").GetProperty("role").GetString() == "ngo");
+        Assert.Equal(staffId, joined.GetProperty("target").GetString());
+        Assert.StartsWith($"{staffId} a rejoint l'organisation comme personnel de l'association (invitation ", joined.GetProperty("summary").GetString());
+        var exported = lu.EnumerateArray().First(a => a.GetProperty("action").GetString() == "learner.exported");
+        Assert.Equal($"{staffId} a exporté les données de la personne accompagnée {id}", exported.GetProperty("summary").GetString());
     }
 
     [Fact]
@@ -346,7 +355,8 @@ public sealed class OidcTests(OidcTests.Stack stack) : IClassFixture<OidcTests.S
         var (ngo, _, _, _) = await NgoWithStaffAsync();
         await Json(await Client(TokenOf(Someone("volunteer"))).PostAsJsonAsync($"/api/organisations/{ngo}/volunteers", new { charterVersion = version }), HttpStatusCode.NotFound);
         var audit = await Json(await op.GetAsync($"/api/organisations/{network}/audit"), HttpStatusCode.OK);
-        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "volunteer.signed-up" && a.GetProperty("target").GetString()!.Contains($"charter {version}"));
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "volunteer.signed-up"
+            && a.GetProperty("details").GetProperty("charter").GetString() == version && a.GetProperty("summary").GetString()!.EndsWith($"a rejoint le réseau comme mentor bénévole (charte {version})")); // people read French by default
     }
 
     [Fact]

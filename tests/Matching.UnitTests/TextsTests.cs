@@ -84,9 +84,12 @@ public sealed partial class TextsTests
     public void Every_phrase_of_an_explanation_and_every_reason_for_no_candidates_has_its_translation()
     {
         var texts = Matching.Mentoring.Engine.PairFeatures.Phrases.Concat(Matching.Mentoring.Engine.PairFeatures.NegativePhrases)
+            .Concat(Matching.Mentoring.Engine.PairFeatures.YouPhrases).Concat(Matching.Mentoring.Engine.PairFeatures.YouNegativePhrases)
             .Concat(Enum.GetValues<Matching.Mentoring.Engine.Exclusion>().Select(Matching.Mentoring.Engine.Filters.Describe).Where(d => d.Length > 0));
         Assert.All(texts, t => Assert.Contains(t, Keys));
         Assert.Equal(Matching.Mentoring.Engine.PairFeatures.Names.Length, Matching.Mentoring.Engine.PairFeatures.Phrases.Length);
+        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.Names.Length, Matching.Mentoring.Engine.PairFeatures.YouPhrases.Length);
+        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.NegativePhrases.Length, Matching.Mentoring.Engine.PairFeatures.YouNegativePhrases.Length);
     }
 
     [Fact]
@@ -99,8 +102,13 @@ public sealed partial class TextsTests
             CultureInfo.CurrentUICulture = Texts.French;
             Assert.Equal("Proposé surtout parce que le mentor peut aider sur ce que la personne a demandé et partage une langue à un niveau confortable. "
                 + "Moins favorable : le mentor habite loin de la personne.", Matching.Mentoring.Engine.Explanations.Text(reasons));
+            // The mentor reads why they were proposed addressed to them (issue 29, item 10: it was in the third person).
+            Assert.Equal("Vous êtes proposé·e surtout parce que vous pouvez aider sur ce que la personne a demandé et vous partagez une langue à un niveau confortable. "
+                + "Moins favorable : vous habitez loin de la personne.", Matching.Mentoring.Engine.Explanations.Text(reasons, toMentor: true));
             CultureInfo.CurrentUICulture = Texts.English;
             Assert.StartsWith("Proposed mainly because the mentor can help with what the learner asked for and shares", Matching.Mentoring.Engine.Explanations.Text(reasons));
+            Assert.Equal("Proposed to you mainly because you can help with what the learner asked for and you share a language at a comfortable level. "
+                + "Less favourable: you live far from the learner.", Matching.Mentoring.Engine.Explanations.Text(reasons, toMentor: true));
         }
         finally { CultureInfo.CurrentUICulture = before; }
     }

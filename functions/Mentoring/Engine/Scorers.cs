@@ -82,9 +82,24 @@ public static class Explanations
     }
 
     /// <summary>The sentence, in the current UI culture: the English phrases are the texts' keys.</summary>
-    public static string Text(Reasons reasons)
+    /// <param name="toMentor">Addressed to the mentor it is about ("you ..."), not to the staff choosing among mentors.</param>
+    public static string Text(Reasons reasons, bool toMentor = false)
     {
-        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0).Select(i => PairFeatures.Phrases[i]).ToList();
+        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0)
+            .Select(i => toMentor ? PairFeatures.YouPhrases[i] : PairFeatures.Phrases[i]).ToList();
+        if (toMentor)
+        {
+            var you = phrases.Count switch
+            {
+                0 => Texts.Localize("Proposed to you because you meet every requirement; no single factor stands out."),
+                1 => Texts.Format("Proposed to you mainly because {0}.", phrases[0]),
+                2 => Texts.Format("Proposed to you mainly because {0} and {1}.", phrases[0], phrases[1]),
+                _ => Texts.Format("Proposed to you mainly because {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
+            };
+            if (reasons.Against is { } weak && Array.IndexOf(PairFeatures.Names, weak) is var w and >= 0)
+                you += " " + Texts.Format("Less favourable: {0}.", PairFeatures.YouNegativePhrases[w]);
+            return you;
+        }
         var text = phrases.Count switch
         {
             0 => Texts.Localize("Proposed because the mentor meets every requirement; no single factor stands out."),
