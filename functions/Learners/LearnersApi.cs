@@ -16,7 +16,7 @@ public static class LearnersApi
 {
     public const string Table = "learners";
 
-    public sealed record CreateLearnerRequest(string DisplayName);
+    public sealed record CreateLearnerRequest([property: System.ComponentModel.DataAnnotations.StringLength(60, MinimumLength = 1)] string DisplayName);
 
     public sealed record LearnerView(string Id, string DisplayName, DateTimeOffset CreatedAt);
 
@@ -37,8 +37,8 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     [Function("ListLearners")]
     [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
     [EndpointDescription("Searching or filtering reads on through the list until the page is full or 5,000 learners were read: a page may then hold fewer items than asked; the continuationToken goes on from there.")]
-    [QueryParameter("search", "Part of the display name, any case, accents ignored."), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.")]
-    [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
+    [QueryParameter("search", "Part of the display name, any case, accents ignored.", MaxLength = 60), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.", Enum = typeof(LearnerStatus))]
+    [QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<LearnersApi.LearnerPage>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners")] HttpRequest req, CancellationToken ct)
     {
@@ -128,6 +128,8 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
 
     [Function("ExportLearnerData"), RequireRoles(Role.Ngo, Role.Learner)]
     [EndpointSummary("Everything stored about a learner (right of access): for their NGO, or for the learner themself (without the notes meant for the NGO's staff).")]
+    [EndpointDescription("Staff, note: the learner's own export does include the check-in comments their NGO wrote about their sessions. " +
+        "They are personal data about the learner, to which GDPR article 15 gives them access; write them knowing the learner may read them.")]
     [ProducesResponseType<Dictionary<string, object>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/data")] HttpRequest req,
         string learnerId, CancellationToken ct)

@@ -19,7 +19,7 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
 {
     public const int MaxRequests = 500;
 
-    public sealed record CohortRequest(IReadOnlyList<string> RequestIds, double Fairness = 0);
+    public sealed record CohortRequest([property: System.ComponentModel.DataAnnotations.Length(1, MaxRequests)] IReadOnlyList<string> RequestIds, double Fairness = 0);
 
     /// <summary>One request's outcome: offered (to <c>MentorId</c>), unplaced (no place left with its proposed mentors) or skipped (with the reason).</summary>
     public sealed record Placement(string RequestId, string Outcome, string? MentorId, double? Score, string? Reason);

@@ -163,7 +163,7 @@ public sealed class FollowUpFunctions(FollowUpAlerts alerts)
 {
     [Function("ListFollowUpAlerts")]
     [EndpointSummary("The NGO's follow-up list: matches with no session for a while, no-shows in a row, poor ratings, proposals nobody answered.")]
-    [QueryParameter("acknowledged", "true or false; both when absent.")]
+    [QueryParameter("acknowledged", "true or false; both when absent.", Type = "boolean")]
     [ProducesResponseType<IReadOnlyList<FollowUpAlerts.AlertView>>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "follow-up/alerts")] HttpRequest req, CancellationToken ct)
     {

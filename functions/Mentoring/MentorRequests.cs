@@ -177,8 +177,8 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
 
     [Function("ListMentorRequests"), RequireRoles(Role.Ngo)]
     [EndpointSummary("The NGO's requests, optionally of one status or one learner, a page at a time (continuationToken), each with how long its learner has waited.")]
-    [QueryParameter("status", "queued, proposed, offered, matched, ended, noCandidates, cancelled or expired."), QueryParameter("learnerId", "One learner's requests.")]
-    [QueryParameter("pageSize", "1 to 100 (50)."), QueryParameter("continuationToken", "From the previous page.")]
+    [QueryParameter("status", "queued, proposed, offered, matched, ended, noCandidates, cancelled or expired.", Enum = typeof(RequestStatus)), QueryParameter("learnerId", "One learner's requests.", Pattern = "^[0-9a-f]{32}$")]
+    [QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<MentorRequests.RequestPage>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
     {

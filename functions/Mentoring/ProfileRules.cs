@@ -5,37 +5,38 @@ using Matching.Platform;
 namespace Matching.Mentoring;
 
 /// <summary>What a mentor says about themself (PUT /api/mentors/me).</summary>
+/// The bounds are stated for the OpenAPI document; <see cref="ProfileRules.Validate(MentorProfileInput)"/> enforces them.
 public sealed record MentorProfileInput(
-    string DisplayName,
-    string ContactEmail,
-    IReadOnlyList<LanguageSkill> Languages,
-    IReadOnlyList<Expertise> Expertise,
+    [property: System.ComponentModel.DataAnnotations.StringLength(60, MinimumLength = 1)] string DisplayName,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(254)] string ContactEmail,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 10)] IReadOnlyList<LanguageSkill> Languages,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 8)] IReadOnlyList<Expertise> Expertise,
     Availability Availability,
-    IReadOnlyList<SessionMode> Modes,
-    int Capacity,
-    string? Occupation = null,
-    string? Sector = null,
-    string? Rome = null,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 3)] IReadOnlyList<SessionMode> Modes,
+    [property: System.ComponentModel.DataAnnotations.Range(1, 10)] int Capacity,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(120)] string? Occupation = null,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(80)] string? Sector = null,
+    [property: System.ComponentModel.DataAnnotations.RegularExpression("^[A-Z][0-9]{4}$")] string? Rome = null,
     string? Esco = null,
-    int YearsOfExperience = 0,
+    [property: System.ComponentModel.DataAnnotations.Range(0, 60)] int YearsOfExperience = 0,
     Place? Home = null,
-    double TravelRadiusKm = 0,
-    string? Bio = null,
+    [property: System.ComponentModel.DataAnnotations.Range(0, 200)] double TravelRadiusKm = 0,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(1000)] string? Bio = null,
     Gender? Gender = null);
 
 /// <summary>What matching needs to know about a learner (PUT /api/learners/{id}/profile). Nothing else.</summary>
 public sealed record LearnerProfileInput(
-    IReadOnlyList<LanguageSkill> Languages,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 10)] IReadOnlyList<LanguageSkill> Languages,
     Availability Availability,
-    IReadOnlyList<SessionMode> Modes,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 3)] IReadOnlyList<SessionMode> Modes,
     string? TargetOccupation = null,
     string? TargetSector = null,
     string? TargetRome = null,
     Place? Place = null,
     Gender? PreferredMentorGender = null,
-    string? Notes = null,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(500)] string? Notes = null,
     ContactChannel? Contact = null,
-    double TravelRadiusKm = 10);
+    [property: System.ComponentModel.DataAnnotations.Range(0, 200)] double TravelRadiusKm = 10);
 
 public enum ContactKind { Email, Phone }
 

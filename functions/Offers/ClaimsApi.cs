@@ -84,8 +84,8 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
 
     [Function("ListMyClaims"), RequireRoles(Role.Ngo)]
     [EndpointSummary("All the calling NGO's claims, across offers, optionally of one status, a page at a time (continuationToken).")]
-    [QueryParameter("status", "confirmed, held, waitlisted, rejected, released or expired."), QueryParameter("pageSize", "1 to 100 (50).")]
-    [QueryParameter("continuationToken", "From the previous page.")]
+    [QueryParameter("status", "confirmed, held, waitlisted, rejected, released or expired.", Enum = typeof(ClaimStatus)), QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100)]
+    [QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<MyClaimsPage>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> ListMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims")] HttpRequest req, CancellationToken ct)
     {

@@ -13,23 +13,24 @@ public sealed record OfferTopic(string Label, string? Rome = null, string? Forma
 /// <summary>Where an in-person course happens: possibly a proximity coworking space in a small town.</summary>
 public sealed record Venue(string Address, string InseeCode, double Latitude, double Longitude, string? Name = null);
 
-/// <summary>What a provider says about an offer; the body of create and update.</summary>
+/// <summary>What a provider says about an offer; the body of create and update. The bounds are stated for the OpenAPI
+/// document; <see cref="OfferRules.Validate"/> enforces them.</summary>
 public sealed record OfferDetails(
-    string Title,
-    IReadOnlyList<OfferTopic> Topics,
-    IReadOnlyList<string> Languages,
+    [property: System.ComponentModel.DataAnnotations.StringLength(200, MinimumLength = 3)] string Title,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 20)] IReadOnlyList<OfferTopic> Topics,
+    [property: System.ComponentModel.DataAnnotations.Length(1, 10)] IReadOnlyList<string> Languages,
     OfferFormat Format,
-    int TotalSeats,
+    [property: System.ComponentModel.DataAnnotations.Range(1, OfferRules.MaxSeats)] int TotalSeats,
     DateTimeOffset ClaimOpensAt,
     DateTimeOffset ClaimClosesAt,
-    string? Description = null,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(5000)] string? Description = null,
     Venue? Venue = null,
     DateOnly? CourseStart = null,
     DateOnly? CourseEnd = null,
-    IReadOnlyList<string>? TargetGroups = null,
-    string? Eligibility = null,
-    int? PerNgoCap = null,
-    int HoldMinutes = OfferRules.DefaultHoldMinutes,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(10)] IReadOnlyList<string>? TargetGroups = null,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(1000)] string? Eligibility = null,
+    [property: System.ComponentModel.DataAnnotations.Range(1, OfferRules.MaxSeats)] int? PerNgoCap = null,
+    [property: System.ComponentModel.DataAnnotations.Range(5, 14 * 24 * 60)] int HoldMinutes = OfferRules.DefaultHoldMinutes,
     bool RequiresNamedBeneficiaries = false);
 
 /// <summary>Every rule about an offer's fields, in one place.</summary>

@@ -120,11 +120,11 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [EndpointSummary("Browses open offers (or, with mine=true, the calling provider's own), filtered, sorted and paged.")]
     [EndpointDescription("Filters: topic (label or ROME/FORMACODE/ESCO code), language (ISO 639-1), format, near=lat,lon with radiusKm, minSeats, claimableAt. " +
         "sort: closingSoon (default), newest, seatsRemaining, distance. pageSize 1-100 (20). Seat counts are read exactly for the page.")]
-    [QueryParameter("topic", "A topic label or a ROME, FORMACODE or ESCO code."), QueryParameter("language", "ISO 639-1, e.g. fr.")]
-    [QueryParameter("format", "virtualClass, eLearning, oneToOne, inPerson or blended."), QueryParameter("near", "lat,lon, e.g. 46.17,1.87.")]
-    [QueryParameter("radiusKm", "Up to 1000, with near."), QueryParameter("minSeats", "At least this many seats remaining.")]
-    [QueryParameter("claimableAt", "Claimable at this date-time."), QueryParameter("sort", "closingSoon (default), newest, seatsRemaining, distance.")]
-    [QueryParameter("pageSize", "1 to 100 (20)."), QueryParameter("continuationToken", "From the previous page."), QueryParameter("mine", "true: the calling provider's own offers.")]
+    [QueryParameter("topic", "A topic label or a ROME, FORMACODE or ESCO code.", MaxLength = 80), QueryParameter("language", "ISO 639-1, e.g. fr.", Pattern = "^[a-z]{2}$")]
+    [QueryParameter("format", "virtualClass, eLearning, oneToOne, inPerson or blended.", Enum = typeof(OfferFormat)), QueryParameter("near", "lat,lon, e.g. 46.17,1.87.", Pattern = "^-?[0-9]+(\\.[0-9]+)?,-?[0-9]+(\\.[0-9]+)?$")]
+    [QueryParameter("radiusKm", "Up to 1000, with near.", Type = "number", Minimum = 0, Maximum = 1000), QueryParameter("minSeats", "At least this many seats remaining.", Type = "integer", Minimum = 1, Maximum = OfferRules.MaxSeats)]
+    [QueryParameter("claimableAt", "Claimable at this date-time.", Type = "date-time"), QueryParameter("sort", "closingSoon (default), newest, seatsRemaining, distance.", Values = ["closingSoon", "newest", "seatsRemaining", "distance"])]
+    [QueryParameter("pageSize", "1 to 100 (20).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048), QueryParameter("mine", "true: the calling provider's own offers.", Type = "boolean")]
     [ProducesResponseType<OfferPageView>(StatusCodes.Status200OK), ProducesValidationProblem]
     public async Task<IResult> BrowseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers")] HttpRequest req, CancellationToken ct)
     {

@@ -6,10 +6,11 @@ public enum ClaimStatus { Confirmed, Held, Waitlisted, Rejected, Released, Expir
 public enum RejectionReason { OfferNotOpen, WindowClosed, OverNgoCap, OfferClosed }
 
 /// <summary>What an NGO asks for: seats on one offer, optionally naming its own learners.</summary>
+/// The bounds are stated for the OpenAPI document; the rules that enforce them are in ClaimsApi.ValidateRequest.
 public sealed record ClaimRequest(
-    int Seats,
-    IReadOnlyList<string>? Beneficiaries = null,
-    string? NeedsNote = null,
+    [property: System.ComponentModel.DataAnnotations.Range(1, 1000)] int Seats,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(1000)] IReadOnlyList<string>? Beneficiaries = null,
+    [property: System.ComponentModel.DataAnnotations.MaxLength(2000)] string? NeedsNote = null,
     bool AllowPartial = false,
     bool ShareBeneficiariesWithProvider = false);
 

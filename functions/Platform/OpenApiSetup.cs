@@ -9,6 +9,9 @@ namespace Matching.Platform;
 /// <summary>The OpenAPI document at /api/openapi/v1.json and the browsable reference at /api/docs.</summary>
 public static class OpenApiSetup
 {
+    /// <summary>What a time of day looks like on the wire (TimeOnly reads both forms).</summary>
+    public const string TimeOfDayPattern = "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$";
+
     public static IServiceCollection AddMatchingOpenApi(this IServiceCollection services) =>
         services.AddOpenApi("v1", o =>
         {
@@ -62,6 +65,19 @@ public static class OpenApiSetup
                 // A nullable enum's shared schema lists null among its values, and the property that refers to it
                 // already says oneOf [null, the enum]: null would match both branches. Null belongs to the property.
                 if (schema.Enum is { } values && values.Any(v => v is null)) schema.Enum = values.Where(v => v is not null).ToList();
+                // Say what is sent (issue 29, items 14-15): a time of day is "18:00:00", local to its availability's zone,
+                // which RFC 3339's "time" format (it carries an offset) does not allow; a date-time node had no type.
+                var clr = context.JsonTypeInfo.Type;
+                var nullable = Nullable.GetUnderlyingType(clr) is not null;
+                if ((Nullable.GetUnderlyingType(clr) ?? clr) == typeof(TimeOnly))
+                {
+                    schema.Format = null;
+                    schema.Type = JsonSchemaType.String | (nullable ? JsonSchemaType.Null : 0);
+                    schema.Pattern = TimeOfDayPattern;
+                    schema.Description ??= "A local time of day, HH:mm:ss (or HH:mm), in the zone of the availability it belongs to.";
+                }
+                else if (schema.Format is "date-time" or "date" && schema.Type is null)
+                    schema.Type = JsonSchemaType.String | (nullable ? JsonSchemaType.Null : 0);
                 if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type) && schema.Properties is not null)
                 {
                     schema.AdditionalPropertiesAllowed = true;
@@ -102,7 +118,11 @@ public static class OpenApiSetup
                     operation.Parameters.Add(new OpenApiParameter
                     {
                         Name = header.Name, In = ParameterLocation.Header, Required = header.Required, Description = header.Description,
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = header.MaxLength > 0 ? header.MaxLength : null },
+                        Schema = new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.String, MinLength = header.Required ? 1 : null, MaxLength = header.MaxLength > 0 ? header.MaxLength : null,
+                            Pattern = header.Pattern,
+                        },
                     });
                 }
                 foreach (var query in metadata.OfType<QueryParameterAttribute>())
@@ -110,8 +130,7 @@ public static class OpenApiSetup
                     operation.Parameters ??= [];
                     operation.Parameters.Add(new OpenApiParameter
                     {
-                        Name = query.Name, In = ParameterLocation.Query, Description = query.Description,
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                        Name = query.Name, In = ParameterLocation.Query, Description = query.Description, Required = query.Required, Schema = query.Schema(),
                     });
                 }
                 // What every function can answer besides its own statuses, each as a problem document: the gate's
@@ -144,7 +163,7 @@ public static class OpenApiSetup
                     {
                         Name = Organisations.MembershipResolver.OrganisationHeader, In = ParameterLocation.Header, Required = false,
                         Description = "The organisation to act for, when the caller belongs to several (checked against their memberships).",
-                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 100 },
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 100, Pattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$" },
                     });
                     operation.Responses.TryAdd("400", Problem("The request could not be understood, e.g. an X-Organisation header that is not an organisation id, or none where the caller belongs to several."));
                 }
@@ -240,6 +259,7 @@ public sealed class HeaderParameterAttribute(string name, string description) : 
     public string Description => description;
     public bool Required { get; init; }
     public int MaxLength { get; init; }
+    public string? Pattern { get; init; }
 }
 
 /// <summary>The function answers this status with a problem (application/problem+json).</summary>
@@ -273,10 +293,33 @@ public sealed class AcceptsBodyAttribute(Type requestType, params string[] conte
     public Type RequestType => requestType;
 }
 
-/// <summary>A query parameter the function reads, for the OpenAPI document.</summary>
+/// <summary>A query parameter the function reads, for the OpenAPI document, with the rules the function enforces
+/// (type, bounds, allowed values, pattern), so that a client generated from the document knows what is valid.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class QueryParameterAttribute(string name, string description) : Attribute
 {
     public string Name => name;
     public string Description => description;
+    public bool Required { get; init; }
+    /// <summary>"integer", "number", "boolean", "date-time"; a string otherwise.</summary>
+    public string? Type { get; init; }
+    public double Minimum { get; init; } = double.NaN;
+    public double Maximum { get; init; } = double.NaN;
+    public int MaxLength { get; init; }
+    public string? Pattern { get; init; }
+    /// <summary>The allowed values: an enum's names in camelCase (<see cref="Enum"/>) or these.</summary>
+    public string[]? Values { get; init; }
+    public Type? Enum { get; init; }
+
+    public OpenApiSchema Schema() => new()
+    {
+        Type = Type switch { "integer" => JsonSchemaType.Integer, "number" => JsonSchemaType.Number, "boolean" => JsonSchemaType.Boolean, _ => JsonSchemaType.String },
+        Format = Type is "date-time" ? "date-time" : null,
+        Minimum = double.IsNaN(Minimum) ? null : Minimum.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Maximum = double.IsNaN(Maximum) ? null : Maximum.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        MaxLength = MaxLength > 0 ? MaxLength : null,
+        Pattern = Pattern,
+        Enum = (Enum is { } e ? System.Enum.GetNames(e).Select(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName) : Values)?
+            .Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v)!).ToList(),
+    };
 }

@@ -195,7 +195,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
 {
     [Function("GetImpactReport"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin, Role.Operator)]
     [EndpointSummary("Mentoring impact of an NGO, or of a programme: requests, matches, time to match (p50), sessions held, hours, no-show rate, ratings, outcomes. JSON or CSV (?format=csv).")]
-    [QueryParameter("organisation", "Platform operators only: the NGO to report on."), QueryParameter("format", "json (default) or csv.")]
+    [QueryParameter("organisation", "Platform operators only: the NGO to report on."), QueryParameter("format", "json (default) or csv.", Values = ["json", "csv"])]
     [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and platform operators), the caller's own otherwise.")]
     [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
@@ -218,7 +218,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
 
     [Function("GetOfferReport"), RequireRoles(Role.Provider, Role.Admin, Role.Operator)]
     [EndpointSummary("A provider's solidarity offers: seats offered, claimed, confirmed, held, released, NGOs served, per offer and in total. JSON or CSV (?format=csv).")]
-    [QueryParameter("organisation", "Platform operators only: the provider to report on."), QueryParameter("format", "json (default) or csv.")]
+    [QueryParameter("organisation", "Platform operators only: the provider to report on."), QueryParameter("format", "json (default) or csv.", Values = ["json", "csv"])]
     [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/offers")] HttpRequest req, CancellationToken ct)
     {

@@ -164,7 +164,10 @@ public sealed class HardeningTests(StorageFixture fixture)
         Assert.NotEmpty(Check("MentorView", """{"gender":"robot"}"""));
         Assert.DoesNotContain(Check("MentorView", """{"gender":null}"""), e => e.StartsWith("$.gender", StringComparison.Ordinal));
         Assert.Contains("mentorId", schemas["RequestOfferView"]!["properties"]!.AsObject().Select(p => p.Key));
-        Assert.Throws<NotSupportedException>(() => SchemaCheck.Errors(doc, System.Text.Json.Nodes.JsonNode.Parse("""{"if":{"type":"string"}}""")!, JsonDocument.Parse("1").RootElement));
+        // Formats are asserted, and each error names the rule broken (issue 29: "12:00:00" passed as an RFC 3339 time).
+        Assert.Contains(Check("ClaimView", """{"createdAt":"2026-12-07T10:00:00"}"""), e => e.StartsWith("$/createdAt: breaks 'format'", StringComparison.Ordinal));
+        Assert.Contains(Check("Place", """{"latitude":"48.85","longitude":2.35}"""), e => e.StartsWith("$/latitude: breaks 'type'", StringComparison.Ordinal));
+        Assert.NotEmpty(SchemaCheck.Errors(doc, System.Text.Json.Nodes.JsonNode.Parse("""{"type":"string","format":"time"}""")!, JsonDocument.Parse("\"12:00:00\"").RootElement));
     }
 
     /// <summary>

@@ -129,4 +129,56 @@ public sealed class InputRulesTests(StorageFixture fixture)
         Assert.Equal(["French as a foreign language", "Digital skills", "Soudure TIG"], Labels(en, "topicLabels"));
         Assert.Equal(["refugees", "job seekers", "artisans"], Labels(en, "targetGroupLabels"));
     }
+
+    /// <summary>
+    /// Issue 29, items 14-15: the document states what the API enforces and what it sends. No date-time without a type,
+    /// no RFC 3339 "time" for a local time of day (sent as "18:00:00"), paging and statuses typed, and the bounds the
+    /// document gives are the ones the API holds: the last value inside is taken, the first outside refused.
+    /// </summary>
+    [Fact]
+    public async Task The_document_states_the_types_bounds_and_values_the_api_enforces()
+    {
+        var doc = JsonNode.Parse(await App.CreateClient().GetStringAsync("/api/openapi/v1.json"))!;
+        var untyped = new List<string>();
+        void Walk(JsonNode? node, string at)
+        {
+            if (node is JsonObject o)
+            {
+                if (o["format"] is JsonValue f && f.GetValueKind() == JsonValueKind.String && o["type"] is null) untyped.Add(at);
+                if (o["format"]?.ToString() == "time") untyped.Add(at + " (format time)");
+                foreach (var (k, v) in o) Walk(v, $"{at}/{k}");
+            }
+            else if (node is JsonArray a) for (var i = 0; i < a.Count; i++) Walk(a[i], $"{at}/{i}");
+        }
+        Walk(doc, "");
+        Assert.Empty(untyped);
+        Assert.Equal(OpenApiTimePattern, doc["components"]!["schemas"]!["WeeklySlot"]!["properties"]!["start"]!["pattern"]!.ToString());
+
+        JsonNode Parameter(string path, string method, string name) =>
+            doc["paths"]![path]![method]!["parameters"]!.AsArray().Single(p => p!["name"]!.ToString() == name)!["schema"]!;
+        var pageSize = Parameter("/api/learners", "get", "pageSize");
+        Assert.Equal(("integer", 1, 100), (pageSize["type"]!.ToString(), (int)pageSize["minimum"]!, (int)pageSize["maximum"]!));
+        Assert.Equal(Enum.GetNames<Matching.Offers.ClaimStatus>().Select(JsonNamingPolicy.CamelCase.ConvertName),
+            Parameter("/api/claims", "get", "status")["enum"]!.AsArray().Select(v => v!.ToString()));
+        Assert.Equal("^[A-Za-z0-9][A-Za-z0-9._-]*$", Parameter("/api/learners", "get", "X-Organisation")["pattern"]!.ToString());
+
+        // The bounds said are the bounds held.
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var name = doc["paths"]!["/api/learners"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["displayName"]!;
+        var max = (int)name["maxLength"]!;
+        Assert.Equal((1, 60), ((int)name["minLength"]!, max));
+        (await ngo.PostAsJsonAsync("/api/learners", new { displayName = new string('a', max) })).EnsureSuccessStatusCode();
+        await ErrorsOf(await ngo.PostAsJsonAsync("/api/learners", new { displayName = new string('a', max + 1) }), "displayName");
+        var seats = doc["paths"]!["/api/offers/{offerId}/claims"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["seats"]!;
+        Assert.Equal((1, 1000), ((int)seats["minimum"]!, (int)seats["maximum"]!));
+        var offerId = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 5));
+        Assert.NotEqual(HttpStatusCode.BadRequest, (await ClaimAsync(ngo, offerId, "at-max", new { seats = 1000 })).StatusCode);
+        await ErrorsOf(await ClaimAsync(ngo, offerId, "over-max", new { seats = 1001 }), "seats");
+        var cohort = doc["paths"]!["/api/cohorts"]!["post"]!["requestBody"]!["content"]!["application/json"]!["schema"]!["properties"]!["requestIds"]!;
+        Assert.Equal((1, 500), ((int)cohort["minItems"]!, (int)cohort["maxItems"]!));
+        await ErrorsOf(await ngo.PostAsJsonAsync("/api/cohorts", new { requestIds = Enumerable.Range(0, 501).Select(_ => Guid.NewGuid().ToString("N")).ToArray() }), "requestIds");
+        await ErrorsOf(await ngo.PostAsJsonAsync("/api/cohorts", new { requestIds = Array.Empty<string>() }), "requestIds");
+    }
+
+    private const string OpenApiTimePattern = Matching.Platform.OpenApiSetup.TimeOfDayPattern;
 }

@@ -139,8 +139,8 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
 
     [Function("SuggestVenues")]
     [EndpointSummary("Registered venues open for the whole session and within both sides' travel radius, nearest first.")]
-    [QueryParameter("start", "Required: when the session would start, a date-time with its offset.")]
-    [QueryParameter("durationMinutes", "Required: how long it would last, 15 to 240 minutes.")]
+    [QueryParameter("start", "Required: when the session would start, a date-time with its offset.", Required = true, Type = "date-time")]
+    [QueryParameter("durationMinutes", "Required: how long it would last, 15 to 240 minutes.", Required = true, Type = "integer", Minimum = 15, Maximum = 240)]
     [ProducesResponseType<IReadOnlyList<VenueSuggestion>>(StatusCodes.Status200OK), ProducesValidationProblem, ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> SuggestVenuesAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}/venues")] HttpRequest req,
         string matchId, CancellationToken ct)

@@ -1,151 +1,60 @@
-using System.Globalization;
+extern alias JsonSchemaNet;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using JsonSchemaNet::Json.Schema;
 
 namespace Matching.FunctionalTests.Infrastructure;
 
 /// <summary>
-/// Checks a JSON answer against a schema of the app's OpenAPI 3.1 document (JSON Schema 2020-12). It knows exactly the
-/// keywords the document uses and refuses any other, so a schema it cannot judge fails loudly instead of passing.
-/// oneOf is exact (one branch, not two), additionalProperties false is enforced, and numbers must be numbers.
+/// Checks a JSON value against a schema of the app's OpenAPI 3.1 document (JSON Schema 2020-12) with a maintained
+/// validator, JsonSchema.Net, formats asserted (issue 29: a hand-written check let <c>"12:00:00"</c> pass as an RFC 3339
+/// <c>time</c>, which carries an offset). The document's component schemas are registered once as one schema document
+/// (<c>#/components/schemas/X</c> becomes <c>…/openapi-components#/$defs/X</c>); each schema checked is built once.
+/// Every error names the keyword (the rule) that was broken, where in the value, and the validator's words.
 /// </summary>
 public static class SchemaCheck
 {
-    // Keywords that only describe: they never make a value invalid.
-    private static readonly HashSet<string> Annotations = ["description", "title", "default", "example", "examples", "deprecated", "readOnly", "writeOnly", "externalDocs", "$comment"];
+    private const string Components = "https://matching.test/openapi-components";
+    private static readonly ConcurrentDictionary<string, (BuildOptions Options, ConcurrentDictionary<string, JsonSchema> Built)> Documents = new();
+    private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.Hierarchical, RequireFormatValidation = true };
+    private static int _built;
 
     public static List<string> Errors(JsonNode document, JsonNode schema, JsonElement value)
     {
+        var (options, built) = Documents.GetOrAdd(document.ToJsonString(), _ => (Register(document), new ConcurrentDictionary<string, JsonSchema>()));
+        var text = Rewrite(schema.ToJsonString());
+        var compiled = built.GetOrAdd(text, t =>
+            JsonSchema.FromText(t, options, new Uri($"https://matching.test/checked/{Interlocked.Increment(ref _built)}")));
+        var results = compiled.Evaluate(value, Evaluation);
+        if (results.IsValid) return [];
         var errors = new List<string>();
-        Check(document, schema, value, "$", errors, depth: 0);
-        return errors;
+        Collect(results, errors);
+        return errors.Count > 0 ? errors : [$"$: invalid ({results.SchemaLocation})"];
     }
 
-    private static void Check(JsonNode document, JsonNode schema, JsonElement value, string at, List<string> errors, int depth)
+    /// <summary>The errors of the failing nodes only: a oneOf that holds has failing branches that are not errors.</summary>
+    private static void Collect(EvaluationResults node, List<string> errors)
     {
-        if (depth > 64) { errors.Add($"{at}: schema nesting too deep (a $ref cycle?)"); return; }
-        if (schema is JsonValue b && b.TryGetValue<bool>(out var always)) { if (!always) errors.Add($"{at}: no value is allowed here"); return; }
-        var s = schema.AsObject();
-        foreach (var (keyword, rule) in s)
+        if (node.IsValid) return;
+        foreach (var (keyword, message) in node.Errors ?? [])
+            errors.Add($"${node.InstanceLocation}: breaks '{keyword}': {message} (schema at {node.EvaluationPath})");
+        foreach (var child in node.Details ?? []) Collect(child, errors);
+    }
+
+    /// <summary>The document's component schemas as one schema document of <c>$defs</c>, in a registry of its own.</summary>
+    private static BuildOptions Register(JsonNode document)
+    {
+        var defs = new JsonObject
         {
-            switch (keyword)
-            {
-                case "$ref":
-                    Check(document, Resolve(document, rule!.GetValue<string>()), value, at, errors, depth + 1);
-                    break;
-                case "type":
-                    var types = rule is JsonArray many ? many.Select(t => t!.GetValue<string>()).ToList() : [rule!.GetValue<string>()];
-                    if (!types.Any(t => IsType(value, t))) errors.Add($"{at}: {Kind(value)} where the document says {string.Join(" or ", types)}");
-                    break;
-                case "enum":
-                    if (!rule!.AsArray().Any(e => JsonNode.DeepEquals(e, JsonNode.Parse(value.GetRawText()))))
-                        errors.Add($"{at}: {value.GetRawText()} is not one of {rule.ToJsonString()}");
-                    break;
-                case "oneOf":
-                case "anyOf":
-                    var passing = rule!.AsArray().Count(branch =>
-                    {
-                        var inner = new List<string>();
-                        Check(document, branch!, value, at, inner, depth + 1);
-                        return inner.Count == 0;
-                    });
-                    if (keyword == "oneOf" ? passing != 1 : passing == 0)
-                        errors.Add($"{at}: {value.GetRawText()} matches {passing} of the {keyword} branches {rule.ToJsonString()}");
-                    break;
-                case "allOf":
-                    foreach (var branch in rule!.AsArray()) Check(document, branch!, value, at, errors, depth + 1);
-                    break;
-                case "properties":
-                    if (value.ValueKind != JsonValueKind.Object) break;
-                    foreach (var property in value.EnumerateObject())
-                        if (rule!.AsObject().TryGetPropertyValue(property.Name, out var propertySchema))
-                            Check(document, propertySchema!, property.Value, $"{at}.{property.Name}", errors, depth + 1);
-                    break;
-                case "required":
-                    if (value.ValueKind != JsonValueKind.Object) break;
-                    foreach (var name in rule!.AsArray().Select(n => n!.GetValue<string>()))
-                        if (!value.TryGetProperty(name, out _)) errors.Add($"{at}: required member {name} is missing");
-                    break;
-                case "additionalProperties":
-                    if (value.ValueKind != JsonValueKind.Object) break;
-                    var declared = s["properties"]?.AsObject();
-                    foreach (var property in value.EnumerateObject().Where(p => declared is null || !declared.ContainsKey(p.Name)))
-                        Check(document, rule!, property.Value, $"{at}.{property.Name}", errors, depth + 1);
-                    break;
-                case "items":
-                    if (value.ValueKind != JsonValueKind.Array) break;
-                    var index = 0;
-                    foreach (var item in value.EnumerateArray()) Check(document, rule!, item, $"{at}[{index++}]", errors, depth + 1);
-                    break;
-                case "format":
-                    CheckFormat(rule!.GetValue<string>(), value, at, errors);
-                    break;
-                case "minimum" or "maximum" or "minLength" or "maxLength" or "minItems" or "maxItems" or "pattern":
-                    CheckBound(keyword, rule!, value, at, errors);
-                    break;
-                default:
-                    if (!Annotations.Contains(keyword) && !keyword.StartsWith("x-", StringComparison.Ordinal))
-                        throw new NotSupportedException($"SchemaCheck does not know the keyword '{keyword}' (at {at}): teach it before the document uses it.");
-                    break;
-            }
-        }
-    }
-
-    private static JsonNode Resolve(JsonNode document, string reference)
-    {
-        if (!reference.StartsWith("#/", StringComparison.Ordinal)) throw new NotSupportedException($"Only local references are followed: {reference}");
-        JsonNode? node = document;
-        foreach (var part in reference[2..].Split('/')) node = node?[part.Replace("~1", "/").Replace("~0", "~")];
-        return node ?? throw new InvalidOperationException($"The document has no {reference}");
-    }
-
-    private static bool IsType(JsonElement value, string type) => type switch
-    {
-        "null" => value.ValueKind == JsonValueKind.Null,
-        "string" => value.ValueKind == JsonValueKind.String,
-        "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
-        "object" => value.ValueKind == JsonValueKind.Object,
-        "array" => value.ValueKind == JsonValueKind.Array,
-        "number" => value.ValueKind == JsonValueKind.Number,
-        "integer" => value.ValueKind == JsonValueKind.Number && decimal.TryParse(value.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d),
-        _ => throw new NotSupportedException($"Unknown JSON Schema type '{type}'"),
-    };
-
-    private static string Kind(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => $"a string {value.GetRawText()}",
-        JsonValueKind.Number => $"a number {value.GetRawText()}",
-        _ => value.ValueKind.ToString().ToLowerInvariant(),
-    };
-
-    private static void CheckFormat(string format, JsonElement value, string at, List<string> errors)
-    {
-        var ok = (format, value.ValueKind) switch
-        {
-            ("date-time", JsonValueKind.String) => DateTimeOffset.TryParseExact(value.GetString(), "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
-            ("date", JsonValueKind.String) => DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
-            ("uuid", JsonValueKind.String) => Guid.TryParse(value.GetString(), out _),
-            ("int32", JsonValueKind.Number) => value.TryGetInt32(out _),
-            ("int64", JsonValueKind.Number) => value.TryGetInt64(out _),
-            ("double" or "float", JsonValueKind.Number) => double.IsFinite(value.GetDouble()),
-            _ => true, // a format on another kind of value (the type decides), or one that only describes (email, uri)
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = Components,
+            ["$defs"] = JsonNode.Parse(Rewrite(document["components"]?["schemas"]?.ToJsonString() ?? "{}")),
         };
-        if (!ok) errors.Add($"{at}: {value.GetRawText()} is not a valid {format}");
+        var options = new BuildOptions { SchemaRegistry = new SchemaRegistry() };
+        JsonSchema.FromText(defs.ToJsonString(), options, new Uri(Components)); // building registers it under its $id
+        return options;
     }
 
-    private static void CheckBound(string keyword, JsonNode rule, JsonElement value, string at, List<string> errors)
-    {
-        var ok = keyword switch
-        {
-            "minimum" => value.ValueKind != JsonValueKind.Number || value.GetDouble() >= rule.GetValue<double>(),
-            "maximum" => value.ValueKind != JsonValueKind.Number || value.GetDouble() <= rule.GetValue<double>(),
-            "minLength" => value.ValueKind != JsonValueKind.String || value.GetString()!.Length >= rule.GetValue<int>(),
-            "maxLength" => value.ValueKind != JsonValueKind.String || value.GetString()!.Length <= rule.GetValue<int>(),
-            "minItems" => value.ValueKind != JsonValueKind.Array || value.GetArrayLength() >= rule.GetValue<int>(),
-            "maxItems" => value.ValueKind != JsonValueKind.Array || value.GetArrayLength() <= rule.GetValue<int>(),
-            "pattern" => value.ValueKind != JsonValueKind.String || System.Text.RegularExpressions.Regex.IsMatch(value.GetString()!, rule.GetValue<string>()),
-            _ => throw new NotSupportedException(keyword),
-        };
-        if (!ok) errors.Add($"{at}: {value.GetRawText()} breaks {keyword} {rule.ToJsonString()}");
-    }
+    private static string Rewrite(string json) => json.Replace("\"#/components/schemas/", $"\"{Components}#/$defs/", StringComparison.Ordinal);
 }
