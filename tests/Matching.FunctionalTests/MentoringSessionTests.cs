@@ -260,4 +260,42 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
             HttpStatusCode.NotFound, "urn:matching:problem:not-found");
         await HttpPlatformTests.AssertProblem(await mentor.GetAsync("/api/follow-up/alerts"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
     }
+
+    /// <summary>
+    /// Issue 29, item 2: invariants of the same kind as one match per accepted offer, each held by a storage condition
+    /// and tried with 24 conflicting requests at once: one check-in answer per session and side (half say held, half
+    /// say no-show: one kind lands, the session is counted held at most once), and one active request per learner.
+    /// </summary>
+    [Fact]
+    public async Task Conflicting_check_ins_and_requests_at_once_leave_one_answer_per_side_and_one_active_request_per_learner()
+    {
+        var (mentor, ngo, matchId) = await MatchAsync();
+        var start = NextMonday(18, 30, weeksAhead: 3);
+        var sessionId = (await Json(await ngo.PostAsJsonAsync($"/api/matches/{matchId}/sessions", new { start, durationMinutes = 60, mode = "video" })))
+            .GetProperty("id").GetString()!;
+        (await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions/{sessionId}/confirm", new { videoLink = "https://meet.example.org/x" })).EnsureSuccessStatusCode();
+        Clock.SetUtcNow(start.AddMinutes(61));
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(i =>
+            mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = i % 2 == 0 ? "held" : "noShow" })));
+        var landed = answers.Count(a => a.StatusCode == HttpStatusCode.NoContent);
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+        Assert.Equal(12, landed); // every answer like the one recorded is a retry of it; every other one is refused
+        var session = Assert.Single((await Json(await mentor.GetAsync($"/api/matches/{matchId}/sessions"))).EnumerateArray());
+        var kind = session.GetProperty("mentor").GetProperty("attendance").GetString();
+        Assert.Contains(kind, new[] { "held", "noShow" });
+        Assert.Equal(HttpStatusCode.NoContent, (await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = kind })).StatusCode);
+        await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = kind == "held" ? "noShow" : "held" }),
+            HttpStatusCode.Conflict, "urn:matching:problem:conflict");
+        Assert.Equal(kind == "held" ? 1 : 0, (await MentorProfileAsync(mentor)).GetProperty("record").GetProperty("sessionsHeld").GetInt32());
+
+        // One active request per learner: 24 asks at once for a learner with none, one is taken.
+        var learner = await LearnerAsync(ngo, LearnerProfile(Language));
+        var asks = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })));
+        Assert.Single(asks, a => a.StatusCode == HttpStatusCode.Accepted);
+        Assert.All(asks.Where(a => a.StatusCode != HttpStatusCode.Accepted), a => Assert.Equal(HttpStatusCode.Conflict, a.StatusCode));
+        var theirs = await Json(await ngo.GetAsync($"/api/mentor-requests?learnerId={learner}"));
+        Assert.Single(theirs.GetProperty("items").EnumerateArray());
+    }
 }
