@@ -16,7 +16,7 @@ public static class CatalogueLabels
         "catalogue.topic.office-software", "catalogue.topic.job-search", "catalogue.topic.cv-writing", "catalogue.topic.web-development"];
 
     private static readonly string[] Groups = ["catalogue.group.refugees", "catalogue.group.asylum-seekers", "catalogue.group.job-seekers", "catalogue.group.women",
-        "catalogue.group.young-people", "catalogue.group.seniors", "catalogue.group.people-with-disabilities", "catalogue.group.migrants", "catalogue.group.rsa-recipients"];
+        "catalogue.group.young-people", "catalogue.group.seniors", "catalogue.group.people-with-disabilities", "catalogue.group.migrants", "catalogue.group.rsa-recipients", "catalogue.group.women-in-precarity"];
 
     /// <summary>FORMACODE topics known by code, whatever the label says.</summary>
     private static readonly Dictionary<string, string> Formacodes = new(StringComparer.Ordinal) { ["15235"] = "catalogue.topic.fle" };
