@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 
 namespace Matching.Benchmarks;
 

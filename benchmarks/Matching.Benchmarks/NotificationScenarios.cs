@@ -191,7 +191,7 @@ internal static class NotificationScenarios
     private static string[] Languages(int n)
     {
         var codes = Enumerable.Range('a', 26).SelectMany(a => Enumerable.Range('a', 26).Select(b => $"{(char)a}{(char)b}"))
-            .Where(c => Matching.Platform.IsoLanguages.IsValid(c) && c is not ("fr" or "en")).Take(n).ToArray();
+            .Where(c => Matching.Engine.IsoLanguages.IsValid(c) && c is not ("fr" or "en")).Take(n).ToArray();
         if (codes.Length < n) throw new InvalidOperationException($"Only {codes.Length} languages for {n} pairs.");
         return codes;
     }

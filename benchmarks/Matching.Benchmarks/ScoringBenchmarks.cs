@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 using Microsoft.ML;
 
 namespace Matching.Benchmarks;
@@ -67,7 +68,7 @@ public class ScoringBenchmarks
         _ml = new MLContext();
         _transformer = _ml.Model.Load(zip, out _);
         _engine = _ml.Model.CreatePredictionEngine<PairRow, Prediction>(_transformer);
-        _data = _ml.Data.LoadFromEnumerable(_rows);
+        _data = MlNetTrees.Load(_ml, _rows);
     }
 
     [Benchmark(Baseline = true, Description = "ML.NET PredictionEngine, one core")]

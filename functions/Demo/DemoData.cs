@@ -2,7 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Mentoring;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Offers;
 using Matching.Offers.Lheo;
 using Matching.Security;

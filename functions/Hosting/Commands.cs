@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 using Matching.Security;
 
 namespace Matching.Hosting;

@@ -1,3 +1,4 @@
+using Matching.Engine;
 using Azure.Data.Tables;
 using Matching.Platform;
 using Matching.Security;

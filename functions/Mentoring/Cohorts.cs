@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
 using Matching.Hosting;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Matching.Hosting;
 using Matching.Learners;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -83,7 +83,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
             var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
             offers.Add(new MentoringApi.MentorOfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
                 profile?.Modes ?? [], profile?.TargetOccupation,
-                proposal?.Because is { } because ? Explanations.Text(new Explanations.Reasons(because, proposal.Against), toMentor: true) : proposal?.Explanation,
+                proposal?.Because is { } because ? ExplanationWords.Text(new Explanations.Reasons(because, proposal.Against), toMentor: true) : proposal?.Explanation,
                 row.GetDateTimeOffset("OfferedAt") ?? held.Since,
                 row.GetDateTimeOffset("OfferExpiresAt")));
         }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Storage;
 

@@ -4,7 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
 using Matching.Learners;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -84,7 +84,7 @@ public static class MentorRequests
     public static RequestView ToView(TableEntity e, bool forStaff = false)
     {
         var proposals = (JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [])
-            .Select(p => p.Because is { } because ? p with { Explanation = Explanations.Text(new Explanations.Reasons(because, p.Against)) } : p).ToArray();
+            .Select(p => p.Because is { } because ? p with { Explanation = ExplanationWords.Text(new Explanations.Reasons(because, p.Against)) } : p).ToArray();
         var status = MentoringLifecycle.Status(e);
         var offer = status == RequestStatus.Offered && e.GetString("OfferedTo") is { } to
             ? new RequestOfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
@@ -346,7 +346,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
                 logged.Add(propensity);
                 // No contact details in a proposal: they are shared only once a match is accepted.
                 proposals.Add(new MentorRequests.ProposalView(p.MentorId, mentor.DisplayName, mentor.Profile.Expertise, mentor.Profile.Occupation,
-                    mentor.Profile.Modes, p.Score, p.Explanation, p.Factors, p.Reasons.Because, p.Reasons.Against));
+                    mentor.Profile.Modes, p.Score, ExplanationWords.Text(p.Reasons), p.Factors, p.Reasons.Because, p.Reasons.Against));
             }
             if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), logged, scorer.Name, time.GetUtcNow());
             if (proposals.Count == 0)

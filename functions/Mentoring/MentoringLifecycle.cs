@@ -3,7 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Notifications;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Storage;
 
 namespace Matching.Mentoring;

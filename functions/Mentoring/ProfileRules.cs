@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 
 namespace Matching.Mentoring;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

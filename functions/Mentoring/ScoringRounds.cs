@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 
 namespace Matching.Mentoring;
 

@@ -1,3 +1,4 @@
+using Matching.Engine;
 using System.Collections.Concurrent;
 
 using System.Text.Json;

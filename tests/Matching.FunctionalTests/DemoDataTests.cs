@@ -77,7 +77,7 @@ public sealed class DemoDataTests(StorageFixture fixture)
 
         // That session makes Amina's match a known outcome: the training export has it, and the training reader reads it.
         var export = await app.ClientFor(Role.Operator, "platform").GetStringAsync("/api/exports/training-data");
-        var data = Matching.Mentoring.Engine.TrainingData.Read(new StringReader(export));
+        var data = Matching.Engine.TrainingData.Read(new StringReader(export));
         Assert.Empty(data.Problems);
         Assert.Contains(data.Outcomes, o => o.Accepted && o.SessionHeld && o.Rating == 5);
     }

@@ -1,3 +1,4 @@
+using Matching.Mentoring.Training;
 using System.Text.Json;
 using System.Diagnostics;
 using Azure.Storage.Blobs;
@@ -34,7 +35,7 @@ public sealed class ModelCommandTests
             Assert.Equal("""{"version":"v7"}""", (await container.GetBlobClient("current.json").DownloadContentAsync()).Value.Content.ToString());
             Assert.True((await container.GetBlobClient("v7.zip").ExistsAsync()).Value);
             Assert.True((await container.GetBlobClient("v7.json").ExistsAsync()).Value);
-            Assert.Equal("v7", Matching.Mentoring.Engine.FlatModelFile.Read((await container.GetBlobClient("v7.flat").DownloadContentAsync()).Value.Content.ToArray(), "v7.flat").Version);
+            Assert.Equal("v7", Matching.Engine.FlatModelFile.Read((await container.GetBlobClient("v7.flat").DownloadContentAsync()).Value.Content.ToArray(), "v7.flat").Version);
 
             // A model no better than chance on its held-out pairs is not promoted.
             File.Copy(Path.Combine(folder, "v7.zip"), Path.Combine(folder, "v9.zip"));

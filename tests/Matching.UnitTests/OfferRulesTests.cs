@@ -1,3 +1,4 @@
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Offers;
 

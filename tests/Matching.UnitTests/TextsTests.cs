@@ -83,13 +83,13 @@ public sealed partial class TextsTests
     [Fact]
     public void Every_phrase_of_an_explanation_and_every_reason_for_no_candidates_has_its_translation()
     {
-        var texts = Matching.Mentoring.Engine.PairFeatures.Phrases.Concat(Matching.Mentoring.Engine.PairFeatures.NegativePhrases)
-            .Concat(Matching.Mentoring.Engine.PairFeatures.YouPhrases).Concat(Matching.Mentoring.Engine.PairFeatures.YouNegativePhrases)
-            .Concat(Enum.GetValues<Matching.Mentoring.Engine.Exclusion>().Select(Matching.Mentoring.Engine.Filters.Describe).Where(d => d.Length > 0));
+        var texts = Matching.Mentoring.ExplanationWords.Phrases.Concat(Matching.Mentoring.ExplanationWords.NegativePhrases)
+            .Concat(Matching.Mentoring.ExplanationWords.YouPhrases).Concat(Matching.Mentoring.ExplanationWords.YouNegativePhrases)
+            .Concat(Enum.GetValues<Matching.Engine.Exclusion>().Select(Matching.Engine.Filters.Describe).Where(d => d.Length > 0));
         Assert.All(texts, t => Assert.Contains(t, Keys));
-        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.Names.Length, Matching.Mentoring.Engine.PairFeatures.Phrases.Length);
-        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.Names.Length, Matching.Mentoring.Engine.PairFeatures.YouPhrases.Length);
-        Assert.Equal(Matching.Mentoring.Engine.PairFeatures.NegativePhrases.Length, Matching.Mentoring.Engine.PairFeatures.YouNegativePhrases.Length);
+        Assert.Equal(Matching.Engine.PairFeatures.Names.Length, Matching.Mentoring.ExplanationWords.Phrases.Length);
+        Assert.Equal(Matching.Engine.PairFeatures.Names.Length, Matching.Mentoring.ExplanationWords.YouPhrases.Length);
+        Assert.Equal(Matching.Mentoring.ExplanationWords.NegativePhrases.Length, Matching.Mentoring.ExplanationWords.YouNegativePhrases.Length);
     }
 
     [Fact]
@@ -98,17 +98,17 @@ public sealed partial class TextsTests
         var before = CultureInfo.CurrentUICulture;
         try
         {
-            var reasons = new Matching.Mentoring.Engine.Explanations.Reasons(["goalOverlap", "languageLevel"], "proximity");
+            var reasons = new Matching.Engine.Explanations.Reasons(["goalOverlap", "languageLevel"], "proximity");
             CultureInfo.CurrentUICulture = Texts.French;
             Assert.Equal("Proposé surtout parce que le mentor peut aider sur ce que la personne a demandé et partage une langue à un niveau confortable. "
-                + "Moins favorable : le mentor habite loin de la personne.", Matching.Mentoring.Engine.Explanations.Text(reasons));
+                + "Moins favorable : le mentor habite loin de la personne.", Matching.Mentoring.ExplanationWords.Text(reasons));
             // The mentor reads why they were proposed addressed to them (issue 29, item 10: it was in the third person).
             Assert.Equal("Vous êtes proposé·e surtout parce que vous pouvez aider sur ce que la personne a demandé et vous partagez une langue à un niveau confortable. "
-                + "Moins favorable : vous habitez loin de la personne.", Matching.Mentoring.Engine.Explanations.Text(reasons, toMentor: true));
+                + "Moins favorable : vous habitez loin de la personne.", Matching.Mentoring.ExplanationWords.Text(reasons, toMentor: true));
             CultureInfo.CurrentUICulture = Texts.English;
-            Assert.StartsWith("Proposed mainly because the mentor can help with what the learner asked for and shares", Matching.Mentoring.Engine.Explanations.Text(reasons));
+            Assert.StartsWith("Proposed mainly because the mentor can help with what the learner asked for and shares", Matching.Mentoring.ExplanationWords.Text(reasons));
             Assert.Equal("Proposed to you mainly because you can help with what the learner asked for and you share a language at a comfortable level. "
-                + "Less favourable: you live far from the learner.", Matching.Mentoring.Engine.Explanations.Text(reasons, toMentor: true));
+                + "Less favourable: you live far from the learner.", Matching.Mentoring.ExplanationWords.Text(reasons, toMentor: true));
         }
         finally { CultureInfo.CurrentUICulture = before; }
     }

@@ -1,4 +1,4 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 
 namespace Matching.Mentoring.Sessions;

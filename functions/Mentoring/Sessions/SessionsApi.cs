@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Microsoft.AspNetCore.Mvc;

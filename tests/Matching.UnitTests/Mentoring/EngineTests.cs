@@ -1,4 +1,4 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
 
 namespace Matching.UnitTests.Mentoring;
 
@@ -154,7 +154,7 @@ public sealed class ScoringTests
         var result = Matcher.Match(request, pool, scorer, 5, Sample.Week);
         Assert.Equal(["good", "other-goals"], result.Proposals.Select(p => p.MentorId));
         Assert.True(result.Proposals[0].Score > result.Proposals[1].Score);
-        Assert.Contains("can help with what the learner asked for", result.Proposals[0].Explanation);
+        Assert.Contains("can help with what the learner asked for", Matching.Mentoring.ExplanationWords.Text(result.Proposals[0].Reasons));
         Assert.Equal("goalOverlap", result.Proposals[0].Factors[0].Feature);
     }
 

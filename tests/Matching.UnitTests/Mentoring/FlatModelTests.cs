@@ -1,4 +1,5 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 using Microsoft.ML;
 
 namespace Matching.UnitTests.Mentoring;
@@ -52,7 +53,7 @@ public sealed class FlatModelTests
         var ml = new MLContext();
         var transformer = ml.Model.Load(Zip, out _);
         var predicted = ml.Data.CreateEnumerable<Prediction>(
-            transformer.Transform(ml.Data.LoadFromEnumerable(rows.Select(r => new PairRow { Features = r }))), reuseRowObject: false).ToList();
+            transformer.Transform(MlNetTrees.Load(ml, rows.Select(r => new PairRow { Features = r }).ToList())), reuseRowObject: false).ToList();
         var block = rows.SelectMany(r => r).ToArray();
         var fast = new float[rows.Count];
         flat.Score(block, fast);

@@ -1,4 +1,5 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 
 namespace Matching.UnitTests.Mentoring;
 

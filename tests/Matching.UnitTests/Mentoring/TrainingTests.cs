@@ -1,4 +1,5 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 using Microsoft.ML;
 
 namespace Matching.UnitTests.Mentoring;
@@ -191,7 +192,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
         var transformer = ml.Model.Load(Path.Combine(_trained.Directory, "test.zip"), out _);
         var model = MlNetTrees.ToTreeModel("test", transformer, _trained.Report.FeatureMeans);
         var rows = _trained.Data.Examples(Sample.Week).SelectMany(e => e.Pairs.Select(p => p.Row)).Take(500).ToList();
-        var predicted = ml.Data.CreateEnumerable<Prediction>(transformer.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToList();
+        var predicted = ml.Data.CreateEnumerable<Prediction>(transformer.Transform(MlNetTrees.Load(ml, rows)), reuseRowObject: false).ToList();
         for (var i = 0; i < rows.Count; i++)
         {
             // ML.NET sums in single precision, the flat walk in double: equal to a relative 1e-5.
@@ -208,7 +209,7 @@ public sealed class ModelTests : IClassFixture<ModelTests.Trained>
         var request = Sample.Request(null, Expertise.CvReview);
         var result = Matcher.Match(request, [new PreparedMentor(Sample.Mentor(), Sample.Week)], model, 1, Sample.Week);
         var proposal = Assert.Single(result.Proposals);
-        Assert.StartsWith("Proposed mainly because the mentor ", proposal.Explanation);
+        Assert.StartsWith("Proposed mainly because the mentor ", Matching.Mentoring.ExplanationWords.Text(proposal.Reasons));
         Assert.Contains(proposal.Factors[0].Feature, PairFeatures.Names);
         Assert.InRange(proposal.Score, 0, 100);
     }

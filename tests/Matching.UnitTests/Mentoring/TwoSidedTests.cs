@@ -1,4 +1,5 @@
-using Matching.Mentoring.Engine;
+using Matching.Engine;
+using Matching.Mentoring.Training;
 using Microsoft.ML;
 
 namespace Matching.UnitTests.Mentoring;
@@ -52,7 +53,7 @@ public sealed class TwoSidedTests(TwoSidedStudyFixture study) : IClassFixture<Tw
         var rows = Enumerable.Range(0, 20_000).Select(_ => Enumerable.Range(0, PairFeatures.Count).Select(_ => random.NextSingle()).ToArray())
             .Append(new float[PairFeatures.Count]).Append(Enumerable.Repeat(float.NaN, PairFeatures.Count).ToArray()).ToList();
         float[] Predict(string path) => ml.Data.CreateEnumerable<Prediction>(ml.Model.Load(path, out _)
-            .Transform(ml.Data.LoadFromEnumerable(rows.Select(r => new PairRow { Features = r }))), reuseRowObject: false).Select(p => p.Probability).ToArray();
+            .Transform(MlNetTrees.Load(ml, rows.Select(r => new PairRow { Features = r }).ToList())), reuseRowObject: false).Select(p => p.Probability).ToArray();
         var (success, acceptance) = (Predict(zip), Predict(FlatModelFile.AcceptanceZipBeside(zip)));
         var fast = new float[rows.Count];
         flat.Score(rows.SelectMany(r => r).ToArray(), fast);

@@ -1,4 +1,4 @@
-namespace Matching.Platform;
+namespace Matching.Engine;
 
 /// <summary>ISO 639-1 two-letter language codes (the set LHEO's langue-formation and our profiles use).</summary>
 public static class IsoLanguages

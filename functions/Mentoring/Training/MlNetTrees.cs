@@ -3,20 +3,9 @@ using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
 
-/// <summary>One training example: a pair's features, whether the pair worked, and the mentor's side of it.</summary>
-public sealed class PairRow
-{
-    [VectorType(PairFeatures.Count)] public float[] Features { get; set; } = new float[PairFeatures.Count];
-    public bool Label { get; set; }
-    /// <summary>How much this outcome counts in training: the inverse of its propensity (<see cref="Exploration.Weight"/>), 1 when it was always going to be shown.</summary>
-    public float Weight { get; set; } = 1;
-    /// <summary>The pair was put to the mentor (the learner chose it), who then <see cref="Accepted"/> or declined.</summary>
-    [NoColumn] public bool Offered { get; set; } = true;
-    [NoColumn] public bool Accepted { get; set; }
-    [NoColumn] public string? DeclineReason { get; set; }
-}
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// The training side, with ML.NET: trains a FastTree ensemble and reads a trained or saved one into the serving
@@ -27,9 +16,20 @@ public static class MlNetTrees
     /// <param name="TwoSided">Learn the mentor's acceptance apart when the data allows (see <see cref="TrainAndWrite"/>).</param>
     public sealed record TrainingOptions(int Trees = 80, int Leaves = 16, int MinimumExamplesPerLeaf = 20, double LearningRate = 0.2, int Seed = 7, bool TwoSided = true);
 
+    /// <summary>How ML.NET reads a <see cref="PairRow"/> (the engine's rows carry no ML.NET attributes): the features as
+    /// one vector of <see cref="PairFeatures.Count"/>, the label and weight, and nothing of the offer's outcome.</summary>
+    public static IDataView Load(MLContext ml, IReadOnlyList<PairRow> rows)
+    {
+        var schema = SchemaDefinition.Create(typeof(PairRow));
+        foreach (var ignored in new[] { nameof(PairRow.Offered), nameof(PairRow.Accepted), nameof(PairRow.DeclineReason) })
+            schema.Remove(schema[ignored]);
+        schema[nameof(PairRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PairFeatures.Count);
+        return ml.Data.LoadFromEnumerable(rows, schema);
+    }
+
     public static ITransformer Train(MLContext ml, IReadOnlyList<PairRow> rows, TrainingOptions options)
     {
-        var data = ml.Data.LoadFromEnumerable(rows);
+        var data = Load(ml, rows);
         var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
             NumberOfTrees = options.Trees,
@@ -127,7 +127,7 @@ public static class MlNetTrees
         var ml = new MLContext(options.Seed);
         var transformer = Train(ml, rows, options);
         if (zip is null) return ToTreeModel(version, transformer, means);
-        ml.Model.Save(transformer, ml.Data.LoadFromEnumerable(rows).Schema, zip);
+        ml.Model.Save(transformer, Load(ml, rows).Schema, zip);
         return ToTreeModel(version, ml.Model.Load(zip, out _), means);
     }
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>How strict the promotion gate is (settings Mentoring:Retrain:*). <paramref name="Level"/>: the confidence of
 /// the gain's interval, 99% because the gate looks every week (a 95% one lets about one noise candidate in twenty through).</summary>

@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// Scores every pair of a cohort (many requests against the same mentors) across all cores: the input of a

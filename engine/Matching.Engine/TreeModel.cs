@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// A trained tree ensemble as serving needs it: plain arrays, no ML.NET (which stays the training side, see

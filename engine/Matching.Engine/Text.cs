@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>A bag of words (accents folded, stop words out) for a cosine similarity between goals and a bio.</summary>
 public sealed class TextVector
@@ -58,7 +58,7 @@ public sealed class TextVector
         var folded = new StringBuilder(text.Length);
         // The app runs with invariant globalization (no ICU, so no Unicode normalization): fold accents by table.
         foreach (var c in text)
-            folded.Append(char.IsLetterOrDigit(c) ? Platform.TextFolding.Fold(char.ToLowerInvariant(c)) : " "); // "d'embauche" is "d embauche"
+            folded.Append(char.IsLetterOrDigit(c) ? TextFolding.Fold(char.ToLowerInvariant(c)) : " "); // "d'embauche" is "d embauche"
         foreach (var token in folded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             if (token.Length < 3 || StopWords.Contains(token)) continue;

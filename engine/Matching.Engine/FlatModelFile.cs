@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// The file serving reads (<c>{version}.flat</c>, beside the ML.NET zip that stays the record of the training run):

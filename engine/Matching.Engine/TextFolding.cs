@@ -1,4 +1,4 @@
-namespace Matching.Platform;
+namespace Matching.Engine;
 
 /// <summary>
 /// Accents folded by table: the app runs with invariant globalization (no ICU, so no Unicode normalization). One rule

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// One labelled example, raw: who was proposed to whom for which goals, and how it turned out. Exports from the
@@ -213,7 +213,7 @@ public sealed class TrainingData
         string.IsNullOrWhiteSpace(id) ? "without id"
         : languages is null || languages.Count == 0 ? "without languages"
         : availability is null || !WeeklyTime.IsKnownZone(availability.TimeZone) ? "without a known IANA time zone"
-        : languages.FirstOrDefault(l => !Platform.IsoLanguages.IsValid(l?.Language)) is { } odd
+        : languages.FirstOrDefault(l => !IsoLanguages.IsValid(l?.Language)) is { } odd
             ? $"with language '{odd?.Language}', which is not an ISO 639-1 code in lower case (fr, en, ar...)"
         : null;
 

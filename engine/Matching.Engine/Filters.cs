@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>Why a mentor cannot be proposed: the hard constraints, each with a code and plain words.</summary>
 public enum Exclusion { None, Paused, NoSharedLanguage, NoCompatibleMode, TooFar, NoCapacity, NoAvailabilityOverlap, PreferenceNotMet }

@@ -1,4 +1,6 @@
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// Chooses the tree settings by validation, inside the training part (issue 19, item 8: at 1,000 requests, trees too

@@ -1,4 +1,4 @@
-namespace Matching.Platform;
+namespace Matching.Engine;
 
 public static class Geo
 {

@@ -1,4 +1,6 @@
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// Rounds of request, proposals, outcome and retraining on a SYNTHETIC world, to see what exploration does to a model

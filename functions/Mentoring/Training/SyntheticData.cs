@@ -1,4 +1,6 @@
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// SYNTHETIC data for bootstrapping, before real outcomes exist. Seeded, so the same seed gives the same

@@ -1,6 +1,8 @@
-using Example = (string RequestId, Matching.Mentoring.Engine.MatchRequest Request, System.Collections.Generic.List<(string MentorId, Matching.Mentoring.Engine.PairRow Row)> Pairs);
+using Example = (string RequestId, Matching.Engine.MatchRequest Request, System.Collections.Generic.List<(string MentorId, Matching.Engine.PairRow Row)> Pairs);
 
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// The one way a model is trained, shared by <c>train</c>, <c>retrain</c> and the weekly timer (issue 29: retrain once

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// Keeps proposals from piling onto the same few mentors (a volunteer asked too often stops answering): a mentor is

@@ -1,12 +1,9 @@
 using System.Buffers;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
-public sealed record Proposal(string MentorId, double Score, Explanations.Reasons Reasons, IReadOnlyList<Explanations.Factor> Factors)
-{
-    /// <summary>The explanation in the current UI culture's words.</summary>
-    public string Explanation => Explanations.Text(Reasons);
-}
+/// <summary>A mentor proposed, with the score and what weighed in it (codes: the app words them).</summary>
+public sealed record Proposal(string MentorId, double Score, Explanations.Reasons Reasons, IReadOnlyList<Explanations.Factor> Factors);
 
 public sealed record MatchResult(IReadOnlyList<Proposal> Proposals, int CandidatesScored, IReadOnlyDictionary<Exclusion, int> Excluded, string Scorer)
 {

@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// Availability as UTC intervals over one concrete reference week, so that time zones and daylight-saving

@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>What a mentor can help with.</summary>
 public enum Expertise { CvReview, ProfessionalProject, InterviewPreparation, JobSearch, DigitalSkills, FrenchPractice, Entrepreneurship, SectorKnowledge }

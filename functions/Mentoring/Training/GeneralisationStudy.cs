@@ -1,4 +1,6 @@
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// Do the features generalise? On each synthetic world (<see cref="SyntheticData.Options.World"/>), models trained on the

@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// Exploration without harm. A model that learns only from what it proposed keeps proposing the same kind of mentor,

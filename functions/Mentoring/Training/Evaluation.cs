@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Microsoft.ML;
 
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 public sealed record ScorerMetrics(string Scorer, double Ndcg5, double PrecisionAt1, double Auc, double Coverage, double TopMentorShare, double LoadGini);
 

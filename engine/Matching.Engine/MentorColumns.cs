@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>
 /// A mentor snapshot as columns (struct of arrays), built once per snapshot: what the filters and the features read
@@ -89,7 +89,7 @@ public sealed class MentorColumns
             if (language >= 64) _manyLanguages[i] = true;
             else if (level >= (int)Filters.MentorMinimum) _usableLanguages[i] |= 1UL << language;
         (_hasHome[i], _latitude[i], _longitude[i], _radius[i]) = (m.Home is not null, m.Home?.Latitude ?? 0, m.Home?.Longitude ?? 0, m.TravelRadiusKm);
-        _cosLatitude[i] = Platform.Geo.CosLatitude(_latitude[i]);
+        _cosLatitude[i] = Geo.CosLatitude(_latitude[i]);
         (_load[i], _capacity[i]) = (m.Load, m.Capacity);
         _sector[i] = m.Sector is { } s ? Id(_sectorIds, s.Trim()) : -1;
         _rome[i] = m.Rome is { } r ? Id(_romeIds, r) : -1;
@@ -164,7 +164,7 @@ public sealed class MentorColumns
         var goals = request.Goals;
         var hasPlace = l.Place is not null;
         var (latitude, longitude) = (l.Place?.Latitude ?? 0, l.Place?.Longitude ?? 0);
-        var cosLatitude = Platform.Geo.CosLatitude(latitude);
+        var cosLatitude = Geo.CosLatitude(latitude);
         var sector = l.TargetSector is { } s ? Known(_sectorIds, s.Trim()) : -1;
         var rome = l.TargetRome is { } r ? Known(_romeIds, r) : -1;
         var romeDomain = l.TargetRome is { Length: >= 3 } rd ? Known(_romeIds, rd[..3]) : -1;
@@ -197,7 +197,7 @@ public sealed class MentorColumns
             if ((remoteModes & _modes[m]) == 0)
             {
                 if ((learnerModes & _modes[m] & InPerson) == 0) { excluded[(int)Exclusion.NoCompatibleMode]++; continue; }
-                distance = hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
+                distance = hasPlace && _hasHome[m] ? Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
                 if (distance is not { } d || d > _radius[m]) { excluded[(int)Exclusion.TooFar]++; continue; }
             }
             if (_load[m] >= _capacity[m]) { excluded[(int)Exclusion.NoCapacity]++; continue; }
@@ -219,7 +219,7 @@ public sealed class MentorColumns
             f[PairFeatures.GoalOverlap] = goals.Count == 0 ? 0 : (float)covered / goals.Count;
             f[PairFeatures.LanguageLevel] = best / 7f;
             f[PairFeatures.AvailabilityOverlap] = (float)Math.Min(1, overlap / 10.0);
-            distance ??= hasPlace && _hasHome[m] ? Platform.Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
+            distance ??= hasPlace && _hasHome[m] ? Geo.DistanceKm(latitude, longitude, cosLatitude, _latitude[m], _longitude[m], _cosLatitude[m]) : null;
             f[PairFeatures.Proximity] = distance is { } km && _radius[m] > 0 ? (float)Math.Max(0, 1 - km / _radius[m]) : 0;
             var shared = 0;
             foreach (var bit in modeBits) if ((_modes[m] & bit) != 0) shared++;

@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>One learner's assignment in a cohort: the mentor (null when none could take them) and the pair's score.</summary>
 public sealed record CohortMatch(int Learner, string? MentorId, float Score);

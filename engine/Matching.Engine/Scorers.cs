@@ -1,4 +1,4 @@
-namespace Matching.Mentoring.Engine;
+namespace Matching.Engine;
 
 /// <summary>Scores pairs from their features (rows of <see cref="PairFeatures.Count"/> floats). Must be thread-safe.</summary>
 public interface IPairScorer
@@ -62,8 +62,8 @@ public sealed class RuleScorer : IPairScorer
 }
 
 /// <summary>
-/// Plain-words explanations from the features that weighed most. What weighed is kept as feature names (<c>Because</c>,
-/// <c>Against</c>); the sentence is built when it is read, from a phrase per feature in the reader's language.
+/// What weighed most in a score, as feature names (<c>Because</c>, <c>Against</c>): codes, not words. The app puts them
+/// into the reader's words when it is read (<c>Matching.Mentoring.ExplanationWords</c>).
 /// </summary>
 public static class Explanations
 {
@@ -79,36 +79,5 @@ public static class Explanations
         var factors = order.Take(5).Select(i => new Factor(PairFeatures.Names[i], (float)Math.Round(contributions[i], 1))).ToList();
         var weakest = order[^1];
         return (new Reasons(top.Select(i => PairFeatures.Names[i]).ToList(), contributions[weakest] < -2f ? PairFeatures.Names[weakest] : null), factors);
-    }
-
-    /// <summary>The sentence, in the current UI culture: the English phrases are the texts' keys.</summary>
-    /// <param name="toMentor">Addressed to the mentor it is about ("you ..."), not to the staff choosing among mentors.</param>
-    public static string Text(Reasons reasons, bool toMentor = false)
-    {
-        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0)
-            .Select(i => toMentor ? PairFeatures.YouPhrases[i] : PairFeatures.Phrases[i]).ToList();
-        if (toMentor)
-        {
-            var you = phrases.Count switch
-            {
-                0 => Texts.Localize("Proposed to you because you meet every requirement; no single factor stands out."),
-                1 => Texts.Format("Proposed to you mainly because {0}.", phrases[0]),
-                2 => Texts.Format("Proposed to you mainly because {0} and {1}.", phrases[0], phrases[1]),
-                _ => Texts.Format("Proposed to you mainly because {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
-            };
-            if (reasons.Against is { } weak && Array.IndexOf(PairFeatures.Names, weak) is var w and >= 0)
-                you += " " + Texts.Format("Less favourable: {0}.", PairFeatures.YouNegativePhrases[w]);
-            return you;
-        }
-        var text = phrases.Count switch
-        {
-            0 => Texts.Localize("Proposed because the mentor meets every requirement; no single factor stands out."),
-            1 => Texts.Format("Proposed mainly because the mentor {0}.", phrases[0]),
-            2 => Texts.Format("Proposed mainly because the mentor {0} and {1}.", phrases[0], phrases[1]),
-            _ => Texts.Format("Proposed mainly because the mentor {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
-        };
-        if (reasons.Against is { } against && Array.IndexOf(PairFeatures.Names, against) is var i and >= 0)
-            text += " " + Texts.Format("Less favourable: the mentor {0}.", PairFeatures.NegativePhrases[i]);
-        return text;
     }
 }

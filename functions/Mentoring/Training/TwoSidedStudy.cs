@@ -1,4 +1,6 @@
-namespace Matching.Mentoring.Engine;
+using Matching.Engine;
+
+namespace Matching.Mentoring.Training;
 
 /// <summary>
 /// Do the mentors' declines move the model? Measured on the synthetic world where mentors decide and say why

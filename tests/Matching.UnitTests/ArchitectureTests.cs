@@ -1,0 +1,33 @@
+using System.Reflection;
+
+namespace Matching.UnitTests;
+
+/// <summary>
+/// The layering the compiler cannot see, held by a test (issue 30): the serving engine is pure. It references no
+/// ASP.NET Core, Azure SDK, ML.NET, localisation or other app assembly, and carries no resources: the app words the
+/// engine's codes. Training (ML.NET) stays out of it, so serving a model never loads ML.NET through the engine.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    private static readonly Assembly Engine = typeof(Matching.Engine.PairFeatures).Assembly;
+
+    [Fact]
+    public void The_engine_references_only_the_base_library()
+    {
+        var references = Engine.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        var forbidden = references.Where(name => !(name is "netstandard" || name.StartsWith("System", StringComparison.Ordinal) || name == "Microsoft.Win32.Primitives"))
+            .ToList();
+        Assert.True(forbidden.Count == 0, $"The engine references {string.Join(", ", forbidden)}; it may use only the base library.");
+        Assert.Empty(Engine.GetManifestResourceNames());
+    }
+
+    [Fact]
+    public void The_engine_is_in_its_own_namespace_and_the_app_keeps_none_of_it()
+    {
+        Assert.All(Engine.GetTypes().Where(t => t.Namespace is not null && !t.Name.StartsWith('<')), t => Assert.Equal("Matching.Engine", t.Namespace));
+        var app = typeof(Matching.Mentoring.ExplanationWords).Assembly;
+        Assert.DoesNotContain(app.GetTypes(), t => t.Namespace == "Matching.Engine");
+        // Training (ML.NET) lives apart from serving: no engine type touches it.
+        Assert.DoesNotContain(Engine.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal));
+    }
+}
