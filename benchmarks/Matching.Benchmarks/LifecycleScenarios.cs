@@ -6,7 +6,7 @@ using Azure.Data.Tables;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Mentoring;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Matching.Mentoring.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 
 namespace Matching.Benchmarks;
 

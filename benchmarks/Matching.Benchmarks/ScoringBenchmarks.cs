@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Microsoft.ML;
 
 namespace Matching.Benchmarks;

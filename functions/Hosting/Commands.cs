@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Matching.Security;
 
 namespace Matching.Hosting;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Hosting;
@@ -12,11 +13,6 @@ namespace Matching.Mentoring;
 public enum AlertKind { NoSession, NoShows, LowRating, Unanswered }
 
 /// <summary>The thresholds of the NGO follow-up (settings under <c>Mentoring:FollowUp</c>).</summary>
-public sealed record FollowUpThresholds(int NoSessionDays = 21, int NoShowsInARow = 2, int LowRating = 2, int UnansweredDays = 3)
-{
-    public static FollowUpThresholds Read(IConfiguration configuration) =>
-        configuration.GetSection("Mentoring:FollowUp").Get<FollowUpThresholds>() ?? new();
-}
 
 /// <summary>
 /// The close follow-up an NGO gives its learners: alerts on its list for a match with no session for a while,
@@ -25,13 +21,13 @@ public sealed record FollowUpThresholds(int NoSessionDays = 21, int NoShowsInARo
 /// stays acknowledged. Time-based alerts come from follow-up deadlines read by a daily timer; check-in alerts are
 /// raised as the check-in is answered.
 /// </summary>
-public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner provisioner, MentoringDeadlines deadlines, IConfiguration configuration,
+public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner provisioner, MentoringDeadlines deadlines, IOptions<MentoringOptions> options,
     Notifications.Outbox outbox, TimeProvider time)
 {
     public const string Table = "followupalerts";
     private TableClient Alerts => tables.GetTableClient(Table);
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
-    public FollowUpThresholds Thresholds => FollowUpThresholds.Read(configuration);
+    public FollowUpOptions Thresholds => options.Value.FollowUp;
 
     public sealed record AlertView(string Id, AlertKind Kind, string LearnerId, string RequestId, string? SessionId, string Detail, DateTimeOffset RaisedAt,
         bool Acknowledged, DateTimeOffset? AcknowledgedAt);

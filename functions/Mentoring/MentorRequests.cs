@@ -268,7 +268,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
 /// conditional update; proposals hold no capacity. A cancellation in between wins on the ETag.
 /// </summary>
 public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisioner provisioner, LearnerDirectory learners,
-    MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, FollowUpAlerts followUp, IConfiguration configuration,
+    MentorSnapshot snapshot, ModelStore models, MentoringLifecycle lifecycle, MentoringDeadlines deadlines, FollowUpAlerts followUp, IOptions<MentoringOptions> options,
     TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, LoadSpread spread, Notifications.Outbox outbox)
 {
     [Function(MentorRequests.FunctionName)]
@@ -325,11 +325,11 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             var (pool, week) = await snapshot.GetAsync(ct);
             var scorer = await models.CurrentAsync(ct);
             scorerName = scorer.Name;
-            var k = Math.Clamp(configuration.GetValue("Mentoring:ProposalsPerRequest", 5), 1, 20);
+            var k = options.Value.ProposalsPerRequest;
             var started = Stopwatch.GetTimestamp();
             var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
             var learner = LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile);
-            var share = Math.Clamp(configuration.GetValue("Mentoring:ExplorationShare", Exploration.DefaultShare), 0, 1);
+            var share = options.Value.ExplorationShare;
             var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, Exploration.Ranked(k, share), week, declined, spread);
             var (shown, propensities) = Exploration.Choose(result.Proposals, k, share, Random.Shared);
             spread.Proposed(shown.Select(p => p.MentorId));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -28,12 +29,12 @@ public sealed class TransitionRefusedException(RequestStatus? current, string ti
 /// every offer has a deadline row, so a capacity unit left behind by a crash is given back at the deadline.
 /// </summary>
 public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
-    LearnerDirectory learners, MentoringDeadlines deadlines, FollowUpAlerts followUp, QueueSender queue, Outbox outbox, IConfiguration configuration, TimeProvider time)
+    LearnerDirectory learners, MentoringDeadlines deadlines, FollowUpAlerts followUp, QueueSender queue, Outbox outbox, IOptions<MentoringOptions> options, TimeProvider time)
 {
     private TableClient Requests => tables.GetTableClient(MentorRequests.Table);
 
-    public TimeSpan OfferExpiry => TimeSpan.FromHours(configuration.GetValue("Mentoring:OfferExpiryHours", 72.0));
-    public TimeSpan ProposalExpiry => TimeSpan.FromDays(configuration.GetValue("Mentoring:ProposalExpiryDays", 7.0));
+    public TimeSpan OfferExpiry => options.Value.OfferExpiry;
+    public TimeSpan ProposalExpiry => options.Value.ProposalExpiry;
     private static readonly TimeSpan RescoreGrace = TimeSpan.FromMinutes(5);
 
     /// <summary>The reason an offer that expired unanswered is recorded with among the declines.</summary>

@@ -1,10 +1,24 @@
+using Microsoft.Extensions.Options;
 using Matching.Storage;
 
 namespace Matching.Mentoring;
 
 public static class MentoringModule
 {
-    public static IServiceCollection AddMentoring(this IServiceCollection services) => services
+    public static IServiceCollection AddMentoring(this IServiceCollection services)
+    {
+        // Data annotations see the top level only: the sections under it are checked by the same rules explicitly.
+        services.AddOptions<MentoringOptions>().BindConfiguration(MentoringOptions.Section).ValidateDataAnnotations()
+            .Validate(o => TryValidate(o.Retrain), "A Mentoring:Retrain setting is out of range.")
+            .Validate(o => TryValidate(o.FollowUp), "A Mentoring:FollowUp setting is out of range.")
+            .ValidateOnStart();
+        return services.AddMentoringServices();
+    }
+
+    private static bool TryValidate(object section) =>
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(section, new(section), null, validateAllProperties: true);
+
+    private static IServiceCollection AddMentoringServices(this IServiceCollection services) => services
         .AddTable(MentorDirectory.Table)
         .AddTable(MentorRequests.Table)
         .AddTable(MentoringDeadlines.Table)
@@ -20,8 +34,7 @@ public static class MentoringModule
         .AddSingleton<MentorDirectory>()
         .AddSingleton<ModelStore>()
         .AddSingleton<ModelRegistry>()
-        .AddSingleton(sp => new Engine.LoadSpread(sp.GetRequiredService<IConfiguration>().GetValue("Mentoring:LoadSpreadWeight", Engine.LoadSpread.DefaultWeight),
-            sp.GetRequiredService<TimeProvider>()))
+        .AddSingleton(sp => new Engine.LoadSpread(sp.GetRequiredService<IOptions<MentoringOptions>>().Value.LoadSpreadWeight, sp.GetRequiredService<TimeProvider>()))
         .AddSingleton<MentoringDeadlines>()
         .AddSingleton<MentoringLifecycle>()
         .AddSingleton<MatchAccess>()

@@ -1,10 +1,11 @@
+using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Matching.Hosting;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -117,7 +118,7 @@ public sealed class ModelFunctions(ModelRegistry registry)
 /// outcomes say more about chance than about pairs), and promotes the candidate only if the gate lets it through.
 /// Every candidate is recorded in the registry, promoted or not.
 /// </summary>
-public sealed class RetrainModel(TrainingExport export, ModelStore models, ModelRegistry registry, IConfiguration configuration, TimeProvider time,
+public sealed class RetrainModel(TrainingExport export, ModelStore models, ModelRegistry registry, IOptions<MentoringOptions> options, TimeProvider time,
     ILogger<RetrainModel> logger)
 {
     public const string Schedule = "RetrainSchedule";
@@ -138,7 +139,7 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
                 logger.LogError("Retraining refused its input: {Reason}", ex.Message); // the export itself is wrong: a bug to fix, not data to train on
                 return;
             }
-            var minimum = configuration.GetValue("Mentoring:Retrain:MinimumOutcomes", 1000);
+            var minimum = options.Value.Retrain.MinimumOutcomes;
             var current = await models.CurrentAsync(ct);
             if (data.Outcomes.Count < minimum)
             {
@@ -157,14 +158,14 @@ public sealed class RetrainModel(TrainingExport export, ModelStore models, Model
             }
             var now = time.GetUtcNow();
             var version = $"v{now:yyyyMMddHHmmss}";
-            var gate = new GateOptions(NdcgMargin: configuration.GetValue("Mentoring:Retrain:NdcgMargin", new GateOptions().NdcgMargin));
+            var gate = new GateOptions(NdcgMargin: options.Value.Retrain.NdcgMargin);
             ModelReport report;
             GateDecision decision;
             try
             {
                 (report, decision) = Retraining.Run(data, current, folder, version, now, gate,
                     $"the service's export: {data.Outcomes.Count} outcomes, {data.Problems.Count} data problems", Retraining.Sha256(file),
-                    Math.Clamp(configuration.GetValue("Mentoring:Retrain:PriorRequests", 0), 0, 100_000));
+                    options.Value.Retrain.PriorRequests);
             }
             catch (InvalidOperationException ex)
             {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Matching.Training;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
@@ -12,20 +14,20 @@ namespace Matching.Mentoring;
 /// shipped beside the app), else the rule scorer. A newly promoted version is picked up by a periodic check,
 /// without a restart; the swap is one reference assignment, so scoring never sees half a model.
 /// </summary>
-public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provisioner, IConfiguration configuration, TimeProvider time,
+public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provisioner, IOptions<MentoringOptions> options, TimeProvider time,
     ILogger<ModelStore> logger)
 {
     public const string Container = "models";
     public const string Pointer = "current.json";
     /// <summary>Versions the pointer may name without a file: the rule scorer, and the model shipped with the app (the synthetic prior).</summary>
-    public const string RulesVersion = "rules", PriorVersion = "prior";
+    public const string RulesVersion = Retraining.RulesVersion, PriorVersion = Retraining.PriorVersion;
     private static readonly RuleScorer Rules = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IPairScorer? _current;
     private string? _pointerETag;
     private DateTimeOffset _checkedAt = DateTimeOffset.MinValue;
 
-    private TimeSpan CheckEvery => TimeSpan.FromSeconds(configuration.GetValue("Mentoring:ModelCheckSeconds", 60));
+    private TimeSpan CheckEvery => TimeSpan.FromSeconds(options.Value.ModelCheckSeconds);
 
     public async Task<IPairScorer> CurrentAsync(CancellationToken ct)
     {
@@ -89,7 +91,7 @@ public sealed class ModelStore(BlobServiceClient blobs, StorageProvisioner provi
 
     private IPairScorer? LoadFromPath()
     {
-        var path = ShippedPath(configuration["Mentoring:ModelPath"]);
+        var path = ShippedPath(options.Value.ModelPath);
         if (!File.Exists(FlatModelFile.PathBeside(path)))
         {
             logger.LogWarning("No model at {Path}: scoring with the rule baseline", path);

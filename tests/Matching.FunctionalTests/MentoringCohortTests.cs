@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Matching.Security;
 using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;

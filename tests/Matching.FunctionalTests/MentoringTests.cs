@@ -1,4 +1,4 @@
-using Matching.Mentoring.Training;
+using Matching.Training;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -131,7 +131,7 @@ public sealed class MentoringTests(StorageFixture fixture)
         await container.GetBlobClient("v9.zip").UploadAsync(shipped + ".zip", overwrite: true);
         var report = File.ReadAllText(shipped + ".json").Replace("\"version\": \"v3\"", "\"version\": \"v9\"");
         await container.GetBlobClient("v9.json").UploadAsync(BinaryData.FromString(report), overwrite: true);
-        var shippedModel = Matching.Mentoring.Training.Evaluation.LoadFile(shipped + ".zip").Model;
+        var shippedModel = Matching.Training.Evaluation.LoadFile(shipped + ".zip").Model;
         var v9 = new Matching.Engine.TreeModel("v9", shippedModel.TreeList, shippedModel.Bias, shippedModel.Slope, shippedModel.Offset, [.. shippedModel.Baseline]);
         await container.GetBlobClient("v9.flat").UploadAsync(BinaryData.FromBytes(Matching.Engine.FlatModelFile.Write(v9)), overwrite: true);
         await container.GetBlobClient("current.json").UploadAsync(BinaryData.FromString("""{"version":"v9"}"""), overwrite: true);

@@ -1,4 +1,4 @@
-using Matching.Mentoring.Training;
+using Matching.Training;
 using System.Text.Json;
 using System.Diagnostics;
 using Azure.Storage.Blobs;

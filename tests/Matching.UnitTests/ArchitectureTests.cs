@@ -30,4 +30,18 @@ public sealed class ArchitectureTests
         // Training (ML.NET) lives apart from serving: no engine type touches it.
         Assert.DoesNotContain(Engine.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal));
     }
+
+    /// <summary>ML.NET is Matching.Training's alone: the function app calls training (the weekly timer, the commands) but
+    /// touches no ML.NET type itself, so serving never loads it; training knows nothing of the app or of Azure.</summary>
+    [Fact]
+    public void Only_training_uses_ml_net_and_training_knows_nothing_of_the_app()
+    {
+        var app = typeof(Matching.Mentoring.ExplanationWords).Assembly;
+        Assert.DoesNotContain(app.GetReferencedAssemblies(), a => a.Name!.StartsWith("Microsoft.ML", StringComparison.Ordinal));
+        var training = typeof(Matching.Training.TrainingPlan).Assembly;
+        Assert.Contains(training.GetReferencedAssemblies(), a => a.Name == "Microsoft.ML.FastTree");
+        Assert.All(training.GetReferencedAssemblies().Select(a => a.Name!), name =>
+            Assert.True(name is "Matching.Engine" or "netstandard" || name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft.ML", StringComparison.Ordinal),
+                $"Matching.Training references {name}"));
+    }
 }

@@ -1,5 +1,5 @@
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 
 namespace Matching.UnitTests.Mentoring;
 

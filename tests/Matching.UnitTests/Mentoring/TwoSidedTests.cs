@@ -1,5 +1,5 @@
 using Matching.Engine;
-using Matching.Mentoring.Training;
+using Matching.Training;
 using Microsoft.ML;
 
 namespace Matching.UnitTests.Mentoring;

@@ -1,6 +1,6 @@
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// Chooses the tree settings by validation, inside the training part (issue 19, item 8: at 1,000 requests, trees too

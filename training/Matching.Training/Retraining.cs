@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>How strict the promotion gate is (settings Mentoring:Retrain:*). <paramref name="Level"/>: the confidence of
 /// the gain's interval, 99% because the gate looks every week (a 95% one lets about one noise candidate in twenty through).</summary>
@@ -32,6 +32,9 @@ public sealed record GateDecision(bool Promote, string Reason, double NdcgGain, 
 /// </summary>
 public static class Retraining
 {
+    /// <summary>What the registry's pointer names instead of a version while no trained model serves: the shipped synthetic prior, or the rules.</summary>
+    public const string PriorVersion = "prior", RulesVersion = "rules";
+
     /// <param name="priorRequests">How many requests of the synthetic world (the shipped prior's) to add to the training part while real
     /// outcomes are few; never to the held-out part, which stays real. 0: none.</param>
     public static (ModelReport Report, GateDecision Decision) Run(TrainingData data, IPairScorer current, string outputDirectory, string version,
@@ -130,12 +133,12 @@ public static class Retraining
         var (_, priorNdcg) = Judge(prior, requests);
         var (_, rulesNdcg) = Judge(new RuleScorer(), requests);
         var gain = rulesNdcg.Zip(priorNdcg, (a, b) => a - b).Where(d => !double.IsNaN(d)).ToArray();
-        if (gain.Length == 0) return (ModelStore.PriorVersion, "no real outcome that worked yet");
+        if (gain.Length == 0) return (PriorVersion, "no real outcome that worked yet");
         var (low, high) = BootstrapInterval(gain, gate.BootstrapRounds, gate.Seed);
         var mean = gain.Average();
         return mean >= gate.NdcgMargin && low > 0
-            ? (ModelStore.RulesVersion, $"the rules rank {gain.Length} real requests better, NDCG@5 {mean:+0.000} [{low:+0.000}, {high:+0.000}]")
-            : (ModelStore.PriorVersion, $"the rules do not rank {gain.Length} real requests surely better (NDCG@5 {mean:+0.000;-0.000} [{low:+0.000;-0.000}, {high:+0.000;-0.000}])");
+            ? (RulesVersion, $"the rules rank {gain.Length} real requests better, NDCG@5 {mean:+0.000} [{low:+0.000}, {high:+0.000}]")
+            : (PriorVersion, $"the rules do not rank {gain.Length} real requests surely better (NDCG@5 {mean:+0.000;-0.000} [{low:+0.000;-0.000}, {high:+0.000;-0.000}])");
     }
 
     /// <summary>The metrics on the held-out requests, and each request's NDCG@5 (in request order; only where something worked).</summary>

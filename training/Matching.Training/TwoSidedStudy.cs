@@ -1,6 +1,6 @@
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// Do the mentors' declines move the model? Measured on the synthetic world where mentors decide and say why

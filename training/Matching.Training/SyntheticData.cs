@@ -1,6 +1,6 @@
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// SYNTHETIC data for bootstrapping, before real outcomes exist. Seeded, so the same seed gives the same

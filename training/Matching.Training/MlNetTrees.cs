@@ -5,7 +5,7 @@ using Microsoft.ML.Trainers.FastTree;
 
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// The training side, with ML.NET: trains a FastTree ensemble and reads a trained or saved one into the serving

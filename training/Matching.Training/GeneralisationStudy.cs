@@ -1,6 +1,6 @@
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// Do the features generalise? On each synthetic world (<see cref="SyntheticData.Options.World"/>), models trained on the

@@ -3,7 +3,7 @@ using Microsoft.ML;
 
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 public sealed record ScorerMetrics(string Scorer, double Ndcg5, double PrecisionAt1, double Auc, double Coverage, double TopMentorShare, double LoadGini);
 

@@ -1,6 +1,6 @@
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// Rounds of request, proposals, outcome and retraining on a SYNTHETIC world, to see what exploration does to a model

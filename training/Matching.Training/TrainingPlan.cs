@@ -2,7 +2,7 @@ using Example = (string RequestId, Matching.Engine.MatchRequest Request, System.
 
 using Matching.Engine;
 
-namespace Matching.Mentoring.Training;
+namespace Matching.Training;
 
 /// <summary>
 /// The one way a model is trained, shared by <c>train</c>, <c>retrain</c> and the weekly timer (issue 29: retrain once
