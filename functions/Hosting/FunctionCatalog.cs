@@ -1,3 +1,4 @@
+using Matching.Security;
 using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Azure.Functions.Worker;
@@ -121,18 +122,3 @@ public static class FunctionNames
         name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
 
-/// <summary>A learner's personal access link (no account: a scoped, expiring token from their NGO) may call the function as that
-/// learner: seeing their matches and sessions, answering check-ins. Nothing else answers to a link.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class AccessLinkAttribute : Attribute;
-
-/// <summary>Any signed-in person may call the function, whether or not they belong to an organisation yet (accepting an invitation, listing one's memberships).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class SignedInAttribute : Attribute;
-
-/// <summary>Only these roles may call the function; the token must also name a subject and an organisation.</summary>
-[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
-public sealed class RequireRolesAttribute(params Security.Role[] roles) : Attribute
-{
-    public IReadOnlyList<Security.Role> Roles { get; } = roles;
-}

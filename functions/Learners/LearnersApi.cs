@@ -2,7 +2,6 @@ using Matching.Engine;
 using Azure.Data.Tables;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Hosting;
 using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 

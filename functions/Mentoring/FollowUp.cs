@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Mentoring.Sessions;
 using Matching.Platform;
 using Matching.Security;

@@ -3,7 +3,6 @@ using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Engine;
 using Matching.Platform;
-using Matching.Hosting;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;

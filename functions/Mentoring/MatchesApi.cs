@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Learners;
 using Matching.Engine;
 using Matching.Platform;

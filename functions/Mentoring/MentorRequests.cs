@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Learners;
 using Matching.Engine;
 using Matching.Platform;

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Storage;
 
 namespace Matching.Mentoring;

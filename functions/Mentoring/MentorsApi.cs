@@ -1,6 +1,5 @@
 using Matching.Engine;
 using Matching.Platform;
-using Matching.Hosting;
 using Matching.Security;
 using Microsoft.AspNetCore.Mvc;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Matching.Hosting;
 using Matching.Engine;
 using Matching.Training;
 using Matching.Platform;

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Learners;
 using Matching.Mentoring;
 using Matching.Notifications.Mail;

@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Notifications.Mail;
 using Matching.Platform;
 using Matching.Security;

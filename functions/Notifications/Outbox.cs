@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Storage;
 
 namespace Matching.Notifications;

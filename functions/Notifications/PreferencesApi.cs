@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
-using Matching.Hosting;
 using Matching.Learners;
 using Matching.Mentoring;
 using Matching.Platform;

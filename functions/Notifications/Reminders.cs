@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Mentoring;
 using Matching.Platform;
 using Matching.Storage;

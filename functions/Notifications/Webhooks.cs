@@ -7,7 +7,6 @@ using Azure;
 using Azure.Data.Tables;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
-using Matching.Hosting;
 using Matching.Organisations;
 using Matching.Platform;
 using Matching.Security;

@@ -4,7 +4,6 @@ using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Hosting;
 using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Offers.Lheo;
 using Matching.Storage;
 

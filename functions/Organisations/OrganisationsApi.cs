@@ -1,4 +1,3 @@
-using Matching.Hosting;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

@@ -1,7 +1,7 @@
+using Matching.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.OpenApi;
-using Matching.Hosting;
 using Microsoft.AspNetCore.OpenApi;
 
 namespace Matching.Platform;

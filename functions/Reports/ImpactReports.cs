@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Mentoring;
 using Matching.Mentoring.Sessions;
 using Matching.Offers;

@@ -1,7 +1,7 @@
+using Matching.Hosting;
 using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Azure.Storage.Queues;
-using Matching.Hosting;
 
 namespace Matching.Storage;
 

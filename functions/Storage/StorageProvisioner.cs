@@ -1,7 +1,7 @@
+using Matching.Hosting;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
-using Matching.Hosting;
 
 namespace Matching.Storage;
 

@@ -44,4 +44,26 @@ public sealed class ArchitectureTests
             Assert.True(name is "Matching.Engine" or "netstandard" || name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft.ML", StringComparison.Ordinal),
                 $"Matching.Training references {name}"));
     }
+
+    /// <summary>
+    /// One direction inside the function app: the features declare their access (Security) and read their queue
+    /// messages (Storage) without importing the host; Hosting composes them, never the reverse. Storage still asks
+    /// the host which queues and tables its functions declare (the one pair left of issue 30's knot, named here so that
+    /// it cannot grow).
+    /// </summary>
+    [Fact]
+    public void Features_security_and_platform_do_not_depend_on_the_host()
+    {
+        var app = NetArchTest.Rules.Types.InAssembly(typeof(Matching.Mentoring.ExplanationWords).Assembly);
+        string[] below = ["Matching.Offers", "Matching.Mentoring", "Matching.Learners", "Matching.Organisations", "Matching.Notifications",
+            "Matching.Reports", "Matching.Diagnostics", "Matching.Security", "Matching.Platform", "Matching.Health"];
+        var result = app.That().ResideInNamespace(below[0]).Or().ResideInNamespace(below[1]).Or().ResideInNamespace(below[2]).Or().ResideInNamespace(below[3])
+            .Or().ResideInNamespace(below[4]).Or().ResideInNamespace(below[5]).Or().ResideInNamespace(below[6]).Or().ResideInNamespace(below[7])
+            .Or().ResideInNamespace(below[8]).Or().ResideInNamespace(below[9])
+            .ShouldNot().HaveDependencyOn("Matching.Hosting").GetResult();
+        Assert.True(result.IsSuccessful, "These depend on Matching.Hosting: " + string.Join(", ", result.FailingTypeNames ?? []));
+        var storage = NetArchTest.Rules.Types.InAssembly(typeof(Matching.Mentoring.ExplanationWords).Assembly).That().ResideInNamespace("Matching.Storage")
+            .And().HaveDependencyOn("Matching.Hosting").GetTypes().Select(t => t.Name).Order().ToArray();
+        Assert.Equal(["QueueSender", "StorageProvisioner"], storage.Where(n => !n.Contains('<')).Distinct());
+    }
 }

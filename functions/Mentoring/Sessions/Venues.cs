@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Matching.Hosting;
 using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Matching.Hosting;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

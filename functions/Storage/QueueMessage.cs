@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Matching.Hosting;
+namespace Matching.Storage;
 
 /// <summary>A queue message as a queue function sees it; both hosts give the same body, id and dequeue count.</summary>
 public sealed record QueueMessage(string Id, string Body, long DequeueCount)
