@@ -38,7 +38,7 @@ public static class Pings
 }
 
 [Tags("Diagnostics"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
-public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, TimeProvider time)
+public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, TimeProvider time, ILogger<PingsApi> logger)
 {
     [Function("CreateDiagnosticPing")]
     [EndpointSummary("Sends a ping through the queue; answers 202 with its status URL.")]
@@ -67,7 +67,8 @@ public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provi
         catch (Exception)
         {
             // Not accepted: leave nothing half-written behind the 503 (best effort; storage may be down).
-            try { await table.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); } catch (Exception) { }
+            try { await table.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); }
+            catch (Exception ex) { logger.LogWarning(ex, "Could not remove ping {PingId} after it was refused", id); }
             throw;
         }
         var view = Pings.ToView(entity);

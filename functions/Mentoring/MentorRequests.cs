@@ -100,7 +100,8 @@ public static class MentorRequests
 
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner)]
 public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServiceClient tables, StorageProvisioner provisioner,
-    QueueSender queue, MentoringLifecycle lifecycle, ProgrammeDirectory programmes, AbuseLimits limits, TimeProvider time)
+    QueueSender queue, MentoringLifecycle lifecycle, ProgrammeDirectory programmes, AbuseLimits limits, TimeProvider time,
+    ILogger<MentorRequestFunctions> logger)
 {
     [Function("RequestMentor")]
     [EndpointSummary("Asks for a mentor for one learner (an NGO for its learner, or a learner for themself); 202 with a status URL.")]
@@ -166,9 +167,12 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         }
         catch (Exception)
         {
-            // Not accepted: undo what was written (best effort; storage may be down).
-            try { await requests.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); } catch (Exception) { }
-            try { await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = "" }, ETag.All, CancellationToken.None); } catch (Exception) { }
+            // Not accepted: undo what was written (best effort; storage may be down). What could not be undone is logged, by
+            // ids only, for an operator to see (issue 30: this compensation once failed silently).
+            try { await requests.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); }
+            catch (Exception ex) { logger.LogWarning(ex, "Could not remove request {RequestId} after it was refused", id); }
+            try { await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = "" }, ETag.All, CancellationToken.None); }
+            catch (Exception ex) { logger.LogWarning(ex, "Could not free the active-request slot of learner {LearnerId} after request {RequestId} was refused", body.LearnerId, id); }
             throw;
         }
         return Results.Accepted($"/api/mentor-requests/{id}", MentorRequests.ToView(entity));
