@@ -11,23 +11,34 @@ using Microsoft.Extensions.Options;
 
 namespace Matching.Notifications;
 
-/// <summary>Settings under <c>Notifications</c>.</summary>
-public static class NotificationSettings
+/// <summary>Every <c>Notifications:*</c> setting, bound once (<see cref="NotificationsModule"/>) and validated at start.</summary>
+public sealed class NotificationOptions
 {
-    /// <summary>Locally (and in the tests) webhooks may point at loopback and private addresses; never on Azure.</summary>
-    public static bool AllowPrivateWebhooks(IConfiguration configuration) =>
-        !AuthSettings.RunningOnAzure && configuration.GetValue("Notifications:AllowPrivateWebhooks", true);
+    public const string Section = "Notifications";
 
-    /// <summary>Where the links in mails point: the public address of the API.</summary>
-    public static string LinkBase(IConfiguration configuration) =>
-        (configuration["Notifications:LinkBaseUrl"] ?? configuration["Matching:LocalUrl"] ?? "http://localhost:7071").TrimEnd('/');
+    /// <summary>Locally (and in the tests) webhooks may point at loopback and private addresses; never on Azure
+    /// (<see cref="PrivateWebhooksAllowed"/> says what holds).</summary>
+    public bool AllowPrivateWebhooks { get; set; } = true;
 
-    public static int MaxAttempts(IConfiguration configuration) => configuration.GetValue("Notifications:MaxAttempts", 8);
+    /// <summary>Where the links in mails point: the public address of the API (by default <c>Matching:LocalUrl</c>).</summary>
+    [System.ComponentModel.DataAnnotations.Url] public string? LinkBaseUrl { get; set; }
+
+    /// <summary>Attempts at one delivery before it is kept among the failures.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 50)] public int MaxAttempts { get; set; } = 8;
+
+    [System.ComponentModel.DataAnnotations.Range(0.001, 86_400)] public double RetryBaseSeconds { get; set; } = 30;
+
+    /// <summary>The key that signs unsubscribe links; by default one the app makes and keeps.</summary>
+    public string? LinkKey { get; set; }
+
+    public bool PrivateWebhooksAllowed => AllowPrivateWebhooks && !AuthSettings.RunningOnAzure;
+
+    public string LinkBase => (LinkBaseUrl ?? "http://localhost:7071").TrimEnd('/');
 
     /// <summary>The wait before attempt n+1: base × 4^(n-1), at most 6 hours, ±20 % so that retries do not march together.</summary>
-    public static TimeSpan Backoff(IConfiguration configuration, int attempt)
+    public TimeSpan Backoff(int attempt)
     {
-        var seconds = configuration.GetValue("Notifications:RetryBaseSeconds", 30.0) * Math.Pow(4, attempt - 1);
+        var seconds = RetryBaseSeconds * Math.Pow(4, attempt - 1);
         return TimeSpan.FromSeconds(Math.Min(seconds, 6 * 3600) * (0.8 + 0.4 * Random.Shared.NextDouble()));
     }
 }
@@ -102,12 +113,12 @@ public sealed class DispatchNotices(TableServiceClient tables, StorageProvisione
 /// <summary>
 /// Makes one delivery, at least once and normally once: a log row per delivery says sent (then a repeat does
 /// nothing) or being sent (a short lease, so that two copies of a message do not send together). A failure is
-/// retried later with back-off (a new message, delayed); after <see cref="NotificationSettings.MaxAttempts"/> it is
+/// retried later with back-off (a new message, delayed); after <see cref="NotificationOptions.MaxAttempts"/> it is
 /// kept among the organisation's failed deliveries, which its admins read. Quiet hours delay a person's mail to
 /// their end. Names and addresses are read only now, so an erased person is told nothing.
 /// </summary>
 public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, Recipients recipients, MailComposer composer,
-    MailSender mail, WebhookBook webhooks, WebhookSender sender, IConfiguration configuration, TimeProvider time,
+    MailSender mail, WebhookBook webhooks, WebhookSender sender, IOptions<NotificationOptions> options, TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<DeliverNotice> logger)
 {
     public const string LogTable = "noticedeliveries", FailureTable = "noticefailures";
@@ -145,9 +156,9 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
                 await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 return;
             case Outcome.Failed failed:
-                if (!failed.Permanent && delivery.Attempt < NotificationSettings.MaxAttempts(configuration))
+                if (!failed.Permanent && delivery.Attempt < options.Value.MaxAttempts)
                     await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery with { Attempt = delivery.Attempt + 1 }, ct,
-                        NotificationSettings.Backoff(configuration, delivery.Attempt));
+                        options.Value.Backoff(delivery.Attempt));
                 else await KeepFailureAsync(delivery, failed.Error, ct);
                 await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 return;
@@ -234,7 +245,8 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
 /// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
 public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learners, PreferenceBook preferences, OrganisationDirectory organisations,
-    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Mentoring.Sessions.VenueDirectory venues, IConfiguration configuration, TimeProvider time)
+    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Mentoring.Sessions.VenueDirectory venues, IConfiguration configuration,
+    IOptions<NotificationOptions> options, TimeProvider time)
 {
     public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
     {
@@ -254,7 +266,7 @@ public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learner
 
     public async Task<MailParts> PartsAsync(Notice n, Recipient r, Addressee to, CancellationToken ct)
     {
-        var linkBase = NotificationSettings.LinkBase(configuration);
+        var linkBase = options.Value.LinkBase;
         var organisation = (await organisations.FindAsync(n.Org, ct))?.Name;
         var unsubscribe = $"{linkBase}/api/notifications/unsubscribe?token={Uri.EscapeDataString(await links.TokenAsync(r, ct))}";
         string? calendar = null;

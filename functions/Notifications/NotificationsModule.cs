@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Azure.Data.Tables;
 using Matching.Notifications.Mail;
 using Matching.Platform;
@@ -13,8 +14,11 @@ public static class NotificationsModule
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
+            .PostConfigure(o => o.LinkBaseUrl ??= configuration["Matching:LocalUrl"]) // mails link to this host when no public address is set
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(WebhookSender.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => WebhookSender.Handler(NotificationSettings.AllowPrivateWebhooks(configuration)));
+            .ConfigurePrimaryHttpMessageHandler(sp => WebhookSender.Handler(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.PrivateWebhooksAllowed));
         return services
             .AddTable(PreferenceBook.Table).AddTable(WebhookBook.Table).AddTable(DeliverNotice.LogTable).AddTable(DeliverNotice.FailureTable)
             .AddTable(ReminderBook.Table)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
@@ -17,8 +18,8 @@ namespace Matching.Notifications;
 /// Signs the link in every email that lets its reader stop the mails without signing in: the recipient's key and
 /// an HMAC of it. It can only turn that person's email off, so it never expires.
 /// </summary>
-public sealed class UnsubscribeLinks(BlobServiceClient blobs, StorageProvisioner provisioner, IConfiguration configuration)
-    : StoredKey(blobs, provisioner, "notification-links", configuration["Notifications:LinkKey"])
+public sealed class UnsubscribeLinks(BlobServiceClient blobs, StorageProvisioner provisioner, IOptions<NotificationOptions> options)
+    : StoredKey(blobs, provisioner, "notification-links", options.Value.LinkKey)
 {
     public async Task<string> TokenAsync(Recipient r, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -304,9 +305,9 @@ public sealed class WebhookSender
 
 /// <summary>An organisation's admins register, list, rotate, re-enable and remove their webhook endpoints.</summary>
 [Tags("Notifications"), RequireRoles(Role.Admin)]
-public sealed class WebhookFunctions(WebhookBook book, IConfiguration configuration, AuditTrail audit)
+public sealed class WebhookFunctions(WebhookBook book, IOptions<NotificationOptions> options, AuditTrail audit)
 {
-    private bool AllowPrivate => NotificationSettings.AllowPrivateWebhooks(configuration);
+    private bool AllowPrivate => options.Value.PrivateWebhooksAllowed;
 
     [Function("AddWebhook")]
     [EndpointSummary("Registers an endpoint for the organisation's events; the answer holds its signing secret, shown this once.")]
