@@ -33,7 +33,7 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
 /// <summary>A queue function and the queue it reads.</summary>
 public sealed record QueueFunction(string Name, string QueueName, MethodInfo Method)
 {
-    public string PoisonQueueName => QueueName + "-poison";
+    public string PoisonQueueName => Storage.QueueDeclaration.PoisonName(QueueName);
 }
 
 /// <summary>A timer function; <see cref="Schedule"/> is as declared, usually an app setting such as <c>%X%</c>.</summary>

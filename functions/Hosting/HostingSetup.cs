@@ -1,3 +1,4 @@
+using Matching.Storage;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
@@ -21,6 +22,7 @@ public static class HostingSetup
     public static IServiceCollection AddFunctionRuntime(this IServiceCollection services)
     {
         services.AddSingleton(FunctionCatalog.App);
+        foreach (var queue in FunctionCatalog.App.QueueFunctions) services.AddQueue(queue.QueueName); // Storage creates what the functions read
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<HttpFunctionGate>();
         services.AddSingleton<QueueWatcher>();

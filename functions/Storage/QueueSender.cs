@@ -1,4 +1,3 @@
-using Matching.Hosting;
 using Microsoft.Extensions.Options;
 using System.Text.Json;
 using Azure.Storage.Queues;

@@ -1,4 +1,3 @@
-using Matching.Hosting;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -16,15 +15,15 @@ public sealed class StorageProvisioner(
     BlobServiceClient blobs,
     IEnumerable<TableDeclaration> declaredTables,
     IEnumerable<BlobContainerDeclaration> declaredContainers,
-    FunctionCatalog catalog)
+    IEnumerable<QueueDeclaration> declaredQueues)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
     public IReadOnlyList<string> TableNames { get; } = declaredTables.Select(t => t.Name).Distinct().Order().ToArray();
 
-    public IReadOnlyList<string> QueueNames { get; } = catalog.QueueFunctions
-        .SelectMany(q => new[] { q.QueueName, q.PoisonQueueName })
+    public IReadOnlyList<string> QueueNames { get; } = declaredQueues
+        .SelectMany(q => new[] { q.Name, QueueDeclaration.PoisonName(q.Name) })
         .Distinct().Order().ToArray();
 
     /// <summary>Called when storage says a table or queue is missing: the next use creates them again.</summary>

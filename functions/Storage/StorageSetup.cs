@@ -58,6 +58,14 @@ public static class StorageSetup
         return services;
     }
 
+    /// <summary>Declares a queue a function reads (the host composes these from its catalog), so that it and its poison
+    /// queue exist before they are first used.</summary>
+    public static IServiceCollection AddQueue(this IServiceCollection services, string queueName)
+    {
+        services.AddSingleton(new QueueDeclaration(queueName));
+        return services;
+    }
+
     /// <summary>Declares a table the app uses, so that it exists before it is first used.</summary>
     public static IServiceCollection AddTable(this IServiceCollection services, string tableName)
     {
@@ -75,3 +83,9 @@ public static class StorageSetup
 }
 
 public sealed record TableDeclaration(string Name);
+
+/// <summary>A queue a function reads; <see cref="PoisonName"/> is where the host puts what keeps failing.</summary>
+public sealed record QueueDeclaration(string Name)
+{
+    public static string PoisonName(string queueName) => queueName + "-poison";
+}
