@@ -7,8 +7,8 @@ namespace Matching.Offers;
 /// A provider writes an offer's topics and target groups in its own words, often in English (issue 29: a French
 /// reader saw "French as a foreign language" and "refugees" in a French listing). Where those words are a known label
 /// in any language the service speaks (or a topic's FORMACODE is known), listings also give them in the reader's
-/// language; other words are shown as written. The vocabulary lives in the texts (<c>catalogue.*</c> keys), so that a
-/// language added there is read and written here with no change.
+/// language; other words are shown as written. The vocabulary lives in the texts (<c>catalogue.*</c> keys, other accepted
+/// spellings after '|'), read in English and French; a third language adds its texts and its culture to <see cref="KnownWords"/>.
 /// </summary>
 public static class CatalogueLabels
 {
