@@ -1,6 +1,6 @@
 namespace Matching.Engine;
 
-/// <summary>Why a mentor cannot be proposed: the hard constraints, each with a code and plain words.</summary>
+/// <summary>Why a mentor cannot be proposed: the hard constraints, each with a code (the app words them).</summary>
 public enum Exclusion { None, Paused, NoSharedLanguage, NoCompatibleMode, TooFar, NoCapacity, NoAvailabilityOverlap, PreferenceNotMet }
 
 public static class Filters
@@ -9,18 +9,6 @@ public static class Filters
     public const Cefr LearnerMinimum = Cefr.A2;
     public const Cefr MentorMinimum = Cefr.B1;
     public const double MinimumOverlapHours = 1.0;
-
-    public static string Describe(Exclusion e) => e switch
-    {
-        Exclusion.Paused => "every mentor who could help has paused mentoring",
-        Exclusion.NoSharedLanguage => "no active mentor shares a language with the learner at a usable level",
-        Exclusion.NoCompatibleMode => "no active mentor offers a way of meeting the learner can use",
-        Exclusion.TooFar => "the mentors who meet in person live too far away",
-        Exclusion.NoCapacity => "the mentors who could help have no room for a new mentee",
-        Exclusion.NoAvailabilityOverlap => "no mentor has at least one hour a week in common with the learner",
-        Exclusion.PreferenceNotMet => "no mentor meets the learner's stated preferences",
-        _ => "",
-    };
 
     public static string Code(Exclusion e) => e switch
     {

@@ -205,4 +205,17 @@ public static class ExplanationWords
             text += " " + Texts.Format("Less favourable: the mentor {0}.", NegativePhrases[i]);
         return text;
     }
+
+    /// <summary>Why nobody could be proposed, in English: the texts' key, localised where it is read.</summary>
+    public static string Describe(Exclusion e) => e switch
+    {
+        Exclusion.Paused => "every mentor who could help has paused mentoring",
+        Exclusion.NoSharedLanguage => "no active mentor shares a language with the learner at a usable level",
+        Exclusion.NoCompatibleMode => "no active mentor offers a way of meeting the learner can use",
+        Exclusion.TooFar => "the mentors who meet in person live too far away",
+        Exclusion.NoCapacity => "the mentors who could help have no room for a new mentee",
+        Exclusion.NoAvailabilityOverlap => "no mentor has at least one hour a week in common with the learner",
+        Exclusion.PreferenceNotMet => "no mentor meets the learner's stated preferences",
+        _ => "",
+    };
 }

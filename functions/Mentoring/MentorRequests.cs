@@ -353,7 +353,7 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             }
             if (proposals.Count > 0) ScoringRounds.Add(request, learner, proposals.Select(p => snapshot.Find(p.MentorId)!.Profile).ToList(), logged, scorer.Name, time.GetUtcNow());
             if (proposals.Count == 0)
-                reasons.AddRange(result.Reasons.Select(r => new MentorRequests.ReasonView(Filters.Code(r), Filters.Describe(r), result.Excluded[r])));
+                reasons.AddRange(result.Reasons.Select(r => new MentorRequests.ReasonView(Filters.Code(r), ExplanationWords.Describe(r), result.Excluded[r])));
             if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new MentorRequests.ReasonView("no-mentors", "no mentor is registered yet", 0));
             Telemetry.Proposals.Add(proposals.Count, new KeyValuePair<string, object?>("scorer", scorer.Name));
         }

@@ -85,7 +85,7 @@ public sealed partial class TextsTests
     {
         var texts = Matching.Mentoring.ExplanationWords.Phrases.Concat(Matching.Mentoring.ExplanationWords.NegativePhrases)
             .Concat(Matching.Mentoring.ExplanationWords.YouPhrases).Concat(Matching.Mentoring.ExplanationWords.YouNegativePhrases)
-            .Concat(Enum.GetValues<Matching.Engine.Exclusion>().Select(Matching.Engine.Filters.Describe).Where(d => d.Length > 0));
+            .Concat(Enum.GetValues<Matching.Engine.Exclusion>().Select(Matching.Mentoring.ExplanationWords.Describe).Where(d => d.Length > 0));
         Assert.All(texts, t => Assert.Contains(t, Keys));
         Assert.Equal(Matching.Engine.PairFeatures.Names.Length, Matching.Mentoring.ExplanationWords.Phrases.Length);
         Assert.Equal(Matching.Engine.PairFeatures.Names.Length, Matching.Mentoring.ExplanationWords.YouPhrases.Length);

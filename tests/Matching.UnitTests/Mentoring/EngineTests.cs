@@ -166,7 +166,7 @@ public sealed class ScoringTests
         var result = Matcher.Match(Sample.Request(), pool, new RuleScorer(), 5, Sample.Week);
         Assert.Empty(result.Proposals);
         Assert.Equal([Exclusion.NoSharedLanguage, Exclusion.Paused], result.Reasons);
-        Assert.Equal("no active mentor shares a language with the learner at a usable level", Filters.Describe(result.Reasons[0]));
+        Assert.Equal("no active mentor shares a language with the learner at a usable level", Matching.Mentoring.ExplanationWords.Describe(result.Reasons[0]));
     }
 
     [Fact]
