@@ -179,32 +179,30 @@ public static class ExplanationWords
     /// <param name="toMentor">Addressed to the mentor it is about ("you ..."), not to the staff choosing among mentors.</param>
     public static string Text(Explanations.Reasons reasons, bool toMentor = false)
     {
-        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0)
-            .Select(i => toMentor ? YouPhrases[i] : Phrases[i]).ToList();
-        if (toMentor)
-        {
-            var you = phrases.Count switch
-            {
-                0 => Texts.Localize("Proposed to you because you meet every requirement; no single factor stands out."),
-                1 => Texts.Format("Proposed to you mainly because {0}.", phrases[0]),
-                2 => Texts.Format("Proposed to you mainly because {0} and {1}.", phrases[0], phrases[1]),
-                _ => Texts.Format("Proposed to you mainly because {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
-            };
-            if (reasons.Against is { } weak && Array.IndexOf(PairFeatures.Names, weak) is var w and >= 0)
-                you += " " + Texts.Format("Less favourable: {0}.", YouNegativePhrases[w]);
-            return you;
-        }
+        var w = toMentor ? ToMentor : ToStaff;
+        var phrases = reasons.Because.Select(n => Array.IndexOf(PairFeatures.Names, n)).Where(i => i >= 0).Select(i => w.Phrases[i]).ToList();
         var text = phrases.Count switch
         {
-            0 => Texts.Localize("Proposed because the mentor meets every requirement; no single factor stands out."),
-            1 => Texts.Format("Proposed mainly because the mentor {0}.", phrases[0]),
-            2 => Texts.Format("Proposed mainly because the mentor {0} and {1}.", phrases[0], phrases[1]),
-            _ => Texts.Format("Proposed mainly because the mentor {0}, {1} and {2}.", phrases[0], phrases[1], phrases[2]),
+            0 => Texts.Localize(w.None),
+            1 => Texts.Format(w.One, phrases[0]),
+            2 => Texts.Format(w.Two, phrases[0], phrases[1]),
+            _ => Texts.Format(w.Three, phrases[0], phrases[1], phrases[2]),
         };
         if (reasons.Against is { } against && Array.IndexOf(PairFeatures.Names, against) is var i and >= 0)
-            text += " " + Texts.Format("Less favourable: the mentor {0}.", NegativePhrases[i]);
+            text += " " + Texts.Format(w.Against, w.NegativePhrases[i]);
         return text;
     }
+
+    /// <summary>One reader's words: the phrases and the sentence patterns (English, the texts' keys).</summary>
+    private sealed record Words(string[] Phrases, string[] NegativePhrases, string None, string One, string Two, string Three, string Against);
+
+    private static readonly Words ToStaff = new(Phrases, NegativePhrases,
+        "Proposed because the mentor meets every requirement; no single factor stands out.", "Proposed mainly because the mentor {0}.",
+        "Proposed mainly because the mentor {0} and {1}.", "Proposed mainly because the mentor {0}, {1} and {2}.", "Less favourable: the mentor {0}.");
+
+    private static readonly Words ToMentor = new(YouPhrases, YouNegativePhrases,
+        "Proposed to you because you meet every requirement; no single factor stands out.", "Proposed to you mainly because {0}.",
+        "Proposed to you mainly because {0} and {1}.", "Proposed to you mainly because {0}, {1} and {2}.", "Less favourable: {0}.");
 
     /// <summary>Why nobody could be proposed, in English: the texts' key, localised where it is read.</summary>
     public static string Describe(Exclusion e) => e switch

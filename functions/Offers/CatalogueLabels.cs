@@ -1,4 +1,4 @@
-using System.Globalization;
+using Matching.Engine;
 using Matching.Platform;
 
 namespace Matching.Offers;
@@ -40,10 +40,7 @@ public static class CatalogueLabels
     /// <summary>The first form of a label (the others, after '|', are other ways of writing it that are recognised).</summary>
     private static string Say(string key) => Texts.Localize(key).Split('|')[0];
 
-    private static string Normalise(string s)
-    {
-        var folded = new string(s.Trim().ToLowerInvariant().Normalize(System.Text.NormalizationForm.FormD)
-            .Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark).ToArray());
-        return string.Join(' ', folded.Split([' ', '-', '\'', '’'], StringSplitOptions.RemoveEmptyEntries));
-    }
+    /// <summary>The one folding of the app (<see cref="TextFolding"/>), with spaces, hyphens and apostrophes as one separator.</summary>
+    private static string Normalise(string s) =>
+        string.Join(' ', TextFolding.Folded(s).Split([' ', '-', '\'', '’'], StringSplitOptions.RemoveEmptyEntries));
 }

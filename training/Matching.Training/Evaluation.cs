@@ -199,7 +199,7 @@ public static class Evaluation
         var split = TrainingPlan.ByTime(data, week);
         var plan = TrainingPlan.Fit(split, outputDirectory, version, options);
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
-        var report = new ModelReport(version, now, source, split.TrainRows().Count, split.HeldOut.Sum(t => t.Pairs.Count), split.HeldOut.Count,
+        var report = new ModelReport(version, now, source, split.TrainRows.Count, split.HeldOut.Sum(t => t.Pairs.Count), split.HeldOut.Count,
             Measure(plan.Judged, split.HeldOut, pool, week), Measure(new RuleScorer(), split.HeldOut, pool, week), PairFeatures.Names, plan.Means,
             data.Problems.Take(100).ToList())
             { Sides = plan.Sides, Settings = plan.Settings, FittedOnExamples = plan.FittedOnExamples };

@@ -66,7 +66,7 @@ public static class Retraining
         if (priorRequests > 0)
         {
             // The prior must earn its place: the same candidate without it, judged on the same real requests.
-            var (realOnly, _, _) = MlNetTrees.Fit(split.TrainRows(), version + "-real", plan.Options);
+            var (realOnly, _, _) = MlNetTrees.Fit(split.TrainRows, version + "-real", plan.Options);
             var withoutPrior = Gains(candidateNdcg, Judge(realOnly, heldOut).Ndcg);
             priorGain = withoutPrior.Length == 0 ? 0 : Round(withoutPrior.Average());
         }
@@ -86,7 +86,7 @@ public static class Retraining
             gate.Level, halves, Round(rulesLow), Round(aucLow), priorGain);
 
         var pool = data.Mentors.Values.Select(m => new PreparedMentor(m, week)).ToList();
-        var report = new ModelReport(version, now, source, split.TrainRows().Count + prior.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
+        var report = new ModelReport(version, now, source, split.TrainRows.Count + prior.Count, heldOut.Sum(e => e.Pairs.Count), heldOut.Count,
             Evaluation.Measure(candidate, heldOut, pool, week), Evaluation.Measure(new RuleScorer(), heldOut, pool, week), PairFeatures.Names, plan.Means,
             data.Problems.Take(100).ToList()) { Gate = decision, Sides = plan.Sides, Settings = plan.Settings, FittedOnExamples = plan.FittedOnExamples };
         File.WriteAllText(Evaluation.ReportPath(plan.Zip), System.Text.Json.JsonSerializer.Serialize(report, new System.Text.Json.JsonSerializerOptions(TrainingData.Json) { WriteIndented = true }));

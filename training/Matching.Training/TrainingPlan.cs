@@ -23,7 +23,8 @@ public static class TrainingPlan
     /// <summary>The requests in time order, cut into the part learnt from and the newest part held out.</summary>
     public sealed record Split(IReadOnlyList<Example> Train, IReadOnlyList<Example> HeldOut)
     {
-        public List<PairRow> TrainRows() => Train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
+        /// <summary>The training part's rows, gathered once.</summary>
+        public IReadOnlyList<PairRow> TrainRows => field ??= Train.SelectMany(e => e.Pairs.Select(p => p.Row)).ToList();
     }
 
     /// <summary>What the plan made: the fit judged on the held-out part, and the one written on every row.</summary>
@@ -50,8 +51,8 @@ public static class TrainingPlan
         var requests = split.Train.Select(e => (IReadOnlyList<PairRow>)e.Pairs.Select(p => p.Row).ToList()).ToList();
         var settings = SettingsSearch.Choose(requests, options, extraRows);
         var chosen = settings.Apply(options);
-        var (judged, _, _) = MlNetTrees.Fit([.. split.TrainRows(), .. extraRows], version, chosen);
-        List<PairRow> every = [.. split.TrainRows(), .. split.HeldOut.SelectMany(e => e.Pairs.Select(p => p.Row)), .. extraRows];
+        var (judged, _, _) = MlNetTrees.Fit([.. split.TrainRows, .. extraRows], version, chosen);
+        List<PairRow> every = [.. split.TrainRows, .. split.HeldOut.SelectMany(e => e.Pairs.Select(p => p.Row)), .. extraRows];
         var (written, means, zip, sides) = MlNetTrees.TrainAndWrite(every, outputDirectory, version, chosen);
         return new Result(judged, written, settings, chosen, means, zip, sides, every.Count);
     }
