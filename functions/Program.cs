@@ -26,8 +26,12 @@ if (HostingSetup.StartedByFunctionsHost(args))
     return 0;
 }
 
-// A command line (a first word that is not an option): one of the app's commands, which build the app only if they need it.
-if (Commands.IsCommandLine(args)) return await Commands.RunAsync(args, () => LocalApp([]));
+// The hosts take options only: a first word that is not one is a command, and the commands are a tool of their own.
+if (args.Length > 0 && !args[0].StartsWith('-'))
+{
+    Console.Error.WriteLine($"'{args[0]}' is not an option of the app; the commands are in tools/Matching.Commands (scripts/matching.sh --help).");
+    return 1;
+}
 
 // Anywhere else: the local host (scripts/run.sh, the tests).
 await LocalApp(args).RunAsync();

@@ -12,4 +12,6 @@ out="artifacts/package"
 rm -rf "$out"
 dotnet publish functions/Matching.Functions.csproj -c Release -r linux-x64 --self-contained false \
   -p:PublishReadyToRun=true -o "$out" -nologo -v quiet
-dotnet "$out/Matching.Functions.dll" zip --from "$out" --to "$zip_path"
+# The zip is made by the commands tool (the build machine may have no zip tool); the package itself holds no commands.
+dotnet build tools/Matching.Commands/Matching.Commands.csproj -c Release -nologo -v quiet
+dotnet tools/Matching.Commands/bin/Release/net10.0/Matching.Commands.dll zip --from "$out" --to "$zip_path"

@@ -24,7 +24,8 @@ done
 
 ensure_azurite
 ensure_dotnet_tools
-dotnet build functions/Matching.Functions.csproj -c Debug -nologo -v quiet
+# The app, and the commands tool beside it (scripts/token.sh).
+dotnet build tools/Matching.Commands/Matching.Commands.csproj -c Debug -nologo -v quiet
 
 smtp_port=2525; mail_web_port=5080
 for p in 10000 10001 10002 $smtp_port $mail_web_port; do

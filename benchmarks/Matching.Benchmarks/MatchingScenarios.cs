@@ -1,3 +1,4 @@
+using Matching.Studies;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;

@@ -71,6 +71,9 @@ public sealed class PackageTests : IDisposable
         Assert.Equal("Matching.Functions.dll", (string?)worker["defaultWorkerPath"]);
         Assert.True(entries.ContainsKey("Matching.Functions.dll"));
         Assert.True(entries.ContainsKey("extensions.json"));
+        // The commands and the studies are a tool of their own: the package carries no command line.
+        Assert.False(entries.ContainsKey("System.CommandLine.dll"), "the command line must not ship");
+        Assert.False(entries.ContainsKey("Matching.Commands.dll"), "the commands tool must not ship");
         Assert.Contains(entries.Keys, k => k.StartsWith(".azurefunctions/", StringComparison.Ordinal) && k.EndsWith("Storage.Queues.dll", StringComparison.Ordinal));
         Assert.False(entries.ContainsKey("appsettings.Development.json"), "the development key must not ship");
         Assert.NotEqual(0, (entries["Matching.Functions"].ExternalAttributes >> 16) & 0b001_000_000); // the apphost keeps its exec bit

@@ -72,7 +72,7 @@ public sealed class ModelCommandTests
     private static async Task<(int Code, string Stdout, string Stderr)> RunSplitAsync(string? storage, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Matching.Functions.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Matching.Commands.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         if (storage is not null) start.Environment["AzureWebJobsStorage"] = storage;
@@ -84,7 +84,7 @@ public sealed class ModelCommandTests
     }
 
     [Fact]
-    public async Task A_wrong_command_line_is_refused_with_help_and_exit_code_1_and_never_starts_the_host()
+    public async Task A_wrong_command_line_is_refused_with_help_and_exit_code_1()
     {
         var (typo, typoSays) = await OfflineAsync("evalute", "--input", "x.jsonl");
         Assert.Equal(1, typo);

@@ -1,3 +1,4 @@
+using Matching.Studies;
 using System.Reflection;
 
 namespace Matching.UnitTests;
@@ -43,6 +44,18 @@ public sealed class ArchitectureTests
         Assert.All(training.GetReferencedAssemblies().Select(a => a.Name!), name =>
             Assert.True(name is "Matching.Engine" or "netstandard" || name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft.ML", StringComparison.Ordinal),
                 $"Matching.Training references {name}"));
+    }
+
+    /// <summary>The command line and the studies are a tool of their own: the serving app ships neither (nor System.CommandLine),
+    /// and training holds no study.</summary>
+    [Fact]
+    public void The_function_app_ships_no_command_line_and_no_study()
+    {
+        var app = typeof(Matching.Mentoring.ExplanationWords).Assembly;
+        Assert.DoesNotContain(app.GetReferencedAssemblies(), a => a.Name == "System.CommandLine");
+        Assert.DoesNotContain(app.GetTypes(), t => t.Namespace is "Matching.Commands" or "Matching.Studies");
+        Assert.DoesNotContain(typeof(Matching.Training.TrainingPlan).Assembly.GetTypes(), t => t.Name.EndsWith("Study", StringComparison.Ordinal) || t.Name.EndsWith("Simulation", StringComparison.Ordinal));
+        Assert.Equal("Matching.Commands", typeof(Matching.Studies.TwoSidedStudy).Assembly.GetName().Name);
     }
 
     /// <summary>

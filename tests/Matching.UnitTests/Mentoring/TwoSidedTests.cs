@@ -1,3 +1,4 @@
+using Matching.Studies;
 using Matching.Engine;
 using Matching.Training;
 using Microsoft.ML;

@@ -1,6 +1,7 @@
 using Matching.Engine;
+using Matching.Training;
 
-namespace Matching.Training;
+namespace Matching.Studies;
 
 /// <summary>
 /// Rounds of request, proposals, outcome and retraining on a SYNTHETIC world, to see what exploration does to a model

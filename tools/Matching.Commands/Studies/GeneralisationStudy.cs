@@ -1,6 +1,7 @@
 using Matching.Engine;
+using Matching.Training;
 
-namespace Matching.Training;
+namespace Matching.Studies;
 
 /// <summary>
 /// Do the features generalise? On each synthetic world (<see cref="SyntheticData.Options.World"/>), models trained on the

@@ -1,6 +1,7 @@
 using Matching.Engine;
+using Matching.Training;
 
-namespace Matching.Training;
+namespace Matching.Studies;
 
 /// <summary>
 /// Do the mentors' declines move the model? Measured on the synthetic world where mentors decide and say why

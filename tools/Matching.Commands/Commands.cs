@@ -5,11 +5,13 @@ using System.Text.Json;
 using Matching.Engine;
 using Matching.Training;
 using Matching.Security;
+using Matching.Studies;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Matching.Hosting;
+namespace Matching.Commands;
 
 /// <summary>
-/// The app's commands, parsed by System.CommandLine (help with <c>--help</c>, every option checked):
+/// The app's commands (a tool of their own: the function app ships neither them nor the studies), parsed by System.CommandLine (help with <c>--help</c>, every option checked):
 /// <c>token</c> mints a local development token; <c>zip</c> zips a published package with its Unix permissions (the
 /// build machine may have no zip tool); <c>generate</c> writes a synthetic training file; <c>train</c> trains and
 /// evaluates a matching model; <c>evaluate</c> reports a model on a labelled file; <c>promote</c> makes a model current
@@ -20,19 +22,12 @@ public static class Commands
 {
     public const int Done = 0, WrongCommandLine = 1, Failed = 2;
 
-    /// <summary>
-    /// The hosts are started with options only (or nothing): a first word that is not an option is a command, and so
-    /// is a request for help or the version.
-    /// </summary>
-    public static bool IsCommandLine(string[] args) =>
-        args.Length > 0 && (!args[0].StartsWith('-') || args[0] is "--help" or "-h" or "-?" or "--version");
-
     /// <summary>Runs the command line; <paramref name="app"/> builds the app for the commands that need its services.</summary>
-    public static Task<int> RunAsync(string[] args, Func<WebApplication> app) => Root(app).Parse(args).InvokeAsync();
+    public static Task<int> RunAsync(string[] args, Func<IServiceProvider> app) => Root(app).Parse(args).InvokeAsync();
 
-    private static RootCommand Root(Func<WebApplication> app)
+    private static RootCommand Root(Func<IServiceProvider> app)
     {
-        var root = new RootCommand("Matching: solidarity training seats and mentoring matches. Without a command, the app runs as a host.");
+        var root = new RootCommand("Matching's commands: development tokens, packaging, synthetic worlds, training and the model registry.");
         root.Subcommands.Add(Token(app));
         root.Subcommands.Add(Zip());
         root.Subcommands.Add(Generate());
@@ -102,7 +97,7 @@ public static class Commands
 
     // ---- the commands ----------------------------------------------------------------------------------------------
 
-    private static Command Token(Func<WebApplication> app)
+    private static Command Token(Func<IServiceProvider> app)
     {
         var role = new Option<string?>("--role") { Description = "provider, ngo, mentor, learner, admin or operator; with --org. Without both, the token names a person only (--sub), whose memberships decide" };
         role.Validators.Add(r =>
@@ -134,7 +129,7 @@ public static class Commands
         });
         Does(command, (r, _) =>
         {
-            var settings = app().Services.GetRequiredService<AuthSettings>();
+            var settings = app().GetRequiredService<AuthSettings>();
             var lifetime = TimeSpan.FromHours(r.GetValue(hours));
             if (r.GetValue(role) is not { } roleText)
             {
@@ -267,7 +262,7 @@ public static class Commands
         return command;
     }
 
-    private static Command Promote(Func<WebApplication> app)
+    private static Command Promote(Func<IServiceProvider> app)
     {
         var model = Required("--model", "a model (its .zip, with the .flat and .json beside it)");
         var command = new Command("promote", "Uploads a model to Blob Storage and makes it current: running instances switch without a restart.") { model };
@@ -278,7 +273,7 @@ public static class Commands
             if (loaded.Version != report.Version) throw new InvalidDataException($"The flat file is version {loaded.Version}, its report {report.Version}: write it again with flatten.");
             if (report.Model.Auc <= 0.5)
                 throw new InvalidDataException($"{report.Version} ranks its held-out pairs no better than chance (AUC {report.Model.Auc:0.000}): not promoted.");
-            var registry = app().Services.GetRequiredService<Mentoring.ModelRegistry>();
+            var registry = app().GetRequiredService<Mentoring.ModelRegistry>();
             await registry.UploadAsync(modelPath, report, ct);
             await registry.MakeCurrentAsync(report.Version, "promote command", ct);
             await Console.Out.WriteLineAsync($"Promoted {report.Version}: instances switch within Mentoring:ModelCheckSeconds.");
@@ -287,7 +282,7 @@ public static class Commands
         return command;
     }
 
-    private static Command Retrain(Func<WebApplication> app)
+    private static Command Retrain(Func<IServiceProvider> app)
     {
         var input = ExistingFile("--input", "the exported outcomes (GET /api/exports/training-data), or any training file");
         var output = Required("--out", "the folder for the candidate");
@@ -316,7 +311,7 @@ public static class Commands
             var services = dry ? null : app();
             var current = services is null
                 ? FlatModelFile.ReadFile(r.GetValue(currentModel) ?? Mentoring.ModelStore.ShippedPath(Environment.GetEnvironmentVariable("Mentoring__ModelPath")))
-                : await services.Services.GetRequiredService<Mentoring.ModelStore>().CurrentAsync(ct);
+                : await services.GetRequiredService<Mentoring.ModelStore>().CurrentAsync(ct);
             Progress($"training a candidate on {data.Outcomes.Count:N0} outcomes and judging it against {current.Name}");
             var name = r.GetValue(version)!;
             var (report, decision) = Retraining.Run(data, current, r.GetValue(output)!, name, DateTimeOffset.UtcNow, new GateOptions(NdcgMargin: r.GetValue(margin)),
@@ -324,7 +319,7 @@ public static class Commands
             var promote = decision.Promote && !dry;
             if (services is not null)
             {
-                var registry = services.Services.GetRequiredService<Mentoring.ModelRegistry>();
+                var registry = services.GetRequiredService<Mentoring.ModelRegistry>();
                 await registry.UploadAsync(Path.Combine(r.GetValue(output)!, $"{name}.zip"), report, ct); // rejected ones too: the registry keeps every version
                 if (promote) await registry.MakeCurrentAsync(name, "retrain gate", ct);
             }
