@@ -93,6 +93,7 @@ internal static class AppServices
         services.AddMatchingOpenApi();
         services.AddSingleton<StorageHealth>();
         services.AddTable(AbuseLimits.Table).AddSingleton<AbuseLimits>();
+        services.AddTable(AuditTrail.Table).AddSingleton<AuditTrail>();
         services.AddMatchingTelemetry(configuration, underFunctionsHost);
 
         // Features

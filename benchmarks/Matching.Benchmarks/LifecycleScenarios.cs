@@ -167,7 +167,7 @@ internal static class LifecycleScenarios
                 ["LearnerId"] = $"{i:D32}", ["Goals"] = "[\"cvReview\"]", ["Status"] = "Ended", ["MentorId"] = mentorPool[i % 500].Id, ["Outcome"] = "goalReachedJob",
                 ["CreatedAt"] = now.AddDays(-60), ["MatchedAt"] = now.AddDays(-59), ["UpdatedAt"] = now, ["SessionsHeld"] = 2, ["RatingSum"] = 8, ["RatingCount"] = 2,
             };
-            ScoringRounds.Add(row, SyntheticData.Learner(new Random(i), $"l{i}"), Enumerable.Range(0, 5).Select(k => mentorPool[(i + k) % 500]).ToList(), [1, 1, 1, 1, 1], "ml-v3", now.AddDays(-60));
+            ScoringRounds.Add(new MentorRequestRow(row), SyntheticData.Learner(new Random(i), $"l{i}"), Enumerable.Range(0, 5).Select(k => mentorPool[(i + k) % 500]).ToList(), [1, 1, 1, 1, 1], "ml-v3", now.AddDays(-60));
             return (Org(i), row);
         }));
         Console.WriteLine($"timers: seeded {matches:N0} follow-up deadlines ({due:N0} due, with {due:N0} matches and {due * 3:N0} sessions) and {ended:N0} ended requests in {seed.Elapsed.TotalSeconds:0} s");

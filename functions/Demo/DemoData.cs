@@ -134,33 +134,28 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         var start = new DateTimeOffset(day.AddHours(18).AddMinutes(30), paris.GetUtcOffset(day.AddHours(18)));
         await mentors.TakeOfferAsync(claire, NgoOrg, PastMatchId, ct);
         await mentors.AcceptOfferAsync(claire, NgoOrg, PastMatchId, ct);
-        var row = new TableEntity(NgoOrg, PastMatchId)
-        {
-            ["LearnerId"] = AminaId, ["Goals"] = JsonSerializer.Serialize(new[] { Expertise.CvReview }, TrainingData.Json), ["Status"] = nameof(RequestStatus.Matched),
-            ["MentorId"] = claire, ["CreatedAt"] = now.AddDays(-15), ["MatchedAt"] = now.AddDays(-14), ["UpdatedAt"] = now.AddDays(-14), ["Scorer"] = "ml-v3",
-            ["Proposals"] = "[]", ["Reasons"] = "[]",
-        };
+        var row = MentorRequestRow.New(NgoOrg, PastMatchId);
+        (row.LearnerId, row.Goals, row.Status, row.MentorId, row.Scorer) = (AminaId, [Expertise.CvReview], RequestStatus.Matched, claire, "ml-v3");
+        (row.CreatedAt, row.MatchedAt, row.UpdatedAt, row.Proposals, row.Reasons) = (now.AddDays(-15), now.AddDays(-14), now.AddDays(-14), [], []);
         // What the scoring saw then (Claire alone was proposed), so that the training export has this outcome once a session is held.
         if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } aminaRow && LearnerProfiles.Read(aminaRow) is { } aminaProfile
             && await mentors.FindAsync(claire, ct) is { } claireRecord)
             ScoringRounds.Add(row, LearnerProfiles.ToEngine(AminaId, aminaProfile), [claireRecord.Profile], [1.0], "ml-v3", now.AddDays(-15));
-        MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-15), RequestEvent.Chosen, claire, "chosen"));
-        MentoringLifecycle.AddHistory(row, new RequestHistoryEntry(now.AddDays(-14), RequestEvent.Accepted, claire));
-        await requests.UpsertEntityAsync(row, TableUpdateMode.Replace, ct);
-        if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } amina)
-            await learners.UpdateAsync(new TableEntity(NgoOrg, AminaId) { ["ActiveRequestId"] = PastMatchId, ["LastRequestId"] = PastMatchId }, amina.ETag, ct);
-        await tables.GetTableClient(Mentoring.Sessions.SessionBook.Table).UpsertEntityAsync(new TableEntity(NgoOrg, $"{PastMatchId}|{PastSessionId}")
-        {
-            ["MatchId"] = PastMatchId, ["SessionId"] = PastSessionId, ["Status"] = "Confirmed", ["ProposedBy"] = "Mentor", ["Mode"] = "Video",
-            ["VideoLink"] = "https://meet.example.org/claire", ["Start"] = start, ["End"] = start.AddHours(1), ["Sequence"] = 0, ["ConfirmedAt"] = start.AddDays(-3),
-        }, TableUpdateMode.Replace, ct);
+        row.AddHistory(new RequestHistoryEntry(now.AddDays(-15), RequestEvent.Chosen, claire, "chosen"));
+        row.AddHistory(new RequestHistoryEntry(now.AddDays(-14), RequestEvent.Accepted, claire));
+        await requests.UpsertEntityAsync(row.Entity, TableUpdateMode.Replace, ct);
+        if (await learners.RowAsync(NgoOrg, AminaId, ct) is { } amina) await learners.TakeRequestSlotAsync(amina, PastMatchId, ct);
+        var session = Mentoring.Sessions.SessionRow.New(NgoOrg, PastMatchId, PastSessionId, start.AddDays(-4));
+        (session.Status, session.ProposedBy, session.Mode, session.VideoLink) = (Mentoring.Sessions.SessionStatus.Confirmed, Party.Mentor, SessionMode.Video, "https://meet.example.org/claire");
+        (session.Start, session.End, session.ConfirmedAt) = (start, start.AddHours(1), start.AddDays(-3));
+        await tables.GetTableClient(Mentoring.Sessions.SessionBook.Table).UpsertEntityAsync(session.Entity, TableUpdateMode.Replace, ct);
         await sessions.OpenCheckInsAsync(new MentoringDeadlines.Due(MentoringDeadlines.Kind.CheckIn, NgoOrg, PastMatchId, PastSessionId, start.AddHours(1), ""), ct);
     }
 
     private async Task LearnerProfile(string learnerId, LearnerProfileInput profile, CancellationToken ct)
     {
-        if (await learners.RowAsync(NgoOrg, learnerId, ct) is { } row && row.GetString("Profile") is null)
-            await learners.UpdateAsync(new TableEntity(NgoOrg, learnerId) { ["Profile"] = JsonSerializer.Serialize(profile, TrainingData.Json) }, row.ETag, ct);
+        if (await learners.RowAsync(NgoOrg, learnerId, ct) is { } row && row.ProfileJson is null)
+            await learners.SaveProfileAsync(row, JsonSerializer.Serialize(profile, TrainingData.Json), ct);
     }
 
     private async Task Offer(string id, OfferDetails details, CancellationToken ct)

@@ -31,17 +31,17 @@ public sealed class AccessLinks(TableServiceClient tables, StorageProvisioner pr
             ["Organisation"] = org, ["LearnerId"] = learnerId, ["ExpiresAt"] = expires, ["IssuedBy"] = issuedBy, ["IssuedAt"] = time.GetUtcNow(),
         }, ct);
         // One link per learner: the learner's row names the current one, and the last is revoked.
-        await learners.UpdateAsync(new TableEntity(org, learnerId) { ["AccessLink"] = Ids.Fingerprint(token) }, learner.ETag, ct);
-        if (learner.GetString("AccessLink") is { Length: > 0 } previous) await Client.DeleteEntityAsync(previous, "link", ETag.All, ct);
+        await learners.SetAccessLinkAsync(org, learnerId, Ids.Fingerprint(token), learner.ETag, ct);
+        if (learner.AccessLink is { Length: > 0 } previous) await Client.DeleteEntityAsync(previous, "link", ETag.All, ct);
         return new AccessLinkView(token, expires);
     }
 
     /// <summary>Revokes the learner's link; false when they had none.</summary>
     public async Task<bool> RevokeAsync(string org, string learnerId, CancellationToken ct)
     {
-        if (await learners.RowAsync(org, learnerId, ct) is not { } learner || learner.GetString("AccessLink") is not { Length: > 0 } current) return false;
+        if (await learners.RowAsync(org, learnerId, ct) is not { } learner || learner.AccessLink is not { Length: > 0 } current) return false;
         await Client.DeleteEntityAsync(current, "link", ETag.All, ct);
-        await learners.UpdateAsync(new TableEntity(org, learnerId) { ["AccessLink"] = "" }, ETag.All, ct);
+        await learners.SetAccessLinkAsync(org, learnerId, "", ETag.All, ct);
         return true;
     }
 
@@ -56,7 +56,7 @@ public sealed class AccessLinks(TableServiceClient tables, StorageProvisioner pr
 }
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
-public sealed class AccessLinkFunctions(AccessLinks links, Organisations.AuditTrail audit)
+public sealed class AccessLinkFunctions(AccessLinks links, AuditTrail audit)
 {
     [Function("IssueAccessLink")]
     [EndpointSummary("Gives the learner a personal access link (30 days; a new one revokes the last): with it they see their matches and sessions and answer check-ins, nothing else. The token is shown once, here.")]

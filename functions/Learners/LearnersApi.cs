@@ -32,7 +32,7 @@ public static class LearnersApi
 
 [Tags("Learners"), RequireRoles(Role.Ngo)]
 public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILearnerData> owners, ILearnerStatuses statuses, AccessLinks links,
-    Organisations.AuditTrail audit)
+    AuditTrail audit)
 {
     [Function("ListLearners")]
     [EndpointSummary("The NGO's learners, a page at a time, each with where they stand (noRequest, waitingForProposals, proposed, offered, matched, ended); optionally only those whose name contains a text, or of one status.")]
@@ -70,18 +70,18 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
             var block = await learners.PageAsync(org, after, want, ct);
             if (block.Count == 0) { after = null; break; }
             scanned += block.Count;
-            var byRequest = block.Any(l => Latest(l) is not null)
-                ? await statuses.StatusesAsync(org, block[0].RowKey, block[^1].RowKey, ct)
+            var byRequest = block.Any(l => l.LatestRequestId is not null)
+                ? await statuses.StatusesAsync(org, block[0].Id, block[^1].Id, ct)
                 : new Dictionary<string, LearnerStatus>();
             foreach (var l in block)
             {
-                after = l.RowKey;
+                after = l.Id;
                 // A request not found (erased meanwhile) leaves the learner with none.
-                var latest = Latest(l);
+                var latest = l.LatestRequestId;
                 var st = latest is not null && byRequest.TryGetValue(latest, out var s) ? s : LearnerStatus.NoRequest;
                 if (status is { } wanted && st != wanted) continue;
-                if (folded is not null && !TextFolding.Folded(l.GetString("DisplayName")).Contains(folded, StringComparison.Ordinal)) continue;
-                items.Add(new LearnersApi.LearnerListItem(l.RowKey, l.GetString("DisplayName"), l.GetDateTimeOffset("CreatedAt") ?? default, st, latest));
+                if (folded is not null && !TextFolding.Folded(l.DisplayName).Contains(folded, StringComparison.Ordinal)) continue;
+                items.Add(new LearnersApi.LearnerListItem(l.Id, l.DisplayName, l.CreatedAt, st, latest));
                 if (items.Count == size) break;
             }
             if (items.Count == size || scanned >= 5_000) break; // more may follow: go on from the last one read
@@ -138,18 +138,13 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
         if (!Own(req.HttpContext, learnerId) || await learners.RowAsync(org, learnerId, ct) is not { } row) return Problems.NotFound("The learner");
         var export = new Dictionary<string, object?>
         {
-            // The matching profile is the mentoring section's, which knows which of its notes are for staff only.
-            ["learner"] = row.Where(p => p.Key is not ("odata.etag" or "PartitionKey" or "RowKey" or "Timestamp" or "Profile"))
-                .ToDictionary(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Key), p => p.Value), // camelCase, as every answer
+            ["learner"] = row.Export(),
         };
         var forStaff = req.HttpContext.Caller().Role != Role.Learner;
         foreach (var owner in owners) export[owner.Section] = await owner.ExportAsync(org, learnerId, forStaff, ct);
         await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "learner.exported", learnerId, ct);
         return Results.Ok(export);
     }
-
-    private static string? Latest(Azure.Data.Tables.TableEntity learner) =>
-        learner.GetString("LastRequestId") is { Length: > 0 } last ? last : learner.GetString("ActiveRequestId") is { Length: > 0 } active ? active : null;
 
     /// <summary>A learner acts for themself only; NGO staff for any of the NGO's learners.</summary>
     private static bool Own(HttpContext http, string learnerId) => http.Caller() is var c && (c.Role != Role.Learner || c.SubjectId == learnerId);
@@ -183,9 +178,9 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
     public async Task<LearnersApi.LearnerView> CreateAsync(string org, string displayName, CancellationToken ct, string? id = null)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var entity = new TableEntity(org, id ?? Ids.New()) { ["DisplayName"] = displayName, ["CreatedAt"] = time.GetUtcNow() };
+        var entity = LearnerRow.New(org, id ?? Ids.New(), displayName, time.GetUtcNow());
         await Table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct);
-        return ToView(entity);
+        return ToView(LearnerRow.From(entity));
     }
 
     public async Task<LearnersApi.LearnerView?> FindAsync(string org, string id, CancellationToken ct)
@@ -193,7 +188,7 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         if (!Ids.IsValid(id)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
-        return found.HasValue ? ToView(found.Value!) : null;
+        return found.HasValue ? ToView(LearnerRow.From(found.Value!)) : null;
     }
 
     public async Task<bool> DeleteAsync(string org, string id, CancellationToken ct)
@@ -205,30 +200,52 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
     }
 
     /// <summary>Up to <paramref name="count"/> of the organisation's learners after <paramref name="afterId"/>, in id order.</summary>
-    public async Task<IReadOnlyList<TableEntity>> PageAsync(string org, string? afterId, int count, CancellationToken ct)
+    public async Task<IReadOnlyList<LearnerRow>> PageAsync(string org, string? afterId, int count, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var filter = afterId is null ? TableClient.CreateQueryFilter($"PartitionKey eq {org}") : TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey gt {afterId}");
-        var list = new List<TableEntity>(count);
-        await foreach (var page in Table.QueryAsync<TableEntity>(filter, count, ["RowKey", "DisplayName", "CreatedAt", "ActiveRequestId", "LastRequestId"], ct).AsPages(null, count))
+        var list = new List<LearnerRow>(count);
+        await foreach (var page in Table.QueryAsync<TableEntity>(filter, count, LearnerRow.ListColumns, ct).AsPages(null, count))
         {
-            list.AddRange(page.Values);
+            list.AddRange(page.Values.Select(LearnerRow.From));
             if (list.Count >= count || page.ContinuationToken is null) break;
         }
         return list.Count > count ? list.GetRange(0, count) : list;
     }
 
-    /// <summary>A learner's row with its ETag, for the conditional changes of the mentoring capability.</summary>
-    public async Task<TableEntity?> RowAsync(string org, string id, CancellationToken ct)
+    /// <summary>A learner's row with its ETag, for the conditional changes below.</summary>
+    public async Task<LearnerRow?> RowAsync(string org, string id, CancellationToken ct)
     {
         if (!Ids.IsValid(id)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
-        return found.HasValue ? found.Value : null;
+        return found.HasValue ? LearnerRow.From(found.Value!) : null;
     }
 
-    /// <summary>Merges the given properties into the learner's row if it has not changed since it was read.</summary>
-    public Task UpdateAsync(TableEntity changes, Azure.ETag etag, CancellationToken ct) => Table.UpdateEntityAsync(changes, etag, TableUpdateMode.Merge, ct);
+    // The named changes: each merges its columns if the row has not changed since it was read (ETag.All: whatever it is now);
+    // a row changed meanwhile is a 412 RequestFailedException for the caller to decide on.
+
+    /// <summary>The learner's single active request slot is taken by <paramref name="requestId"/>, which is also their latest.</summary>
+    public Task TakeRequestSlotAsync(LearnerRow learner, string requestId, CancellationToken ct) =>
+        MergeAsync(learner.Org, learner.Id, learner.ETag, ct, (LearnerRow.ActiveRequestColumn, requestId), (LearnerRow.LastRequestColumn, requestId));
+
+    /// <summary>The learner's active request slot is free again.</summary>
+    public Task FreeRequestSlotAsync(string org, string learnerId, Azure.ETag etag, CancellationToken ct) =>
+        MergeAsync(org, learnerId, etag, ct, (LearnerRow.ActiveRequestColumn, ""));
+
+    public Task SaveProfileAsync(LearnerRow learner, string profileJson, CancellationToken ct) =>
+        MergeAsync(learner.Org, learner.Id, learner.ETag, ct, (LearnerRow.ProfileColumn, profileJson));
+
+    /// <summary>The fingerprint of the learner's current access link ("" when revoked).</summary>
+    public Task SetAccessLinkAsync(string org, string learnerId, string fingerprint, Azure.ETag etag, CancellationToken ct) =>
+        MergeAsync(org, learnerId, etag, ct, (LearnerRow.AccessLinkColumn, fingerprint));
+
+    private Task MergeAsync(string org, string id, Azure.ETag etag, CancellationToken ct, params (string Column, object Value)[] changes)
+    {
+        var entity = new TableEntity(org, id);
+        foreach (var (column, value) in changes) entity[column] = value;
+        return Table.UpdateEntityAsync(entity, etag, TableUpdateMode.Merge, ct);
+    }
 
     /// <summary>The ids among <paramref name="ids"/> that are not learners of <paramref name="org"/>.</summary>
     public async Task<IReadOnlyList<string>> NotOwnAsync(string org, IEnumerable<string> ids, CancellationToken ct)
@@ -238,5 +255,5 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         return distinct.Where((_, i) => found[i] is null).ToArray();
     }
 
-    private static LearnersApi.LearnerView ToView(TableEntity e) => new(e.RowKey, e.GetString("DisplayName"), e.GetDateTimeOffset("CreatedAt") ?? default);
+    private static LearnersApi.LearnerView ToView(LearnerRow row) => new(row.Id, row.DisplayName, row.CreatedAt);
 }

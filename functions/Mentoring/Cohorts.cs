@@ -42,13 +42,13 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
         await snapshot.GetAsync(ct);
 
         var placements = new Placement[ids.Count];
-        var waiting = new List<(int At, TableEntity Row)>();
+        var waiting = new List<(int At, MentorRequestRow Row)>();
         for (var i = 0; i < ids.Count; i++)
         {
             var row = await MentorRequests.FindAsync(caller, ids[i], tables, provisioner, ct);
             if (row is null) placements[i] = new Placement(ids[i], "skipped", null, null, "not found");
-            else if (MentoringLifecycle.Status(row) != RequestStatus.Proposed)
-                placements[i] = new Placement(ids[i], "skipped", null, null, $"the request is {RequestLifecycle.Code(MentoringLifecycle.Status(row))}, not waiting for a choice");
+            else if (row.Status != RequestStatus.Proposed)
+                placements[i] = new Placement(ids[i], "skipped", null, null, $"the request is {RequestLifecycle.Code(row.Status)}, not waiting for a choice");
             else waiting.Add((i, row));
         }
 
@@ -70,18 +70,18 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
             var (at, row) = waiting[k];
             if (solved[k] is not { } placed)
             {
-                placements[at] = new Placement(row.RowKey, "unplaced", null, null, "no place left with its proposed mentors: choose later");
+                placements[at] = new Placement(row.Id, "unplaced", null, null, "no place left with its proposed mentors: choose later");
                 continue;
             }
             var mentorId = mentors[placed.Mentor].Id;
             try
             {
-                await lifecycle.ChooseAsync(caller, row.RowKey, mentorId, ct);
-                placements[at] = new Placement(row.RowKey, "offered", mentorId, Math.Round(placed.Score, 1), null);
+                await lifecycle.ChooseAsync(caller, row.Id, mentorId, ct);
+                placements[at] = new Placement(row.Id, "offered", mentorId, Math.Round(placed.Score, 1), null);
             }
             catch (TransitionRefusedException refused) // the mentor's last place was taken meanwhile
             {
-                placements[at] = new Placement(row.RowKey, "unplaced", null, null, refused.Message);
+                placements[at] = new Placement(row.Id, "unplaced", null, null, refused.Message);
             }
         }
         return Results.Ok(new CohortView(placements, placements.Count(p => p.Outcome == "offered"), placements.Count(p => p.Outcome == "unplaced"),

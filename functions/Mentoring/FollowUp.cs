@@ -38,41 +38,41 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
         deadlines.AddAsync(MentoringDeadlines.Kind.Unanswered, org, requestId, null, from.AddDays(Thresholds.UnansweredDays), ct);
 
     /// <summary>A follow-up deadline is due: raise its alert if the situation is still what it watches for.</summary>
-    public async Task HandleAsync(MentoringDeadlines.Due due, IReadOnlyList<TableEntity> sessions, CancellationToken ct)
+    public async Task HandleAsync(MentoringDeadlines.Due due, IReadOnlyList<SessionRow> sessions, CancellationToken ct)
     {
         var found = await Requests.GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
         if (!found.HasValue) return;
-        var request = found.Value!;
+        var request = new MentorRequestRow(found.Value!);
         var now = time.GetUtcNow();
-        var status = MentoringLifecycle.Status(request);
+        var status = request.Status;
         if (due.Kind == MentoringDeadlines.Kind.Unanswered && status == RequestStatus.Proposed)
             await RaiseAsync(request, AlertKind.Unanswered, null, Thresholds.UnansweredDays, ct);
         if (due.Kind == MentoringDeadlines.Kind.NoSession && status == RequestStatus.Matched)
         {
             var since = now.AddDays(-Thresholds.NoSessionDays);
             // A session planned ahead, or one in the window, is enough.
-            var active = sessions.Any(s => SessionBook.Status(s) == SessionStatus.Confirmed && s.GetDateTimeOffset("Start") >= since);
-            if (!active && request.GetDateTimeOffset("MatchedAt") <= since)
+            var active = sessions.Any(s => s.Status == SessionStatus.Confirmed && s.Start >= since);
+            if (!active && request.MatchedAt <= since)
                 await RaiseAsync(request, AlertKind.NoSession, null, Thresholds.NoSessionDays, ct);
         }
     }
 
     /// <summary>Right after a check-in: a poor rating, or no-shows in a row on the match's latest sessions.</summary>
-    public async Task CheckInAnsweredAsync(string org, string matchId, string sessionId, CheckInAnswer answer, IReadOnlyList<TableEntity> sessions, CancellationToken ct)
+    public async Task CheckInAnsweredAsync(string org, string matchId, string sessionId, CheckInAnswer answer, IReadOnlyList<SessionRow> sessions, CancellationToken ct)
     {
         var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, matchId, cancellationToken: ct);
         if (!found.HasValue) return;
+        var request = new MentorRequestRow(found.Value!);
         if (answer.Rating is { } rating && rating <= Thresholds.LowRating)
-            await RaiseAsync(found.Value!, AlertKind.LowRating, sessionId, rating, ct);
+            await RaiseAsync(request, AlertKind.LowRating, sessionId, rating, ct);
         if (answer.Attendance != Attendance.NoShow) return;
-        var latest = sessions.Where(s => s.GetString("MentorAttendance") is not null || s.GetString("LearnerAttendance") is not null)
-            .OrderByDescending(s => s.GetDateTimeOffset("Start")).Take(Thresholds.NoShowsInARow).ToList();
+        var latest = sessions.Where(s => s.AttendanceOf(Party.Mentor) is not null || s.AttendanceOf(Party.Learner) is not null)
+            .OrderByDescending(s => s.Start).Take(Thresholds.NoShowsInARow).ToList();
         if (latest.Count == Thresholds.NoShowsInARow && latest.All(NoShow))
-            await RaiseAsync(found.Value!, AlertKind.NoShows, sessionId, Thresholds.NoShowsInARow, ct);
+            await RaiseAsync(request, AlertKind.NoShows, sessionId, Thresholds.NoShowsInARow, ct);
     }
 
-    private static bool NoShow(TableEntity s) =>
-        s.GetString("MentorAttendance") == nameof(Attendance.NoShow) || s.GetString("LearnerAttendance") == nameof(Attendance.NoShow);
+    private static bool NoShow(SessionRow s) => s.AttendanceOf(Party.Mentor) == Attendance.NoShow || s.AttendanceOf(Party.Learner) == Attendance.NoShow;
 
     /// <summary>What an alert says, in the reader's language, from its kind and its figure (days, no-shows, a rating).</summary>
     private static string Detail(AlertKind kind, int figure) => Texts.Format(kind switch
@@ -83,25 +83,25 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
         _ => "{0} no-shows in a row.",
     }, figure);
 
-    private async Task RaiseAsync(TableEntity request, AlertKind kind, string? sessionId, int figure, CancellationToken ct)
+    private async Task RaiseAsync(MentorRequestRow request, AlertKind kind, string? sessionId, int figure, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var id = Ids.Derive(kind.ToString(), request.RowKey, sessionId ?? "");
+        var id = Ids.Derive(kind.ToString(), request.Id, sessionId ?? "");
         var now = time.GetUtcNow();
-        Notifications.Notice[] notices = [Notifications.Notice.New(Notifications.NoticeType.FollowUpAlert, request.PartitionKey, now) with
+        Notifications.Notice[] notices = [Notifications.Notice.New(Notifications.NoticeType.FollowUpAlert, request.Org, now) with
         {
-            RequestId = request.RowKey, LearnerId = request.GetString("LearnerId"), SessionId = sessionId, Reason = RequestLifecycle.Code(kind),
+            RequestId = request.Id, LearnerId = request.LearnerId, SessionId = sessionId, Reason = RequestLifecycle.Code(kind),
         }];
         try
         {
-            await Notifications.Outbox.AddAsync(Alerts, new TableEntity(request.PartitionKey, id)
+            await Notifications.Outbox.AddAsync(Alerts, new TableEntity(request.Org, id)
             {
-                ["Kind"] = kind.ToString(), ["LearnerId"] = request.GetString("LearnerId"), ["RequestId"] = request.RowKey, ["SessionId"] = sessionId,
+                ["Kind"] = kind.ToString(), ["LearnerId"] = request.LearnerId, ["RequestId"] = request.Id, ["SessionId"] = sessionId,
                 ["Figure"] = figure, ["RaisedAt"] = now, ["Acknowledged"] = false,
             }, notices, ct);
         }
         catch (RequestFailedException ex) when (ex.Status == 409) { return; } // raised before (and its notice with it)
-        await outbox.AnnounceAsync(Table, request.PartitionKey, notices, ct);
+        await outbox.AnnounceAsync(Table, request.Org, notices, ct);
     }
 
     public async Task<IReadOnlyList<AlertView>> ListAsync(string org, bool? acknowledged, CancellationToken ct)

@@ -14,8 +14,8 @@ public static class LearnerProfiles
 {
     public sealed record LearnerProfileView(string LearnerId, LearnerProfileInput Profile, string? ActiveRequestId);
 
-    public static LearnerProfileInput? Read(TableEntity row) =>
-        row.GetString("Profile") is { } json ? JsonSerializer.Deserialize<LearnerProfileInput>(json, TrainingData.Json) : null;
+    public static LearnerProfileInput? Read(LearnerRow row) =>
+        row.ProfileJson is { } json ? JsonSerializer.Deserialize<LearnerProfileInput>(json, TrainingData.Json) : null;
 
     public static LearnerProfile ToEngine(string learnerId, LearnerProfileInput p) =>
         new(learnerId, p.Languages, p.TargetOccupation, p.TargetSector, p.TargetRome, p.Modes, p.Place, p.Availability, p.PreferredMentorGender);
@@ -41,8 +41,8 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
         {
             var row = await learners.RowAsync(org, learnerId, ct);
             if (row is null) return Problems.NotFound("The learner");
-            await learners.UpdateAsync(new TableEntity(org, learnerId) { ["Profile"] = JsonSerializer.Serialize(input, TrainingData.Json) }, row.ETag, ct);
-            return Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, input, row.GetString("ActiveRequestId")));
+            await learners.SaveProfileAsync(row, JsonSerializer.Serialize(input, TrainingData.Json), ct);
+            return Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, input, row.ActiveRequestId));
         }, ct);
     }
 
@@ -54,6 +54,6 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
     {
         var row = await learners.RowAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct);
         return row is null || LearnerProfiles.Read(row) is not { } profile ? Problems.NotFound("The learner's profile")
-            : Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, profile, row.GetString("ActiveRequestId")));
+            : Results.Ok(new LearnerProfiles.LearnerProfileView(learnerId, profile, row.ActiveRequestId));
     }
 }

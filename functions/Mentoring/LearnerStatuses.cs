@@ -13,7 +13,7 @@ public sealed class LearnerStatuses(TableServiceClient tables, StorageProvisione
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org} and LearnerId ge {firstLearnerId} and LearnerId le {lastLearnerId}");
         var statuses = new Dictionary<string, LearnerStatus>();
         await foreach (var e in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, 1000, ["RowKey", "Status"], ct))
-            statuses[e.RowKey] = Of(MentoringLifecycle.Status(e));
+            statuses[e.RowKey] = Of(new MentorRequestRow(e).Status);
         return statuses;
     }
 

@@ -9,11 +9,11 @@ namespace Matching.Mentoring;
 public enum Party { Mentor, Learner }
 
 /// <param name="ByStaff">The learner's side is acted on by their NGO's staff, not by the learner themself.</param>
-public sealed record MatchParty(TableEntity Match, Party Party, bool ByStaff = false)
+public sealed record MatchParty(MentorRequestRow Match, Party Party, bool ByStaff = false)
 {
-    public string Org => Match.PartitionKey;
-    public string MentorId => Match.GetString("MentorId");
-    public string LearnerId => Match.GetString("LearnerId");
+    public string Org => Match.Org;
+    public string MentorId => Match.MentorId ?? "";
+    public string LearnerId => Match.LearnerId;
 }
 
 /// <summary>
@@ -24,24 +24,24 @@ public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner pr
     Learners.LearnerDirectory learners)
 {
     /// <summary>The match as its parties see it, with both sides' names and contact channels.</summary>
-    public async Task<MentoringApi.MatchView> ViewAsync(TableEntity match, CancellationToken ct) =>
-        MentoringApi.ToMatch(match, await learners.RowAsync(match.PartitionKey, match.GetString("LearnerId"), ct), await mentors.FindAsync(match.GetString("MentorId"), ct));
+    public async Task<MentoringApi.MatchView> ViewAsync(MentorRequestRow match, CancellationToken ct) =>
+        MentoringApi.ToMatch(match, await learners.RowAsync(match.Org, match.LearnerId, ct), await mentors.FindAsync(match.MentorId ?? "", ct));
 
     public async Task<MatchParty?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
     {
         if (!Ids.IsValid(matchId)) return null;
         var caller = http.Caller();
-        TableEntity? row;
+        MentorRequestRow? row;
         if (caller.Role == Role.Mentor)
         {
             // The mentor's own partition says which organisation's request it is; the row must name them as its mentor.
             var mentorId = MentorsApi.MyId(http);
             row = await mentors.OrgOfAsync(mentorId, matchId, ct) is { } org ? await lifecycle.RowAsync(org, matchId, ct) : null;
-            if (row is not null && row.GetString("MentorId") != mentorId) row = null;
+            if (row is not null && row.MentorId != mentorId) row = null;
         }
         else if (caller.Role is Role.Ngo or Role.Learner) row = await MentorRequests.FindAsync(caller, matchId, tables, provisioner, ct);
         else row = null;
-        return row is not null && MentoringLifecycle.Status(row) is RequestStatus.Matched or RequestStatus.Ended
+        return row is not null && row.Status is RequestStatus.Matched or RequestStatus.Ended
             ? new MatchParty(row, caller.Role == Role.Mentor ? Party.Mentor : Party.Learner, ByStaff: caller.Role == Role.Ngo)
             : null;
     }

@@ -49,15 +49,15 @@ public static class MentoringApi
     public static Validation Note(Validation v, string? note) => v.Note(note, "note", NoteMaxLength);
 
     /// <summary>The match as its parties see it: contact channels only now that both said yes.</summary>
-    public static MatchView ToMatch(TableEntity request, TableEntity? learner, MentorRecord? mentor)
+    public static MatchView ToMatch(MentorRequestRow request, LearnerRow? learner, MentorRecord? mentor)
     {
-        var status = MentoringLifecycle.Status(request);
+        var status = request.Status;
         var learnerContact = learner is null ? null : LearnerProfiles.Read(learner)?.Contact;
-        return new MatchView(request.RowKey, request.GetString("LearnerId"), request.GetString("MentorId"),
-            MentorRequests.Goals(request), request.GetString("GoalText"),
-            status == RequestStatus.Ended ? "ended" : "active", request.GetDateTimeOffset("MatchedAt") ?? default, request.GetDateTimeOffset("EndedAt"),
-            request.GetString("Outcome"), request.GetString("EndedBy"),
-            new ContactView(learner?.GetString("DisplayName"), learnerContact, learnerContact is null ? "the learner's NGO" : null),
+        return new MatchView(request.Id, request.LearnerId, request.MentorId ?? "",
+            request.Goals, request.GoalText,
+            status == RequestStatus.Ended ? "ended" : "active", request.MatchedAt ?? default, request.EndedAt,
+            request.Outcome, request.EndedBy,
+            new ContactView(learner?.DisplayName, learnerContact, learnerContact is null ? "the learner's NGO" : null),
             new ContactView(mentor?.DisplayName, mentor is null ? null : new ContactChannel(ContactKind.Email, mentor.ContactEmail), null));
     }
 }
@@ -76,15 +76,15 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
         foreach (var held in await mentors.HeldAsync(mentorId, MentorDirectory.OfferPrefix, ct))
         {
             var row = await lifecycle.RowAsync(held.Org, held.RequestId, ct);
-            if (row is null || MentoringLifecycle.Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != mentorId) continue;
-            var profile = await learners.RowAsync(held.Org, row.GetString("LearnerId"), ct) is { } l ? LearnerProfiles.Read(l) : null;
+            if (row is null || row.Status != RequestStatus.Offered || row.OfferedTo != mentorId) continue;
+            var profile = await learners.RowAsync(held.Org, row.LearnerId, ct) is { } l ? LearnerProfiles.Read(l) : null;
             var view = MentorRequests.ToView(row);
             var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
-            offers.Add(new MentoringApi.MentorOfferView(row.RowKey, view.Goals, view.GoalText, profile?.Languages ?? [],
+            offers.Add(new MentoringApi.MentorOfferView(row.Id, view.Goals, view.GoalText, profile?.Languages ?? [],
                 profile?.Modes ?? [], profile?.TargetOccupation,
                 proposal?.Because is { } because ? ExplanationWords.Text(new Explanations.Reasons(because, proposal.Against), toMentor: true) : proposal?.Explanation,
-                row.GetDateTimeOffset("OfferedAt") ?? held.Since,
-                row.GetDateTimeOffset("OfferExpiresAt")));
+                row.OfferedAt ?? held.Since,
+                row.OfferExpiresAt));
         }
         return Results.Ok(offers.OrderBy(o => o.ExpiresAt).ToList());
     }
@@ -130,13 +130,13 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
     public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
-        var rows = new List<TableEntity>();
+        var rows = new List<MentorRequestRow>();
         if (caller.Role == Role.Mentor)
         {
             var mentorId = MentorsApi.MyId(req.HttpContext);
             foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix })
             foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
-                if (await lifecycle.RowAsync(held.Org, held.RequestId, ct) is { } row && row.GetString("MentorId") == mentorId) rows.Add(row);
+                if (await lifecycle.RowAsync(held.Org, held.RequestId, ct) is { } row && row.MentorId == mentorId) rows.Add(row);
         }
         else
         {
@@ -144,10 +144,10 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
             var filter = caller.Role == Role.Learner
                 ? TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and LearnerId eq {caller.SubjectId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}")
                 : TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}");
-            await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(row);
+            await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(new MentorRequestRow(row));
         }
         var views = new List<MentoringApi.MatchView>();
-        foreach (var row in rows.Where(r => MentoringLifecycle.Status(r) is RequestStatus.Matched or RequestStatus.Ended))
+        foreach (var row in rows.Where(r => r.Status is RequestStatus.Matched or RequestStatus.Ended))
             views.Add(await access.ViewAsync(row, ct));
         return Results.Ok(views.OrderByDescending(v => v.MatchedAt).ToList());
     }
@@ -176,9 +176,9 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
         var caller = req.HttpContext.Caller();
         return await MentoringApi.AnswerAsync(async () =>
         {
-            return Results.Ok(await access.ViewAsync(await lifecycle.EndAsync(row.PartitionKey, row, caller.Role, body.Outcome, body.Note, ct), ct));
+            return Results.Ok(await access.ViewAsync(await lifecycle.EndAsync(row.Org, row, caller.Role, body.Outcome, body.Note, ct), ct));
         });
     }
 
-    private async Task<TableEntity?> FindAsync(HttpContext http, string matchId, CancellationToken ct) => (await access.FindAsync(http, matchId, ct))?.Match;
+    private async Task<MentorRequestRow?> FindAsync(HttpContext http, string matchId, CancellationToken ct) => (await access.FindAsync(http, matchId, ct))?.Match;
 }

@@ -30,8 +30,7 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     private TableClient Client => tables.GetTableClient(Table);
 
     /// <summary>A mentor's id is derived from their organisation and token subject: one profile per person.</summary>
-    public static string IdFor(string org, string subject) =>
-        Ids.Derive(org, subject);
+    public static string IdFor(string org, string subject) => Ids.MentorId(org, subject);
 
     public async Task<MentorRecord?> FindAsync(string mentorId, CancellationToken ct)
     {

@@ -53,48 +53,42 @@ public static class MentorRequests
 
     public sealed record RequestPage(IReadOnlyList<RequestSummary> Items, string? ContinuationToken);
 
-    public static RequestSummary ToSummary(TableEntity e, DateTimeOffset now)
+    public static RequestSummary ToSummary(MentorRequestRow e, DateTimeOffset now)
     {
-        var status = MentoringLifecycle.Status(e);
-        var created = e.GetDateTimeOffset("CreatedAt") ?? default;
-        var matched = e.GetDateTimeOffset("MatchedAt");
-        var until = matched ?? (RequestLifecycle.HoldsLearnerSlot(status) ? now : e.GetDateTimeOffset("UpdatedAt") ?? now);
-        return new RequestSummary(e.RowKey, e.GetString("LearnerId"), Goals(e), status, created, e.GetDateTimeOffset("UpdatedAt") ?? created, matched,
+        var status = e.Status;
+        var created = e.CreatedAt ?? default;
+        var matched = e.MatchedAt;
+        var until = matched ?? (RequestLifecycle.HoldsLearnerSlot(status) ? now : e.UpdatedAt ?? now);
+        return new RequestSummary(e.Id, e.LearnerId, e.Goals, status, created, e.UpdatedAt ?? created, matched,
             Math.Round(Math.Max(0, (until - created).TotalDays), 1));
     }
 
-    internal static async Task<TableEntity?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
+    internal static async Task<MentorRequestRow?> FindAsync(Caller caller, string requestId, TableServiceClient tables, StorageProvisioner provisioner, CancellationToken ct)
     {
         if (!Ids.IsValid(requestId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         // The NGO's organisation is the partition: another organisation's request is not found.
         var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, requestId, cancellationToken: ct);
         if (!found.HasValue) return null;
-        return caller.Role == Role.Learner && found.Value!.GetString("LearnerId") != caller.SubjectId ? null : found.Value;
+        var row = new MentorRequestRow(found.Value!);
+        return caller.Role == Role.Learner && row.LearnerId != caller.SubjectId ? null : row;
     }
 
-    /// <summary>The request's goals, as stored.</summary>
-    public static IReadOnlyList<Expertise> Goals(TableEntity request) =>
-        JsonSerializer.Deserialize<Expertise[]>(request.GetString("Goals") ?? "[]", TrainingData.Json) ?? [];
-
-    internal static IReadOnlyList<string> Planned(TableEntity request) =>
-        request.GetString("Planned") is { Length: > 0 } p ? p.Split(',') : [];
-
-    public static RequestView ToView(TableEntity e, bool forStaff = false)
+    public static RequestView ToView(MentorRequestRow e, bool forStaff = false)
     {
-        var proposals = (JsonSerializer.Deserialize<ProposalView[]>(e.GetString("Proposals") ?? "[]", TrainingData.Json) ?? [])
+        var proposals = e.Proposals
             .Select(p => p.Because is { } because ? p with { Explanation = ExplanationWords.Text(new Explanations.Reasons(because, p.Against)) } : p).ToArray();
-        var status = MentoringLifecycle.Status(e);
-        var offer = status == RequestStatus.Offered && e.GetString("OfferedTo") is { } to
-            ? new RequestOfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.GetDateTimeOffset("OfferedAt") ?? default, e.GetDateTimeOffset("OfferExpiresAt"))
+        var status = e.Status;
+        var offer = status == RequestStatus.Offered && e.OfferedTo is { } to
+            ? new RequestOfferView(to, proposals.FirstOrDefault(p => p.MentorId == to)?.DisplayName, e.OfferedAt ?? default, e.OfferExpiresAt)
             : null;
         return new RequestView(
-            e.RowKey, e.GetString("LearnerId"), Goals(e), e.GetString("GoalText"), status, proposals,
-            (JsonSerializer.Deserialize<ReasonView[]>(e.GetString("Reasons") ?? "[]", TrainingData.Json) ?? []).Select(r => r with { Description = Texts.Localize(r.Description) }).ToArray(),
-            e.GetString("Scorer"), e.GetDateTimeOffset("CreatedAt") ?? default, e.GetDateTimeOffset("UpdatedAt") ?? default,
-            status == RequestStatus.Proposed ? e.GetDateTimeOffset("ProposalsExpireAt") : null, offer,
-            MentoringLifecycle.Declines(e).Select(d => new DeclineView(d.MentorId, d.Reason, d.At, forStaff ? d.Note : null)).ToList(),
-            status is RequestStatus.Matched or RequestStatus.Ended ? e.RowKey : null, e.GetString("ProgrammeId"));
+            e.Id, e.LearnerId, e.Goals, e.GoalText, status, proposals,
+            e.Reasons.Select(r => r with { Description = Texts.Localize(r.Description) }).ToArray(),
+            e.Scorer, e.CreatedAt ?? default, e.UpdatedAt ?? default,
+            status == RequestStatus.Proposed ? e.ProposalsExpireAt : null, offer,
+            e.Declines.Select(d => new DeclineView(d.MentorId, d.Reason, d.At, forStaff ? d.Note : null)).ToList(),
+            status is RequestStatus.Matched or RequestStatus.Ended ? e.Id : null, e.ProgrammeId);
     }
 }
 
@@ -133,12 +127,12 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         }
 
         var requests = tables.GetTableClient(MentorRequests.Table);
-        if (row.GetString("ActiveRequestId") is { Length: > 0 } active
-            && (await requests.GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, active, cancellationToken: ct)) is { HasValue: true } existing
-            && RequestLifecycle.HoldsLearnerSlot(MentoringLifecycle.Status(existing.Value!)))
+        if (row.ActiveRequestId is { Length: > 0 } active
+            && await lifecycle.RowAsync(caller.OrganisationId, active, ct) is { } existing
+            && RequestLifecycle.HoldsLearnerSlot(existing.Status))
             // The advice must work for the status it is in: a match is ended, not cancelled (issue 29, item 10).
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The learner already has an active request",
-                MentoringLifecycle.Status(existing.Value!) == RequestStatus.Matched
+                existing.Status == RequestStatus.Matched
                     ? Texts.Format("The learner is matched (request {0}): end the match first with POST /api/matches/{0}/end, or follow it at /api/matches/{0}.", active)
                     : Texts.Format("Cancel request {0} first with POST /api/mentor-requests/{0}/cancel, or follow it at /api/mentor-requests/{0}.", active));
 
@@ -148,21 +142,18 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         {
             // Claim the learner's single active slot first: a concurrent request loses on the ETag.
             // LastRequestId stays once the request is closed: the staff's list tells "ended" from "never asked" by it.
-            await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = id, ["LastRequestId"] = id }, row.ETag, ct);
+            await learners.TakeRequestSlotAsync(row, id, ct);
         }
         catch (RequestFailedException ex) when (ex.Status == 412)
         {
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The learner's requests changed meanwhile", "Read the learner's active request and try again.");
         }
-        var entity = new TableEntity(caller.OrganisationId, id)
-        {
-            ["LearnerId"] = body.LearnerId, ["Goals"] = JsonSerializer.Serialize(body.Goals, TrainingData.Json), ["GoalText"] = body.GoalText,
-            ["ProgrammeId"] = body.ProgrammeId,
-            ["Status"] = nameof(RequestStatus.Queued), ["CreatedAt"] = now, ["UpdatedAt"] = now,
-        };
+        var request = MentorRequestRow.New(caller.OrganisationId, id);
+        (request.LearnerId, request.Goals, request.GoalText, request.ProgrammeId) = (body.LearnerId!, body.Goals!, body.GoalText, body.ProgrammeId);
+        (request.Status, request.CreatedAt, request.UpdatedAt) = (RequestStatus.Queued, now, now);
         try
         {
-            await requests.AddEntityAsync(entity, ct);
+            await requests.AddEntityAsync(request.Entity, ct);
             await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(caller.OrganisationId, id), ct);
         }
         catch (Exception)
@@ -171,11 +162,11 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
             // ids only, for an operator to see (issue 30: this compensation once failed silently).
             try { await requests.DeleteEntityAsync(caller.OrganisationId, id, ETag.All, CancellationToken.None); }
             catch (Exception ex) { logger.LogWarning(ex, "Could not remove request {RequestId} after it was refused", id); }
-            try { await learners.UpdateAsync(new TableEntity(caller.OrganisationId, body.LearnerId!) { ["ActiveRequestId"] = "" }, ETag.All, CancellationToken.None); }
+            try { await learners.FreeRequestSlotAsync(caller.OrganisationId, body.LearnerId!, ETag.All, CancellationToken.None); }
             catch (Exception ex) { logger.LogWarning(ex, "Could not free the active-request slot of learner {LearnerId} after request {RequestId} was refused", body.LearnerId, id); }
             throw;
         }
-        return Results.Accepted($"/api/mentor-requests/{id}", MentorRequests.ToView(entity));
+        return Results.Accepted($"/api/mentor-requests/{id}", MentorRequests.ToView(request));
     }
 
     [Function("ListMentorRequests"), RequireRoles(Role.Ngo)]
@@ -204,7 +195,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId}") + " and " + Notifications.Outbox.NotOutbox
             + (status is { } s ? " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : "")
             + (learnerId is not null ? " and " + TableClient.CreateQueryFilter($"LearnerId eq {learnerId}") : "");
-        string[] columns = ["RowKey", "LearnerId", "Goals", "Status", "CreatedAt", "UpdatedAt", "MatchedAt"];
+        var columns = MentorRequestRow.SummaryColumns;
         var items = new List<MentorRequests.RequestSummary>();
         string? next = null;
         var now = time.GetUtcNow();
@@ -212,7 +203,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         {
             await foreach (var page in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, size, columns, ct).AsPages(token, size))
             {
-                items.AddRange(page.Values.Select(e => MentorRequests.ToSummary(e, now)));
+                items.AddRange(page.Values.Select(e => MentorRequests.ToSummary(new MentorRequestRow(e), now)));
                 next = page.ContinuationToken;
                 if (items.Count > 0 || next is null) break; // a filtered page can come back empty with a token: read on
             }
@@ -284,24 +275,24 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
         {
             var found = await table.GetEntityIfExistsAsync<TableEntity>(m.Org ?? "", m.RequestId ?? "", cancellationToken: ct);
             if (!found.HasValue) throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
-            var request = found.Value!;
-            if (!RequestLifecycle.Allows(MentoringLifecycle.Status(request), RequestEvent.Scored)) return; // done, or cancelled
+            var request = new MentorRequestRow(found.Value!);
+            if (!RequestLifecycle.Allows(request.Status, RequestEvent.Scored)) return; // done, or cancelled
             var proposed = await PlanAsync(m.Org!, request, ct);
             var now = time.GetUtcNow();
             if (proposed)
             {
                 var expires = now + lifecycle.ProposalExpiry;
-                await deadlines.AddAsync(MentoringDeadlines.Kind.Proposals, m.Org!, request.RowKey, null, expires, ct);
-                await followUp.WatchProposalsAsync(m.Org!, request.RowKey, now, ct);
-                request["ProposalsExpireAt"] = expires;
+                await deadlines.AddAsync(MentoringDeadlines.Kind.Proposals, m.Org!, request.Id, null, expires, ct);
+                await followUp.WatchProposalsAsync(m.Org!, request.Id, now, ct);
+                request.ProposalsExpireAt = expires;
             }
-            request["Status"] = proposed ? nameof(RequestStatus.Proposed) : nameof(RequestStatus.NoCandidates);
-            request["UpdatedAt"] = now;
-            MentoringLifecycle.AddHistory(request, new RequestHistoryEntry(now, RequestEvent.Scored, Reason: request.GetString("Scorer")));
+            request.Status = proposed ? RequestStatus.Proposed : RequestStatus.NoCandidates;
+            request.UpdatedAt = now;
+            request.AddHistory(new RequestHistoryEntry(now, RequestEvent.Scored, Reason: request.Scorer));
             Notifications.Notice[] notices = proposed
-                ? [MentoringLifecycle.NoticeOf(Notifications.NoticeType.ProposalsReady, m.Org!, request, null, now) with { When = request.GetDateTimeOffset("ProposalsExpireAt") }]
+                ? [MentoringLifecycle.NoticeOf(Notifications.NoticeType.ProposalsReady, m.Org!, request, null, now) with { When = request.ProposalsExpireAt }]
                 : [MentoringLifecycle.NoticeOf(Notifications.NoticeType.NoCandidates, m.Org!, request, null, now)]; // staff can widen the request and ask again
-            if (!await Notifications.Outbox.TryReplaceAsync(table, request, notices, ct)) continue; // changed meanwhile: read again
+            if (!await Notifications.Outbox.TryReplaceAsync(table, request.Entity, notices, ct)) continue; // changed meanwhile: read again
             await outbox.AnnounceAsync(MentorRequests.Table, m.Org!, notices, ct);
             if (!proposed) await lifecycle.FreeLearnerSlotAsync(m.Org!, request, ct);
             return;
@@ -309,11 +300,11 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>Fills the request's proposals (or the reasons there are none); true when there is at least one.</summary>
-    private async Task<bool> PlanAsync(string org, TableEntity request, CancellationToken ct)
+    private async Task<bool> PlanAsync(string org, MentorRequestRow request, CancellationToken ct)
     {
         using var activity = Telemetry.Source.StartActivity("mentoring.match");
-        var goals = MentorRequests.Goals(request);
-        var learnerRow = await learners.RowAsync(org, request.GetString("LearnerId"), ct);
+        var goals = request.Goals;
+        var learnerRow = await learners.RowAsync(org, request.LearnerId, ct);
         var profile = learnerRow is null ? null : LearnerProfiles.Read(learnerRow);
         var proposals = new List<MentorRequests.ProposalView>();
         var reasons = new List<MentorRequests.ReasonView>();
@@ -330,10 +321,10 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             scorerName = scorer.Name;
             var k = options.Value.ProposalsPerRequest;
             var started = Stopwatch.GetTimestamp();
-            var declined = MentoringLifecycle.Declines(request).Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
-            var learner = LearnerProfiles.ToEngine(request.GetString("LearnerId"), profile);
+            var declined = request.Declines.Select(d => d.MentorId).ToHashSet(StringComparer.Ordinal);
+            var learner = LearnerProfiles.ToEngine(request.LearnerId, profile);
             var share = options.Value.ExplorationShare;
-            var result = Matcher.Match(new MatchRequest(learner, goals, request.GetString("GoalText")), pool, scorer, Exploration.Ranked(k, share), week, declined, spread);
+            var result = Matcher.Match(new MatchRequest(learner, goals, request.GoalText), pool, scorer, Exploration.Ranked(k, share), week, declined, spread);
             var (shown, propensities) = Exploration.Choose(result.Proposals, k, share, Random.Shared);
             spread.Proposed(shown.Select(p => p.MentorId));
             activity?.SetTag("matching.mentors", pool.Count);
@@ -357,10 +348,10 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
             if (proposals.Count == 0 && reasons.Count == 0) reasons.Add(new MentorRequests.ReasonView("no-mentors", "no mentor is registered yet", 0));
             Telemetry.Proposals.Add(proposals.Count, new KeyValuePair<string, object?>("scorer", scorer.Name));
         }
-        request["Planned"] = string.Join(',', proposals.Select(p => p.MentorId));
-        request["Proposals"] = JsonSerializer.Serialize(proposals, TrainingData.Json);
-        request["Reasons"] = JsonSerializer.Serialize(reasons, TrainingData.Json);
-        request["Scorer"] = scorerName;
+        request.Planned = proposals.Select(p => p.MentorId).ToList();
+        request.Proposals = proposals;
+        request.Reasons = reasons;
+        request.Scorer = scorerName;
         return proposals.Count > 0;
     }
 }

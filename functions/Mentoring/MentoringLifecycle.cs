@@ -41,17 +41,17 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     public const string ExpiredReason = "expired";
 
     /// <summary>The learner (or their NGO) chooses one proposal: it is offered to its mentor if they still have room.</summary>
-    public async Task<TableEntity?> ChooseAsync(Caller caller, string requestId, string mentorId, CancellationToken ct)
+    public async Task<MentorRequestRow?> ChooseAsync(Caller caller, string requestId, string mentorId, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
             if (row is null) return null;
-            var status = Status(row);
-            if (status == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return row; // a retry
+            var status = row.Status;
+            if (status == RequestStatus.Offered && row.OfferedTo == mentorId) return row; // a retry
             Require(row, RequestEvent.Chosen, "The request has no proposals to choose from",
                 "Only a request with proposals, none offered yet, can have one chosen.");
-            if (!MentorRequests.Planned(row).Contains(mentorId)) throw new ChoiceNotProposedException();
+            if (!row.Planned.Contains(mentorId)) throw new ChoiceNotProposedException();
 
             var org = caller.OrganisationId;
             var now = time.GetUtcNow();
@@ -68,25 +68,25 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>The mentor accepts the offer: a match is made, and only now each side sees the other's contact.</summary>
-    public async Task<TableEntity?> AcceptAsync(string mentorId, string requestId, CancellationToken ct)
+    public async Task<MentorRequestRow?> AcceptAsync(string mentorId, string requestId, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
             if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
             var row = await RowAsync(org, requestId, ct);
             if (row is null) return null;
-            if (Status(row) is RequestStatus.Matched or RequestStatus.Ended && row.GetString("MentorId") == mentorId)
+            if (row.Status is RequestStatus.Matched or RequestStatus.Ended && row.MentorId == mentorId)
             {
                 await SettleMentorSideAsync(org, requestId, mentorId, ct); // a retry after a crash finishes the bookkeeping
                 return row;
             }
             await RequireOfferedToAsync(row, org, mentorId, RequestEvent.Accepted, ct);
             var now = time.GetUtcNow();
-            row["Status"] = nameof(RequestStatus.Matched);
-            row["MentorId"] = mentorId;
-            row["MatchedAt"] = now;
-            row["OfferExpiresAt"] = null;
-            AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
+            row.Status = RequestStatus.Matched;
+            row.MentorId = mentorId;
+            row.MatchedAt = now;
+            row.OfferExpiresAt = null;
+            row.AddHistory(new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
             if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now) with { Actor = "mentor" })) continue;
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
             await followUp.WatchMatchAsync(org, requestId, now, ct);
@@ -96,7 +96,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>The mentor declines, with a reason: the next proposal still valid is offered, or the request is scored again.</summary>
-    public async Task<TableEntity?> DeclineAsync(string mentorId, string requestId, DeclineReason reason, string? note, CancellationToken ct)
+    public async Task<MentorRequestRow?> DeclineAsync(string mentorId, string requestId, DeclineReason reason, string? note, CancellationToken ct)
     {
         if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
         var row = await RowAsync(org, requestId, ct);
@@ -111,27 +111,27 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     /// This mentor's decline is already recorded: with the same reason it is a retry (told the same outcome);
     /// with another reason it is refused naming the recorded one, never silently dropped.
     /// </summary>
-    private static bool DeclinedAlready(TableEntity row, string mentorId, string reason)
+    private static bool DeclinedAlready(MentorRequestRow row, string mentorId, string reason)
     {
-        if (Declines(row).LastOrDefault(d => d.MentorId == mentorId && d.Reason != ExpiredReason) is not { } recorded) return false;
+        if (row.Declines.LastOrDefault(d => d.MentorId == mentorId && d.Reason != ExpiredReason) is not { } recorded) return false;
         if (recorded.Reason == reason) return true;
-        throw new TransitionRefusedException(Status(row), "The offer was already declined",
+        throw new TransitionRefusedException(row.Status, "The offer was already declined",
             Texts.Format("You declined it already, with the reason {0}.", recorded.Reason));
     }
 
     /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
-    public async Task<TableEntity?> CancelAsync(Caller caller, string requestId, CancellationToken ct)
+    public async Task<MentorRequestRow?> CancelAsync(Caller caller, string requestId, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
             if (row is null) return null;
-            if (Status(row) == RequestStatus.Cancelled) return row;
+            if (row.Status == RequestStatus.Cancelled) return row;
             Require(row, RequestEvent.Cancelled, "The request can no longer be cancelled", "A matched request is ended instead (POST /api/matches/{id}/end).");
-            var offeredTo = Status(row) == RequestStatus.Offered ? row.GetString("OfferedTo") : null;
-            row["Status"] = nameof(RequestStatus.Cancelled);
-            row["OfferExpiresAt"] = null;
-            AddHistory(row, new RequestHistoryEntry(time.GetUtcNow(), RequestEvent.Cancelled));
+            var offeredTo = row.Status == RequestStatus.Offered ? row.OfferedTo : null;
+            row.Status = RequestStatus.Cancelled;
+            row.OfferExpiresAt = null;
+            row.AddHistory(new RequestHistoryEntry(time.GetUtcNow(), RequestEvent.Cancelled));
             if (!await TryReplaceAsync(row, ct)) continue;
             if (offeredTo is not null) await mentors.ReleaseOfferAsync(offeredTo, caller.OrganisationId, requestId, ct);
             await FreeLearnerSlotAsync(caller.OrganisationId, row, ct);
@@ -141,29 +141,29 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>Either side ends a match with an outcome; the mentor's capacity and the learner's slot are given back.</summary>
-    public async Task<TableEntity> EndAsync(string org, TableEntity row, Role endedBy, MatchOutcome outcome, string? note, CancellationToken ct)
+    public async Task<MentorRequestRow> EndAsync(string org, MentorRequestRow row, Role endedBy, MatchOutcome outcome, string? note, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            if (Status(row) == RequestStatus.Ended) return row;
+            if (row.Status == RequestStatus.Ended) return row;
             Require(row, RequestEvent.MatchEnded, "The match is not active", "Only an active match can be ended.");
-            var mentorId = row.GetString("MentorId");
+            var mentorId = row.MentorId ?? "";
             var now = time.GetUtcNow();
-            row["Status"] = nameof(RequestStatus.Ended);
-            row["EndedAt"] = now;
-            row["Outcome"] = RequestLifecycle.Code(outcome);
-            row["EndedBy"] = RequestLifecycle.Code(endedBy);
-            row["EndNote"] = note;
-            AddHistory(row, new RequestHistoryEntry(now, RequestEvent.MatchEnded, mentorId, RequestLifecycle.Code(outcome)));
+            row.Status = RequestStatus.Ended;
+            row.EndedAt = now;
+            row.Outcome = RequestLifecycle.Code(outcome);
+            row.EndedBy = RequestLifecycle.Code(endedBy);
+            row.EndNote = note;
+            row.AddHistory(new RequestHistoryEntry(now, RequestEvent.MatchEnded, mentorId, RequestLifecycle.Code(outcome)));
             if (await TryReplaceAsync(row, ct, NoticeOf(NoticeType.MatchEnded, org, row, mentorId, now) with
                 { Reason = RequestLifecycle.Code(outcome), Actor = endedBy == Role.Mentor ? "mentor" : "learner" }))
             {
-                await mentors.AcceptOfferAsync(mentorId, org, row.RowKey, ct); // counted once, even if the accept's own bookkeeping never ran
-                await mentors.EndMatchAsync(mentorId, org, row.RowKey, ct);
+                await mentors.AcceptOfferAsync(mentorId, org, row.Id, ct); // counted once, even if the accept's own bookkeeping never ran
+                await mentors.EndMatchAsync(mentorId, org, row.Id, ct);
                 await FreeLearnerSlotAsync(org, row, ct);
                 return row;
             }
-            row = await RowAsync(org, row.RowKey, ct) ?? throw new InvalidOperationException("The match disappeared.");
+            row = await RowAsync(org, row.Id, ct) ?? throw new InvalidOperationException("The match disappeared.");
         }
         throw Busy();
     }
@@ -176,19 +176,19 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
         switch (due.Kind)
         {
             case MentoringDeadlines.Kind.Offer when due.Subject is { } mentorId:
-                if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId
-                    && row.GetDateTimeOffset("OfferExpiresAt") is { } expires && expires <= now)
+                if (row is not null && row.Status == RequestStatus.Offered && row.OfferedTo == mentorId
+                    && row.OfferExpiresAt is { } expires && expires <= now)
                     await MoveOnAsync(due.Org, row, mentorId, RequestEvent.OfferExpired, ExpiredReason, null, ct);
                 else
                     await SettleMentorSideAsync(due.Org, due.RequestId, mentorId, ct);
                 break;
-            case MentoringDeadlines.Kind.Proposals when row is not null && Status(row) == RequestStatus.Proposed
-                && row.GetDateTimeOffset("ProposalsExpireAt") is { } proposalsExpire && proposalsExpire <= now:
-                row["Status"] = nameof(RequestStatus.Expired);
-                AddHistory(row, new RequestHistoryEntry(now, RequestEvent.ProposalsExpired));
+            case MentoringDeadlines.Kind.Proposals when row is not null && row.Status == RequestStatus.Proposed
+                && row.ProposalsExpireAt is { } proposalsExpire && proposalsExpire <= now:
+                row.Status = RequestStatus.Expired;
+                row.AddHistory(new RequestHistoryEntry(now, RequestEvent.ProposalsExpired));
                 if (await TryReplaceAsync(row, ct)) await FreeLearnerSlotAsync(due.Org, row, ct);
                 break; // changed meanwhile: it is no longer waiting for a choice, or the next run sees it again
-            case MentoringDeadlines.Kind.Score when row is not null && Status(row) == RequestStatus.Queued:
+            case MentoringDeadlines.Kind.Score when row is not null && row.Status == RequestStatus.Queued:
                 await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(due.Org, due.RequestId), ct);
                 break;
         }
@@ -199,35 +199,35 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     /// when none is left, queue the request to be scored again without the mentors who declined it.
     /// </summary>
     /// <param name="row">The request as just read; read again only when it changed meanwhile.</param>
-    private async Task<TableEntity> MoveOnAsync(string org, TableEntity row, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
+    private async Task<MentorRequestRow> MoveOnAsync(string org, MentorRequestRow row, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
     {
-        var requestId = row.RowKey;
+        var requestId = row.Id;
         for (var attempt = 0; attempt < 10; attempt++)
         {
             if (attempt > 0) row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
-            if (Status(row) != RequestStatus.Offered || row.GetString("OfferedTo") != fromMentor)
+            if (row.Status != RequestStatus.Offered || row.OfferedTo != fromMentor)
             {
                 // Moved on meanwhile. An expiry has nothing to say; a decline took effect only if it is the one recorded
                 // (a concurrent retry), otherwise an accept (or the deadline) won and the decline is refused with the status.
                 if (e != RequestEvent.Declined || DeclinedAlready(row, fromMentor, reason)) return row;
-                throw new TransitionRefusedException(Status(row), "The offer is no longer open",
-                    Texts.Format("The request is {0}: it can no longer be declined by you.", RequestLifecycle.Code(Status(row))));
+                throw new TransitionRefusedException(row.Status, "The offer is no longer open",
+                    Texts.Format("The request is {0}: it can no longer be declined by you.", RequestLifecycle.Code(row.Status)));
             }
             var now = time.GetUtcNow();
-            var declines = Declines(row).Append(new Decline(fromMentor, reason, now, note)).ToList();
-            row["Declines"] = JsonSerializer.Serialize(declines, TrainingData.Json);
-            AddHistory(row, new RequestHistoryEntry(now, e, fromMentor, reason));
+            var declines = row.Declines.Append(new Decline(fromMentor, reason, now, note)).ToList();
+            row.Declines = declines;
+            row.AddHistory(new RequestHistoryEntry(now, e, fromMentor, reason));
 
             var next = await NextValidAsync(org, row, declines.Select(d => d.MentorId).ToHashSet(), now, ct);
             if (next is not null) Offer(row, next, now, automatic: true);
             else
             {
                 await deadlines.AddAsync(MentoringDeadlines.Kind.Score, org, requestId, null, now + RescoreGrace, ct);
-                row["Status"] = nameof(RequestStatus.Queued);
-                row["Planned"] = null;
-                row["OfferedTo"] = null;
-                row["OfferExpiresAt"] = null;
-                AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Rescored));
+                row.Status = RequestStatus.Queued;
+                row.Planned = [];
+                row.OfferedTo = null;
+                row.OfferExpiresAt = null;
+                row.AddHistory(new RequestHistoryEntry(now, RequestEvent.Rescored));
             }
             var notices = new List<Notice>();
             if (e == RequestEvent.Declined)
@@ -247,30 +247,30 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     }
 
     /// <summary>The first remaining proposal whose mentor still passes the filters and has room, its capacity taken.</summary>
-    private async Task<string?> NextValidAsync(string org, TableEntity row, HashSet<string> declined, DateTimeOffset now, CancellationToken ct)
+    private async Task<string?> NextValidAsync(string org, MentorRequestRow row, HashSet<string> declined, DateTimeOffset now, CancellationToken ct)
     {
-        var learnerRow = await learners.RowAsync(org, row.GetString("LearnerId"), ct);
+        var learnerRow = await learners.RowAsync(org, row.LearnerId, ct);
         if (learnerRow is null || LearnerProfiles.Read(learnerRow) is not { } profile) return null;
         var week = WeeklyTime.WeekStart(now);
-        var learner = new PreparedLearner(LearnerProfiles.ToEngine(row.GetString("LearnerId"), profile), week);
-        foreach (var mentorId in MentorRequests.Planned(row))
+        var learner = new PreparedLearner(LearnerProfiles.ToEngine(row.LearnerId, profile), week);
+        foreach (var mentorId in row.Planned)
         {
             if (declined.Contains(mentorId) || await mentors.FindAsync(mentorId, ct) is not { } mentor) continue;
             if (Filters.Check(learner, new PreparedMentor(mentor.Profile, week)) != Exclusion.None) continue;
-            await deadlines.AddAsync(MentoringDeadlines.Kind.Offer, org, row.RowKey, mentorId, now + OfferExpiry, ct);
-            if (await mentors.TakeOfferAsync(mentorId, org, row.RowKey, ct) is OfferTake.Taken or OfferTake.AlreadyHeld) return mentorId;
+            await deadlines.AddAsync(MentoringDeadlines.Kind.Offer, org, row.Id, mentorId, now + OfferExpiry, ct);
+            if (await mentors.TakeOfferAsync(mentorId, org, row.Id, ct) is OfferTake.Taken or OfferTake.AlreadyHeld) return mentorId;
         }
         return null;
     }
 
-    private void Offer(TableEntity row, string mentorId, DateTimeOffset now, bool automatic)
+    private void Offer(MentorRequestRow row, string mentorId, DateTimeOffset now, bool automatic)
     {
-        row["Status"] = nameof(RequestStatus.Offered);
-        row["OfferedTo"] = mentorId;
-        row["OfferedAt"] = now;
-        row["OfferExpiresAt"] = now + OfferExpiry;
-        row["ProposalsExpireAt"] = null;
-        AddHistory(row, new RequestHistoryEntry(now, RequestEvent.Chosen, mentorId, automatic ? "next-proposal" : "chosen"));
+        row.Status = RequestStatus.Offered;
+        row.OfferedTo = mentorId;
+        row.OfferedAt = now;
+        row.OfferExpiresAt = now + OfferExpiry;
+        row.ProposalsExpireAt = null;
+        row.AddHistory(new RequestHistoryEntry(now, RequestEvent.Chosen, mentorId, automatic ? "next-proposal" : "chosen"));
     }
 
     /// <summary>
@@ -281,28 +281,28 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     private async Task SettleMentorSideAsync(string org, string requestId, string mentorId, CancellationToken ct)
     {
         var row = await RowAsync(org, requestId, ct);
-        if (row is not null && Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
-        if (row is not null && Status(row) is RequestStatus.Matched or RequestStatus.Ended && row.GetString("MentorId") == mentorId)
+        if (row is not null && row.Status == RequestStatus.Offered && row.OfferedTo == mentorId) return;
+        if (row is not null && row.Status is RequestStatus.Matched or RequestStatus.Ended && row.MentorId == mentorId)
         {
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
-            if (Status(row) == RequestStatus.Ended) await mentors.EndMatchAsync(mentorId, org, requestId, ct);
+            if (row.Status == RequestStatus.Ended) await mentors.EndMatchAsync(mentorId, org, requestId, ct);
             return;
         }
         await mentors.ReleaseOfferAsync(mentorId, org, requestId, ct);
     }
 
-    private async Task RequireOfferedToAsync(TableEntity row, string org, string mentorId, RequestEvent e, CancellationToken ct)
+    private async Task RequireOfferedToAsync(MentorRequestRow row, string org, string mentorId, RequestEvent e, CancellationToken ct)
     {
-        if (Status(row) == RequestStatus.Offered && row.GetString("OfferedTo") == mentorId) return;
-        await SettleMentorSideAsync(org, row.RowKey, mentorId, ct); // an offer row left behind
-        throw new TransitionRefusedException(Status(row), "The offer is no longer open",
+        if (row.Status == RequestStatus.Offered && row.OfferedTo == mentorId) return;
+        await SettleMentorSideAsync(org, row.Id, mentorId, ct); // an offer row left behind
+        throw new TransitionRefusedException(row.Status, "The offer is no longer open",
             Texts.Format(e == RequestEvent.Accepted ? "The request is {0}: it can no longer be accepted by you." : "The request is {0}: it can no longer be declined by you.",
-                RequestLifecycle.Code(Status(row))));
+                RequestLifecycle.Code(row.Status)));
     }
 
-    private static void Require(TableEntity row, RequestEvent e, string title, string detail)
+    private static void Require(MentorRequestRow row, RequestEvent e, string title, string detail)
     {
-        var status = Status(row);
+        var status = row.Status;
         if (!RequestLifecycle.Allows(status, e)) throw new TransitionRefusedException(status, title, detail);
     }
 
@@ -310,50 +310,39 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     private Task<string?> OrgOfAsync(string mentorId, string requestId, CancellationToken ct) =>
         Ids.IsValid(requestId) ? mentors.OrgOfAsync(mentorId, requestId, ct) : Task.FromResult<string?>(null);
 
-    public async Task<TableEntity?> RowAsync(string org, string requestId, CancellationToken ct)
+    public async Task<MentorRequestRow?> RowAsync(string org, string requestId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, requestId, cancellationToken: ct);
-        return found.HasValue ? found.Value : null;
+        return found.HasValue ? new MentorRequestRow(found.Value!) : null;
     }
 
     /// <summary>Writes the request on its ETag with the notices of the change (one transaction), then announces them.</summary>
-    private async Task<bool> TryReplaceAsync(TableEntity row, CancellationToken ct, params Notice[] notices)
+    private async Task<bool> TryReplaceAsync(MentorRequestRow row, CancellationToken ct, params Notice[] notices)
     {
-        row["UpdatedAt"] = time.GetUtcNow();
-        if (!await Outbox.TryReplaceAsync(Requests, row, notices, ct)) return false;
-        await outbox.AnnounceAsync(MentorRequests.Table, row.PartitionKey, notices, ct);
+        row.UpdatedAt = time.GetUtcNow();
+        if (!await Outbox.TryReplaceAsync(Requests, row.Entity, notices, ct)) return false;
+        await outbox.AnnounceAsync(MentorRequests.Table, row.Org, notices, ct);
         return true;
     }
 
     /// <summary>A notice about this request (its learner and, where one is concerned, its mentor).</summary>
-    public static Notice NoticeOf(NoticeType type, string org, TableEntity row, string? mentorId, DateTimeOffset now) =>
-        Notice.New(type, org, now) with { RequestId = row.RowKey, LearnerId = row.GetString("LearnerId"), MentorId = mentorId };
+    public static Notice NoticeOf(NoticeType type, string org, MentorRequestRow row, string? mentorId, DateTimeOffset now) =>
+        Notice.New(type, org, now) with { RequestId = row.Id, LearnerId = row.LearnerId, MentorId = mentorId };
 
-    private Notice Awaiting(string org, TableEntity row, string mentorId, DateTimeOffset now) =>
+    private Notice Awaiting(string org, MentorRequestRow row, string mentorId, DateTimeOffset now) =>
         NoticeOf(NoticeType.OfferAwaiting, org, row, mentorId, now) with { When = now + OfferExpiry };
 
-    internal async Task FreeLearnerSlotAsync(string org, TableEntity request, CancellationToken ct)
+    internal async Task FreeLearnerSlotAsync(string org, MentorRequestRow request, CancellationToken ct)
     {
-        var learnerId = request.GetString("LearnerId");
+        var learnerId = request.LearnerId;
         var learner = await learners.RowAsync(org, learnerId, ct);
-        if (learner?.GetString("ActiveRequestId") == request.RowKey)
-            try { await learners.UpdateAsync(new TableEntity(org, learnerId) { ["ActiveRequestId"] = "" }, learner.ETag, ct); }
+        if (learner?.ActiveRequestId == request.Id)
+            try { await learners.FreeRequestSlotAsync(org, learnerId, learner.ETag, ct); }
             catch (RequestFailedException ex) when (ex.Status == 412) { } // a newer request took the slot
     }
 
-    public static RequestStatus Status(TableEntity row) => Enum.Parse<RequestStatus>(row.GetString("Status"));
-
     public sealed record Decline(string MentorId, string Reason, DateTimeOffset At, string? Note);
-
-    public static IReadOnlyList<Decline> Declines(TableEntity row) =>
-        JsonSerializer.Deserialize<Decline[]>(row.GetString("Declines") ?? "[]", TrainingData.Json) ?? [];
-
-    public static IReadOnlyList<RequestHistoryEntry> History(TableEntity row) =>
-        JsonSerializer.Deserialize<RequestHistoryEntry[]>(row.GetString("History") ?? "[]", TrainingData.Json) ?? [];
-
-    internal static void AddHistory(TableEntity row, RequestHistoryEntry entry) =>
-        row["History"] = JsonSerializer.Serialize(History(row).Append(entry), TrainingData.Json);
 
     private static TransitionRefusedException Busy() => new(null, "The request kept changing", "Read it again and retry.");
 }

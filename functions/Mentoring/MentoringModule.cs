@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Matching.Storage;
+using Matching.Notifications;
 
 namespace Matching.Mentoring;
 
@@ -47,5 +48,11 @@ public static class MentoringModule
         .AddSingleton<PseudonymKey>()
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
-        .AddSingleton<Sessions.SessionBook>();
+        .AddSingleton<Sessions.SessionBook>()
+        // Rows that change with their notices, and what Notifications asks of Mentoring.
+        .AddOutboxTable(MentorRequests.Table).AddOutboxTable(Sessions.SessionBook.Table).AddOutboxTable(FollowUpAlerts.Table)
+        .AddSingleton<MentoringNotices>().AddSingleton<MentoringFacts>()
+        .AddSingleton<Notifications.INoticeParties>(sp => sp.GetRequiredService<MentoringNotices>())
+        .AddSingleton<Notifications.ISessionCalendar>(sp => sp.GetRequiredService<MentoringNotices>())
+        .AddSingleton<Notifications.IReminderSource>(sp => sp.GetRequiredService<MentoringNotices>());
 }

@@ -40,14 +40,14 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
             foreach (var (org, requestId, since) in await mentors.HeldAsync(mentorId, prefix, ct))
             {
                 var row = await lifecycle.RowAsync(org, requestId, ct);
-                held.Add(new { kind = prefix.TrimEnd('|'), requestId, since, status = row is null ? null : RequestLifecycle.Code(MentoringLifecycle.Status(row)),
-                    matchedAt = row?.GetDateTimeOffset("MatchedAt"), endedAt = row?.GetDateTimeOffset("EndedAt"), outcome = row?.GetString("Outcome") });
+                held.Add(new { kind = prefix.TrimEnd('|'), requestId, since, status = row is null ? null : RequestLifecycle.Code(row.Status),
+                    matchedAt = row?.MatchedAt, endedAt = row?.EndedAt, outcome = row?.Outcome });
                 if (row is not null)
-                    declines.AddRange(MentoringLifecycle.Declines(row).Where(d => d.MentorId == mentorId).Select(d => (object)new { requestId, d.Reason, d.At, d.Note }));
+                    declines.AddRange(row.Declines.Where(d => d.MentorId == mentorId).Select(d => (object)new { requestId, d.Reason, d.At, d.Note }));
                 if (prefix is MentorDirectory.MatchPrefix or MentorDirectory.EndedPrefix)
                     foreach (var s in await sessionBook.ListAsync(org, requestId, ct))
-                        if (s.GetString("MentorAttendance") is { } attendance)
-                            checkIns.Add(new { sessionId = s.GetString("SessionId"), start = s.GetDateTimeOffset("Start"), attendance, rating = s.GetInt32("MentorRating"), comment = s.GetString("MentorComment") });
+                        if (s.AttendanceOf(Party.Mentor) is { } attendance)
+                            checkIns.Add(new { sessionId = s.SessionId, start = (DateTimeOffset?)s.Start, attendance = attendance.ToString(), rating = s.RatingOf(Party.Mentor), comment = s.CommentOf(Party.Mentor) });
             }
         return new { profile = MentorsApi.ToView(mentor), offersAndMatches = held, declines, checkIns, exportedAt = time.GetUtcNow() };
     }
@@ -61,7 +61,7 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
             try { await lifecycle.DeclineAsync(mentorId, requestId, DeclineReason.Other, null, ct); }
             catch (TransitionRefusedException) { await mentors.ReleaseOfferAsync(mentorId, org, requestId, ct); }
         foreach (var (org, requestId, _) in await mentors.HeldAsync(mentorId, MentorDirectory.MatchPrefix, ct))
-            if (await lifecycle.RowAsync(org, requestId, ct) is { } row && MentoringLifecycle.Status(row) == RequestStatus.Matched)
+            if (await lifecycle.RowAsync(org, requestId, ct) is { } row && row.Status == RequestStatus.Matched)
                 await lifecycle.EndAsync(org, row, Role.Mentor, MatchOutcome.MentorUnavailable, null, ct);
         // Free text they wrote about learners goes; codes and ratings stay.
         foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix, MentorDirectory.DeclinedPrefix })
@@ -69,12 +69,11 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
             {
                 await ScrubRequestAsync(org, requestId, row =>
                 {
-                    var declines = MentoringLifecycle.Declines(row).Select(d => d.MentorId == mentorId ? d with { Note = null } : d).ToList();
-                    row["Declines"] = JsonSerializer.Serialize(declines, Engine.TrainingData.Json);
-                    if (row.GetString("EndedBy") == "mentor") row["EndNote"] = null;
+                    row.Declines = row.Declines.Select(d => d.MentorId == mentorId ? d with { Note = null } : d).ToList();
+                    if (row.EndedBy == "mentor") row.EndNote = null;
                 }, ct);
                 foreach (var s in await sessionBook.ListAsync(org, requestId, ct))
-                    if (s.GetString("MentorComment") is not null) { s["MentorComment"] = null; await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct); }
+                    if (s.CommentOf(Party.Mentor) is not null) { s.ForgetComment(Party.Mentor); await Sessions.UpdateEntityAsync(s.Entity, ETag.All, TableUpdateMode.Replace, ct); }
             }
         // Proposals and scoring snapshots name the mentor in requests their own partition does not list: a queue
         // function scrubs them (before the tombstone, so that a retried erasure sends it again).
@@ -93,27 +92,24 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
     {
         await provisioner.EnsureReadyAsync(ct);
         var scrubbed = 0;
-        await foreach (var row in Requests.QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
+        await foreach (var entity in Requests.QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
         {
-            if (!Names(row, mentorId)) continue;
-            await ScrubRequestAsync(row.PartitionKey, row.RowKey, r => ScrubMentor(r, mentorId), ct);
+            var row = new MentorRequestRow(entity);
+            if (!row.Names(mentorId)) continue;
+            await ScrubRequestAsync(row.Org, row.Id, r => ScrubMentor(r, mentorId), ct);
             scrubbed++;
         }
         return scrubbed;
     }
 
-    private static bool Names(TableEntity row, string mentorId) =>
-        row.Any(p => p.Value is string text && (p.Key == "Proposals" || p.Key.StartsWith("Round", StringComparison.Ordinal)) && text.Contains(mentorId, StringComparison.Ordinal));
-
-    private static void ScrubMentor(TableEntity row, string mentorId)
+    private static void ScrubMentor(MentorRequestRow row, string mentorId)
     {
-        var proposals = JsonSerializer.Deserialize<MentorRequests.ProposalView[]>(row.GetString("Proposals") ?? "[]", Engine.TrainingData.Json) ?? [];
-        row["Proposals"] = JsonSerializer.Serialize(proposals.Select(p => p.MentorId == mentorId ? p with { DisplayName = null, Occupation = null } : p), Engine.TrainingData.Json);
+        row.Proposals = row.Proposals.Select(p => p.MentorId == mentorId ? p with { DisplayName = null, Occupation = null } : p).ToList();
         foreach (var (round, i) in ScoringRounds.Read(row).Select((x, i) => (x, i)))
-            row[$"Round{i}"] = JsonSerializer.Serialize(round with
+            row.SetRoundJson(i, JsonSerializer.Serialize(round with
             {
                 Mentors = round.Mentors.Select(m => m.Id == mentorId ? m with { Bio = null, Occupation = null, Sector = null } : m).ToList(),
-            }, Engine.TrainingData.Json);
+            }, Engine.TrainingData.Json));
     }
 
     // ---- learners (called by the learners' export and erasure) ----
@@ -129,9 +125,9 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         await foreach (var row in RequestsOfAsync(org, learnerId, ct))
         {
             var sessions = new List<object>();
-            foreach (var s in await sessionBook.ListAsync(org, row.RowKey, ct))
-                sessions.Add(new { sessionId = s.GetString("SessionId"), status = s.GetString("Status"), start = s.GetDateTimeOffset("Start"), mode = s.GetString("Mode"),
-                    venue = s.GetString("VenueName"), attendance = s.GetString("LearnerAttendance"), rating = s.GetInt32("LearnerRating"), comment = s.GetString("LearnerComment") });
+            foreach (var s in await sessionBook.ListAsync(org, row.Id, ct))
+                sessions.Add(new { sessionId = s.SessionId, status = s.Status.ToString(), start = (DateTimeOffset?)s.Start, mode = s.Mode.ToString(),
+                    venue = s.VenueName, attendance = s.AttendanceOf(Party.Learner)?.ToString(), rating = s.RatingOf(Party.Learner), comment = s.CommentOf(Party.Learner) });
             requests.Add(new { request = MentorRequests.ToView(row, forStaff), sessions });
         }
         var profile = await learners.RowAsync(org, learnerId, ct) is { } learner ? LearnerProfiles.Read(learner) : null;
@@ -142,24 +138,24 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
     {
         await foreach (var row in RequestsOfAsync(org, learnerId, ct))
         {
-            var status = MentoringLifecycle.Status(row);
+            var status = row.Status;
             var caller = new Caller("erasure", Role.Ngo, org);
-            if (RequestLifecycle.Allows(status, RequestEvent.Cancelled)) await lifecycle.CancelAsync(caller, row.RowKey, ct); // gives an offer's capacity back
+            if (RequestLifecycle.Allows(status, RequestEvent.Cancelled)) await lifecycle.CancelAsync(caller, row.Id, ct); // gives an offer's capacity back
             else if (status == RequestStatus.Matched) await lifecycle.EndAsync(org, row, Role.Ngo, MatchOutcome.LearnerStopped, null, ct);
-            await ScrubRequestAsync(org, row.RowKey, r =>
+            await ScrubRequestAsync(org, row.Id, r =>
             {
-                r["GoalText"] = null;
-                r["EndNote"] = null;
-                r["Declines"] = JsonSerializer.Serialize(MentoringLifecycle.Declines(r).Select(d => d with { Note = null }), Engine.TrainingData.Json);
+                r.GoalText = null;
+                r.EndNote = null;
+                r.Declines = r.Declines.Select(d => d with { Note = null }).ToList();
                 // The learner's place in the scoring snapshots is what could point back to them: it goes.
                 foreach (var (round, i) in ScoringRounds.Read(r).Select((x, i) => (x, i)))
-                    r[$"Round{i}"] = JsonSerializer.Serialize(round with { Learner = round.Learner with { Place = null } }, Engine.TrainingData.Json);
+                    r.SetRoundJson(i, JsonSerializer.Serialize(round with { Learner = round.Learner with { Place = null } }, Engine.TrainingData.Json));
             }, ct);
-            foreach (var s in await sessionBook.ListAsync(org, row.RowKey, ct))
+            foreach (var s in await sessionBook.ListAsync(org, row.Id, ct))
             {
-                s["LearnerComment"] = null;
-                s["MentorComment"] = null; // written about the learner
-                await Sessions.UpdateEntityAsync(s, ETag.All, TableUpdateMode.Replace, ct);
+                s.ForgetComment(Party.Learner);
+                s.ForgetComment(Party.Mentor); // written about the learner
+                await Sessions.UpdateEntityAsync(s.Entity, ETag.All, TableUpdateMode.Replace, ct);
             }
         }
         var pending = TableClient.CreateQueryFilter($"PartitionKey eq {SessionBook.CheckInPartition(Party.Learner, org, "")} and LearnerId eq {learnerId}");
@@ -168,27 +164,27 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
         await preferences.ForgetAsync(new Notifications.Recipient(Notifications.RecipientKind.Learner, org, learnerId), ct);
     }
 
-    private async IAsyncEnumerable<TableEntity> RequestsOfAsync(string org, string learnerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<MentorRequestRow> RequestsOfAsync(string org, string learnerId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         await foreach (var row in Requests.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {org} and LearnerId eq {learnerId}"), cancellationToken: ct))
-            yield return row;
+            yield return new MentorRequestRow(row);
     }
 
-    private async Task ScrubRequestAsync(string org, string requestId, Action<TableEntity> scrub, CancellationToken ct)
+    private async Task ScrubRequestAsync(string org, string requestId, Action<MentorRequestRow> scrub, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
             if (await lifecycle.RowAsync(org, requestId, ct) is not { } row) return;
             scrub(row);
-            try { await Requests.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); return; }
+            try { await Requests.UpdateEntityAsync(row.Entity, row.ETag, TableUpdateMode.Replace, ct); return; }
             catch (RequestFailedException ex) when (ex.Status == 412) { }
         }
     }
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Mentor)]
-public sealed class MentorPersonalDataFunctions(PersonalData data, Organisations.AuditTrail audit)
+public sealed class MentorPersonalDataFunctions(PersonalData data, AuditTrail audit)
 {
     [Function("ExportMyMentorData")]
     [EndpointSummary("Everything stored about the calling mentor: profile and contact, offers and matches, declines with notes, check-ins with comments.")]

@@ -18,16 +18,16 @@ public static class ScoringRounds
     /// <param name="Propensities">Each proposal's chance to be shown (<see cref="Exploration"/>), in the order of <paramref name="Mentors"/>; null in rounds kept before it was logged.</param>
     public sealed record Round(DateTimeOffset At, string Scorer, LearnerProfile Learner, IReadOnlyList<MentorProfile> Mentors, IReadOnlyList<double>? Propensities = null);
 
-    public static void Add(TableEntity request, LearnerProfile learner, IReadOnlyList<MentorProfile> mentors, IReadOnlyList<double> propensities, string scorer, DateTimeOffset at)
+    public static void Add(MentorRequestRow request, LearnerProfile learner, IReadOnlyList<MentorProfile> mentors, IReadOnlyList<double> propensities, string scorer, DateTimeOffset at)
     {
-        var n = request.GetInt32("Rounds") ?? 0;
+        var n = request.Rounds;
         if (n >= MaxRounds) return; // a request rescored ten times keeps its first ten rounds
-        request[$"Round{n}"] = JsonSerializer.Serialize(new Round(at, scorer, learner, mentors, propensities), TrainingData.Json);
-        request["Rounds"] = n + 1;
+        request.SetRoundJson(n, JsonSerializer.Serialize(new Round(at, scorer, learner, mentors, propensities), TrainingData.Json));
+        request.Rounds = n + 1;
     }
 
-    public static IReadOnlyList<Round> Read(TableEntity request) =>
-        Enumerable.Range(0, request.GetInt32("Rounds") ?? 0)
-            .Select(i => request.GetString($"Round{i}") is { } json ? JsonSerializer.Deserialize<Round>(json, TrainingData.Json) : null)
+    public static IReadOnlyList<Round> Read(MentorRequestRow request) =>
+        Enumerable.Range(0, request.Rounds)
+            .Select(i => request.RoundJson(i) is { } json ? JsonSerializer.Deserialize<Round>(json, TrainingData.Json) : null)
             .OfType<Round>().ToList();
 }

@@ -28,22 +28,23 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
         string? Text(string? text) => TextVector.Pseudonymised(text, word => Ids.Derive(key, "word", word)[..6]);
         var erased = await mentors.ErasedIdsAsync(ct);
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 1 << 16);
-        await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
+        await foreach (var entity in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(Notifications.Outbox.NotOutbox, maxPerPage: 1000, cancellationToken: ct))
         {
-            var status = MentoringLifecycle.Status(row);
-            var declines = MentoringLifecycle.Declines(row);
+            var row = new MentorRequestRow(entity);
+            var status = row.Status;
+            var declines = row.Declines;
             // An active match is settled once a session was held; until then its outcome is not known yet.
-            var settled = status is RequestStatus.Ended or RequestStatus.Expired || status == RequestStatus.Matched && (row.GetInt32("SessionsHeld") ?? 0) > 0;
+            var settled = status is RequestStatus.Ended or RequestStatus.Expired || status == RequestStatus.Matched && row.SessionsHeld > 0;
             if (!settled && declines.Count == 0) continue;
             var rounds = ScoringRounds.Read(row);
             if (rounds.Count == 0) continue;
-            var goals = MentorRequests.Goals(row);
-            var learnerId = P("learner", row.PartitionKey + "|" + row.GetString("LearnerId"));
-            var requestId = P("request", row.RowKey);
-            var matchedMentor = status is RequestStatus.Matched or RequestStatus.Ended ? row.GetString("MentorId") : null;
-            var offered = MentoringLifecycle.History(row).Where(h => h.Event == RequestEvent.Chosen && h.MentorId is not null).Select(h => h.MentorId!).ToHashSet();
-            var ratingCount = row.GetInt32("RatingCount") ?? 0;
-            int? rating = ratingCount > 0 ? (int)Math.Round((double)(row.GetInt32("RatingSum") ?? 0) / ratingCount, MidpointRounding.AwayFromZero) : null;
+            var goals = row.Goals;
+            var learnerId = P("learner", row.Org + "|" + row.LearnerId);
+            var requestId = P("request", row.Id);
+            var matchedMentor = status is RequestStatus.Matched or RequestStatus.Ended ? row.MentorId : null;
+            var offered = row.History.Where(h => h.Event == RequestEvent.Chosen && h.MentorId is not null).Select(h => h.MentorId!).ToHashSet();
+            var ratingCount = row.RatingCount;
+            int? rating = ratingCount > 0 ? (int)Math.Round((double)row.RatingSum / ratingCount, MidpointRounding.AwayFromZero) : null;
             foreach (var round in rounds)
             {
                 await writer.WriteLineAsync(TrainingData.Line("learner", round.Learner with
@@ -67,7 +68,7 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
                     if (!settled && decline is null) continue;
                     var accepted = mentorId == matchedMentor;
                     await writer.WriteLineAsync(TrainingData.Line("outcome", new Outcome(requestId, learnerId, P("mentor", mentorId), goals, null,
-                        accepted, accepted && (row.GetInt32("SessionsHeld") ?? 0) > 0, accepted ? rating : null, round.At, rank + 1,
+                        accepted, accepted && row.SessionsHeld > 0, accepted ? rating : null, round.At, rank + 1,
                         offered.Contains(mentorId), decline?.Reason, round.Propensities is { } p && rank < p.Count ? p[rank] : null)));
                 }
             }
@@ -76,7 +77,7 @@ public sealed class TrainingExport(TableServiceClient tables, StorageProvisioner
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Operator)]
-public sealed class TrainingExportFunctions(TrainingExport export, Organisations.AuditTrail audit)
+public sealed class TrainingExportFunctions(TrainingExport export, AuditTrail audit)
 {
     public const string ContentType = "application/x-ndjson";
 

@@ -1,9 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Matching.Learners;
-using Matching.Mentoring;
 using Matching.Notifications.Mail;
-using Matching.Organisations;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -64,7 +61,7 @@ public sealed record Delivery(Notice Notice, string Target, int Attempt = 1)
 /// deliveries' log recognises what was sent.
 /// </summary>
 public sealed class DispatchNotices(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, PreferenceBook preferences, WebhookBook webhooks,
-    ReminderBook reminders, TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    ReminderBook reminders, IEnumerable<OutboxTable> outboxTables, TimeProvider time, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public const string DeliveryQueue = "notice-deliveries";
 
@@ -72,7 +69,7 @@ public sealed class DispatchNotices(TableServiceClient tables, StorageProvisione
     public async Task RunAsync([QueueTrigger(Outbox.Queue)] string message, string id, long dequeueCount, CancellationToken ct)
     {
         var pointer = new QueueMessage(id, message, dequeueCount).ReadJson<Outbox.Pointer>(json.Value.SerializerOptions);
-        if (!Outbox.Tables.Contains(pointer.Table) || pointer.Ids is not { Count: > 0 and <= 100 } || pointer.Ids.Any(i => !Ids.IsValid(i)))
+        if (!outboxTables.Any(t => t.Name == pointer.Table) || pointer.Ids is not { Count: > 0 and <= 100 } || pointer.Ids.Any(i => !Ids.IsValid(i)))
             throw new InvalidQueueMessageException("The message names no outbox rows.");
         await provisioner.EnsureReadyAsync(ct);
         var table = tables.GetTableClient(pointer.Table);
@@ -244,9 +241,8 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 }
 
 /// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
-public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learners, PreferenceBook preferences, OrganisationDirectory organisations,
-    UnsubscribeLinks links, Mentoring.Sessions.SessionBook sessions, Mentoring.Sessions.VenueDirectory venues, IConfiguration configuration,
-    IOptions<NotificationOptions> options, TimeProvider time)
+public sealed class Recipients(INoticeParties parties, IOrganisationNames organisations, ISessionCalendar calendars, PreferenceBook preferences,
+    UnsubscribeLinks links, IConfiguration configuration, IOptions<NotificationOptions> options)
 {
     public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
     {
@@ -255,34 +251,33 @@ public sealed class Recipients(MentorDirectory mentors, LearnerDirectory learner
         switch (r.Kind)
         {
             case RecipientKind.Mentor:
-                return await mentors.FindAsync(r.Id, ct) is { } mentor ? new Addressee(mentor.ContactEmail, mentor.DisplayName, p) : null;
+                return await parties.MentorAsync(r.Id, ct) is { Email: { } mentorEmail } mentor ? new Addressee(mentorEmail, mentor.DisplayName, p) : null;
             case RecipientKind.Learner:
-                if (await learners.RowAsync(r.Org, r.Id, ct) is not { } row) return null;
-                return LearnerProfiles.Read(row)?.Contact is { Kind: ContactKind.Email } contact ? new Addressee(contact.Value, row.GetString("DisplayName"), p) : null;
+                return await parties.LearnerAsync(r.Org, r.Id, ct) is { Email: { } address } learner ? new Addressee(address, learner.DisplayName, p) : null;
             default:
-                return p.Email is { } email ? new Addressee(email, null, p) : null;
+                return p.Email is { } staffEmail ? new Addressee(staffEmail, null, p) : null;
         }
     }
 
     public async Task<MailParts> PartsAsync(Notice n, Recipient r, Addressee to, CancellationToken ct)
     {
         var linkBase = options.Value.LinkBase;
-        var organisation = (await organisations.FindAsync(n.Org, ct))?.Name;
+        var organisation = await organisations.NameAsync(n.Org, ct);
         var unsubscribe = $"{linkBase}/api/notifications/unsubscribe?token={Uri.EscapeDataString(await links.TokenAsync(r, ct))}";
         string? calendar = null;
         // The invitation goes to the two parties (staff are told, not invited); a move comes as a tentative update.
         if (r.Kind is RecipientKind.Mentor or RecipientKind.Learner && n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled
-            && n.RequestId is { } matchId && n.SessionId is { } sessionId && await sessions.FindAsync(n.Org, matchId, sessionId, ct) is { } session)
+            && n.SessionId is not null)
         {
-            var venue = session.GetString("VenueId") is { } venueId ? await venues.FindAsync(venueId, ct) : null;
             var from = Mail.MailComposer.Sender(configuration);
-            var people = new Mentoring.Sessions.SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + to.Address, to.Name);
-            calendar = Texts.In(Texts.CultureOf(to.Preferences.Language), () => Mentoring.Sessions.SessionInvite.Build(session, to.Preferences.TimeZone, time.GetUtcNow(), people, venue));
+            var attendee = new CalendarAttendee(from.Address, from.Name ?? "Matching", "mailto:" + to.Address, to.Name, to.Preferences.TimeZone);
+            var culture = Texts.CultureOf(to.Preferences.Language);
+            calendar = await Texts.InAsync(culture, () => calendars.InvitationAsync(n, attendee, ct));
         }
         // Staff read which of their learners it is about, by first name (their own learner: the notice is their organisation's).
         string? learner = null;
-        if (r.Kind == RecipientKind.Staff && n.LearnerId is { } learnerId && await learners.RowAsync(n.Org, learnerId, ct) is { } row)
-            learner = FirstName(row.GetString("DisplayName"));
+        if (r.Kind == RecipientKind.Staff && n.LearnerId is { } learnerId && await parties.LearnerAsync(n.Org, learnerId, ct) is { } person)
+            learner = FirstName(person.DisplayName);
         return new MailParts(organisation, ActionUrl(linkBase, n, r), unsubscribe, calendar, r.Kind, learner);
     }
 

@@ -18,10 +18,6 @@ public sealed class Outbox(QueueSender queue, ILogger<Outbox> logger)
     public const string Queue = "notices";
     public const string KeyPrefix = "~notice|";
 
-    /// <summary>The tables whose partitions hold outbox rows (the sweep reads these).</summary>
-    public static readonly string[] Tables =
-        [Mentoring.MentorRequests.Table, Mentoring.Sessions.SessionBook.Table, Mentoring.FollowUpAlerts.Table, Offers.OfferRows.Table];
-
     /// <summary>A filter clause that leaves outbox rows out of a whole-partition read.</summary>
     public const string NotOutbox = "RowKey lt '~'";
 
@@ -129,7 +125,8 @@ public sealed class Outbox(QueueSender queue, ILogger<Outbox> logger)
 /// announces them. Schedule: the <c>OutboxSweepSchedule</c> app setting. Rows younger than a minute are left to the
 /// message that is surely on its way.
 /// </summary>
-public sealed class SweepOutbox(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, TimeProvider time, ILogger<SweepOutbox> logger)
+public sealed class SweepOutbox(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, IEnumerable<OutboxTable> outboxTables, TimeProvider time,
+    ILogger<SweepOutbox> logger)
 {
     public const string Schedule = "OutboxSweepSchedule";
 
@@ -139,7 +136,7 @@ public sealed class SweepOutbox(TableServiceClient tables, StorageProvisioner pr
         await provisioner.EnsureReadyAsync(ct);
         var before = time.GetUtcNow().AddMinutes(-1);
         var found = 0;
-        foreach (var name in Outbox.Tables)
+        foreach (var name in outboxTables.Select(t => t.Name).Distinct())
         {
             // A RowKey range over the whole table: the server scans, and returns only the rows left behind (few).
             var filter = TableClient.CreateQueryFilter($"RowKey ge {Outbox.KeyPrefix} and RowKey lt {Outbox.KeyPrefix[..^1] + "}"} and At lt {before}");

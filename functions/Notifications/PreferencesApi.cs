@@ -2,8 +2,6 @@ using Microsoft.Extensions.Options;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
-using Matching.Learners;
-using Matching.Mentoring;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
@@ -44,16 +42,16 @@ public sealed class UnsubscribeLinks(BlobServiceClient blobs, StorageProvisioner
     private static string Pad(string s) => s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=');
 }
 
-/// <summary>People choose how they are told: their own preferences, and an NGO's staff for the learners they follow.</summary>
+/// <summary>People choose how they are told (an NGO's staff set their learners' in Learners/LearnerPreferencesApi).</summary>
 [Tags("Notifications")]
-public sealed class PreferenceFunctions(PreferenceBook book, LearnerDirectory learners)
+public sealed class PreferenceFunctions(PreferenceBook book)
 {
     /// <summary>The caller as a recipient: a mentor by their mentor id, anyone else as their organisation's staff.</summary>
     private static Recipient Me(HttpContext context)
     {
         var caller = context.Caller();
         return caller.Role == Role.Mentor
-            ? new Recipient(RecipientKind.Mentor, "", MentorsApi.MyId(context))
+            ? new Recipient(RecipientKind.Mentor, "", Ids.MentorId(caller.OrganisationId, caller.SubjectId))
             : new Recipient(RecipientKind.Staff, caller.OrganisationId, caller.SubjectId);
     }
 
@@ -75,34 +73,6 @@ public sealed class PreferenceFunctions(PreferenceBook book, LearnerDirectory le
         var v = PreferenceRules.Validate(input, me.Kind);
         if (!v.IsValid) return v.ToResult();
         return Results.Ok(await book.SaveAsync(me, req.HttpContext.Caller().Role, input, ct));
-    }
-
-    [Function("GetLearnerNotificationPreferences")]
-    [RequireRoles(Role.Ngo)]
-    [EndpointSummary("A learner's notification preferences, as their NGO set them with them.")]
-    [ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/notification-preferences")] HttpRequest req,
-        string learnerId, CancellationToken ct)
-    {
-        var org = req.HttpContext.Caller().OrganisationId;
-        if (!Ids.IsValid(learnerId) || await learners.FindAsync(org, learnerId, ct) is null) return Problems.NotFound("The learner");
-        return Results.Ok(await book.GetAsync(new Recipient(RecipientKind.Learner, org, learnerId), ct));
-    }
-
-    [Function("SaveLearnerNotificationPreferences")]
-    [RequireRoles(Role.Ngo)]
-    [EndpointSummary("Replaces a learner's notification preferences (mail goes to the email contact of their profile).")]
-    [AcceptsBody(typeof(NotificationPreferences)), ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK), ProducesValidationProblem]
-    [ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> SaveLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "learners/{learnerId}/notification-preferences")] HttpRequest req,
-        string learnerId, CancellationToken ct)
-    {
-        var org = req.HttpContext.Caller().OrganisationId;
-        if (!Ids.IsValid(learnerId) || await learners.FindAsync(org, learnerId, ct) is null) return Problems.NotFound("The learner");
-        var input = await req.ReadJsonAsync<NotificationPreferences>(ct);
-        var v = PreferenceRules.Validate(input, RecipientKind.Learner);
-        if (!v.IsValid) return v.ToResult();
-        return Results.Ok(await book.SaveAsync(new Recipient(RecipientKind.Learner, org, learnerId), null, input, ct));
     }
 }
 

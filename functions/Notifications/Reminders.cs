@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
-using Matching.Mentoring;
 using Matching.Platform;
 using Matching.Storage;
 
@@ -83,7 +82,7 @@ public sealed class ReminderBook(TableServiceClient tables, StorageProvisioner p
 }
 
 /// <summary>Sends the reminders that are due. Schedule: the <c>RemindersSchedule</c> app setting (every five minutes by default).</summary>
-public sealed class SendReminders(ReminderBook reminders, MentoringLifecycle lifecycle, Mentoring.Sessions.SessionBook sessions, TableServiceClient tables,
+public sealed class SendReminders(ReminderBook reminders, IEnumerable<IReminderSource> sources, TableServiceClient tables,
     Outbox outbox, TimeProvider time, ILogger<SendReminders> logger)
 {
     public const string Schedule = "RemindersSchedule";
@@ -139,22 +138,8 @@ public sealed class SendReminders(ReminderBook reminders, MentoringLifecycle lif
         var s = due.Source;
         var id = Ids.Derive("reminder", due.Kind.ToString(), s.SessionId ?? s.ClaimId ?? s.RequestId ?? "", s.When?.UtcTicks.ToString(CultureInfo.InvariantCulture) ?? "", due.Lead);
         var notice = s with { Id = id, Type = due.Kind, At = time.GetUtcNow(), Actor = null };
-        switch (due.Kind)
-        {
-            case NoticeType.SessionReminder when s.RequestId is { } matchId && s.SessionId is { } sessionId:
-                var session = await sessions.FindAsync(s.Org, matchId, sessionId, ct);
-                return session is not null && Mentoring.Sessions.SessionBook.Status(session) == Mentoring.Sessions.SessionStatus.Confirmed
-                    && session.GetDateTimeOffset("Start") == s.When ? (Mentoring.Sessions.SessionBook.Table, s.Org, notice) : null;
-            case NoticeType.OfferExpiring when s.RequestId is { } requestId:
-                var request = await lifecycle.RowAsync(s.Org, requestId, ct);
-                return request is not null && MentoringLifecycle.Status(request) == RequestStatus.Offered && request.GetString("OfferedTo") == s.MentorId
-                    && request.GetDateTimeOffset("OfferExpiresAt") == s.When ? (MentorRequests.Table, s.Org, notice) : null;
-            case NoticeType.ClaimHoldExpiring when s.OfferId is { } offerId && s.ClaimId is { } claimId:
-                var row = await tables.GetTableClient(Offers.OfferRows.Table).GetEntityIfExistsAsync<TableEntity>(offerId, Offers.OfferRows.ClaimKey(claimId), cancellationToken: ct);
-                return row.HasValue && Offers.OfferRows.ToClaim(row.Value!) is { Status: Offers.ClaimStatus.Held } claim && claim.HoldExpiresAt == s.When
-                    ? (Offers.OfferRows.Table, offerId, notice) : null;
-            default:
-                return null;
-        }
+        // The feature that owns what it reminds of says whether it still holds (moved, answered, released) and where the notice goes.
+        if (sources.FirstOrDefault(source => source.Handles(due.Kind)) is not { } owner) return null;
+        return await owner.StillDueAsync(due.Kind, s, ct) is { } place ? (place.Table, place.Partition, notice) : null;
     }
 }

@@ -8,7 +8,6 @@ using Azure;
 using Azure.Data.Tables;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
-using Matching.Organisations;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

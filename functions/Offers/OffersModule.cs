@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Matching.Offers.Lheo;
 using Matching.Storage;
+using Matching.Notifications;
 
 namespace Matching.Offers;
 
@@ -17,7 +18,10 @@ public static class OffersModule
         .AddSingleton<OfferService>()
         .AddTable(LheoImportApi.Table)
         .AddBlobContainer(LheoImportApi.Container)
-        .AddSingleton<LheoImporter>();
+        .AddSingleton<LheoImporter>()
+        .AddOutboxTable(OfferRows.Table)
+        .AddSingleton<OfferFacts>()
+        .AddSingleton<IReminderSource, ClaimReminders>();
 }
 
 /// <summary>Every minute: holds past their expiry give their seats back, and the waitlist moves up.</summary>

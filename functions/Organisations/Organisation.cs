@@ -41,10 +41,6 @@ public sealed record Charter(string Version, string Language, string Text)
         "mes engagements ou si une situation m'inquiète ; et à signaler tout comportement inapproprié.");
 }
 
-/// <param name="Details">Codes completing the action (role, invitation, charter...), null when there are none.</param>
-/// <param name="Summary">The entry in a sentence, in the reader's language.</param>
-public sealed record AuditEntry(DateTimeOffset At, string Actor, string Action, string? Target, IReadOnlyDictionary<string, string>? Details, string Summary);
-
 public static class OrganisationRules
 {
     /// <summary>

@@ -9,9 +9,16 @@ public static class OrganisationsModule
 {
     public static IServiceCollection AddOrganisations(this IServiceCollection services) => services
         .AddTable(OrganisationDirectory.OrganisationsTable).AddTable(OrganisationDirectory.MembershipsTable)
-        .AddTable(OrganisationDirectory.MembersTable).AddTable(OrganisationDirectory.InvitationsTable).AddTable(AuditTrail.Table)
-        .AddSingleton<MembershipCache>().AddSingleton<AuditTrail>().AddSingleton<OrganisationDirectory>()
-        .AddSingleton<IMembershipResolver, MembershipResolver>();
+        .AddTable(OrganisationDirectory.MembersTable).AddTable(OrganisationDirectory.InvitationsTable)
+        .AddSingleton<MembershipCache>().AddSingleton<OrganisationDirectory>()
+        .AddSingleton<IMembershipResolver, MembershipResolver>()
+        .AddSingleton<Notifications.IOrganisationNames, OrganisationNames>();
+
+    /// <summary>Notifications name the organisation a notice is about.</summary>
+    private sealed class OrganisationNames(OrganisationDirectory directory) : Notifications.IOrganisationNames
+    {
+        public async Task<string?> NameAsync(string organisationId, CancellationToken ct) => (await directory.FindAsync(organisationId, ct))?.Name;
+    }
 }
 
 /// <summary>

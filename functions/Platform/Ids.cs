@@ -8,6 +8,9 @@ public static class Ids
 {
     public static string New() => Guid.NewGuid().ToString("N");
 
+    /// <summary>A mentor's id: derived from their organisation and their token's subject, so it needs no lookup.</summary>
+    public static string MentorId(string organisationId, string subject) => Derive(organisationId, subject);
+
     public static bool IsValid(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
 
     /// <summary>

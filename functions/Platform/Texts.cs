@@ -85,4 +85,13 @@ public sealed partial class Texts
         try { return work(); }
         finally { CultureInfo.CurrentUICulture = before; }
     }
+
+    /// <summary>The same for work that awaits (the culture flows with it, and is given back after).</summary>
+    public static async Task<T> InAsync<T>(CultureInfo culture, Func<Task<T>> work)
+    {
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = culture;
+        try { return await work(); }
+        finally { CultureInfo.CurrentUICulture = before; }
+    }
 }

@@ -28,48 +28,42 @@ public sealed record ProviderReport(string Provider, DateTimeOffset GeneratedAt,
 /// streamed, never the whole tables. JSON by default; CSV with <c>?format=csv</c> or <c>Accept: text/csv</c>, safe
 /// to open in a spreadsheet (<see cref="Csv"/>).
 /// </summary>
-public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner provisioner, SessionBook sessionBook, TimeProvider time)
+public sealed class ImpactReports(MentoringFacts mentoring, OfferFacts offers, TimeProvider time)
 {
-    public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) =>
-        ForRequestsAsync(org, TableClient.CreateQueryFilter($"PartitionKey eq {org}") + " and " + Notifications.Outbox.NotOutbox, ct);
+    public Task<ImpactReport> ForNgoAsync(string org, CancellationToken ct) => ReportAsync(org, mentoring.OfOrganisationAsync(org, ct));
 
     /// <summary>A programme's requests: all of them for its runner and platform operators, an NGO's own otherwise.</summary>
     public Task<ImpactReport> ForProgrammeAsync(string programmeId, string? onlyOrg, CancellationToken ct) =>
-        ForRequestsAsync($"programme {programmeId}", onlyOrg is null
-            ? TableClient.CreateQueryFilter($"ProgrammeId eq {programmeId}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {onlyOrg} and ProgrammeId eq {programmeId}"), ct);
+        ReportAsync($"programme {programmeId}", mentoring.OfProgrammeAsync(programmeId, onlyOrg, ct));
 
-    private async Task<ImpactReport> ForRequestsAsync(string label, string filter, CancellationToken ct)
+    private async Task<ImpactReport> ReportAsync(string label, IAsyncEnumerable<RequestFacts> facts)
     {
-        await provisioner.EnsureReadyAsync(ct);
         int requests = 0, matches = 0, active = 0, held = 0, checkedIn = 0, noShows = 0;
         var hours = 0.0;
         var toMatch = new List<double>();
         var outcomes = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var declines = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var ratings = Enumerable.Range(1, 5).ToDictionary(i => i.ToString(CultureInfo.InvariantCulture), _ => 0);
-        await foreach (var r in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        await foreach (var r in facts)
         {
             requests++;
-            foreach (var d in MentoringLifecycle.Declines(r)) declines[d.Reason] = declines.GetValueOrDefault(d.Reason) + 1;
-            if (r.GetDateTimeOffset("MatchedAt") is not { } matched) continue;
+            foreach (var reason in r.DeclineReasons) declines[reason] = declines.GetValueOrDefault(reason) + 1;
+            if (r.MatchedAt is not { } matched) continue;
             matches++;
-            if (MentoringLifecycle.Status(r) == RequestStatus.Matched) active++;
-            if (r.GetDateTimeOffset("CreatedAt") is { } created) toMatch.Add((matched - created).TotalHours);
-            if (r.GetString("Outcome") is { } outcome) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
-            foreach (var s in await sessionBook.ListAsync(r.PartitionKey, r.RowKey, ct))
+            if (r.Status == RequestStatus.Matched) active++;
+            if (r.CreatedAt is { } created) toMatch.Add((matched - created).TotalHours);
+            if (r.Outcome is { } outcome) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+            foreach (var s in r.Sessions)
             {
-                var answers = new[] { Party.Mentor, Party.Learner }.Select(p => s.GetString($"{p}Attendance")).Where(a => a is not null).ToList();
-                if (answers.Count == 0) continue;
+                if (s.Answers.Count == 0) continue;
                 checkedIn++;
-                if (answers.Contains(nameof(Attendance.NoShow))) noShows++;
-                if (s.GetBoolean("CountedHeld") == true)
+                if (s.Answers.Contains(Attendance.NoShow)) noShows++;
+                if (s.CountedHeld)
                 {
                     held++;
-                    hours += (s.GetDateTimeOffset("End")!.Value - s.GetDateTimeOffset("Start")!.Value).TotalHours;
+                    hours += s.Length.TotalHours;
                 }
-                foreach (var p in new[] { Party.Mentor, Party.Learner })
-                    if (s.GetInt32($"{p}Rating") is { } rating) ratings[rating.ToString(CultureInfo.InvariantCulture)]++;
+                foreach (var rating in s.Ratings) ratings[rating.ToString(CultureInfo.InvariantCulture)]++;
             }
         }
         return new ImpactReport(label, time.GetUtcNow(), requests, matches, active, Median(toMatch), held, Math.Round(hours, 2),
@@ -78,19 +72,14 @@ public sealed class ImpactReports(TableServiceClient tables, StorageProvisioner 
 
     public async Task<ProviderReport> ForProviderAsync(string provider, CancellationToken ct)
     {
-        await provisioner.EnsureReadyAsync(ct);
-        var table = tables.GetTableClient(OfferRows.Table);
         var byOffer = new List<OfferImpact>();
         var ngos = new HashSet<string>(StringComparer.Ordinal);
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {OfferRows.HeadKey} and ProviderOrg eq {provider}");
-        await foreach (var head in table.QueryAsync<TableEntity>(filter, cancellationToken: ct))
+        await foreach (var (offer, claims) in offers.OfProviderAsync(provider, ct))
         {
-            var offer = OfferRows.ToOffer(head);
             int claimed = 0, released = 0;
             var served = new HashSet<string>(StringComparer.Ordinal);
-            await foreach (var row in table.QueryAsync<TableEntity>(OfferRows.PrefixFilter(offer.Id, OfferRows.ClaimPrefix), cancellationToken: ct))
+            foreach (var claim in claims)
             {
-                var claim = OfferRows.ToClaim(row);
                 if (claim.Status == ClaimStatus.Rejected) continue;
                 claimed += claim.SeatsRequested;
                 released += claim.SeatsReleased;

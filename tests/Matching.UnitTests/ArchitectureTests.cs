@@ -59,25 +59,50 @@ public sealed class ArchitectureTests
     }
 
     /// <summary>
-    /// One direction inside the function app: the features declare their access (Security) and read their queue
-    /// messages (Storage) without importing the host; Storage is told which queues to create (Hosting declares them
-    /// from its catalog when it composes the app). Hosting composes, never the reverse.
+    /// One direction inside the function app, layer by layer: a namespace may use the layers below it, never its own
+    /// layer's neighbours nor anything above. Security and Storage know nothing of the app; Platform (problems, ids,
+    /// texts, the audit trail) serves everyone; Notifications is told facts by the features through its own interfaces
+    /// (<c>Notifications/NoticeFacts.cs</c>) and reads no feature's table; Organisations, then Learners, then Offers and
+    /// Mentoring side by side; Reports, the demo data, diagnostics and health read the features; Hosting composes.
     /// </summary>
+    public static readonly string[][] Layers =
+    [
+        ["Matching.Security", "Matching.Storage"],
+        ["Matching.Platform"],
+        ["Matching.Notifications"],
+        ["Matching.Organisations"],
+        ["Matching.Learners"],
+        ["Matching.Offers", "Matching.Mentoring"],
+        ["Matching.Reports", "Matching.Demo", "Matching.Diagnostics", "Matching.Health"],
+        ["Matching.Hosting"],
+    ];
+
     [Fact]
-    public void Features_security_and_platform_do_not_depend_on_the_host()
+    public void Each_layer_of_the_app_depends_only_on_the_layers_below()
     {
-        var app = NetArchTest.Rules.Types.InAssembly(typeof(Matching.Mentoring.ExplanationWords).Assembly);
-        string[] below = ["Matching.Offers", "Matching.Mentoring", "Matching.Learners", "Matching.Organisations", "Matching.Notifications",
-            "Matching.Reports", "Matching.Diagnostics", "Matching.Security", "Matching.Platform", "Matching.Health", "Matching.Storage"];
-        var result = app.That().ResideInNamespace(below[0]).Or().ResideInNamespace(below[1]).Or().ResideInNamespace(below[2]).Or().ResideInNamespace(below[3])
-            .Or().ResideInNamespace(below[4]).Or().ResideInNamespace(below[5]).Or().ResideInNamespace(below[6]).Or().ResideInNamespace(below[7])
-            .Or().ResideInNamespace(below[8]).Or().ResideInNamespace(below[9]).Or().ResideInNamespace(below[10])
-            .ShouldNot().HaveDependencyOn("Matching.Hosting").GetResult();
-        Assert.True(result.IsSuccessful, "These depend on Matching.Hosting: " + string.Join(", ", result.FailingTypeNames ?? []));
-        // Storage and Security sit below the features and the platform.
-        string[] features = ["Matching.Offers", "Matching.Mentoring", "Matching.Learners", "Matching.Organisations", "Matching.Notifications", "Matching.Reports"];
-        var low = app.That().ResideInNamespace("Matching.Storage").Or().ResideInNamespace("Matching.Security")
-            .ShouldNot().HaveDependencyOnAny(features).GetResult();
-        Assert.True(low.IsSuccessful, "Storage or Security depend on a feature: " + string.Join(", ", low.FailingTypeNames ?? []));
+        var app = typeof(Matching.Mentoring.ExplanationWords).Assembly;
+        var all = Layers.SelectMany(l => l).ToHashSet();
+        // Every namespace of the app has its layer: a new top-level folder must be placed.
+        var unplaced = app.GetTypes().Select(t => t.Namespace).OfType<string>().Where(n => n.StartsWith("Matching.", StringComparison.Ordinal))
+            .Select(n => string.Join('.', n.Split('.').Take(2))).Distinct().Where(n => !all.Contains(n)).ToList();
+        Assert.True(unplaced.Count == 0, "Place these namespaces in a layer: " + string.Join(", ", unplaced));
+        var wrong = new List<string>();
+        for (var i = 0; i < Layers.Length; i++)
+            foreach (var from in Layers[i])
+            {
+                var notBelow = Layers.Skip(i).SelectMany(l => l).Where(n => n != from).ToArray();
+                var result = NetArchTest.Rules.Types.InAssembly(app).That().ResideInNamespace(from).ShouldNot().HaveDependencyOnAny(notBelow).GetResult();
+                if (!result.IsSuccessful) wrong.Add($"{from} (layer {i}) uses a layer not below it: {string.Join(", ", result.FailingTypeNames ?? [])}");
+            }
+        Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+    }
+
+    /// <summary>The test above can fail: a type that uses a layer above it is seen (Hosting uses Security, not the reverse).</summary>
+    [Fact]
+    public void The_layer_check_sees_a_dependency_upwards()
+    {
+        var app = typeof(Matching.Mentoring.ExplanationWords).Assembly;
+        var upward = NetArchTest.Rules.Types.InAssembly(app).That().ResideInNamespace("Matching.Hosting").ShouldNot().HaveDependencyOn("Matching.Security").GetResult();
+        Assert.False(upward.IsSuccessful);
     }
 }

@@ -53,88 +53,83 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         var parties = await PartiesAsync(match, ct);
         var venue = p.VenueId is { } id ? await venues.FindAsync(id, ct) : null;
         var v = SessionRules.Check(parties, by, p, venue, p.VenueId is not null, confirming, time.GetUtcNow());
-        if (match.Match.GetString("ProgrammeId") is { } programmeId && await programmes.FindAsync(programmeId, ct) is { } programme && !programme.Modes.Contains(p.Mode))
+        if (match.Match.ProgrammeId is { } programmeId && await programmes.FindAsync(programmeId, ct) is { } programme && !programme.Modes.Contains(p.Mode))
             v.Add("mode", Texts.Format("The programme '{0}' runs its sessions by {1}.", programme.Name, string.Join(", ", programme.Modes.Select(RequestLifecycle.Code))));
         return v;
     }
 
-    public async Task<TableEntity> ProposeAsync(MatchParty match, Party by, SessionProposal p, CancellationToken ct)
+    public async Task<SessionRow> ProposeAsync(MatchParty match, Party by, SessionProposal p, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var id = Ids.New();
-        var row = new TableEntity(match.Org, Key(match.Match.RowKey, id))
-        {
-            ["MatchId"] = match.Match.RowKey, ["SessionId"] = id, ["Sequence"] = 0, ["CreatedAt"] = time.GetUtcNow(),
-        };
+        var row = SessionRow.New(match.Org, match.Match.Id, Ids.New(), time.GetUtcNow());
         await Set(row, p, by, ct);
         Notice[] notices = [NoticeOf(NoticeType.SessionProposed, match, row, by)];
-        await Outbox.AddAsync(Sessions, row, notices, ct);
+        await Outbox.AddAsync(Sessions, row.Entity, notices, ct);
         await outbox.AnnounceAsync(Table, match.Org, notices, ct);
         return row;
     }
 
-    public Task<TableEntity?> FindAsync(MatchParty match, string sessionId, CancellationToken ct) => FindAsync(match.Org, match.Match.RowKey, sessionId, ct);
+    public Task<SessionRow?> FindAsync(MatchParty match, string sessionId, CancellationToken ct) => FindAsync(match.Org, match.Match.Id, sessionId, ct);
 
-    public async Task<TableEntity?> FindAsync(string org, string matchId, string sessionId, CancellationToken ct)
+    public async Task<SessionRow?> FindAsync(string org, string matchId, string sessionId, CancellationToken ct)
     {
         if (!Ids.IsValid(sessionId)) return null;
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Sessions.GetEntityIfExistsAsync<TableEntity>(org, Key(matchId, sessionId), cancellationToken: ct);
-        return found.HasValue ? found.Value : null;
+        var found = await Sessions.GetEntityIfExistsAsync<TableEntity>(org, SessionRow.Key(matchId, sessionId), cancellationToken: ct);
+        return found.HasValue ? new SessionRow(found.Value!) : null;
     }
 
     /// <summary>A notice about this session, for the other side (and both, for a confirmation).</summary>
-    private Notice NoticeOf(NoticeType type, MatchParty match, TableEntity row, Party by) =>
+    private Notice NoticeOf(NoticeType type, MatchParty match, SessionRow row, Party by) =>
         Notice.New(type, match.Org, time.GetUtcNow()) with
         {
-            RequestId = match.Match.RowKey, MentorId = match.MentorId, LearnerId = match.LearnerId, SessionId = row.GetString("SessionId"),
-            When = row.GetDateTimeOffset("Start"), Actor = match.ByStaff ? "staff" : RequestLifecycle.Code(by),
+            RequestId = match.Match.Id, MentorId = match.MentorId, LearnerId = match.LearnerId, SessionId = row.SessionId,
+            When = row.Start, Actor = match.ByStaff ? "staff" : RequestLifecycle.Code(by),
         };
 
-    public Task<IReadOnlyList<TableEntity>> ListAsync(MatchParty match, CancellationToken ct) => ListAsync(match.Org, match.Match.RowKey, ct);
+    public Task<IReadOnlyList<SessionRow>> ListAsync(MatchParty match, CancellationToken ct) => ListAsync(match.Org, match.Match.Id, ct);
 
     /// <summary>A match's sessions: one range query on the row key.</summary>
-    public async Task<IReadOnlyList<TableEntity>> ListAsync(string org, string matchId, CancellationToken ct)
+    public async Task<IReadOnlyList<SessionRow>> ListAsync(string org, string matchId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var prefix = matchId + "|";
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {org} and RowKey ge {prefix} and RowKey lt {matchId + "}"}");
-        var list = new List<TableEntity>();
-        await foreach (var e in Sessions.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(e);
-        return list.OrderBy(e => e.GetDateTimeOffset("Start")).ToList();
+        var list = new List<SessionRow>();
+        await foreach (var e in Sessions.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(new SessionRow(e));
+        return list.OrderBy(e => e.Start).ToList();
     }
 
     /// <summary>Applies one change to a session, checked by <see cref="SessionRules.Allows"/>; a change that no longer applies is refused with the current status.</summary>
-    public async Task<TableEntity> ChangeAsync(MatchParty match, TableEntity row, SessionChange change, Party by, SessionProposal? proposal, string? videoLink, CancellationToken ct)
+    public async Task<SessionRow> ChangeAsync(MatchParty match, SessionRow row, SessionChange change, Party by, SessionProposal? proposal, string? videoLink, CancellationToken ct)
     {
         if (Refusal(row, change, by) is { } refused) throw refused;
         var now = time.GetUtcNow();
         var countForProgramme = false;
-        var wasConfirmed = Status(row) == SessionStatus.Confirmed;
+        var wasConfirmed = row.Status == SessionStatus.Confirmed;
         switch (change)
         {
             case SessionChange.Confirm:
-                row["Status"] = nameof(SessionStatus.Confirmed);
-                // A programme counts each session once, however often it is moved and confirmed again.
-                if (match.Match.GetString("ProgrammeId") is not null && row.GetBoolean("ProgrammeCounted") != true) row["ProgrammeCounted"] = countForProgramme = true;
-                if (videoLink is not null) row["VideoLink"] = videoLink;
-                row["ConfirmedAt"] = now;
-                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // tentative to confirmed is a change calendars must take (RFC 5546)
+                row.Status = SessionStatus.Confirmed;
+                if (match.Match.ProgrammeId is not null && !row.ProgrammeCounted) row.ProgrammeCounted = countForProgramme = true;
+                if (videoLink is not null) row.VideoLink = videoLink;
+                row.ConfirmedAt = now;
+                row.Sequence++; // tentative to confirmed is a change calendars must take (RFC 5546)
                 break;
             case SessionChange.Decline:
-                row["Status"] = nameof(SessionStatus.Declined);
+                row.Status = SessionStatus.Declined;
                 break;
             case SessionChange.Counter:
                 await Set(row, proposal!, by, ct);
-                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // a new time for the same invitation, tentative until confirmed
+                row.Sequence++; // a new time for the same invitation, tentative until confirmed
                 break;
             case SessionChange.Cancel:
-                row["Status"] = nameof(SessionStatus.Cancelled);
-                row["Sequence"] = (row.GetInt32("Sequence") ?? 0) + 1; // RFC 5546: a cancellation raises SEQUENCE too
-                row["CancelledAt"] = now;
+                row.Status = SessionStatus.Cancelled;
+                row.Sequence++; // RFC 5546: a cancellation raises SEQUENCE too
+                row.CancelledAt = now;
                 break;
         }
-        row["UpdatedAt"] = now;
+        row.UpdatedAt = now;
         NoticeType? told = change switch
         {
             SessionChange.Confirm => NoticeType.SessionConfirmed,
@@ -143,30 +138,30 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
             _ => null, // a declined proposal: the proposer sees it on the session, and proposes again
         };
         Notice[] notices = told is { } type ? [NoticeOf(type, match, row, by)] : [];
-        if (!await Outbox.TryReplaceAsync(Sessions, row, notices, ct))
+        if (!await Outbox.TryReplaceAsync(Sessions, row.Entity, notices, ct))
             throw new RequestFailedException(412, "The session changed meanwhile.", "UpdateConditionNotSatisfied", null); // the caller reads again
         await outbox.AnnounceAsync(Table, match.Org, notices, ct);
-        if (countForProgramme) await programmes.CountSessionAsync(match.Match.GetString("ProgrammeId"), ct);
+        if (countForProgramme) await programmes.CountSessionAsync(match.Match.ProgrammeId!, ct);
         if (change == SessionChange.Confirm)
         {
-            await deadlines.AddAsync(MentoringDeadlines.Kind.CheckIn, match.Org, match.Match.RowKey, row.GetString("SessionId"), row.GetDateTimeOffset("End")!.Value, ct);
-            await followUp.WatchMatchAsync(match.Org, match.Match.RowKey, row.GetDateTimeOffset("Start")!.Value, ct); // no session for a while after this one?
+            await deadlines.AddAsync(MentoringDeadlines.Kind.CheckIn, match.Org, match.Match.Id, row.SessionId, row.End, ct);
+            await followUp.WatchMatchAsync(match.Org, match.Match.Id, row.Start, ct); // no session for a while after this one?
         }
         return row;
     }
 
-    private async Task Set(TableEntity row, SessionProposal p, Party by, CancellationToken ct)
+    private async Task Set(SessionRow row, SessionProposal p, Party by, CancellationToken ct)
     {
         var venue = p.VenueId is { } id ? await venues.FindAsync(id, ct) : null;
-        row["Status"] = nameof(SessionStatus.Proposed);
-        row["ProposedBy"] = by.ToString();
-        row["Start"] = p.Start.ToUniversalTime();
-        row["End"] = p.Start.ToUniversalTime().AddMinutes(p.DurationMinutes);
-        row["Mode"] = p.Mode.ToString();
-        row["VideoLink"] = p.Mode == SessionMode.Video ? p.VideoLink : null;
-        row["VenueId"] = p.Mode == SessionMode.InPerson ? venue?.Id : null;
-        row["VenueName"] = p.Mode == SessionMode.InPerson ? venue?.Name : null;
-        row["ConfirmedAt"] = null;
+        row.Status = SessionStatus.Proposed;
+        row.ProposedBy = by;
+        row.Start = p.Start.ToUniversalTime();
+        row.End = p.Start.ToUniversalTime().AddMinutes(p.DurationMinutes);
+        row.Mode = p.Mode;
+        row.VideoLink = p.Mode == SessionMode.Video ? p.VideoLink : null;
+        row.VenueId = p.Mode == SessionMode.InPerson ? venue?.Id : null;
+        row.VenueName = p.Mode == SessionMode.InPerson ? venue?.Name : null;
+        row.ConfirmedAt = null;
     }
 
     /// <summary>
@@ -176,49 +171,44 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     public async Task OpenCheckInsAsync(MentoringDeadlines.Due due, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Sessions.GetEntityIfExistsAsync<TableEntity>(due.Org, Key(due.RequestId, due.Subject ?? ""), cancellationToken: ct);
+        if (await FindAsync(due.Org, due.RequestId, due.Subject ?? "", ct) is not { } session) return;
+        if (session.Status != SessionStatus.Confirmed || session.End > time.GetUtcNow()) return;
+        var found = await tables.GetTableClient(MentorRequests.Table).GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
         if (!found.HasValue) return;
-        var session = found.Value!;
-        if (Status(session) != SessionStatus.Confirmed || session.GetDateTimeOffset("End") > time.GetUtcNow()) return;
-        var match = await tables.GetTableClient(MentorRequests.Table).GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
-        if (!match.HasValue) return;
+        var match = new MentorRequestRow(found.Value!);
         foreach (var party in new[] { Party.Mentor, Party.Learner })
         {
-            var key = CheckInPartition(party, due.Org, match.Value!.GetString("MentorId"));
-            var existing = await CheckIns.GetEntityIfExistsAsync<TableEntity>(key, session.GetString("SessionId"), cancellationToken: ct);
+            var key = CheckInPartition(party, due.Org, match.MentorId ?? "");
+            var existing = await CheckIns.GetEntityIfExistsAsync<TableEntity>(key, session.SessionId, cancellationToken: ct);
             if (existing.HasValue) continue;
-            await CheckIns.UpsertEntityAsync(new TableEntity(key, session.GetString("SessionId"))
-            {
-                ["Org"] = due.Org, ["MatchId"] = due.RequestId, ["LearnerId"] = match.Value!.GetString("LearnerId"), ["Party"] = party.ToString(),
-                ["Start"] = session.GetDateTimeOffset("Start"), ["End"] = session.GetDateTimeOffset("End"), ["Answered"] = false,
-            }, TableUpdateMode.Replace, ct);
+            await CheckIns.UpsertEntityAsync(CheckInRow.New(key, session, match.LearnerId, party).Entity, TableUpdateMode.Replace, ct);
         }
         // Both sides are asked, once: the notice's id is the session's, so a second run adds nothing.
-        var notice = new Notice(Ids.Derive("checkin", session.GetString("SessionId")), NoticeType.CheckInDue, due.Org, time.GetUtcNow(),
-            RequestId: due.RequestId, MentorId: match.Value!.GetString("MentorId"), LearnerId: match.Value!.GetString("LearnerId"),
-            SessionId: session.GetString("SessionId"), When: session.GetDateTimeOffset("Start"));
+        var notice = new Notice(Ids.Derive("checkin", session.SessionId), NoticeType.CheckInDue, due.Org, time.GetUtcNow(),
+            RequestId: due.RequestId, MentorId: match.MentorId, LearnerId: match.LearnerId,
+            SessionId: session.SessionId, When: session.Start);
         if (await Outbox.TryAddAsync(Sessions, due.Org, notice, ct)) await outbox.AnnounceAsync(Table, due.Org, [notice], ct);
     }
 
     public static string CheckInPartition(Party party, string org, string mentorId) => party == Party.Mentor ? $"mentor|{mentorId}" : $"ngo|{org}";
 
-    public async Task<IReadOnlyList<TableEntity>> PendingCheckInsAsync(string partition, string? learnerId, CancellationToken ct)
+    public async Task<IReadOnlyList<CheckInRow>> PendingCheckInsAsync(string partition, string? learnerId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var filter = learnerId is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and Answered eq {false}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and Answered eq {false} and LearnerId eq {learnerId}");
-        var list = new List<TableEntity>();
-        await foreach (var e in CheckIns.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(e);
-        return list.OrderBy(e => e.GetDateTimeOffset("End")).ToList();
+        var list = new List<CheckInRow>();
+        await foreach (var e in CheckIns.QueryAsync<TableEntity>(filter, cancellationToken: ct)) list.Add(new CheckInRow(e));
+        return list.OrderBy(e => e.End).ToList();
     }
 
-    public async Task<TableEntity?> CheckInAsync(string partition, string sessionId, CancellationToken ct)
+    public async Task<CheckInRow?> CheckInAsync(string partition, string sessionId, CancellationToken ct)
     {
         if (!Ids.IsValid(sessionId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         var found = await CheckIns.GetEntityIfExistsAsync<TableEntity>(partition, sessionId, cancellationToken: ct);
-        return found.HasValue ? found.Value : null;
+        return found.HasValue ? new CheckInRow(found.Value!) : null;
     }
 
     /// <summary>
@@ -226,64 +216,55 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     /// the learner's rating into the mentor's average). A repeated answer changes nothing; a different one is refused
     /// (<see cref="CheckInAnsweredException"/>), checked on the session row under its ETag so two racing answers cannot both land.
     /// </summary>
-    public async Task<TableEntity> AnswerAsync(TableEntity checkIn, CheckInAnswer answer, CancellationToken ct)
+    public async Task<CheckInRow> AnswerAsync(CheckInRow checkIn, CheckInAnswer answer, CancellationToken ct)
     {
-        if (checkIn.GetBoolean("Answered") == true)
-        {
-            var recorded = new CheckInAnswer(Enum.Parse<Attendance>(checkIn.GetString("Attendance")), checkIn.GetInt32("Rating"));
-            return Same(recorded, answer) ? checkIn : throw new CheckInAnsweredException(recorded);
-        }
-        var party = Enum.Parse<Party>(checkIn.GetString("Party"));
-        var org = checkIn.GetString("Org");
+        if (checkIn.Recorded is { } already) return Same(already, answer) ? checkIn : throw new CheckInAnsweredException(already);
+        var party = checkIn.Party;
+        var org = checkIn.Org;
         for (var attempt = 0; ; attempt++)
         {
-            var session = (await Sessions.GetEntityAsync<TableEntity>(org, Key(checkIn.GetString("MatchId"), checkIn.RowKey), cancellationToken: ct)).Value;
-            if (session.GetString($"{party}Attendance") is { } attendance) // answered meanwhile
+            var session = new SessionRow((await Sessions.GetEntityAsync<TableEntity>(org, SessionRow.Key(checkIn.MatchId, checkIn.SessionId), cancellationToken: ct)).Value);
+            if (session.AttendanceOf(party) is { } attendance) // answered meanwhile
             {
-                var recorded = new CheckInAnswer(Enum.Parse<Attendance>(attendance), session.GetInt32($"{party}Rating"));
+                var recorded = new CheckInAnswer(attendance, session.RatingOf(party));
                 if (!Same(recorded, answer)) throw new CheckInAnsweredException(recorded);
                 break;
             }
-            session[$"{party}Attendance"] = answer.Attendance.ToString();
-            session[$"{party}Rating"] = answer.Rating;
-            session[$"{party}Comment"] = answer.Comment; // shown to the NGO's staff only; never logged, never exported
-            var countHeld = answer.Attendance == Attendance.Held && session.GetBoolean("CountedHeld") != true;
-            if (countHeld) session["CountedHeld"] = true;
-            try { await Sessions.UpdateEntityAsync(session, session.ETag, TableUpdateMode.Replace, ct); }
+            session.Answer(party, answer); // the comment is shown to the NGO's staff only; never logged, never exported
+            var countHeld = answer.Attendance == Attendance.Held && !session.CountedHeld;
+            if (countHeld) session.CountedHeld = true;
+            try { await Sessions.UpdateEntityAsync(session.Entity, session.ETag, TableUpdateMode.Replace, ct); }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5) { continue; }
             var rating = party == Party.Learner ? answer.Rating : null;
-            var match = await SummariseOnMatchAsync(org, checkIn.GetString("MatchId"), countHeld, rating, ct);
-            if (countHeld || rating is not null) await mentors.RecordSessionAsync(match.GetString("MentorId"), countHeld, rating, ct);
-            await followUp.CheckInAnsweredAsync(org, checkIn.GetString("MatchId"), checkIn.RowKey, answer, await ListAsync(org, checkIn.GetString("MatchId"), ct), ct);
+            var match = await SummariseOnMatchAsync(org, checkIn.MatchId, countHeld, rating, ct);
+            if (countHeld || rating is not null) await mentors.RecordSessionAsync(match.MentorId ?? "", countHeld, rating, ct);
+            await followUp.CheckInAnsweredAsync(org, checkIn.MatchId, checkIn.SessionId, answer, await ListAsync(org, checkIn.MatchId, ct), ct);
             break;
         }
-        checkIn["Answered"] = true;
-        checkIn["Attendance"] = answer.Attendance.ToString();
-        checkIn["Rating"] = answer.Rating;
-        checkIn["AnsweredAt"] = time.GetUtcNow();
-        await CheckIns.UpdateEntityAsync(checkIn, ETag.All, TableUpdateMode.Replace, ct);
+        checkIn.Record(answer, time.GetUtcNow());
+        await CheckIns.UpdateEntityAsync(checkIn.Entity, ETag.All, TableUpdateMode.Replace, ct);
         return checkIn;
     }
 
     private static bool Same(CheckInAnswer recorded, CheckInAnswer answer) => recorded.Attendance == answer.Attendance && recorded.Rating == answer.Rating;
 
     /// <summary>Sessions held and the learner's ratings, counted on the match's row: the training export reads them there.</summary>
-    private async Task<TableEntity> SummariseOnMatchAsync(string org, string matchId, bool held, int? rating, CancellationToken ct)
+    private async Task<MentorRequestRow> SummariseOnMatchAsync(string org, string matchId, bool held, int? rating, CancellationToken ct)
     {
         var requests = tables.GetTableClient(MentorRequests.Table);
         for (var attempt = 0; ; attempt++)
         {
-            var match = (await requests.GetEntityAsync<TableEntity>(org, matchId, cancellationToken: ct)).Value;
+            var match = new MentorRequestRow((await requests.GetEntityAsync<TableEntity>(org, matchId, cancellationToken: ct)).Value);
             if (!held && rating is null) return match;
-            if (held) match["SessionsHeld"] = (match.GetInt32("SessionsHeld") ?? 0) + 1;
+            if (held) match.SessionsHeld++;
             if (rating is { } r)
             {
-                match["RatingSum"] = (match.GetInt32("RatingSum") ?? 0) + r;
-                match["RatingCount"] = (match.GetInt32("RatingCount") ?? 0) + 1;
+                match.RatingSum += r;
+                match.RatingCount++;
             }
             try
             {
-                await requests.UpdateEntityAsync(match, match.ETag, TableUpdateMode.Replace, ct);
+                await requests.UpdateEntityAsync(match.Entity, match.ETag, TableUpdateMode.Replace, ct);
                 return match;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 10) { }
@@ -291,17 +272,14 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     }
 
     /// <summary>Why this side may not make this change to the session now (see <see cref="SessionRules.Allows"/>), or null.</summary>
-    public static SessionChangeRefusedException? Refusal(TableEntity row, SessionChange change, Party by)
+    public static SessionChangeRefusedException? Refusal(SessionRow row, SessionChange change, Party by)
     {
-        var status = Status(row);
-        return SessionRules.Allows(status, change, by, Enum.Parse<Party>(row.GetString("ProposedBy"))) ? null
+        var status = row.Status;
+        return SessionRules.Allows(status, change, by, row.ProposedBy) ? null
             : new SessionChangeRefusedException(status, Texts.Format("A session that is {0} cannot be {1} {2}.", RequestLifecycle.Code(status), SessionRules.Past(change),
                 by == Party.Mentor ? "by the mentor" : "by the learner"));
     }
 
-    public static SessionStatus Status(TableEntity row) => Enum.Parse<SessionStatus>(row.GetString("Status"));
-
-    private static string Key(string matchId, string sessionId) => $"{matchId}|{sessionId}";
 }
 
 public enum SessionChange { Confirm, Decline, Counter, Cancel }

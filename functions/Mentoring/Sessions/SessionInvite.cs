@@ -25,21 +25,21 @@ public static class SessionInvite
     public static string CalendarAddress(ContactChannel contact) => (contact.Kind == ContactKind.Email ? "mailto:" : "tel:") + contact.Value;
 
     /// <summary>The invitation in the current UI culture's words (its SUMMARY and DESCRIPTION).</summary>
-    public static string Build(TableEntity session, string timeZone, DateTimeOffset now, People people, VenueView? venue = null)
+    public static string Build(SessionRow session, string timeZone, DateTimeOffset now, People people, VenueView? venue = null)
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
-        var status = SessionBook.Status(session);
+        var status = session.Status;
         var cancelled = status == SessionStatus.Cancelled;
-        var start = session.GetDateTimeOffset("Start")!.Value;
-        var end = session.GetDateTimeOffset("End")!.Value;
+        var start = session.Start;
+        var end = session.End;
         var calendar = new Calendar { Method = cancelled ? "CANCEL" : "REQUEST", ProductId = "-//Matching//Mentoring sessions//EN" };
         calendar.AddTimeZone(timeZone);
-        var mode = Enum.Parse<Engine.SessionMode>(session.GetString("Mode"));
+        var mode = session.Mode;
         var inPerson = mode == Engine.SessionMode.InPerson;
         var e = new CalendarEvent
         {
-            Uid = $"{session.GetString("SessionId")}@matching",
-            Sequence = session.GetInt32("Sequence") ?? 0,
+            Uid = $"{session.SessionId}@matching",
+            Sequence = session.Sequence,
             DtStamp = new CalDateTime(now.UtcDateTime, "UTC"),
             DtStart = new CalDateTime(TimeZoneInfo.ConvertTime(start, zone).DateTime, timeZone),
             DtEnd = new CalDateTime(TimeZoneInfo.ConvertTime(end, zone).DateTime, timeZone),
@@ -47,8 +47,8 @@ public static class SessionInvite
             Description = Texts.Format("A mentoring session arranged through Matching, {0}. Each side's contact is on the match.", ModeWords(mode)),
             Location = mode switch
             {
-                Engine.SessionMode.InPerson => venue?.Location ?? session.GetString("VenueName"),
-                Engine.SessionMode.Video => session.GetString("VideoLink"),
+                Engine.SessionMode.InPerson => venue?.Location ?? session.VenueName,
+                Engine.SessionMode.Video => session.VideoLink,
                 _ => Texts.Localize("Phone"),
             },
             GeographicLocation = inPerson && venue is not null ? new GeographicLocation(venue.Latitude, venue.Longitude) : null,

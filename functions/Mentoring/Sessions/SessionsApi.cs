@@ -21,14 +21,11 @@ public static class SessionsApi
     public const int CommentMaxLength = 1000;
 
     /// <summary>Check-in comments are shown to the learner's NGO staff only.</summary>
-    public static SessionView ToView(TableEntity e, bool forStaff)
+    public static SessionView ToView(SessionRow e, bool forStaff)
     {
-        CheckInView? Side(Party p) => e.GetString($"{p}Attendance") is { } a
-            ? new CheckInView(Enum.Parse<Attendance>(a), e.GetInt32($"{p}Rating"), forStaff ? e.GetString($"{p}Comment") : null)
-            : null;
-        return new SessionView(e.GetString("SessionId"), e.GetString("MatchId"), SessionBook.Status(e), RequestLifecycle.Code(Enum.Parse<Party>(e.GetString("ProposedBy"))),
-            e.GetDateTimeOffset("Start")!.Value, e.GetDateTimeOffset("End")!.Value, Enum.Parse<SessionMode>(e.GetString("Mode")), e.GetString("VideoLink"),
-            e.GetString("VenueId"), e.GetString("VenueName"), e.GetInt32("Sequence") ?? 0, Side(Party.Mentor), Side(Party.Learner));
+        CheckInView? Side(Party p) => e.AttendanceOf(p) is { } a ? new CheckInView(a, e.RatingOf(p), forStaff ? e.CommentOf(p) : null) : null;
+        return new SessionView(e.SessionId, e.MatchId, e.Status, RequestLifecycle.Code(e.ProposedBy),
+            e.Start, e.End, e.Mode, e.VideoLink, e.VenueId, e.VenueName, e.Sequence, Side(Party.Mentor), Side(Party.Learner));
     }
 
     public static IResult Refused(SessionChangeRefusedException e)
@@ -52,12 +49,12 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
     {
         var proposal = await req.ReadJsonAsync<SessionProposal>(ct);
         if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
-        if (MentoringLifecycle.Status(match.Match) != RequestStatus.Matched)
+        if (match.Match.Status != RequestStatus.Matched)
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The match has ended", "Sessions are planned for an active match only.");
         var v = await book.CheckAsync(match, match.Party, proposal, confirming: false, ct);
         if (!v.IsValid) return v.ToResult();
         var row = await book.ProposeAsync(match, match.Party, proposal, ct);
-        return Results.Created($"/api/matches/{matchId}/sessions/{row.GetString("SessionId")}", SessionsApi.ToView(row, IsStaff(req)));
+        return Results.Created($"/api/matches/{matchId}/sessions/{row.SessionId}", SessionsApi.ToView(row, IsStaff(req)));
     }
 
     [Function("ListSessions"), AccessLink]
@@ -79,9 +76,8 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
         var body = await req.ReadJsonAsync<SessionsApi.SessionConfirmRequest>(ct);
         return await ChangeAsync(req, matchId, sessionId, SessionChange.Confirm, async (match, row) =>
         {
-            var link = body.VideoLink ?? row.GetString("VideoLink");
-            var proposal = new SessionProposal(row.GetDateTimeOffset("Start")!.Value, (int)(row.GetDateTimeOffset("End")!.Value - row.GetDateTimeOffset("Start")!.Value).TotalMinutes,
-                Enum.Parse<SessionMode>(row.GetString("Mode")), link, row.GetString("VenueId"));
+            var link = body.VideoLink ?? row.VideoLink;
+            var proposal = new SessionProposal(row.Start, (int)(row.End - row.Start).TotalMinutes, row.Mode, link, row.VenueId);
             // Confirming re-checks the rules: availability, a venue's hours or a profile may have changed since.
             var v = await book.CheckAsync(match, match.Party, proposal, confirming: true, ct);
             return (v, null, link);
@@ -123,7 +119,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
     {
         if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
         if (await book.FindAsync(match, sessionId, ct) is not { } row) return Problems.NotFound("The session");
-        if (SessionBook.Status(row) is not (SessionStatus.Confirmed or SessionStatus.Cancelled))
+        if (row.Status is not (SessionStatus.Confirmed or SessionStatus.Cancelled))
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session is not confirmed", "An invitation exists once the session is confirmed.");
         if (await book.PartiesAsync(match, ct) is not { } parties) return Problems.NotFound("The match");
         var zone = match.Party == Party.Mentor ? parties.Mentor.Profile.Availability.TimeZone : parties.Learner.Availability.TimeZone;
@@ -132,7 +128,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             ? new SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + parties.Mentor.ContactEmail, parties.Mentor.DisplayName)
             : new SessionInvite.People(from.Address, from.Name ?? "Matching",
                 parties.Learner.Contact is { } contact ? SessionInvite.CalendarAddress(contact) : $"urn:matching:learner:{match.LearnerId}", null);
-        var ics = SessionInvite.Build(row, zone, time.GetUtcNow(), people, row.GetString("VenueId") is { } venueId ? await venues.FindAsync(venueId, ct) : null);
+        var ics = SessionInvite.Build(row, zone, time.GetUtcNow(), people, row.VenueId is { } venueId ? await venues.FindAsync(venueId, ct) : null);
         return Results.Text(ics, SessionInvite.ContentType + "; charset=utf-8");
     }
 
@@ -158,13 +154,13 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
     }
 
     private async Task<IResult> ChangeAsync(HttpRequest req, string matchId, string sessionId, SessionChange change,
-        Func<MatchParty, TableEntity, Task<(Validation Rules, SessionProposal? Proposal, string? VideoLink)>> check, CancellationToken ct)
+        Func<MatchParty, SessionRow, Task<(Validation Rules, SessionProposal? Proposal, string? VideoLink)>> check, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
             if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
             if (await book.FindAsync(match, sessionId, ct) is not { } row) return Problems.NotFound("The session");
-            if (change != SessionChange.Cancel && MentoringLifecycle.Status(match.Match) != RequestStatus.Matched)
+            if (change != SessionChange.Cancel && match.Match.Status != RequestStatus.Matched)
                 return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The match has ended", "Only a cancellation is possible now.");
             // Refused before the rules are checked: a change that cannot happen is a 409, whatever its body.
             if (SessionBook.Refusal(row, change, match.Party) is { } refused) return SessionsApi.Refused(refused);
@@ -191,8 +187,7 @@ public sealed class CheckInFunctions(SessionBook book)
     {
         var (partition, learnerId) = Scope(req.HttpContext);
         return Results.Ok((await book.PendingCheckInsAsync(partition, learnerId, ct)).Select(e => new SessionsApi.PendingCheckInView(
-            e.RowKey, e.GetString("MatchId"), RequestLifecycle.Code(Enum.Parse<Party>(e.GetString("Party"))), e.GetDateTimeOffset("Start")!.Value,
-            e.GetDateTimeOffset("End")!.Value)).ToList());
+            e.SessionId, e.MatchId, RequestLifecycle.Code(e.Party), e.Start, e.End)).ToList());
     }
 
     [Function("AnswerCheckIn"), AccessLink]
@@ -211,7 +206,7 @@ public sealed class CheckInFunctions(SessionBook book)
         if (!v.IsValid) return v.ToResult();
         var (partition, learnerId) = Scope(req.HttpContext);
         var checkIn = await book.CheckInAsync(partition, sessionId, ct);
-        if (checkIn is null || learnerId is not null && checkIn.GetString("LearnerId") != learnerId) return Problems.NotFound("The check-in");
+        if (checkIn is null || learnerId is not null && checkIn.LearnerId != learnerId) return Problems.NotFound("The check-in");
         try { await book.AnswerAsync(checkIn, answer, ct); }
         catch (CheckInAnsweredException answered)
         {
