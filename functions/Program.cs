@@ -92,7 +92,7 @@ internal static class AppServices
         services.AddMatchingAuth(configuration);
         services.AddMatchingOpenApi();
         services.AddSingleton<StorageHealth>();
-        services.AddTable(AbuseLimits.Table).AddSingleton<AbuseLimits>();
+        services.AddAbuseLimits();
         services.AddTable(AuditTrail.Table).AddSingleton<AuditTrail>();
         services.AddMatchingTelemetry(configuration, underFunctionsHost);
 

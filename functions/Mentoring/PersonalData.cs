@@ -173,13 +173,13 @@ public sealed class PersonalData(TableServiceClient tables, StorageProvisioner p
 
     private async Task ScrubRequestAsync(string org, string requestId, Action<MentorRequestRow> scrub, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        // An erasure that loses ten races in a row is left for the next erasure run (it is idempotent).
+        await Contention.RetryAsync(async () =>
         {
             if (await lifecycle.RowAsync(org, requestId, ct) is not { } row) return;
             scrub(row);
-            try { await Requests.UpdateEntityAsync(row.Entity, row.ETag, TableUpdateMode.Replace, ct); return; }
-            catch (RequestFailedException ex) when (ex.Status == 412) { }
-        }
+            await Requests.UpdateEntityAsync(row.Entity, row.ETag, TableUpdateMode.Replace, ct);
+        }, ct, maxAttempts: 10, whenExhausted: () => { });
     }
 }
 

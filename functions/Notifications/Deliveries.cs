@@ -242,7 +242,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
 
 /// <summary>Reads, at delivery time, where and how a person is written to, and what their mail may say.</summary>
 public sealed class Recipients(INoticeParties parties, IOrganisationNames organisations, ISessionCalendar calendars, PreferenceBook preferences,
-    UnsubscribeLinks links, IConfiguration configuration, IOptions<NotificationOptions> options)
+    UnsubscribeLinks links, MailSettings mail, IOptions<NotificationOptions> options)
 {
     public async Task<Addressee?> AddresseeAsync(Recipient r, CancellationToken ct)
     {
@@ -269,7 +269,7 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         if (r.Kind is RecipientKind.Mentor or RecipientKind.Learner && n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled
             && n.SessionId is not null)
         {
-            var from = Mail.MailComposer.Sender(configuration);
+            var from = mail.Sender;
             var attendee = new CalendarAttendee(from.Address, from.Name ?? "Matching", "mailto:" + to.Address, to.Name, to.Preferences.TimeZone);
             var culture = Texts.CultureOf(to.Preferences.Language);
             calendar = await Texts.InAsync(culture, () => calendars.InvitationAsync(n, attendee, ct));

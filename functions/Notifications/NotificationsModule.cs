@@ -20,6 +20,7 @@ public static class NotificationsModule
         services.AddHttpClient(WebhookSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookSender.Handler(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.PrivateWebhooksAllowed));
         return services
+            .AddSingleton(MailSettings.Read(configuration))
             .AddTable(PreferenceBook.Table).AddTable(WebhookBook.Table).AddTable(DeliverNotice.LogTable).AddTable(DeliverNotice.FailureTable)
             .AddTable(ReminderBook.Table)
             .AddSingleton<Outbox>().AddSingleton<PreferenceBook>().AddSingleton<WebhookBook>().AddSingleton<WebhookSender>()

@@ -177,7 +177,8 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
     /// </summary>
     public async Task FailedAsync(string org, string id, string error, bool gone, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        // A count lost to five concurrent changes is dropped: the next failure counts again.
+        await Contention.RetryAsync(async () =>
         {
             if (await RowAsync(org, id, ct) is not { } row) return;
             var failures = (row.GetInt32("ConsecutiveFailures") ?? 0) + 1;
@@ -190,9 +191,9 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
                 changes["DisabledReason"] = gone ? $"The endpoint answered 410 Gone ({error})."
                     : $"No delivery succeeded for {(time.GetUtcNow() - lastGood).TotalHours:0} hours ({failures} failures in a row); the last: {error}.";
             }
-            try { await Client.UpdateEntityAsync(changes, row.ETag, TableUpdateMode.Merge, ct); Forget(org); return; }
-            catch (RequestFailedException ex) when (ex.Status == 412) { }
-        }
+            await Client.UpdateEntityAsync(changes, row.ETag, TableUpdateMode.Merge, ct);
+            Forget(org);
+        }, ct, maxAttempts: 5, whenExhausted: () => { });
     }
 
     private async Task<TableEntity?> RowAsync(string org, string id, CancellationToken ct)
@@ -216,153 +217,4 @@ public sealed class WebhookBook(TableServiceClient tables, StorageProvisioner pr
     private static WebhookView ToView(TableEntity e) => new(e.RowKey, e.GetString("Url"), Events(e), e.GetBoolean("Enabled") == true, e.GetString("DisabledReason"),
         e.GetInt32("ConsecutiveFailures") ?? 0, e.GetDateTimeOffset("LastDeliveredAt"), e.GetDateTimeOffset("LastFailedAt"), e.GetString("LastError"),
         e.GetDateTimeOffset("CreatedAt") ?? default);
-}
-
-/// <summary>The outcome of one webhook delivery: delivered, or why not (an HTTP status or the kind of network error).</summary>
-public sealed record WebhookResult(bool Delivered, string? Error = null, bool Gone = false);
-
-/// <summary>
-/// Sends one event to one endpoint: a CloudEvents 1.0 JSON event (structured mode) signed as the Standard Webhooks
-/// spec says (<c>webhook-id</c>: the delivery's id, the same on every retry, for the receiver's dedupe;
-/// <c>webhook-timestamp</c>; <c>webhook-signature</c>: one <c>v1,</c> signature per live secret). Where private
-/// addresses are refused, the address actually connected to is checked too (a name can resolve elsewhere later).
-/// </summary>
-public sealed class WebhookSender
-{
-    public const string HttpClientName = "webhooks";
-    private static readonly JsonEventFormatter Formatter = new();
-    private readonly HttpClient _http;
-    private readonly TimeProvider _time;
-
-    public WebhookSender(IHttpClientFactory factory, TimeProvider time)
-    {
-        _http = factory.CreateClient(HttpClientName);
-        _time = time;
-    }
-
-    /// <summary>The handler behind <see cref="HttpClientName"/>: no redirects (a redirect could lead inside), public addresses only where required.</summary>
-    public static SocketsHttpHandler Handler(bool allowPrivate) => new()
-    {
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        ConnectCallback = async (context, ct) =>
-        {
-            var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-            // Every address public, as at registration: the name is resolved again at each connection (it may have changed).
-            if (addresses.Length == 0 || !allowPrivate && !addresses.All(WebhookAddresses.IsPublic))
-                throw new HttpRequestException("The endpoint's name resolves to an address that is not public.");
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try { await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct); }
-            catch { socket.Dispose(); throw; }
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    };
-
-    public static CloudEvent ToCloudEvent(Notice notice) => new()
-    {
-        Id = notice.Id,
-        Source = new Uri($"/organisations/{notice.Org}", UriKind.Relative),
-        Type = NoticeRules.CloudEventType(notice.Type),
-        Time = notice.At,
-        Subject = notice.RequestId ?? notice.ClaimId,
-        DataContentType = "application/json",
-        // Ids and times only: the organisation's own tools read the rest through the API, under its access rules.
-        Data = new Dictionary<string, object?>
-        {
-            ["organisationId"] = notice.Org, ["requestId"] = notice.RequestId, ["learnerId"] = notice.LearnerId, ["mentorId"] = notice.MentorId,
-            ["sessionId"] = notice.SessionId, ["offerId"] = notice.OfferId, ["claimId"] = notice.ClaimId, ["when"] = notice.When, ["reason"] = notice.Reason,
-        }.Where(p => p.Value is not null).ToDictionary(),
-    };
-
-    public async Task<WebhookResult> SendAsync(string deliveryId, Notice notice, WebhookBook.Endpoint endpoint, CancellationToken ct)
-    {
-        var body = Encoding.UTF8.GetString(Formatter.EncodeStructuredModeMessage(ToCloudEvent(notice), out _).Span);
-        var now = _time.GetUtcNow();
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/cloudevents+json"),
-        };
-        request.Headers.Add("webhook-id", deliveryId);
-        request.Headers.Add("webhook-timestamp", now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("webhook-signature", string.Join(' ', endpoint.Secrets.Select(s => new StandardWebhooks.StandardWebhook(s).Sign(deliveryId, now, body))));
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(15));
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return response.IsSuccessStatusCode
-                ? new WebhookResult(true)
-                : new WebhookResult(false, $"HTTP {(int)response.StatusCode}", response.StatusCode == HttpStatusCode.Gone);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return new WebhookResult(false, ex is OperationCanceledException ? "timeout" : $"network: {(ex as HttpRequestException)?.HttpRequestError}");
-        }
-    }
-}
-
-/// <summary>An organisation's admins register, list, rotate, re-enable and remove their webhook endpoints.</summary>
-[Tags("Notifications"), RequireRoles(Role.Admin)]
-public sealed class WebhookFunctions(WebhookBook book, IOptions<NotificationOptions> options, AuditTrail audit)
-{
-    private bool AllowPrivate => options.Value.PrivateWebhooksAllowed;
-
-    [Function("AddWebhook")]
-    [EndpointSummary("Registers an endpoint for the organisation's events; the answer holds its signing secret, shown this once.")]
-    [AcceptsBody(typeof(WebhookInput)), ProducesResponseType<WebhookView>(StatusCodes.Status201Created), ProducesValidationProblem, ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> AddAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks")] HttpRequest req, CancellationToken ct)
-    {
-        var input = await req.ReadJsonAsync<WebhookInput>(ct);
-        var v = WebhookRules.Validate(input, AllowPrivate);
-        if (v.IsValid && !AllowPrivate)
-            v.Require(await WebhookAddresses.ResolvesPubliclyAsync(new Uri(input.Url).IdnHost.Trim('[', ']'), Dns.GetHostAddressesAsync, ct), "url",
-                "A host whose every address is public: this one does not resolve, or resolves to a private, loopback or reserved address.");
-        if (!v.IsValid) return v.ToResult();
-        var org = req.HttpContext.Caller().OrganisationId;
-        if (await book.AddAsync(org, input, ct) is not { } view)
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.ForStatus(409), "Too many endpoints", Texts.Format("An organisation has at most {0} endpoints.", WebhookRules.MaxEndpointsPerOrganisation));
-        await audit.WriteAsync(org, req.HttpContext.Caller().SubjectId, "webhook.added", view.Id, ct);
-        return Results.Created($"/api/webhooks/{view.Id}", view);
-    }
-
-    [Function("ListWebhooks")]
-    [EndpointSummary("The organisation's endpoints, with their state (enabled, or disabled and why; the last failure).")]
-    [ProducesResponseType<IReadOnlyList<WebhookView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "webhooks")] HttpRequest req, CancellationToken ct) =>
-        Results.Ok(await book.ListAsync(req.HttpContext.Caller().OrganisationId, ct));
-
-    [Function("GetWebhook")]
-    [EndpointSummary("One endpoint and its state.")]
-    [ProducesResponseType<WebhookView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "webhooks/{webhookId}")] HttpRequest req, string webhookId, CancellationToken ct) =>
-        await book.FindAsync(req.HttpContext.Caller().OrganisationId, webhookId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The webhook");
-
-    [Function("RotateWebhookSecret")]
-    [EndpointSummary("A new signing secret, shown this once; the previous one keeps signing beside it for a day.")]
-    [ProducesResponseType<WebhookView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> RotateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/{webhookId}/rotate-secret")] HttpRequest req, string webhookId, CancellationToken ct)
-    {
-        var caller = req.HttpContext.Caller();
-        if (await book.RotateAsync(caller.OrganisationId, webhookId, ct) is not { } view) return Problems.NotFound("The webhook");
-        await audit.WriteAsync(caller.OrganisationId, caller.SubjectId, "webhook.secret-rotated", view.Id, ct);
-        return Results.Ok(view);
-    }
-
-    [Function("EnableWebhook")]
-    [EndpointSummary("Turns a disabled endpoint back on (its failure count starts again).")]
-    [ProducesResponseType<WebhookView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> EnableAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "webhooks/{webhookId}/enable")] HttpRequest req, string webhookId, CancellationToken ct) =>
-        await book.EnableAsync(req.HttpContext.Caller().OrganisationId, webhookId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The webhook");
-
-    [Function("DeleteWebhook")]
-    [EndpointSummary("Removes an endpoint: nothing more is sent to it.")]
-    [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "webhooks/{webhookId}")] HttpRequest req, string webhookId, CancellationToken ct)
-    {
-        var caller = req.HttpContext.Caller();
-        if (!await book.DeleteAsync(caller.OrganisationId, webhookId, ct)) return Problems.NotFound("The webhook");
-        await audit.WriteAsync(caller.OrganisationId, caller.SubjectId, "webhook.removed", webhookId, ct);
-        return Results.NoContent();
-    }
 }

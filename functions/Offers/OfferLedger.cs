@@ -152,11 +152,13 @@ public sealed class OfferLedger
         activity?.SetTag("matching.offer.id", _offerId);
         activity?.SetTag("matching.batch.operations", batch.Count);
         activity?.SetTag("matching.batch.claims", batch.Count(op => op is ClaimOp));
-        for (var attempt = 1; ; attempt++)
+        var attempt = 0;
+        try
         {
-            activity?.SetTag("matching.batch.attempts", attempt);
-            try
+            // Another process changed the partition (a lost race): forget what we knew and decide the whole batch again.
+            return await Contention.RetryAsync(async () =>
             {
+                activity?.SetTag("matching.batch.attempts", ++attempt);
                 await _provisioner.EnsureReadyAsync();
                 var work = await LoadAsync(batch);
                 if (work is null)
@@ -175,22 +177,16 @@ public sealed class OfferLedger
                     batch[i].Complete(results[i]);
                 }
                 return work.MorePromotions;
-            }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20)
-            {
-                // Another process changed the partition: forget what we knew and decide again.
-                ResetCache();
-                await Task.Delay(Random.Shared.Next(1, 5 * attempt));
-            }
-            catch (Exception ex)
-            {
-                if (StorageFailure.IsMissingResource(ex)) _provisioner.Invalidate();
-                ResetCache();
-                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
-                _logger.LogWarning("Offer ledger batch of {Count} failed: {ErrorType}", batch.Count, ex.GetType().Name);
-                foreach (var op in batch) op.Done.TrySetException(ex);
-                return false;
-            }
+            }, CancellationToken.None, maxAttempts: 20, onLost: ResetCache);
+        }
+        catch (Exception ex)
+        {
+            if (StorageFailure.IsMissingResource(ex)) _provisioner.Invalidate();
+            ResetCache();
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
+            _logger.LogWarning("Offer ledger batch of {Count} failed: {ErrorType}", batch.Count, ex.GetType().Name);
+            foreach (var op in batch) op.Done.TrySetException(ex);
+            return false;
         }
     }
 

@@ -11,7 +11,13 @@ public static class OffersModule
     /// <summary>The app setting holding its schedule (every minute by default).</summary>
     public const string ExpireHoldsSchedule = "ReleaseExpiredHoldsSchedule";
 
-    public static IServiceCollection AddOffers(this IServiceCollection services) => services
+    public static IServiceCollection AddOffers(this IServiceCollection services)
+    {
+        services.AddOptions<OfferOptions>().BindConfiguration(OfferOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddOffersServices();
+    }
+
+    private static IServiceCollection AddOffersServices(this IServiceCollection services) => services
         .AddTable(OfferRows.Table)
         .AddSingleton<OfferCatalog>()
         .AddSingleton<OfferLedgers>()
@@ -22,6 +28,15 @@ public static class OffersModule
         .AddOutboxTable(OfferRows.Table)
         .AddSingleton<OfferFacts>()
         .AddSingleton<IReminderSource, ClaimReminders>();
+}
+
+/// <summary>The offers' settings (section <c>Offers</c>), checked at start.</summary>
+public sealed class OfferOptions
+{
+    public const string Section = "Offers";
+
+    /// <summary>LHEO documents above this size are imported by a queue function; smaller ones at once.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1024, 64L * 1024 * 1024)] public long LheoSyncLimitBytes { get; set; } = 256 * 1024;
 }
 
 /// <summary>Every minute: holds past their expiry give their seats back, and the waitlist moves up.</summary>

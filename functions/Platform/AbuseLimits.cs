@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
@@ -18,7 +19,7 @@ namespace Matching.Platform;
 /// can be refused a little early while another instance still holds part of a block (at most a quarter of what was
 /// left, shrinking as the limit nears), and only in the window that block was taken in.
 /// </summary>
-public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner provisioner, IConfiguration configuration, TimeProvider time)
+public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner provisioner, IOptions<AbuseLimitOptions> options, TimeProvider time)
 {
     public const string Table = "abuselimits";
     private const int Shards = 8;
@@ -49,9 +50,9 @@ public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner pr
 
     private (int Limit, TimeSpan Window) Rule(Operation op) => op switch
     {
-        Operation.Claims => (configuration.GetValue("Matching:Limits:ClaimsPerMinute", 600), TimeSpan.FromMinutes(1)),
-        Operation.MentorRequests => (configuration.GetValue("Matching:Limits:MentorRequestsPerDay", 500), TimeSpan.FromDays(1)),
-        _ => (configuration.GetValue("Matching:Limits:LheoImportsPerHour", 60), TimeSpan.FromHours(1)),
+        Operation.Claims => (options.Value.ClaimsPerMinute, TimeSpan.FromMinutes(1)),
+        Operation.MentorRequests => (options.Value.MentorRequestsPerDay, TimeSpan.FromDays(1)),
+        _ => (options.Value.LheoImportsPerHour, TimeSpan.FromHours(1)),
     };
 
     /// <summary>Counts one attempt; the problem to answer when the organisation is over its limit, else null.</summary>
@@ -105,21 +106,16 @@ public sealed class AbuseLimits(TableServiceClient tables, StorageProvisioner pr
     {
         var client = tables.GetTableClient(Table);
         var shard = window.Prefix + Random.Shared.Next(Shards).ToString(CultureInfo.InvariantCulture);
-        for (var attempt = 0; ; attempt++)
+        await Contention.RetryAsync(async () =>
         {
             var row = await client.GetEntityIfExistsAsync<TableEntity>(window.Org, shard, cancellationToken: ct);
-            try
+            if (!row.HasValue) await client.AddEntityAsync(new TableEntity(window.Org, shard) { ["Count"] = n, ["Expires"] = window.Ends }, ct);
+            else
             {
-                if (!row.HasValue) await client.AddEntityAsync(new TableEntity(window.Org, shard) { ["Count"] = n, ["Expires"] = window.Ends }, ct);
-                else
-                {
-                    row.Value!["Count"] = (row.Value.GetInt32("Count") ?? 0) + n;
-                    await client.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
-                }
-                return;
+                row.Value!["Count"] = (row.Value.GetInt32("Count") ?? 0) + n;
+                await client.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct);
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < 20) { }
-        }
+        }, ct, maxAttempts: 21);
     }
 
     /// <summary>Drops the windows that are over (an unused part of a block decides nothing after its window).</summary>
@@ -157,5 +153,24 @@ public sealed class PurgeAbuseLimits(TableServiceClient tables, StorageProvision
         var cutoff = time.GetUtcNow().AddDays(-1);
         await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Expires lt {cutoff}"), select: ["PartitionKey", "RowKey"], cancellationToken: ct))
             await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, ct);
+    }
+}
+
+/// <summary>How many attempts an organisation may make per window (section <c>Matching:Limits</c>), checked at start.</summary>
+public sealed class AbuseLimitOptions
+{
+    public const string Section = "Matching:Limits";
+
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)] public int ClaimsPerMinute { get; set; } = 600;
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)] public int MentorRequestsPerDay { get; set; } = 500;
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)] public int LheoImportsPerHour { get; set; } = 60;
+}
+
+public static class AbuseLimitsSetup
+{
+    public static IServiceCollection AddAbuseLimits(this IServiceCollection services)
+    {
+        services.AddOptions<AbuseLimitOptions>().BindConfiguration(AbuseLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddTable(AbuseLimits.Table).AddSingleton<AbuseLimits>();
     }
 }

@@ -221,25 +221,27 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         if (checkIn.Recorded is { } already) return Same(already, answer) ? checkIn : throw new CheckInAnsweredException(already);
         var party = checkIn.Party;
         var org = checkIn.Org;
-        for (var attempt = 0; ; attempt++)
+        // The answer lands on the session row under its ETag; what follows from it is counted once, by the attempt that landed.
+        var landed = await Contention.RetryAsync(async () =>
         {
             var session = new SessionRow((await Sessions.GetEntityAsync<TableEntity>(org, SessionRow.Key(checkIn.MatchId, checkIn.SessionId), cancellationToken: ct)).Value);
             if (session.AttendanceOf(party) is { } attendance) // answered meanwhile
             {
                 var recorded = new CheckInAnswer(attendance, session.RatingOf(party));
-                if (!Same(recorded, answer)) throw new CheckInAnsweredException(recorded);
-                break;
+                return Same(recorded, answer) ? (bool?)null : throw new CheckInAnsweredException(recorded); // the same answer: nothing more to count
             }
             session.Answer(party, answer); // the comment is shown to the NGO's staff only; never logged, never exported
             var countHeld = answer.Attendance == Attendance.Held && !session.CountedHeld;
             if (countHeld) session.CountedHeld = true;
-            try { await Sessions.UpdateEntityAsync(session.Entity, session.ETag, TableUpdateMode.Replace, ct); }
-            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5) { continue; }
+            await Sessions.UpdateEntityAsync(session.Entity, session.ETag, TableUpdateMode.Replace, ct);
+            return (bool?)countHeld;
+        }, ct, maxAttempts: 6);
+        if (landed is { } countHeld)
+        {
             var rating = party == Party.Learner ? answer.Rating : null;
             var match = await SummariseOnMatchAsync(org, checkIn.MatchId, countHeld, rating, ct);
             if (countHeld || rating is not null) await mentors.RecordSessionAsync(match.MentorId ?? "", countHeld, rating, ct);
             await followUp.CheckInAnsweredAsync(org, checkIn.MatchId, checkIn.SessionId, answer, await ListAsync(org, checkIn.MatchId, ct), ct);
-            break;
         }
         checkIn.Record(answer, time.GetUtcNow());
         await CheckIns.UpdateEntityAsync(checkIn.Entity, ETag.All, TableUpdateMode.Replace, ct);
@@ -252,7 +254,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
     private async Task<MentorRequestRow> SummariseOnMatchAsync(string org, string matchId, bool held, int? rating, CancellationToken ct)
     {
         var requests = tables.GetTableClient(MentorRequests.Table);
-        for (var attempt = 0; ; attempt++)
+        return await Contention.RetryAsync(async () =>
         {
             var match = new MentorRequestRow((await requests.GetEntityAsync<TableEntity>(org, matchId, cancellationToken: ct)).Value);
             if (!held && rating is null) return match;
@@ -262,13 +264,9 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
                 match.RatingSum += r;
                 match.RatingCount++;
             }
-            try
-            {
-                await requests.UpdateEntityAsync(match.Entity, match.ETag, TableUpdateMode.Replace, ct);
-                return match;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 10) { }
-        }
+            await requests.UpdateEntityAsync(match.Entity, match.ETag, TableUpdateMode.Replace, ct);
+            return match;
+        }, ct, maxAttempts: 11);
     }
 
     /// <summary>Why this side may not make this change to the session now (see <see cref="SessionRules.Allows"/>), or null.</summary>

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
+using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring.Sessions;
@@ -38,7 +39,7 @@ public static class SessionsApi
 
 /// <summary>Sessions of a match: either side proposes, the other confirms, declines or counter-proposes; .ics invitations.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class SessionFunctions(MatchAccess access, SessionBook book, VenueDirectory venues, IConfiguration configuration, TimeProvider time)
+public sealed class SessionFunctions(MatchAccess access, SessionBook book, VenueDirectory venues, Notifications.Mail.MailSettings mail, TimeProvider time)
 {
     [Function("ProposeSession")]
     [EndpointSummary("Proposes a session: a time inside both weekly availabilities, in a mode both accept (video with the mentor's link, phone, or in person at a venue).")]
@@ -123,7 +124,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session is not confirmed", "An invitation exists once the session is confirmed.");
         if (await book.PartiesAsync(match, ct) is not { } parties) return Problems.NotFound("The match");
         var zone = match.Party == Party.Mentor ? parties.Mentor.Profile.Availability.TimeZone : parties.Learner.Availability.TimeZone;
-        var from = Notifications.Mail.MailComposer.Sender(configuration);
+        var from = mail.Sender;
         var people = match.Party == Party.Mentor
             ? new SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + parties.Mentor.ContactEmail, parties.Mentor.DisplayName)
             : new SessionInvite.People(from.Address, from.Name ?? "Matching",
@@ -156,7 +157,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
     private async Task<IResult> ChangeAsync(HttpRequest req, string matchId, string sessionId, SessionChange change,
         Func<MatchParty, SessionRow, Task<(Validation Rules, SessionProposal? Proposal, string? VideoLink)>> check, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        return await Contention.RetryAsync(async () =>
         {
             if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
             if (await book.FindAsync(match, sessionId, ct) is not { } row) return Problems.NotFound("The session");
@@ -166,11 +167,11 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             if (SessionBook.Refusal(row, change, match.Party) is { } refused) return SessionsApi.Refused(refused);
             var (rules, proposal, link) = await check(match, row);
             if (!rules.IsValid) return rules.ToResult();
+            // A session changed meanwhile is a lost race: read again.
             try { return Results.Ok(SessionsApi.ToView(await book.ChangeAsync(match, row, change, match.Party, proposal, link, ct), IsStaff(req))); }
             catch (SessionChangeRefusedException e) { return SessionsApi.Refused(e); }
-            catch (RequestFailedException e) when (e.Status == 412) { } // changed meanwhile: read again
-        }
-        return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session kept changing", "Read it again and retry.");
+        }, ct, maxAttempts: 5,
+            whenExhausted: () => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session kept changing", "Read it again and retry."));
     }
 
     private static bool IsStaff(HttpRequest req) => req.HttpContext.Caller().Role == Role.Ngo;

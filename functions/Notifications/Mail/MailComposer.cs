@@ -22,16 +22,13 @@ public sealed record MailParts(string? OrganisationName, string? ActionUrl, stri
 /// in one HTML layout and one plain-text layout (Fluid). The HTML is encoded by Fluid; a session's invitation
 /// travels as an .ics attachment. The Message-Id is derived from the delivery, so a retried send is recognisable.
 /// </summary>
-public sealed class MailComposer(IStringLocalizer<Texts> texts, IConfiguration configuration)
+public sealed class MailComposer(IStringLocalizer<Texts> texts, MailSettings settings)
 {
     private static readonly FluidParser Parser = new();
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Templates = new();
     private static readonly IFluidTemplate HtmlLayout = Layout("Layout.html.liquid"), TextLayout = Layout("Layout.txt.liquid");
 
-    public MailboxAddress From => Sender(configuration);
-
-    /// <summary>The service's own mailbox (<c>Mail:From</c>): the sender of every mail and the organiser of every invitation.</summary>
-    public static MailboxAddress Sender(IConfiguration configuration) => MailboxAddress.Parse(configuration["Mail:From"] ?? "Matching <no-reply@matching.localhost>");
+    public MailboxAddress From => settings.Sender;
 
     public MimeMessage Compose(string deliveryId, Notice notice, Addressee to, MailParts parts)
     {

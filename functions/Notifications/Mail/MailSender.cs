@@ -11,16 +11,28 @@ namespace Matching.Notifications.Mail;
 /// </summary>
 /// <param name="Security">StartTls (the default), SslOnConnect, or None (only for a local server).</param>
 /// <param name="TrustedCertificate">A certificate file trusted in addition to the system's roots: smtp4dev's self-signed one, locally.</param>
+/// <param name="From">The service's own mailbox: the sender of every mail and the organiser of every invitation.</param>
 public sealed record MailSettings(string? Host = null, int Port = 587, string Security = "StartTls", string? UserName = null, string? Password = null,
-    string? TrustedCertificate = null)
+    string? TrustedCertificate = null, string? From = null)
 {
+    public const string Section = "Mail";
+
+    /// <summary>Read once, when the app is composed: a setting out of range stops the start, naming it.</summary>
     public static MailSettings Read(IConfiguration configuration)
     {
-        var settings = configuration.GetSection("Mail").Get<MailSettings>() ?? new();
+        var settings = configuration.GetSection(Section).Get<MailSettings>() ?? new();
+        if (settings.Port is < 1 or > 65535) throw new InvalidOperationException("Mail:Port must be a TCP port (1 to 65535).");
+        if (!Enum.TryParse<SecureSocketOptions>(settings.Security, ignoreCase: true, out _) || int.TryParse(settings.Security, out _))
+            throw new InvalidOperationException("Mail:Security must be StartTls, SslOnConnect or None.");
+        if (!MailboxAddress.TryParse(settings.From ?? DefaultFrom, out _)) throw new InvalidOperationException("Mail:From must be a mailbox, e.g. Matching <no-reply@example.org>.");
         // On Azure a mail never leaves unencrypted, whatever the settings say.
-        return Matching.Security.AuthSettings.RunningOnAzure && string.Equals(settings.Security, "None", StringComparison.OrdinalIgnoreCase)
-            ? settings with { Security = "StartTls" } : settings;
+        return Matching.Security.AuthSettings.RunningOnAzure && string.Equals(settings.Security, "None", StringComparison.OrdinalIgnoreCase) ? settings with { Security = "StartTls" } : settings;
     }
+
+    private const string DefaultFrom = "Matching <no-reply@matching.localhost>";
+
+    /// <summary>The service's own mailbox (<c>Mail:From</c>).</summary>
+    public MailboxAddress Sender => MailboxAddress.Parse(From ?? DefaultFrom);
 
     public bool Configured => !string.IsNullOrWhiteSpace(Host);
 }
@@ -44,9 +56,7 @@ public sealed class MailSender
     // the app, or while a first mail is being sent. Not there yet (or half written) is tried again at the next mail.
     private X509Certificate2? _trusted;
 
-    public MailSender(IConfiguration configuration, ILogger<MailSender> logger) : this(MailSettings.Read(configuration), logger) { }
-
-    private MailSender(MailSettings settings, ILogger<MailSender> logger)
+    public MailSender(MailSettings settings, ILogger<MailSender> logger)
     {
         _settings = settings;
         _logger = logger;

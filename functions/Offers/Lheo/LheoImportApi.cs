@@ -15,7 +15,7 @@ namespace Matching.Offers.Lheo;
 /// invalid document changes nothing and its problems are listed.
 /// </summary>
 [Tags("Offers")]
-public sealed class LheoImportApi(LheoImporter importer, IConfiguration config, AbuseLimits limits)
+public sealed class LheoImportApi(LheoImporter importer, Microsoft.Extensions.Options.IOptions<OfferOptions> options, AbuseLimits limits)
 {
     public const string Container = "lheo-imports";
     public const string Table = "lheoimports";
@@ -47,8 +47,7 @@ public sealed class LheoImportApi(LheoImporter importer, IConfiguration config, 
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, ct);
         body.Position = 0;
-        var syncLimit = config.GetValue("Offers:LheoSyncLimitBytes", 256 * 1024L);
-        if (body.Length > syncLimit)
+        if (body.Length > options.Value.LheoSyncLimitBytes)
         {
             var queued = await importer.QueueAsync(org, body, ct);
             return Results.Accepted($"/api/lheo-imports/{queued.Id}", queued);

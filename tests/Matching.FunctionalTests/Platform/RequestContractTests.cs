@@ -6,12 +6,13 @@ using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
 using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
 namespace Matching.FunctionalTests;
 
-/// <summary>Failures an outside probe found (issue 13), each with the test that failed before its fix.</summary>
+/// <summary>What the HTTP contract refuses (numbers as strings, duplicate keys, offsets missing, enums as numbers) and what the document promises.</summary>
 [Collection(StorageCollection.Name)]
-public sealed class HardeningTests(StorageFixture fixture)
+public sealed class RequestContractTests(StorageFixture fixture)
 {
     private MatchingApp App => fixture.App;
 
@@ -199,4 +200,19 @@ public sealed class HardeningTests(StorageFixture fixture)
         Assert.StartsWith("HTTP/1.1 400", nul);
         Assert.Contains("Content-Length: 0", nul);
     }
+
+    [Fact]
+    public async Task An_enum_given_as_a_number_is_a_400_naming_the_field()
+    {
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        var body = MentoringScenario.Mentor("Rui", "rm", ["cvReview"]);
+        var errors = (await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"/api/mentors/me/offers/{Guid.NewGuid():N}/decline", new { reason = 0 }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("reason", out _), errors.ToString());
+        var modes = (await HttpPlatformTests.AssertProblem(await mentor.PutAsJsonAsync("/api/mentors/me", new Dictionary<string, object?>(ToFields(body)) { ["modes"] = new[] { 1 } }),
+            HttpStatusCode.BadRequest, "urn:matching:problem:validation")).GetProperty("errors");
+        Assert.True(modes.EnumerateObject().Any(e => e.Name.StartsWith("modes", StringComparison.Ordinal)), modes.ToString());
+    }
+    private static IEnumerable<KeyValuePair<string, object?>> ToFields(object anonymous) =>
+        anonymous.GetType().GetProperties().Select(p => new KeyValuePair<string, object?>(p.Name, p.GetValue(anonymous)));
 }

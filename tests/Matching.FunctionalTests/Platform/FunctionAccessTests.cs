@@ -2,6 +2,10 @@ using System.Net;
 using System.Text;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Hosting;
+using System.Net.Http.Json;
+using Matching.Security;
+using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
 namespace Matching.FunctionalTests;
 
@@ -12,6 +16,8 @@ namespace Matching.FunctionalTests;
 [Collection(StorageCollection.Name)]
 public sealed class FunctionAccessTests(StorageFixture fixture)
 {
+    private MatchingApp App => fixture.App;
+
     public static TheoryData<string> ProtectedFunctions()
     {
         var data = new TheoryData<string>();
@@ -90,5 +96,44 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
             var problem = await HttpPlatformTests.AssertProblem(response, HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
             Assert.False(problem.TryGetProperty("errors", out _)); // refused before the body was read
         }
+    }
+
+    [Fact]
+    public async Task Platform_wide_powers_belong_to_operators_and_venues_and_programmes_are_a_shared_catalog_by_design()
+    {
+        var orgAdmin = App.ClientFor(Role.Admin, NewOrg("ngo"));
+        foreach (var (method, path) in new[] { ("GET", "/api/exports/training-data"), ("GET", "/api/models"), ("POST", "/api/models/rules/current") })
+            await HttpPlatformTests.AssertProblem(await orgAdmin.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
+        var operatorClient = App.ClientFor(Role.Operator, "platform");
+        Assert.Equal(HttpStatusCode.OK, (await operatorClient.GetAsync("/api/models")).StatusCode);
+        var export = await operatorClient.GetAsync("/api/exports/training-data");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        await export.Content.ReadAsStringAsync();
+
+        // An organisation's admin reports on its own organisation, whatever it names.
+        var ngoOrg = NewOrg("ngo");
+        var ngo = App.ClientFor(Role.Ngo, ngoOrg);
+        var learner = await LearnerAsync(ngo, LearnerProfile("sm"));
+        (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).EnsureSuccessStatusCode();
+        Assert.Equal(1, (await Json(await operatorClient.GetAsync($"/api/reports/impact?organisation={ngoOrg}"))).GetProperty("requests").GetInt32());
+        Assert.Equal(0, (await Json(await orgAdmin.GetAsync($"/api/reports/impact?organisation={ngoOrg}"))).GetProperty("requests").GetInt32());
+        Assert.Equal(1, (await Json(await App.ClientFor(Role.Admin, ngoOrg).GetAsync("/api/reports/impact"))).GetProperty("requests").GetInt32());
+
+        // Venues and programmes: every organisation reads the shared catalog, which says nothing about who takes part.
+        var hours = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "09:00:00", end = "21:00:00" } } };
+        var venue = await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = $"Tiers-lieu {Guid.NewGuid():N}", inseeCode = "23096", latitude = 46.17, longitude = 1.87, openingHours = hours, stepFreeAccess = true }));
+        var providerOrg = NewOrg("provider");
+        var programme = await Json(await App.ClientFor(Role.Provider, providerOrg).PostAsJsonAsync("/api/programmes", new
+        {
+            name = "Coaching partagé", opensAt = DateTimeOffset.UtcNow.AddDays(-1), closesAt = DateTimeOffset.UtcNow.AddDays(30),
+            goals = new[] { "cvReview" }, modes = new[] { "video" }, sessionQuota = 5,
+        }));
+        var otherNgo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var venues = await (await otherNgo.GetAsync("/api/venues")).Content.ReadAsStringAsync();
+        Assert.Contains(venue.GetProperty("id").GetString()!, venues);
+        Assert.DoesNotContain(ngoOrg, venues);
+        var listed = (await Json(await otherNgo.GetAsync("/api/programmes"))).EnumerateArray().Single(p => p.GetProperty("id").GetString() == programme.GetProperty("id").GetString());
+        Assert.Equal(new[] { "acceptingRequests", "closesAt", "goals", "id", "modes", "name", "opensAt", "runBy", "sessionQuota", "sessionsConfirmed" },
+            listed.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
     }
 }

@@ -70,16 +70,14 @@ public sealed class ProgrammeDirectory(TableServiceClient tables, StorageProvisi
     /// <summary>Counts a confirmed session against the programme (once per session: the caller counts each confirmation once).</summary>
     public async Task CountSessionAsync(string id, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 20; attempt++)
+        await Contention.RetryAsync(async () =>
         {
             var found = await Client.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: ct);
             if (!found.HasValue) return;
             var row = found.Value!;
             row["SessionsConfirmed"] = (row.GetInt32("SessionsConfirmed") ?? 0) + 1;
-            try { await Client.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct); return; }
-            catch (RequestFailedException ex) when (ex.Status == 412) { await Task.Delay(Random.Shared.Next(1, 10), ct); }
-        }
-        throw new InvalidOperationException("The programme's count kept changing.");
+            await Client.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, ct);
+        }, ct, maxAttempts: 20, whenExhausted: () => throw new InvalidOperationException("The programme's count kept changing."));
     }
 
     private ProgrammeView ToView(TableEntity e)

@@ -1,5 +1,7 @@
 using Matching.Mentoring;
 using Matching.Notifications;
+using Matching.Offers;
+using Matching.Platform;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,8 @@ public sealed class SettingsTests
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         services.AddMentoring();
         services.AddNotifications(configuration);
+        services.AddOffers();
+        services.AddAbuseLimits();
         return services.BuildServiceProvider().GetRequiredService<IStartupValidator>();
     }
 
@@ -29,9 +33,24 @@ public sealed class SettingsTests
     [InlineData("Mentoring:FollowUp:LowRating", "9", "Mentoring:FollowUp")]
     [InlineData("Notifications:MaxAttempts", "0", "MaxAttempts")]
     [InlineData("Notifications:LinkBaseUrl", "matching.example.org", "LinkBaseUrl")]
+    [InlineData("Matching:Limits:ClaimsPerMinute", "0", "ClaimsPerMinute")]
+    [InlineData("Matching:Limits:MentorRequestsPerDay", "-5", "MentorRequestsPerDay")]
+    [InlineData("Offers:LheoSyncLimitBytes", "12", "LheoSyncLimitBytes")]
     public void A_setting_out_of_range_stops_the_start_naming_it(string key, string value, string named)
     {
         var refused = Assert.Throws<OptionsValidationException>(() => Validator(key, value).Validate());
+        Assert.Contains(named, refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Mail settings are read once, when the app is composed: a wrong one stops it there, naming it.</summary>
+    [Theory]
+    [InlineData("Mail:Port", "70000", "Mail:Port")]
+    [InlineData("Mail:Security", "Tls13Please", "Mail:Security")]
+    [InlineData("Mail:Security", "2", "Mail:Security")]
+    [InlineData("Mail:From", "not a mailbox", "Mail:From")]
+    public void A_wrong_mail_setting_stops_the_composition_naming_it(string key, string value, string named)
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => Validator(key, value));
         Assert.Contains(named, refused.Message, StringComparison.Ordinal);
     }
 
@@ -40,5 +59,7 @@ public sealed class SettingsTests
     {
         Validator("Mentoring:OfferExpiryHours", (1.0 / 3600).ToString(System.Globalization.CultureInfo.InvariantCulture)).Validate();
         Validator("Notifications:RetryBaseSeconds", "0.2").Validate();
+        Validator("Matching:Limits:ClaimsPerMinute", "3").Validate();
+        Validator("Mail:Security", "None").Validate();
     }
 }

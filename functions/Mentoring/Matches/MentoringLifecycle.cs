@@ -43,7 +43,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     /// <summary>The learner (or their NGO) chooses one proposal: it is offered to its mentor if they still have room.</summary>
     public async Task<MentorRequestRow?> ChooseAsync(Caller caller, string requestId, string mentorId, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        return await Contention.RetryAsync<MentorRequestRow?>(async () =>
         {
             var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
             if (row is null) return null;
@@ -63,14 +63,14 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             Offer(row, mentorId, now, automatic: false);
             if (await TryReplaceAsync(row, ct, Awaiting(org, row, mentorId, now))) return row;
             await SettleMentorSideAsync(org, requestId, mentorId, ct); // changed meanwhile: read again
-        }
-        throw Busy();
+            throw Contention.Lost();
+        }, ct, maxAttempts: 10, whenExhausted: () => throw Busy());
     }
 
     /// <summary>The mentor accepts the offer: a match is made, and only now each side sees the other's contact.</summary>
     public async Task<MentorRequestRow?> AcceptAsync(string mentorId, string requestId, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        return await Contention.RetryAsync<MentorRequestRow?>(async () =>
         {
             if (await OrgOfAsync(mentorId, requestId, ct) is not { } org) return null;
             var row = await RowAsync(org, requestId, ct);
@@ -87,12 +87,11 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row.MatchedAt = now;
             row.OfferExpiresAt = null;
             row.AddHistory(new RequestHistoryEntry(now, RequestEvent.Accepted, mentorId));
-            if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now) with { Actor = "mentor" })) continue;
+            if (!await TryReplaceAsync(row, ct, NoticeOf(NoticeType.OfferAccepted, org, row, mentorId, now) with { Actor = "mentor" })) throw Contention.Lost();
             await mentors.AcceptOfferAsync(mentorId, org, requestId, ct);
             await followUp.WatchMatchAsync(org, requestId, now, ct);
             return row;
-        }
-        throw Busy();
+        }, ct, maxAttempts: 10, whenExhausted: () => throw Busy());
     }
 
     /// <summary>The mentor declines, with a reason: the next proposal still valid is offered, or the request is scored again.</summary>
@@ -122,7 +121,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     /// <summary>Cancels a request that has no match yet; an offer's capacity and the learner's slot are given back.</summary>
     public async Task<MentorRequestRow?> CancelAsync(Caller caller, string requestId, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        return await Contention.RetryAsync<MentorRequestRow?>(async () =>
         {
             var row = await MentorRequests.FindAsync(caller, requestId, tables, provisioner, ct);
             if (row is null) return null;
@@ -132,18 +131,17 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             row.Status = RequestStatus.Cancelled;
             row.OfferExpiresAt = null;
             row.AddHistory(new RequestHistoryEntry(time.GetUtcNow(), RequestEvent.Cancelled));
-            if (!await TryReplaceAsync(row, ct)) continue;
+            if (!await TryReplaceAsync(row, ct)) throw Contention.Lost();
             if (offeredTo is not null) await mentors.ReleaseOfferAsync(offeredTo, caller.OrganisationId, requestId, ct);
             await FreeLearnerSlotAsync(caller.OrganisationId, row, ct);
             return row;
-        }
-        throw Busy();
+        }, ct, maxAttempts: 10, whenExhausted: () => throw Busy());
     }
 
     /// <summary>Either side ends a match with an outcome; the mentor's capacity and the learner's slot are given back.</summary>
     public async Task<MentorRequestRow> EndAsync(string org, MentorRequestRow row, Role endedBy, MatchOutcome outcome, string? note, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        return await Contention.RetryAsync(async () =>
         {
             if (row.Status == RequestStatus.Ended) return row;
             Require(row, RequestEvent.MatchEnded, "The match is not active", "Only an active match can be ended.");
@@ -164,8 +162,8 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
                 return row;
             }
             row = await RowAsync(org, row.Id, ct) ?? throw new InvalidOperationException("The match disappeared.");
-        }
-        throw Busy();
+            throw Contention.Lost();
+        }, ct, maxAttempts: 10, whenExhausted: () => throw Busy());
     }
 
     /// <summary>Handles one due deadline; whatever no longer applies is left as it is (a capacity unit left behind is given back).</summary>
@@ -202,9 +200,11 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     private async Task<MentorRequestRow> MoveOnAsync(string org, MentorRequestRow row, string fromMentor, RequestEvent e, string reason, string? note, CancellationToken ct)
     {
         var requestId = row.Id;
-        for (var attempt = 0; attempt < 10; attempt++)
+        var first = true; // the row as given is read again only after a loss
+        return await Contention.RetryAsync(async () =>
         {
-            if (attempt > 0) row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
+            if (!first) row = await RowAsync(org, requestId, ct) ?? throw new InvalidOperationException("The request disappeared.");
+            first = false;
             if (row.Status != RequestStatus.Offered || row.OfferedTo != fromMentor)
             {
                 // Moved on meanwhile. An expiry has nothing to say; a decline took effect only if it is the one recorded
@@ -236,14 +236,13 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
             if (!await TryReplaceAsync(row, ct, [.. notices]))
             {
                 if (next is not null) await SettleMentorSideAsync(org, requestId, next, ct);
-                continue;
+                throw Contention.Lost();
             }
             if (e == RequestEvent.Declined) await mentors.DeclineOfferAsync(fromMentor, org, requestId, ct);
             else await mentors.ReleaseOfferAsync(fromMentor, org, requestId, ct);
             if (next is null) await queue.SendAsync(MentorRequests.Queue, new MentorRequests.ScoreMessage(org, requestId), ct);
             return row;
-        }
-        throw Busy();
+        }, ct, maxAttempts: 10, whenExhausted: () => throw Busy());
     }
 
     /// <summary>The first remaining proposal whose mentor still passes the filters and has room, its capacity taken.</summary>

@@ -151,4 +151,30 @@ public sealed class MentoringTests(StorageFixture fixture)
             await container.DeleteBlobIfExistsAsync("current.json");
         }
     }
+
+    [Fact]
+    public async Task Twenty_concurrent_saves_of_one_learner_profile_or_one_mentor_profile_all_land_last_writer_winning()
+    {
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var learnerId = await LearnerAsync(ngo, LearnerProfile("rm"));
+        using var start = new SemaphoreSlim(0);
+        var learnerSaves = Enumerable.Range(0, 20).Select(async i =>
+        {
+            await start.WaitAsync();
+            return await ngo.PutAsJsonAsync($"/api/learners/{learnerId}/profile", LearnerProfile("rm", contact: new { kind = "phone", value = $"+336000000{i:00}" }));
+        }).ToList();
+        var mentor = App.ClientFor(Role.Mentor, "volunteers", subject: $"m-{Guid.NewGuid():N}");
+        var mentorSaves = Enumerable.Range(0, 20).Select(async i =>
+        {
+            await start.WaitAsync();
+            return await mentor.PutAsJsonAsync("/api/mentors/me", Mentor($"Rosa{i}", "rm", ["cvReview"]));
+        }).ToList();
+        start.Release(40);
+        var answers = await Task.WhenAll(learnerSaves.Concat(mentorSaves));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        var saved = (await Json(await ngo.GetAsync($"/api/learners/{learnerId}/profile"))).GetProperty("profile").GetProperty("contact").GetProperty("value").GetString();
+        Assert.Matches(@"^\+336000000\d\d$", saved);
+        Assert.StartsWith("Rosa", (await MentorProfileAsync(mentor)).GetProperty("displayName").GetString());
+    }
 }

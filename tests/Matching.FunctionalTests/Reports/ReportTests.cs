@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
+using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
 namespace Matching.FunctionalTests;
 
@@ -47,5 +48,16 @@ public sealed class ReportTests(StorageFixture fixture)
         Assert.Equal(10, (await Json(await operatorClient.GetAsync($"/api/reports/offers?organisation={providerOrg}"))).GetProperty("seatsOffered").GetInt32());
         Assert.Equal(10, (await Json(await App.ClientFor(Role.Admin, providerOrg).GetAsync("/api/reports/offers"))).GetProperty("seatsOffered").GetInt32());
         Assert.Equal(0, (await Json(await App.ClientFor(Role.Admin, NewOrg("provider")).GetAsync($"/api/reports/offers?organisation={providerOrg}"))).GetProperty("offers").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("/api/reports/impact"), InlineData("/api/reports/offers")]
+    public async Task An_unknown_report_format_is_a_400_naming_the_parameter(string path)
+    {
+        var caller = App.ClientFor(path.EndsWith("offers", StringComparison.Ordinal) ? Role.Provider : Role.Ngo, NewOrg("org"));
+        Assert.True((await HttpPlatformTests.AssertProblem(await caller.GetAsync($"{path}?format=xml"), HttpStatusCode.BadRequest, "urn:matching:problem:validation"))
+            .GetProperty("errors").TryGetProperty("format", out _));
+        Assert.Equal(HttpStatusCode.OK, (await caller.GetAsync($"{path}?format=json")).StatusCode);
+        Assert.StartsWith("text/csv", (await caller.GetAsync($"{path}?format=CSV")).Content.Headers.ContentType?.ToString());
     }
 }
