@@ -48,7 +48,7 @@ public enum RecipientKind { Mentor, Learner, Staff }
 
 public static class PreferenceRules
 {
-    public static readonly string[] Languages = ["fr", "en"];
+    public static IReadOnlyList<string> Languages => Texts.Languages;
 
     public static Validation Validate(NotificationPreferences p, RecipientKind kind)
     {

@@ -8,7 +8,7 @@ namespace Matching.Offers;
 /// reader saw "French as a foreign language" and "refugees" in a French listing). Where those words are a known label
 /// in any language the service speaks (or a topic's FORMACODE is known), listings also give them in the reader's
 /// language; other words are shown as written. The vocabulary lives in the texts (<c>catalogue.*</c> keys, other accepted
-/// spellings after '|'), read in English and French; a third language adds its texts and its culture to <see cref="KnownWords"/>.
+/// spellings after '|'), read in every language of <see cref="Texts.Cultures"/>.
 /// </summary>
 public static class CatalogueLabels
 {
@@ -24,7 +24,7 @@ public static class CatalogueLabels
     private static readonly Lazy<Dictionary<string, string>> KnownWords = new(() =>
     {
         var words = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var culture in new[] { Texts.English, Texts.French })
+        foreach (var culture in Texts.Cultures)
             foreach (var key in Topics.Concat(Groups))
                 foreach (var form in Texts.In(culture, () => Texts.Localize(key)).Split('|'))
                     words.TryAdd(Normalise(form), key);

@@ -19,10 +19,17 @@ public sealed partial class Texts
 {
     public static readonly CultureInfo French = CultureInfo.GetCultureInfo("fr"), English = CultureInfo.GetCultureInfo("en");
 
-    /// <summary>The language of the current UI culture, as the texts know it: <c>fr</c> or <c>en</c>.</summary>
-    public static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "en" ? "en" : "fr";
+    /// <summary>The languages people are written to in, the default first. A third language is added here and by its
+    /// <c>Resources/Texts.{code}.resx</c>; what a person may choose, the caller's header and the catalogue's words follow.</summary>
+    public static readonly IReadOnlyList<CultureInfo> Cultures = [French, English];
 
-    public static CultureInfo CultureOf(string? language) => language == "en" ? English : French;
+    /// <summary>The two-letter codes of <see cref="Cultures"/>.</summary>
+    public static IReadOnlyList<string> Languages { get; } = Cultures.Select(c => c.TwoLetterISOLanguageName).ToArray();
+
+    /// <summary>The language of the current UI culture, as the texts know it (the default when it is none of them).</summary>
+    public static string Language => CultureOf(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName).TwoLetterISOLanguageName;
+
+    public static CultureInfo CultureOf(string? language) => Cultures.FirstOrDefault(c => c.TwoLetterISOLanguageName == language) ?? Cultures[0];
 
     /// <summary>
     /// For texts written in English where they are decided (a problem's title, a field's message): the English text is
@@ -67,14 +74,13 @@ public sealed partial class Texts
     /// <summary>The caller's preferred language among French and English (<c>Accept-Language</c> with its weights), French when none.</summary>
     public static CultureInfo FromAcceptLanguage(string? header)
     {
-        if (string.IsNullOrWhiteSpace(header) || !StringWithQualityHeaderValue.TryParseList([header], out var values)) return French;
+        if (string.IsNullOrWhiteSpace(header) || !StringWithQualityHeaderValue.TryParseList([header], out var values)) return Cultures[0];
         foreach (var v in values.Where(v => v.Quality is null or > 0).OrderByDescending(v => v.Quality ?? 1))
         {
             var tag = v.Value.Value ?? "";
-            if (tag.StartsWith("fr", StringComparison.OrdinalIgnoreCase)) return French;
-            if (tag.StartsWith("en", StringComparison.OrdinalIgnoreCase)) return English;
+            if (Cultures.FirstOrDefault(c => tag.StartsWith(c.TwoLetterISOLanguageName, StringComparison.OrdinalIgnoreCase)) is { } culture) return culture;
         }
-        return French;
+        return Cultures[0];
     }
 
     /// <summary>Runs <paramref name="work"/> with its texts in <paramref name="culture"/> (a mail in its reader's language).</summary>

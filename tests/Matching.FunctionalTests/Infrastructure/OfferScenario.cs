@@ -48,6 +48,20 @@ public static class OfferScenario
         return await ngo.SendAsync(request);
     }
 
+    /// <summary>The app's answers as the app writes them: camelCase names, enums by their camelCase names.</summary>
+    public static readonly JsonSerializerOptions AppJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    /// <summary>A successful answer read into the app's own type (a field the type does not have fails the test).</summary>
+    public static async Task<T> Read<T>(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonSerializer.Deserialize<T>(text, new JsonSerializerOptions(AppJson) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })!;
+    }
+
     public static async Task<JsonElement> Json(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

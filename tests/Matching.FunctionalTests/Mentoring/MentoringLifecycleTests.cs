@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
+using Matching.Mentoring;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
@@ -42,39 +43,39 @@ public sealed class MentoringLifecycleTests(StorageFixture fixture)
         Assert.True(notProposed.GetProperty("errors").TryGetProperty("mentorId", out _));
 
         // Chosen: offered to Claire, whose capacity is now taken; a retry changes nothing; another choice is a 409 naming the state.
-        var offered = await Json(await ChooseAsync(ngo, request, claireId));
-        Assert.Equal("offered", offered.GetProperty("status").GetString());
-        Assert.Equal(claireId, offered.GetProperty("offer").GetProperty("mentorId").GetString());
-        Assert.Equal("offered", (await Json(await ChooseAsync(ngo, request, claireId))).GetProperty("status").GetString());
-        Assert.Equal(1, (await MentorProfileAsync(claire)).GetProperty("pendingProposals").GetInt32());
+        var offered = await Read<MentorRequests.RequestView>(await ChooseAsync(ngo, request, claireId));
+        Assert.Equal(RequestStatus.Offered, offered.Status);
+        Assert.Equal(claireId, offered.Offer?.MentorId);
+        Assert.Equal(RequestStatus.Offered, (await Read<MentorRequests.RequestView>(await ChooseAsync(ngo, request, claireId))).Status);
+        Assert.Equal(1, (await Read<MentorsApi.MentorView>(await claire.GetAsync("/api/mentors/me"))).PendingProposals);
         var again = await HttpPlatformTests.AssertProblem(await ChooseAsync(ngo, request, MentorIdOf(request, "Dalia")), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
         Assert.Equal("offered", again.GetProperty("currentStatus").GetString());
 
         // Claire sees what is asked, not who asks; Dalia sees nothing and cannot accept it.
         var offers = await Json(await claire.GetAsync("/api/mentors/me/offers"));
-        var offer = Assert.Single(offers.EnumerateArray());
-        Assert.Equal(requestId, offer.GetProperty("requestId").GetString());
+        var offer = Assert.Single(await Read<List<MentoringApi.MentorOfferView>>(await claire.GetAsync("/api/mentors/me/offers")));
+        Assert.Equal(requestId, offer.RequestId);
         Assert.DoesNotContain("Awa", offers.GetRawText());
         Assert.DoesNotContain("+336", offers.GetRawText());
-        Assert.Empty((await Json(await dalia.GetAsync("/api/mentors/me/offers"))).EnumerateArray());
+        Assert.Empty(await Read<List<MentoringApi.MentorOfferView>>(await dalia.GetAsync("/api/mentors/me/offers")));
         await HttpPlatformTests.AssertProblem(await dalia.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
         Assert.DoesNotContain("@example.org", (await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"))).GetRawText());
 
         // Accepted: a match, and only now the contacts; a retry changes nothing.
-        var match = await Json(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null));
-        Assert.Equal("active", match.GetProperty("status").GetString());
-        Assert.Equal("+33612345678", match.GetProperty("learner").GetProperty("channel").GetProperty("value").GetString());
-        Assert.Equal("claire@example.org", match.GetProperty("mentor").GetProperty("channel").GetProperty("value").GetString());
-        Assert.Equal("active", (await Json(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null))).GetProperty("status").GetString());
-        var profile = await MentorProfileAsync(claire);
-        Assert.Equal((0, 1), (profile.GetProperty("pendingProposals").GetInt32(), profile.GetProperty("activeMentees").GetInt32()));
-        var matched = await Json(await ngo.GetAsync($"/api/mentor-requests/{requestId}"));
-        Assert.Equal(("matched", requestId), (matched.GetProperty("status").GetString(), matched.GetProperty("matchId").GetString()));
+        var match = await Read<MentoringApi.MatchView>(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null));
+        Assert.Equal("active", match.Status);
+        Assert.Equal(new ContactChannel(ContactKind.Phone, "+33612345678"), match.Learner.Channel);
+        Assert.Equal(new ContactChannel(ContactKind.Email, "claire@example.org"), match.Mentor.Channel);
+        Assert.Equal("active", (await Read<MentoringApi.MatchView>(await claire.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null))).Status);
+        var profile = await Read<MentorsApi.MentorView>(await claire.GetAsync("/api/mentors/me"));
+        Assert.Equal((0, 1), (profile.PendingProposals, profile.ActiveMentees));
+        var matched = await Read<MentorRequests.RequestView>(await ngo.GetAsync($"/api/mentor-requests/{requestId}"));
+        Assert.Equal((RequestStatus.Matched, requestId), (matched.Status, matched.MatchId));
 
         // The match's parties and the learner's NGO see it with contacts; nobody else does.
         var self = App.ClientFor(Role.Learner, ngoOrg, subject: learnerId);
         foreach (var party in new[] { ngo, self, claire })
-            Assert.Equal("claire@example.org", (await Json(await party.GetAsync($"/api/matches/{requestId}"))).GetProperty("mentor").GetProperty("channel").GetProperty("value").GetString());
+            Assert.Equal("claire@example.org", (await Read<MentoringApi.MatchView>(await party.GetAsync($"/api/matches/{requestId}"))).Mentor.Channel?.Value);
         foreach (var outsider in new[] { dalia, otherLearner, App.ClientFor(Role.Ngo, NewOrg("ngo")) })
             await HttpPlatformTests.AssertProblem(await outsider.GetAsync($"/api/matches/{requestId}"), HttpStatusCode.NotFound, "urn:matching:problem:not-found");
         await HttpPlatformTests.AssertProblem(await App.ClientFor(Role.Provider, ngoOrg).GetAsync($"/api/matches/{requestId}"), HttpStatusCode.Forbidden, "urn:matching:problem:forbidden");
