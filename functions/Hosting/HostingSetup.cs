@@ -21,8 +21,10 @@ public static class HostingSetup
     /// <summary>What both hosts need to run functions.</summary>
     public static IServiceCollection AddFunctionRuntime(this IServiceCollection services)
     {
-        services.AddSingleton(FunctionCatalog.App);
-        foreach (var queue in FunctionCatalog.App.QueueFunctions) services.AddQueue(queue.QueueName); // Storage creates what the functions read
+        // The catalog reflects over the app's types (about 30 ms): it is read on first use (or by the warm-up), not here.
+        services.AddSingleton(_ => FunctionCatalog.App);
+        services.AddQueues(() => FunctionCatalog.App.QueueFunctions.Select(q => q.QueueName)); // Storage creates what the functions read
+        services.AddHostedService<WarmUp>();
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<HttpFunctionGate>();
         services.AddSingleton<QueueWatcher>();

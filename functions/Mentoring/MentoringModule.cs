@@ -8,16 +8,10 @@ public static class MentoringModule
 {
     public static IServiceCollection AddMentoring(this IServiceCollection services)
     {
-        // Data annotations see the top level only: the sections under it are checked by the same rules explicitly.
-        services.AddOptions<MentoringOptions>().BindConfiguration(MentoringOptions.Section).ValidateDataAnnotations()
-            .Validate(o => TryValidate(o.Retrain), "A Mentoring:Retrain setting is out of range.")
-            .Validate(o => TryValidate(o.FollowUp), "A Mentoring:FollowUp setting is out of range.")
-            .ValidateOnStart();
+        services.AddOptions<MentoringOptions>().BindConfiguration(MentoringOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MentoringOptions>, MentoringOptionsValidator>();
         return services.AddMentoringServices();
     }
-
-    private static bool TryValidate(object section) =>
-        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(section, new(section), null, validateAllProperties: true);
 
     private static IServiceCollection AddMentoringServices(this IServiceCollection services) => services
         .AddTable(MentorDirectory.Table)

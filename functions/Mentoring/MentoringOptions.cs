@@ -35,9 +35,9 @@ public sealed class MentoringOptions
     /// <summary>The key that pseudonymises the training export; by default one the app makes and keeps.</summary>
     public string? PseudonymKey { get; set; }
 
-    public RetrainOptions Retrain { get; set; } = new();
+    [Microsoft.Extensions.Options.ValidateObjectMembers] public RetrainOptions Retrain { get; set; } = new();
 
-    public FollowUpOptions FollowUp { get; set; } = new();
+    [Microsoft.Extensions.Options.ValidateObjectMembers] public FollowUpOptions FollowUp { get; set; } = new();
 
     public TimeSpan OfferExpiry => TimeSpan.FromHours(OfferExpiryHours);
     public TimeSpan ProposalExpiry => TimeSpan.FromDays(ProposalExpiryDays);
@@ -64,3 +64,7 @@ public sealed class FollowUpOptions
     [Range(1, 5)] public int LowRating { get; set; } = 2;
     [Range(1, 60)] public int UnansweredDays { get; set; } = 3;
 }
+
+/// <summary>Checks the settings (sections included) by code generated at build time: no reflection on the start path.</summary>
+[Microsoft.Extensions.Options.OptionsValidator]
+public sealed partial class MentoringOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<MentoringOptions>;

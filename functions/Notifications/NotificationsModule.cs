@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Notifications;
 
+/// <summary>Checks <see cref="NotificationOptions"/> by code generated at build time: no reflection on the start path.</summary>
+[OptionsValidator]
+public sealed partial class NotificationOptionsValidator : IValidateOptions<NotificationOptions>;
+
 public static class NotificationsModule
 {
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
@@ -16,7 +20,8 @@ public static class NotificationsModule
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddOptions<NotificationOptions>().BindConfiguration(NotificationOptions.Section)
             .PostConfigure(o => o.LinkBaseUrl ??= configuration["Matching:LocalUrl"]) // mails link to this host when no public address is set
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
         services.AddHttpClient(WebhookSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookSender.Handler(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.PrivateWebhooksAllowed));
         return services

@@ -13,7 +13,8 @@ public static class OffersModule
 
     public static IServiceCollection AddOffers(this IServiceCollection services)
     {
-        services.AddOptions<OfferOptions>().BindConfiguration(OfferOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OfferOptions>().BindConfiguration(OfferOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<OfferOptions>, OfferOptionsValidator>();
         return services.AddOffersServices();
     }
 
@@ -29,6 +30,10 @@ public static class OffersModule
         .AddSingleton<OfferFacts>()
         .AddSingleton<IReminderSource, ClaimReminders>();
 }
+
+/// <summary>Checks <see cref="OfferOptions"/> by code generated at build time: no reflection on the start path.</summary>
+[Microsoft.Extensions.Options.OptionsValidator]
+public sealed partial class OfferOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<OfferOptions>;
 
 /// <summary>The offers' settings (section <c>Offers</c>), checked at start.</summary>
 public sealed class OfferOptions

@@ -166,11 +166,16 @@ public sealed class AbuseLimitOptions
     [System.ComponentModel.DataAnnotations.Range(1, 100_000)] public int LheoImportsPerHour { get; set; } = 60;
 }
 
+/// <summary>Checks <see cref="AbuseLimitOptions"/> by code generated at build time: no reflection on the start path.</summary>
+[OptionsValidator]
+public sealed partial class AbuseLimitOptionsValidator : IValidateOptions<AbuseLimitOptions>;
+
 public static class AbuseLimitsSetup
 {
     public static IServiceCollection AddAbuseLimits(this IServiceCollection services)
     {
-        services.AddOptions<AbuseLimitOptions>().BindConfiguration(AbuseLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AbuseLimitOptions>().BindConfiguration(AbuseLimitOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AbuseLimitOptions>, AbuseLimitOptionsValidator>();
         return services.AddTable(AbuseLimits.Table).AddSingleton<AbuseLimits>();
     }
 }

@@ -15,16 +15,19 @@ public sealed class StorageProvisioner(
     BlobServiceClient blobs,
     IEnumerable<TableDeclaration> declaredTables,
     IEnumerable<BlobContainerDeclaration> declaredContainers,
-    IEnumerable<QueueDeclaration> declaredQueues)
+    IEnumerable<QueueDeclaration> declaredQueues,
+    IEnumerable<QueueSource> queueSources)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
     public IReadOnlyList<string> TableNames { get; } = declaredTables.Select(t => t.Name).Distinct().Order().ToArray();
 
-    public IReadOnlyList<string> QueueNames { get; } = declaredQueues
-        .SelectMany(q => new[] { q.Name, QueueDeclaration.PoisonName(q.Name) })
-        .Distinct().Order().ToArray();
+    private readonly Lazy<string[]> _queueNames = new(() => declaredQueues.Select(q => q.Name).Concat(queueSources.SelectMany(s => s.Names()))
+        .SelectMany(q => new[] { q, QueueDeclaration.PoisonName(q) })
+        .Distinct().Order().ToArray());
+
+    public IReadOnlyList<string> QueueNames => _queueNames.Value;
 
     /// <summary>Called when storage says a table or queue is missing: the next use creates them again.</summary>
     public void Invalidate() => _ready = false;

@@ -66,6 +66,13 @@ public static class StorageSetup
         return services;
     }
 
+    /// <summary>Declares queues known only later (the host's function catalog, read on first use and not at start-up).</summary>
+    public static IServiceCollection AddQueues(this IServiceCollection services, Func<IEnumerable<string>> queueNames)
+    {
+        services.AddSingleton(new QueueSource(queueNames));
+        return services;
+    }
+
     /// <summary>Declares a table the app uses, so that it exists before it is first used.</summary>
     public static IServiceCollection AddTable(this IServiceCollection services, string tableName)
     {
@@ -89,3 +96,6 @@ public sealed record QueueDeclaration(string Name)
 {
     public static string PoisonName(string queueName) => queueName + "-poison";
 }
+
+/// <summary>Queues read when storage is first made ready, not when the app is composed.</summary>
+public sealed record QueueSource(Func<IEnumerable<string>> Names);

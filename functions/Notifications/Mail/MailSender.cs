@@ -24,7 +24,8 @@ public sealed record MailSettings(string? Host = null, int Port = 587, string Se
         if (settings.Port is < 1 or > 65535) throw new InvalidOperationException("Mail:Port must be a TCP port (1 to 65535).");
         if (!Enum.TryParse<SecureSocketOptions>(settings.Security, ignoreCase: true, out _) || int.TryParse(settings.Security, out _))
             throw new InvalidOperationException("Mail:Security must be StartTls, SslOnConnect or None.");
-        if (!MailboxAddress.TryParse(settings.From ?? DefaultFrom, out _)) throw new InvalidOperationException("Mail:From must be a mailbox, e.g. Matching <no-reply@example.org>.");
+        // Checked with the framework's parser: MimeKit, a large assembly, stays off the start path until the first mail.
+        if (!System.Net.Mail.MailAddress.TryCreate(settings.From ?? DefaultFrom, out _)) throw new InvalidOperationException("Mail:From must be a mailbox, e.g. Matching <no-reply@example.org>.");
         // On Azure a mail never leaves unencrypted, whatever the settings say.
         return Matching.Security.AuthSettings.RunningOnAzure && string.Equals(settings.Security, "None", StringComparison.OrdinalIgnoreCase) ? settings with { Security = "StartTls" } : settings;
     }
