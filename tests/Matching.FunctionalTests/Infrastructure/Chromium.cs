@@ -15,9 +15,13 @@ public static partial class Chromium
     /// <param name="Requested">Every URL asked for, but the browser's own calls home (<see cref="BrowsersOwn"/>), which no page makes.</param>
     public sealed record Rendered(string Dom, IReadOnlyList<string> Console, IReadOnlyList<Uri> Requested);
 
-    /// <summary>Where headless Chromium itself calls at start (its clock, its updater, its account check), whatever the page: seen
-    /// in its network log on an empty page. Exact hosts, so that a page fetching Google's fonts would still be seen.</summary>
-    public static readonly IReadOnlySet<string> BrowsersOwn = new HashSet<string> { "clients2.google.com", "accounts.google.com", "update.googleapis.com" };
+    /// <summary>Where headless Chromium itself calls (its clock, its updater, its account check, now and then its "optimization
+    /// guide"), whatever the page: seen in its network log on an empty page. Exact hosts, so that a page fetching Google's
+    /// fonts would still be seen.</summary>
+    public static readonly IReadOnlySet<string> BrowsersOwn = new HashSet<string>
+    {
+        "clients2.google.com", "accounts.google.com", "update.googleapis.com", "optimizationguide-pa.googleapis.com",
+    };
 
     public static async Task<Rendered> RenderAsync(Uri page, TimeSpan budget)
     {
@@ -32,7 +36,8 @@ public static partial class Chromium
             foreach (var arg in new[]
                      {
                          "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", $"--user-data-dir={System.IO.Path.Combine(work, "profile")}",
+                         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                         "--disable-features=OptimizationGuideModelDownloading,OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints", $"--user-data-dir={System.IO.Path.Combine(work, "profile")}",
                          "--enable-logging=stderr", "--v=0", $"--log-net-log={netLog}", $"--virtual-time-budget={(int)budget.TotalMilliseconds}",
                          "--window-size=1280,900", "--dump-dom", page.ToString(),
                      })
