@@ -269,7 +269,7 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         if (r.Kind is RecipientKind.Mentor or RecipientKind.Learner && n.Type is NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled
             && n.SessionId is not null)
         {
-            var from = mail.Sender;
+            var from = mail.Sender();
             var attendee = new CalendarAttendee(from.Address, from.Name ?? "Matching", "mailto:" + to.Address, to.Name, to.Preferences.TimeZone);
             var culture = Texts.CultureOf(to.Preferences.Language);
             calendar = await Texts.InAsync(culture, () => calendars.InvitationAsync(n, attendee, ct));

@@ -124,7 +124,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Venue
             return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The session is not confirmed", "An invitation exists once the session is confirmed.");
         if (await book.PartiesAsync(match, ct) is not { } parties) return Problems.NotFound("The match");
         var zone = match.Party == Party.Mentor ? parties.Mentor.Profile.Availability.TimeZone : parties.Learner.Availability.TimeZone;
-        var from = mail.Sender;
+        var from = mail.Sender();
         var people = match.Party == Party.Mentor
             ? new SessionInvite.People(from.Address, from.Name ?? "Matching", "mailto:" + parties.Mentor.ContactEmail, parties.Mentor.DisplayName)
             : new SessionInvite.People(from.Address, from.Name ?? "Matching",

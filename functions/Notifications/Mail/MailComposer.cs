@@ -28,7 +28,7 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, MailSettings set
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Templates = new();
     private static readonly IFluidTemplate HtmlLayout = Layout("Layout.html.liquid"), TextLayout = Layout("Layout.txt.liquid");
 
-    public MailboxAddress From => settings.Sender;
+    public MailboxAddress From => settings.Sender();
 
     public MimeMessage Compose(string deliveryId, Notice notice, Addressee to, MailParts parts)
     {

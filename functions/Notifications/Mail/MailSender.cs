@@ -33,7 +33,7 @@ public sealed record MailSettings(string? Host = null, int Port = 587, string Se
     private const string DefaultFrom = "Matching <no-reply@matching.localhost>";
 
     /// <summary>The service's own mailbox (<c>Mail:From</c>).</summary>
-    public MailboxAddress Sender => MailboxAddress.Parse(From ?? DefaultFrom);
+    public MailboxAddress Sender() => MailboxAddress.Parse(From ?? DefaultFrom);
 
     public bool Configured => !string.IsNullOrWhiteSpace(Host);
 }
