@@ -13,7 +13,6 @@ using Matching.Reports;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.Azure.Functions.Worker.Builder;
-using Microsoft.Extensions.Hosting;
 
 // Under the Functions host: the isolated worker, with ASP.NET Core integration for HTTP functions.
 if (HostingSetup.StartedByFunctionsHost(args))

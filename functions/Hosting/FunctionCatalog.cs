@@ -1,7 +1,6 @@
 using Matching.Security;
 using System.Reflection;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Azure.Functions.Worker;
 
 namespace Matching.Hosting;
 

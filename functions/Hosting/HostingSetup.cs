@@ -1,6 +1,5 @@
 using Matching.Storage;
 using Microsoft.AspNetCore.Routing.Patterns;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace Matching.Hosting;

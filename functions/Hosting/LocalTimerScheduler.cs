@@ -1,4 +1,3 @@
-using Microsoft.Azure.Functions.Worker;
 
 namespace Matching.Hosting;
 

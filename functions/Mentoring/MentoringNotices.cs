@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Mentoring.Sessions;
 using Matching.Notifications;

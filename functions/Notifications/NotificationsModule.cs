@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Azure.Data.Tables;
 using Matching.Notifications.Mail;
-using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 

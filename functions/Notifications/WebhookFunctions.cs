@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +9,6 @@ using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Storage;
 
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,18 +1,12 @@
-using Microsoft.Extensions.Options;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Matching.Platform;
-using Matching.Security;
 using Matching.Storage;
 
-using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Notifications;
 

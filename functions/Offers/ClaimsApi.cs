@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Azure;
 using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Offers;

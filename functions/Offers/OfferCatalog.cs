@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 
 using System.Text.Json;
 using Azure.Data.Tables;
-using Matching.Platform;
 using Matching.Storage;
 
 namespace Matching.Offers;

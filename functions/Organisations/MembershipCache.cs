@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using Matching.Platform;
 using Matching.Security;

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Matching.Platform;
 using Matching.Security;
 
 namespace Matching.Organisations;

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 

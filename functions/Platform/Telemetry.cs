@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Diagnostics;
 
 namespace Matching.Platform;

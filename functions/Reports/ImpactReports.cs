@@ -1,12 +1,10 @@
 using System.Globalization;
 using System.Text;
-using Azure.Data.Tables;
 using Matching.Mentoring;
 using Matching.Mentoring.Sessions;
 using Matching.Offers;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Reports;

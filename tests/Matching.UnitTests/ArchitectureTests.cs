@@ -1,4 +1,3 @@
-using Matching.Studies;
 using System.Reflection;
 
 namespace Matching.UnitTests;

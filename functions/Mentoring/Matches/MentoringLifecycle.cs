@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Learners;

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Engine;
-using Matching.Platform;
 using Matching.Storage;
 
 namespace Matching.Mentoring;

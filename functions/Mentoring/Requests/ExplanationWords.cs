@@ -1,5 +1,4 @@
 using Matching.Engine;
-using Matching.Platform;
 
 namespace Matching.Mentoring;
 

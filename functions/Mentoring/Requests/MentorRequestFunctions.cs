@@ -1,14 +1,11 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Matching.Learners;
-using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Matching.Mentoring;
 

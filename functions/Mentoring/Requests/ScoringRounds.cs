@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure.Data.Tables;
 using Matching.Engine;
 
 namespace Matching.Mentoring;

@@ -1,4 +1,3 @@
-using Azure.Data.Tables;
 using Ical.Net;
 using Ical.Net.CalendarComponents;
 using Ical.Net.DataTypes;

@@ -1,4 +1,3 @@
-using Matching.Training;
 using System.Text.Json;
 using System.Diagnostics;
 using Azure.Storage.Blobs;

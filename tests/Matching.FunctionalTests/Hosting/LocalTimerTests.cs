@@ -1,6 +1,5 @@
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Hosting;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;

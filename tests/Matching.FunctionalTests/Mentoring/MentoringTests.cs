@@ -1,7 +1,5 @@
-using Matching.Training;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Azure.Storage.Blobs;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;

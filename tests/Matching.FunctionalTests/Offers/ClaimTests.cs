@@ -3,9 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Matching.FunctionalTests.Infrastructure;
-using Matching.Hosting;
 using Matching.Security;
-using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 
 namespace Matching.FunctionalTests;

@@ -4,9 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
-using Microsoft.Extensions.DependencyInjection;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
-using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
 namespace Matching.FunctionalTests;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Matching.FunctionalTests.Infrastructure;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
-using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 
 namespace Matching.FunctionalTests;
 
