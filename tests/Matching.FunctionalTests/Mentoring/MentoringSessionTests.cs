@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Matching.FunctionalTests.Infrastructure;
+using Matching.Mentoring.Sessions;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
@@ -70,14 +71,14 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         // The NGO proposes video for the learner; the mentor must give the link to confirm; the proposer cannot confirm.
         var proposed = await ngo.PostAsJsonAsync(sessions, new { start = NextMonday(18, 30), durationMinutes = 60, mode = "video" });
         Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
-        var session = await Json(proposed);
-        var sessionId = session.GetProperty("id").GetString()!;
+        var session = await Read<SessionsApi.SessionView>(proposed);
+        var sessionId = session.Id;
         await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
         var noLink = await HttpPlatformTests.AssertProblem(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }), HttpStatusCode.BadRequest, "urn:matching:problem:validation");
         Assert.True(noLink.GetProperty("errors").TryGetProperty("videoLink", out _));
         await HttpPlatformTests.AssertProblem(await ngo.GetAsync($"{sessions}/{sessionId}/invite"), HttpStatusCode.Conflict, "urn:matching:problem:conflict");
-        var confirmed = await Json(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { videoLink = "https://meet.example.org/nadia" }));
-        Assert.Equal("confirmed", confirmed.GetProperty("status").GetString());
+        var confirmed = await Read<SessionsApi.SessionView>(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { videoLink = "https://meet.example.org/nadia" }));
+        Assert.Equal(SessionStatus.Confirmed, confirmed.Status);
 
         // Each side's invitation is in its own zone, for the same instant and UID.
         var forMentor = await mentor.GetAsync($"{sessions}/{sessionId}/invite");
@@ -99,14 +100,14 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Assert.Contains("ATTENDEE;", learnerIcs);
 
         // The mentor moves it a week later: proposed again, by the mentor, its sequence raised; the learner's side confirms.
-        var moved = await Json(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/move",
+        var moved = await Read<SessionsApi.SessionView>(await mentor.PostAsJsonAsync($"{sessions}/{sessionId}/move",
             new { start = NextMonday(18, 30, weeksAhead: 2), durationMinutes = 60, mode = "video", videoLink = "https://meet.example.org/nadia" }));
-        Assert.Equal(("proposed", "mentor", 2), (moved.GetProperty("status").GetString(), moved.GetProperty("proposedBy").GetString(), moved.GetProperty("sequence").GetInt32()));
-        Assert.Equal("confirmed", (await Json(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }))).GetProperty("status").GetString());
+        Assert.Equal((SessionStatus.Proposed, "mentor", 2), (moved.Status, moved.ProposedBy, moved.Sequence));
+        Assert.Equal(SessionStatus.Confirmed, (await Read<SessionsApi.SessionView>(await ngo.PostAsJsonAsync($"{sessions}/{sessionId}/confirm", new { }))).Status);
         Assert.Contains("SEQUENCE:3", await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync());
 
         // Cancelled: the same UID as a cancellation, its sequence raised again; nothing more can change it.
-        Assert.Equal("cancelled", (await Json(await ngo.PostAsync($"{sessions}/{sessionId}/cancel", null))).GetProperty("status").GetString());
+        Assert.Equal(SessionStatus.Cancelled, (await Read<SessionsApi.SessionView>(await ngo.PostAsync($"{sessions}/{sessionId}/cancel", null))).Status);
         var cancelIcs = await (await mentor.GetAsync($"{sessions}/{sessionId}/invite")).Content.ReadAsStringAsync();
         Assert.Contains("METHOD:CANCEL", cancelIcs);
         Assert.Contains("STATUS:CANCELLED", cancelIcs);
@@ -175,8 +176,8 @@ public sealed class MentoringSessionTests() : OwnStorageTests(fakeClock: true)
         Clock.SetUtcNow(start.AddMinutes(61));
         await App.RunTimerAsync("ExpireMentoringDeadlines");
         await App.RunTimerAsync("ExpireMentoringDeadlines");
-        Assert.Equal(sessionId, Assert.Single((await Json(await mentor.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
-        Assert.Equal(sessionId, Assert.Single((await Json(await ngo.GetAsync("/api/check-ins"))).EnumerateArray()).GetProperty("sessionId").GetString());
+        Assert.Equal(sessionId, Assert.Single(await Read<List<SessionsApi.PendingCheckInView>>(await mentor.GetAsync("/api/check-ins"))).SessionId);
+        Assert.Equal(sessionId, Assert.Single(await Read<List<SessionsApi.PendingCheckInView>>(await ngo.GetAsync("/api/check-ins"))).SessionId);
 
         var bad = await HttpPlatformTests.AssertProblem(await ngo.PostAsJsonAsync($"/api/check-ins/{sessionId}", new { attendance = "noShow", rating = 6 }),
             HttpStatusCode.BadRequest, "urn:matching:problem:validation");
