@@ -59,8 +59,13 @@ public static class OfferScenario
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonSerializer.Deserialize<T>(text, new JsonSerializerOptions(AppJson) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })!;
+        return JsonSerializer.Deserialize<T>(text, Strict)!;
     }
+
+    /// <summary>An answer already read (a scenario's) as the app's own type.</summary>
+    public static T As<T>(JsonElement answer) => answer.Deserialize<T>(Strict)!;
+
+    private static readonly JsonSerializerOptions Strict = new(AppJson) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
 
     public static async Task<JsonElement> Json(HttpResponseMessage response)
     {

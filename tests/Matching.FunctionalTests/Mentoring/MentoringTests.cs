@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Azure.Storage.Blobs;
 using Matching.FunctionalTests.Infrastructure;
+using Matching.Mentoring;
 using Matching.Security;
 using static Matching.FunctionalTests.Infrastructure.OfferScenario;
 using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
@@ -30,29 +31,29 @@ public sealed class MentoringTests(StorageFixture fixture)
 
         var accepted = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" }, goalText = "update my CV for developer jobs" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        Assert.Equal("queued", (await Json(accepted)).GetProperty("status").GetString());
+        Assert.Equal(RequestStatus.Queued, (await Read<MentorRequests.RequestView>(accepted)).Status);
         var request = await SettledAsync(ngo, accepted.Headers.Location!);
+        var view = As<MentorRequests.RequestView>(request);
 
-        Assert.Equal("proposed", request.GetProperty("status").GetString());
-        Assert.StartsWith("ml-", request.GetProperty("scorer").GetString());
-        var proposals = request.GetProperty("proposals").EnumerateArray().ToList();
-        Assert.Equal(3, proposals.Count);
-        Assert.Contains(proposals[0].GetProperty("displayName").GetString(), new[] { "Claire", "Dalia" }); // they can help with a CV
-        Assert.All(proposals, p => Assert.StartsWith("Proposed", p.GetProperty("explanation").GetString()));
-        Assert.All(proposals, p => Assert.InRange(p.GetProperty("score").GetDouble(), 0, 100));
+        Assert.Equal(RequestStatus.Proposed, view.Status);
+        Assert.StartsWith("ml-", view.Scorer);
+        Assert.Equal(3, view.Proposals.Count);
+        Assert.Contains(view.Proposals[0].DisplayName, new[] { "Claire", "Dalia" }); // they can help with a CV
+        Assert.All(view.Proposals, p => Assert.StartsWith("Proposed", p.Explanation));
+        Assert.All(view.Proposals, p => Assert.InRange(p.Score, 0, 100));
         Assert.DoesNotContain("@example.org", request.GetRawText()); // contact details come only with an accepted match
 
         // Proposals shown to the learner hold no capacity and reach no mentor; a second request for the same learner waits for this one.
-        Assert.Empty((await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me/offers"))).EnumerateArray());
-        Assert.Equal(0, (await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).GetProperty("pendingProposals").GetInt32());
-        Assert.True(request.GetProperty("proposalsExpireAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(6));
+        Assert.Empty(await Read<List<MentoringApi.MentorOfferView>>(await mentorClients["Claire"].GetAsync("/api/mentors/me/offers")));
+        Assert.Equal(0, (await Read<MentorsApi.MentorView>(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).PendingProposals);
+        Assert.True(view.ProposalsExpireAt > DateTimeOffset.UtcNow.AddDays(6));
         var second = await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "jobSearch" } });
         await HttpPlatformTests.AssertProblem(second, HttpStatusCode.Conflict, "urn:matching:problem:conflict");
 
         // Cancelling frees the learner's slot.
-        var cancelled = await Json(await ngo.PostAsync($"/api/mentor-requests/{request.GetProperty("id").GetString()}/cancel", null));
-        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
-        Assert.Equal(0, (await Json(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).GetProperty("pendingProposals").GetInt32());
+        var cancelled = await Read<MentorRequests.RequestView>(await ngo.PostAsync($"/api/mentor-requests/{view.Id}/cancel", null));
+        Assert.Equal(RequestStatus.Cancelled, cancelled.Status);
+        Assert.Equal(0, (await Read<MentorsApi.MentorView>(await mentorClients["Claire"].GetAsync("/api/mentors/me"))).PendingProposals);
         Assert.Equal(HttpStatusCode.Accepted, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "jobSearch" } })).StatusCode);
 
         // Another NGO sees nothing of it.
@@ -70,12 +71,12 @@ public sealed class MentoringTests(StorageFixture fixture)
 
         // Nobody else speaks "ty" at a usable level: the paused mentor is the only one who could have helped.
         var learner = await LearnerAsync(ngo, LearnerProfile(language));
-        var first = await SettledAsync(ngo, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).Headers.Location!);
-        Assert.Equal("noCandidates", first.GetProperty("status").GetString());
-        var reasons = first.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("code").GetString()).ToList();
+        var first = As<MentorRequests.RequestView>(await SettledAsync(ngo, (await ngo.PostAsJsonAsync("/api/mentor-requests", new { learnerId = learner, goals = new[] { "cvReview" } })).Headers.Location!));
+        Assert.Equal(RequestStatus.NoCandidates, first.Status);
+        var reasons = first.Reasons.Select(r => r.Code).ToList();
         Assert.Contains("paused", reasons);
         Assert.Contains("no-shared-language", reasons);
-        Assert.Empty(first.GetProperty("proposals").EnumerateArray());
+        Assert.Empty(first.Proposals);
     }
 
     [Fact]
