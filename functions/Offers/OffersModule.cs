@@ -40,8 +40,8 @@ public sealed class OfferOptions
 {
     public const string Section = "Offers";
 
-    /// <summary>LHEO documents above this size are imported by a queue function; smaller ones at once.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1024, 64L * 1024 * 1024)] public long LheoSyncLimitBytes { get; set; } = 256 * 1024;
+    /// <summary>LHEO documents above this size are imported by a queue function, smaller ones at once (0: every one queued).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 64L * 1024 * 1024)] public long LheoSyncLimitBytes { get; set; } = 256 * 1024;
 }
 
 /// <summary>Every minute: holds past their expiry give their seats back, and the waitlist moves up.</summary>

@@ -156,14 +156,14 @@ public sealed class PurgeAbuseLimits(TableServiceClient tables, StorageProvision
     }
 }
 
-/// <summary>How many attempts an organisation may make per window (section <c>Matching:Limits</c>), checked at start.</summary>
+/// <summary>How many attempts an organisation may make per window (section <c>Matching:Limits</c>), checked at start; 0 turns one off.</summary>
 public sealed class AbuseLimitOptions
 {
     public const string Section = "Matching:Limits";
 
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)] public int ClaimsPerMinute { get; set; } = 600;
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)] public int MentorRequestsPerDay { get; set; } = 500;
-    [System.ComponentModel.DataAnnotations.Range(1, 100_000)] public int LheoImportsPerHour { get; set; } = 60;
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000)] public int ClaimsPerMinute { get; set; } = 600;
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000_000)] public int MentorRequestsPerDay { get; set; } = 500;
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000)] public int LheoImportsPerHour { get; set; } = 60;
 }
 
 /// <summary>Checks <see cref="AbuseLimitOptions"/> by code generated at build time: no reflection on the start path.</summary>

@@ -33,9 +33,9 @@ public sealed class SettingsTests
     [InlineData("Mentoring:FollowUp:LowRating", "9", "FollowUp.LowRating")]
     [InlineData("Notifications:MaxAttempts", "0", "MaxAttempts")]
     [InlineData("Notifications:LinkBaseUrl", "matching.example.org", "LinkBaseUrl")]
-    [InlineData("Matching:Limits:ClaimsPerMinute", "0", "ClaimsPerMinute")]
+    [InlineData("Matching:Limits:ClaimsPerMinute", "-1", "ClaimsPerMinute")]
     [InlineData("Matching:Limits:MentorRequestsPerDay", "-5", "MentorRequestsPerDay")]
-    [InlineData("Offers:LheoSyncLimitBytes", "12", "LheoSyncLimitBytes")]
+    [InlineData("Offers:LheoSyncLimitBytes", "-1", "LheoSyncLimitBytes")]
     public void A_setting_out_of_range_stops_the_start_naming_it(string key, string value, string named)
     {
         var refused = Assert.Throws<OptionsValidationException>(() => Validator(key, value).Validate());
@@ -60,6 +60,7 @@ public sealed class SettingsTests
         Validator("Mentoring:OfferExpiryHours", (1.0 / 3600).ToString(System.Globalization.CultureInfo.InvariantCulture)).Validate();
         Validator("Notifications:RetryBaseSeconds", "0.2").Validate();
         Validator("Matching:Limits:ClaimsPerMinute", "3").Validate();
+        Validator("Matching:Limits:LheoImportsPerHour", "0").Validate(); // 0 turns a limit off
         Validator("Mail:Security", "None").Validate();
     }
 }
