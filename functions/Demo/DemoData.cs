@@ -102,7 +102,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         };
         foreach (var (sub, profile) in volunteers)
         {
-            var id = MentorDirectory.IdFor(VolunteerOrg, sub);
+            var id = Platform.Ids.MentorId(VolunteerOrg, sub);
             if (await mentors.FindAsync(id, ct) is null) await mentors.SaveAsync(id, profile, paused: null, ct);
         }
         await LearnerProfile(AminaId, new LearnerProfileInput([new("ar", Cefr.Native), new("fr", Cefr.B1)],
@@ -127,7 +127,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         var requests = tables.GetTableClient(MentorRequests.Table);
         if ((await requests.GetEntityIfExistsAsync<TableEntity>(NgoOrg, PastMatchId, cancellationToken: ct)).HasValue) return;
         var now = time.GetUtcNow();
-        var claire = MentorDirectory.IdFor(VolunteerOrg, "claire");
+        var claire = Platform.Ids.MentorId(VolunteerOrg, "claire");
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var day = TimeZoneInfo.ConvertTime(now, paris).Date.AddDays(-1);
         while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(-1);

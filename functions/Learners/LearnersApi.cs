@@ -183,13 +183,8 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         return ToView(LearnerRow.From(entity));
     }
 
-    public async Task<LearnersApi.LearnerView?> FindAsync(string org, string id, CancellationToken ct)
-    {
-        if (!Ids.IsValid(id)) return null;
-        await provisioner.EnsureReadyAsync(ct);
-        var found = await Table.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
-        return found.HasValue ? ToView(LearnerRow.From(found.Value!)) : null;
-    }
+    public async Task<LearnersApi.LearnerView?> FindAsync(string org, string id, CancellationToken ct) =>
+        await RowAsync(org, id, ct) is { } row ? ToView(row) : null;
 
     public async Task<bool> DeleteAsync(string org, string id, CancellationToken ct)
     {

@@ -232,7 +232,7 @@ public sealed class ErasedPeople(MentorDirectory mentors, LearnerDirectory learn
 {
     public async Task<string?> RefusalAsync(Caller caller, DateTimeOffset? issuedAt, CancellationToken ct) => caller.Role switch
     {
-        Role.Mentor when await mentors.ErasedAtAsync(MentorDirectory.IdFor(caller.OrganisationId, caller.SubjectId), ct) is { } erasedAt
+        Role.Mentor when await mentors.ErasedAtAsync(Ids.MentorId(caller.OrganisationId, caller.SubjectId), ct) is { } erasedAt
             && (issuedAt is not { } iat || iat <= erasedAt) => "This mentor profile was erased after the token was issued. Sign in again.",
         Role.Learner when await learners.FindAsync(caller.OrganisationId, caller.SubjectId, ct) is null => "The token names no learner of this organisation (erased, or never registered).",
         _ => null,

@@ -48,13 +48,11 @@ public enum RecipientKind { Mentor, Learner, Staff }
 
 public static class PreferenceRules
 {
-    public static IReadOnlyList<string> Languages => Texts.Languages;
-
     public static Validation Validate(NotificationPreferences p, RecipientKind kind)
     {
         var v = new Validation();
         v.Require(p.Channels is not null && p.Channels.All(Enum.IsDefined) && p.Channels.Distinct().Count() == p.Channels.Count, "channels", "A list of channels: [\"email\"] or [].");
-        v.Require(Languages.Contains(p.Language), "language", "fr or en.");
+        v.Require(Texts.Languages.Contains(p.Language), "language", "fr or en.");
         v.Require(TimeZoneInfo.TryFindSystemTimeZoneById(p.TimeZone ?? "", out _), "timeZone", "An IANA time zone, such as Europe/Paris.");
         if (p.QuietHours is { } q)
         {

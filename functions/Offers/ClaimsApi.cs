@@ -152,7 +152,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         string offerId, string claimId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
-        var claim = await FindClaimAsync(offerId, claimId, caller, offers, tables, ct);
+        var claim = await FindClaimAsync(offerId, claimId, caller, offers, ct);
         return claim is null ? Problems.NotFound("The claim") : Results.Ok(ToView(claim, caller, await SharedNamesAsync(claim, caller, learners, ct)));
     }
 
@@ -208,15 +208,12 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     };
 
     /// <summary>The claim if the caller may see it: its NGO, or the provider of its offer.</summary>
-    private static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers,
-        TableServiceClient tables, CancellationToken ct)
+    private static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers, CancellationToken ct)
     {
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return null;
         var offer = await offers.ReadAsync(offerId, ct);
         if (offer is null) return null;
-        var found = await tables.GetTableClient(OfferRows.Table).GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.ClaimKey(claimId), cancellationToken: ct);
-        if (!found.HasValue) return null;
-        var claim = OfferRows.ToClaim(found.Value!);
+        if (await offers.ReadClaimAsync(offerId, claimId, ct) is not { } claim) return null;
         var allowed = caller.Role == Role.Provider ? offer.ProviderOrg == caller.OrganisationId : claim.NgoOrg == caller.OrganisationId;
         return allowed ? claim : null;
     }

@@ -219,6 +219,15 @@ public sealed class OfferService(TableServiceClient tables, StorageProvisioner p
         return found.HasValue ? OfferRows.ToOffer(found.Value!) : null;
     }
 
+    /// <summary>One claim of an offer, as stored; null when either id is not one.</summary>
+    public async Task<SeatClaim?> ReadClaimAsync(string offerId, string claimId, CancellationToken ct)
+    {
+        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return null;
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Table.GetEntityIfExistsAsync<TableEntity>(offerId, OfferRows.ClaimKey(claimId), cancellationToken: ct);
+        return found.HasValue ? OfferRows.ToClaim(found.Value!) : null;
+    }
+
     public Task<LedgerResult<OfferState>> ChangeAsync(Caller caller, string offerId, Func<OfferState, OfferRefusal?> change, CancellationToken ct) =>
         Ids.IsValid(offerId)
             ? ledgers.For(offerId).ChangeOfferAsync(caller.OrganisationId, change)

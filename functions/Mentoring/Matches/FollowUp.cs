@@ -40,9 +40,7 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
     /// <summary>A follow-up deadline is due: raise its alert if the situation is still what it watches for.</summary>
     public async Task HandleAsync(MentoringDeadlines.Due due, IReadOnlyList<SessionRow> sessions, CancellationToken ct)
     {
-        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
-        if (!found.HasValue) return;
-        var request = new MentorRequestRow(found.Value!);
+        if (await MentorRequestRow.FindAsync(Requests, due.Org, due.RequestId, ct) is not { } request) return;
         var now = time.GetUtcNow();
         var status = request.Status;
         if (due.Kind == MentoringDeadlines.Kind.Unanswered && status == RequestStatus.Proposed)
@@ -60,9 +58,7 @@ public sealed class FollowUpAlerts(TableServiceClient tables, StorageProvisioner
     /// <summary>Right after a check-in: a poor rating, or no-shows in a row on the match's latest sessions.</summary>
     public async Task CheckInAnsweredAsync(string org, string matchId, string sessionId, CheckInAnswer answer, IReadOnlyList<SessionRow> sessions, CancellationToken ct)
     {
-        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, matchId, cancellationToken: ct);
-        if (!found.HasValue) return;
-        var request = new MentorRequestRow(found.Value!);
+        if (await MentorRequestRow.FindAsync(Requests, org, matchId, ct) is not { } request) return;
         if (answer.Rating is { } rating && rating <= Thresholds.LowRating)
             await RaiseAsync(request, AlertKind.LowRating, sessionId, rating, ct);
         if (answer.Attendance != Attendance.NoShow) return;

@@ -311,8 +311,7 @@ public sealed class MentoringLifecycle(TableServiceClient tables, StorageProvisi
     public async Task<MentorRequestRow?> RowAsync(string org, string requestId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
-        var found = await Requests.GetEntityIfExistsAsync<TableEntity>(org, requestId, cancellationToken: ct);
-        return found.HasValue ? new MentorRequestRow(found.Value!) : null;
+        return await MentorRequestRow.FindAsync(Requests, org, requestId, ct);
     }
 
     /// <summary>Writes the request on its ETag with the notices of the change (one transaction), then announces them.</summary>

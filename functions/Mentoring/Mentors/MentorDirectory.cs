@@ -28,9 +28,6 @@ public sealed class MentorDirectory(TableServiceClient tables, StorageProvisione
     public const string DeclinedPrefix = "declined|";
     private TableClient Client => tables.GetTableClient(Table);
 
-    /// <summary>A mentor's id is derived from their organisation and token subject: one profile per person.</summary>
-    public static string IdFor(string org, string subject) => Ids.MentorId(org, subject);
-
     public async Task<MentorRecord?> FindAsync(string mentorId, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);

@@ -21,7 +21,7 @@ public static class MentorsApi
             p.Bio, p.Gender, r.UpdatedAt, p.Record);
     }
 
-    internal static string MyId(HttpContext http) { var c = http.Caller(); return MentorDirectory.IdFor(c.OrganisationId, c.SubjectId); }
+    internal static string MyId(HttpContext http) { var c = http.Caller(); return Ids.MentorId(c.OrganisationId, c.SubjectId); }
 }
 
 [Tags("Mentoring"), RequireRoles(Role.Mentor)]

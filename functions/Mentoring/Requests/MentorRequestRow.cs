@@ -17,6 +17,13 @@ public sealed class MentorRequestRow(TableEntity entity)
 
     public static MentorRequestRow New(string org, string id) => new(new TableEntity(org, id));
 
+    /// <summary>The request with its ETag (one point read), or null.</summary>
+    public static async Task<MentorRequestRow?> FindAsync(TableClient requests, string org, string id, CancellationToken ct)
+    {
+        var found = await requests.GetEntityIfExistsAsync<TableEntity>(org, id, cancellationToken: ct);
+        return found.HasValue ? new MentorRequestRow(found.Value!) : null;
+    }
+
     public string Org => Entity.PartitionKey;
     public string Id => Entity.RowKey;
     public ETag ETag => Entity.ETag;
@@ -28,11 +35,7 @@ public sealed class MentorRequestRow(TableEntity entity)
     public static readonly string[] SummaryColumns = ["RowKey", nameof(LearnerId), nameof(Goals), nameof(Status), nameof(CreatedAt), nameof(UpdatedAt), nameof(MatchedAt)];
 
     /// <summary>The request's goals, stored as a JSON array of codes.</summary>
-    public IReadOnlyList<Expertise> Goals
-    {
-        get => JsonSerializer.Deserialize<Expertise[]>(Entity.GetString(nameof(Goals)) ?? "[]", TrainingData.Json) ?? [];
-        set => Entity[nameof(Goals)] = JsonSerializer.Serialize(value, TrainingData.Json);
-    }
+    public IReadOnlyList<Expertise> Goals { get => List<Expertise>(nameof(Goals)); set => SetList(nameof(Goals), value); }
 
     public string? GoalText { get => Entity.GetString(nameof(GoalText)); set => Entity[nameof(GoalText)] = value; }
     public string? ProgrammeId { get => Entity.GetString(nameof(ProgrammeId)); set => Entity[nameof(ProgrammeId)] = value; }
@@ -46,16 +49,8 @@ public sealed class MentorRequestRow(TableEntity entity)
         get => Entity.GetString(nameof(Planned)) is { Length: > 0 } p ? p.Split(',') : [];
         set => Entity[nameof(Planned)] = value.Count == 0 ? null : string.Join(',', value);
     }
-    public IReadOnlyList<MentorRequests.ProposalView> Proposals
-    {
-        get => JsonSerializer.Deserialize<MentorRequests.ProposalView[]>(Entity.GetString(nameof(Proposals)) ?? "[]", TrainingData.Json) ?? [];
-        set => Entity[nameof(Proposals)] = JsonSerializer.Serialize(value, TrainingData.Json);
-    }
-    public IReadOnlyList<MentorRequests.ReasonView> Reasons
-    {
-        get => JsonSerializer.Deserialize<MentorRequests.ReasonView[]>(Entity.GetString(nameof(Reasons)) ?? "[]", TrainingData.Json) ?? [];
-        set => Entity[nameof(Reasons)] = JsonSerializer.Serialize(value, TrainingData.Json);
-    }
+    public IReadOnlyList<MentorRequests.ProposalView> Proposals { get => List<MentorRequests.ProposalView>(nameof(Proposals)); set => SetList(nameof(Proposals), value); }
+    public IReadOnlyList<MentorRequests.ReasonView> Reasons { get => List<MentorRequests.ReasonView>(nameof(Reasons)); set => SetList(nameof(Reasons), value); }
     public string? Scorer { get => Entity.GetString(nameof(Scorer)); set => Entity[nameof(Scorer)] = value; }
 
     // The offer to one mentor.
@@ -75,16 +70,11 @@ public sealed class MentorRequestRow(TableEntity entity)
     public string? EndNote { get => Entity.GetString(nameof(EndNote)); set => Entity[nameof(EndNote)] = value; }
 
     /// <summary>Mentors who declined (or let the offer expire), in order; a mentor's note is for the NGO's staff only.</summary>
-    public IReadOnlyList<MentoringLifecycle.Decline> Declines
-    {
-        get => JsonSerializer.Deserialize<MentoringLifecycle.Decline[]>(Entity.GetString(nameof(Declines)) ?? "[]", TrainingData.Json) ?? [];
-        set => Entity[nameof(Declines)] = JsonSerializer.Serialize(value, TrainingData.Json);
-    }
+    public IReadOnlyList<MentoringLifecycle.Decline> Declines { get => List<MentoringLifecycle.Decline>(nameof(Declines)); set => SetList(nameof(Declines), value); }
 
-    public IReadOnlyList<RequestHistoryEntry> History =>
-        JsonSerializer.Deserialize<RequestHistoryEntry[]>(Entity.GetString(nameof(History)) ?? "[]", TrainingData.Json) ?? [];
+    public IReadOnlyList<RequestHistoryEntry> History => List<RequestHistoryEntry>(nameof(History));
 
-    public void AddHistory(RequestHistoryEntry entry) => Entity[nameof(History)] = JsonSerializer.Serialize(History.Append(entry), TrainingData.Json);
+    public void AddHistory(RequestHistoryEntry entry) => SetList(nameof(History), History.Append(entry));
 
     /// <summary>The mentor is named in the request's proposals or scoring snapshots (what an erasure scrubs).</summary>
     public bool Names(string mentorId) => Entity.Any(p => p.Value is string text && (p.Key == nameof(Proposals) || p.Key.StartsWith("Round", StringComparison.Ordinal))
@@ -94,4 +84,8 @@ public sealed class MentorRequestRow(TableEntity entity)
     public int Rounds { get => Entity.GetInt32(nameof(Rounds)) ?? 0; set => Entity[nameof(Rounds)] = value; }
     public string? RoundJson(int i) => Entity.GetString($"Round{i}");
     public void SetRoundJson(int i, string json) => Entity[$"Round{i}"] = json;
+
+    // The list columns are JSON arrays, as the training file writes its values.
+    private T[] List<T>(string column) => JsonSerializer.Deserialize<T[]>(Entity.GetString(column) ?? "[]", TrainingData.Json) ?? [];
+    private void SetList<T>(string column, IEnumerable<T> value) => Entity[column] = JsonSerializer.Serialize(value, TrainingData.Json);
 }

@@ -65,10 +65,8 @@ public static class MentorRequests
         if (!Ids.IsValid(requestId)) return null;
         await provisioner.EnsureReadyAsync(ct);
         // The NGO's organisation is the partition: another organisation's request is not found.
-        var found = await tables.GetTableClient(Table).GetEntityIfExistsAsync<TableEntity>(caller.OrganisationId, requestId, cancellationToken: ct);
-        if (!found.HasValue) return null;
-        var row = new MentorRequestRow(found.Value!);
-        return caller.Role == Role.Learner && row.LearnerId != caller.SubjectId ? null : row;
+        var row = await MentorRequestRow.FindAsync(tables.GetTableClient(Table), caller.OrganisationId, requestId, ct);
+        return caller.Role == Role.Learner && row?.LearnerId != caller.SubjectId ? null : row;
     }
 
     public static RequestView ToView(MentorRequestRow e, bool forStaff = false)

@@ -27,9 +27,8 @@ public sealed class ScoreMentorRequest(TableServiceClient tables, StorageProvisi
         // Changed meanwhile (a cancellation): read again; five losses in a row leave it to the scoring deadline.
         await Contention.RetryAsync(async () =>
         {
-            var found = await table.GetEntityIfExistsAsync<TableEntity>(m.Org ?? "", m.RequestId ?? "", cancellationToken: ct);
-            if (!found.HasValue) throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
-            var request = new MentorRequestRow(found.Value!);
+            var request = await MentorRequestRow.FindAsync(table, m.Org ?? "", m.RequestId ?? "", ct)
+                ?? throw new InvalidQueueMessageException($"Request {m.RequestId} does not exist.");
             if (!RequestLifecycle.Allows(request.Status, RequestEvent.Scored)) return; // done, or cancelled
             var proposed = await PlanAsync(m.Org!, request, ct);
             var now = time.GetUtcNow();

@@ -173,9 +173,7 @@ public sealed class SessionBook(TableServiceClient tables, StorageProvisioner pr
         await provisioner.EnsureReadyAsync(ct);
         if (await FindAsync(due.Org, due.RequestId, due.Subject ?? "", ct) is not { } session) return;
         if (session.Status != SessionStatus.Confirmed || session.End > time.GetUtcNow()) return;
-        var found = await tables.GetTableClient(MentorRequests.Table).GetEntityIfExistsAsync<TableEntity>(due.Org, due.RequestId, cancellationToken: ct);
-        if (!found.HasValue) return;
-        var match = new MentorRequestRow(found.Value!);
+        if (await MentorRequestRow.FindAsync(tables.GetTableClient(MentorRequests.Table), due.Org, due.RequestId, ct) is not { } match) return;
         foreach (var party in new[] { Party.Mentor, Party.Learner })
         {
             var key = CheckInPartition(party, due.Org, match.MentorId ?? "");
