@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|membership|learners|mail|reminders|webhooks|outboxcost|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|profile|membership|learners|mail|reminders|webhooks|outboxcost|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -85,6 +85,7 @@ if (scenario is "worker" or "all")
     await Scenarios.WorkerStartAsync(azurite, "Azure Monitor exporter configured (as on Azure)", Scenarios.AzureMonitorAsOnAzure(), starts);
 }
 
+if (scenario is "profile") await StartProfile.RunAsync(azurite);
 if (scenario is "ratio")
     await Scenarios.StartRatioAsync(azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_STARTS"), out var ratioStarts) ? ratioStarts : 21);
 
@@ -138,7 +139,7 @@ namespace Matching.Benchmarks
         };
 
         /// <summary>A published worker's folder (the setting, else artifacts/<paramref name="name"/>), refused if it was not published.</summary>
-        private static string PublishedWorker(string setting, string name, string howToPublish)
+        internal static string PublishedWorker(string setting, string name, string howToPublish)
         {
             var dir = Path.GetFullPath(Environment.GetEnvironmentVariable(setting)
                 ?? Path.Combine(Path.GetDirectoryName(AppProcess.FindAppDll())!, "..", "..", "..", "..", "artifacts", name));
@@ -147,7 +148,7 @@ namespace Matching.Benchmarks
             return dir;
         }
 
-        private static Task<Matching.WorkerStandIn.StandInHost> StartWorkerAsync(string dir, Azurite azurite, Dictionary<string, string> settings) =>
+        internal static Task<Matching.WorkerStandIn.StandInHost> StartWorkerAsync(string dir, Azurite azurite, Dictionary<string, string> settings) =>
             Matching.WorkerStandIn.StandInHost.StartAsync(dir, new Dictionary<string, string>(settings)
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
