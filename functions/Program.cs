@@ -8,6 +8,7 @@ using Matching.Organisations;
 using Matching.Mentoring;
 using Matching.Notifications;
 using Matching.Offers;
+using Matching.Pages;
 using Matching.Platform;
 using Matching.Reports;
 using Matching.Security;
@@ -104,6 +105,7 @@ internal static class AppServices
         services.AddMentoring();
         services.AddReports();
         services.AddDemoData(configuration, underFunctionsHost);
+        services.AddPages();
         return services;
     }
 }

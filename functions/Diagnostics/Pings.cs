@@ -44,7 +44,7 @@ public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provi
     [EndpointSummary("Sends a ping through the queue; answers 202 with its status URL.")]
     [AcceptsBody(typeof(Pings.CreatePingRequest)), ProducesResponseType<Pings.PingView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "diagnostics/pings")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/diagnostics/pings")] HttpRequest req, CancellationToken ct)
     {
         var http = req.HttpContext;
         var request = await req.ReadJsonAsync<Pings.CreatePingRequest>(ct);
@@ -78,7 +78,7 @@ public sealed class PingsApi(TableServiceClient tables, StorageProvisioner provi
     [Function("GetDiagnosticPing")]
     [EndpointSummary("Shows a ping of the caller's organisation: queued, or handled with the number of attempts.")]
     [ProducesResponseType<Pings.PingView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "diagnostics/pings/{pingId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/diagnostics/pings/{pingId}")] HttpRequest req,
         string pingId, CancellationToken ct)
     {
         var http = req.HttpContext;

@@ -80,7 +80,7 @@ public sealed class HealthFunction(StorageHealth health)
     [EndpointSummary("Reports whether table, queue and blob storage are reachable.")]
     [EndpointDescription("Anonymous, for probes. 200 when storage answers, 503 with Retry-After when it does not. Results are cached for one second.")]
     [ProducesResponseType<HealthReport>(StatusCodes.Status200OK), ProducesResponseType<HealthReport>(StatusCodes.Status503ServiceUnavailable)]
-    public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest req)
+    public async Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest req)
     {
         var report = await health.CheckAsync();
         if (report.Status == "healthy") return Results.Ok(report);

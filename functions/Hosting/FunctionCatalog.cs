@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Matching.Hosting;
 
-/// <summary>An HTTP function: its <c>[Function]</c> method, route (without the /api prefix) and methods.</summary>
+/// <summary>An HTTP function: its <c>[Function]</c> method, route (an API's starts with api/, a page's does not) and methods.</summary>
 public sealed record HttpFunction(string Name, string Route, IReadOnlyList<string> Methods, MethodInfo Method)
 {
     public bool IsAnonymous { get; } = Method.IsDefined(typeof(AllowAnonymousAttribute)) || Method.DeclaringType!.IsDefined(typeof(AllowAnonymousAttribute));
@@ -21,6 +21,9 @@ public sealed record HttpFunction(string Name, string Route, IReadOnlyList<strin
 
     /// <summary>Any signed-in person may call it, member of an organisation or not yet (<see cref="SignedInAttribute"/>).</summary>
     public bool SignedInOnly { get; } = Method.IsDefined(typeof(SignedInAttribute));
+
+    /// <summary>Who may open it when it is a page (<see cref="PageAttribute"/>); null for the API's endpoints.</summary>
+    public PageAccess? Page { get; } = Method.GetCustomAttribute<PageAttribute>()?.Access;
 
     public long BodyLimitBytes { get; } = Method.GetCustomAttribute<Platform.BodySizeLimitAttribute>()?.Bytes ?? Platform.RequestLimits.DefaultBodyBytes;
 

@@ -26,6 +26,7 @@ public static class HostingSetup
         services.AddHostedService<WarmUp>();
         services.AddSingleton<FunctionInvoker>();
         services.AddSingleton<HttpFunctionGate>();
+        services.AddSingleton<PageGate>();
         services.AddSingleton<QueueWatcher>();
         return services;
     }
@@ -100,15 +101,16 @@ public sealed class WorkerFunctionMiddleware(FunctionCatalog catalog, HttpFuncti
 
 /// <summary>
 /// The HTTP functions as endpoints that are described but never matched: in the worker, the OpenAPI document
-/// is built from them (the worker routes requests with its own endpoints, which carry no description).
+/// is built from them (the worker routes requests with its own endpoints, which carry no description). Pages are
+/// not the API: they are left out.
 /// </summary>
 public sealed class FunctionDescriptions(FunctionCatalog catalog) : EndpointDataSource
 {
     private IReadOnlyList<Endpoint>? _endpoints;
 
-    public override IReadOnlyList<Endpoint> Endpoints => _endpoints ??= catalog.HttpFunctions.Select(f =>
+    public override IReadOnlyList<Endpoint> Endpoints => _endpoints ??= catalog.HttpFunctions.Where(f => f.Page is null).Select(f =>
     {
-        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse($"/{LocalHost.RoutePrefix}/{f.Route}"), 0)
+        var builder = new RouteEndpointBuilder(_ => Task.CompletedTask, RoutePatternFactory.Parse($"/{f.Route}"), 0)
         {
             DisplayName = f.Name,
         };

@@ -15,10 +15,15 @@ namespace Matching.Hosting;
 /// The function's answer is written here, so that both hosts answer byte for byte alike.
 /// </summary>
 public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IMembershipResolver memberships,
-    IAccessLinks accessLinks, ILogger<HttpFunctionGate> logger, EarlyTelemetry? early = null)
+    IAccessLinks accessLinks, PageGate pages, ILogger<HttpFunctionGate> logger, EarlyTelemetry? early = null)
 {
     public async Task RunAsync(HttpContext context, HttpFunction function, Func<Task<IResult?>> invoke)
     {
+        if (function.Page is { } access)
+        {
+            await pages.RunAsync(context, function, access, invoke);
+            return;
+        }
         var correlationId = Correlation.Begin(context);
         // Every text of the answer (problems, explanations, invitations, CSV headers) in the caller's language.
         System.Globalization.CultureInfo.CurrentUICulture = Texts.FromAcceptLanguage(context.Request.Headers.AcceptLanguage);
@@ -37,7 +42,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
         finally
         {
             // The route template, never the raw path or query: those can carry identifiers or search terms.
-            var route = $"/{LocalHost.RoutePrefix}/{function.Route}";
+            var route = $"/{function.Route}";
             logger.LogInformation("{Method} {Route} answered {Status} in {ElapsedMs:0.0} ms", context.Request.Method,
                 route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             early?.DescribeRequest(context, route);

@@ -3,15 +3,14 @@ using System.Reflection;
 namespace Matching.Hosting;
 
 /// <summary>
-/// The local host: serves the app's HTTP functions as routes under /api of a plain ASP.NET Core app, reading
+/// The local host: serves the app's HTTP functions as routes of a plain ASP.NET Core app (the API's under /api, the
+/// pages' at the root: host.json's route prefix is empty and each API route names its /api), reading
 /// the same <c>[Function]</c> and trigger attributes the worker SDK reads. Queue and timer functions are run
 /// by <see cref="LocalQueueListener"/> and <see cref="LocalTimerScheduler"/>. There is no FunctionContext here:
 /// functions never take one.
 /// </summary>
 public static class LocalHost
 {
-    public const string RoutePrefix = "api";
-
     public static void MapHttpFunctions(this IEndpointRouteBuilder app)
     {
         foreach (var function in app.ServiceProvider.GetRequiredService<FunctionCatalog>().HttpFunctions)
@@ -19,9 +18,10 @@ public static class LocalHost
             foreach (var p in function.Method.GetParameters())
                 if (!IsBindable(p, function.Route))
                     throw new InvalidOperationException($"{function.Name}: parameter '{p.Name}' cannot be bound (HttpRequest, CancellationToken or a route value).");
-            app.MapMethods($"/{RoutePrefix}/{function.Route}", function.Methods, context => InvokeAsync(context, function))
+            var endpoint = app.MapMethods($"/{function.Route}", function.Methods, context => InvokeAsync(context, function))
                 .WithName(function.Name)
                 .WithMetadata([.. function.EndpointMetadata]);
+            if (function.Page is not null) endpoint.ExcludeFromDescription(); // pages are not the API
         }
     }
 

@@ -61,7 +61,7 @@ public sealed class AccessLinkFunctions(AccessLinks links, AuditTrail audit)
     [Function("IssueAccessLink")]
     [EndpointSummary("Gives the learner a personal access link (30 days; a new one revokes the last): with it they see their matches and sessions and answer check-ins, nothing else. The token is shown once, here.")]
     [ProducesResponseType<AccessLinkView>(StatusCodes.Status201Created), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> IssueAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners/{learnerId}/access-link")] HttpRequest req,
+    public async Task<IResult> IssueAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/learners/{learnerId}/access-link")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
@@ -73,7 +73,7 @@ public sealed class AccessLinkFunctions(AccessLinks links, AuditTrail audit)
     [Function("RevokeAccessLink")]
     [EndpointSummary("Revokes the learner's access link at once.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> RevokeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "learners/{learnerId}/access-link")] HttpRequest req,
+    public async Task<IResult> RevokeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/learners/{learnerId}/access-link")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();

@@ -13,7 +13,7 @@ public sealed class LearnerPreferenceFunctions(PreferenceBook book, LearnerDirec
     [RequireRoles(Role.Ngo)]
     [EndpointSummary("A learner's notification preferences, as their NGO set them with them.")]
     [ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/notification-preferences")] HttpRequest req,
+    public async Task<IResult> GetLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/learners/{learnerId}/notification-preferences")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var org = req.HttpContext.Caller().OrganisationId;
@@ -26,7 +26,7 @@ public sealed class LearnerPreferenceFunctions(PreferenceBook book, LearnerDirec
     [EndpointSummary("Replaces a learner's notification preferences (mail goes to the email contact of their profile).")]
     [AcceptsBody(typeof(NotificationPreferences)), ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> SaveLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "learners/{learnerId}/notification-preferences")] HttpRequest req,
+    public async Task<IResult> SaveLearnerAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/learners/{learnerId}/notification-preferences")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var org = req.HttpContext.Caller().OrganisationId;

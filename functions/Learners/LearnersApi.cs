@@ -40,7 +40,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     [QueryParameter("search", "Part of the display name, any case, accents ignored.", MaxLength = 60), QueryParameter("status", "noRequest, waitingForProposals, proposed, offered, matched or ended.", Enum = typeof(LearnerStatus))]
     [QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<LearnersApi.LearnerPage>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/learners")] HttpRequest req, CancellationToken ct)
     {
         var v = new Validation();
         var search = v.Text(req, "search");
@@ -94,7 +94,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     [Function("CreateLearner")]
     [EndpointSummary("Registers a learner the calling NGO follows (first name or pseudonym only).")]
     [AcceptsBody(typeof(LearnersApi.CreateLearnerRequest)), ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status201Created), ProducesValidationProblem]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "learners")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/learners")] HttpRequest req, CancellationToken ct)
     {
         var request = await req.ReadJsonAsync<LearnersApi.CreateLearnerRequest>(ct);
         var v = new Validation();
@@ -107,14 +107,14 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     [Function("GetLearner")]
     [EndpointSummary("Shows one of the calling NGO's learners.")]
     [ProducesResponseType<LearnersApi.LearnerView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/learners/{learnerId}")] HttpRequest req,
         string learnerId, CancellationToken ct) =>
         await learners.FindAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The learner");
 
     [Function("DeleteLearner"), RequireRoles(Role.Ngo, Role.Learner)]
     [EndpointSummary("Erases a learner (right to erasure): by their NGO, or by the learner themself. What they held is given back; profile, contact and free text go; claims and outcomes keep only the opaque id.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "learners/{learnerId}")] HttpRequest req,
+    public async Task<IResult> DeleteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/learners/{learnerId}")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var org = req.HttpContext.Caller().OrganisationId;
@@ -131,7 +131,7 @@ public sealed class LearnerFunctions(LearnerDirectory learners, IEnumerable<ILea
     [EndpointDescription("Staff, note: the learner's own export does include the check-in comments their NGO wrote about their sessions. " +
         "They are personal data about the learner, to which GDPR article 15 gives them access; write them knowing the learner may read them.")]
     [ProducesResponseType<Dictionary<string, object>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/data")] HttpRequest req,
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/learners/{learnerId}/data")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var org = req.HttpContext.Caller().OrganisationId;

@@ -189,7 +189,7 @@ public sealed class MentorPersonalDataFunctions(PersonalData data, AuditTrail au
     [Function("ExportMyMentorData")]
     [EndpointSummary("Everything stored about the calling mentor: profile and contact, offers and matches, declines with notes, check-ins with comments.")]
     [ProducesResponseType<object>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/data")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentors/me/data")] HttpRequest req, CancellationToken ct)
     {
         var id = MentorsApi.MyId(req.HttpContext);
         if (await data.ExportMentorAsync(id, ct) is not { } export) return Problems.NotFound("Your mentor profile");
@@ -200,7 +200,7 @@ public sealed class MentorPersonalDataFunctions(PersonalData data, AuditTrail au
     [Function("EraseMyMentorData")]
     [EndpointSummary("Erases the calling mentor: open offers are declined for them, active matches end, profile, contact and notes are removed; pseudonymous outcomes and counts stay.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> EraseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/mentors/me")] HttpRequest req, CancellationToken ct)
     {
         var id = MentorsApi.MyId(req.HttpContext);
         if (!await data.EraseMentorAsync(id, ct)) return Problems.NotFound("Your mentor profile");

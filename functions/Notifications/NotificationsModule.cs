@@ -43,7 +43,7 @@ public sealed class DeliveryFailureFunctions(TableServiceClient tables, StorageP
     [Function("ListDeliveryFailures")]
     [EndpointSummary("Mails and webhook deliveries that failed after every retry (the last 200), newest first.")]
     [ProducesResponseType<IReadOnlyList<DeliveryFailureView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "notifications/failures")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/notifications/failures")] HttpRequest req, CancellationToken ct)
     {
         await provisioner.EnsureReadyAsync(ct);
         var list = new List<DeliveryFailureView>();

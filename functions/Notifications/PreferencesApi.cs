@@ -59,14 +59,14 @@ public sealed class PreferenceFunctions(PreferenceBook book)
     [RequireRoles(Role.Mentor, Role.Ngo, Role.Provider, Role.Admin)]
     [EndpointSummary("The caller's notification preferences (channels, language, time zone, quiet hours; staff: the address to write to).")]
     [ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK)]
-    public async Task<IResult> GetMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/notification-preferences")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IResult> GetMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/me/notification-preferences")] HttpRequest req, CancellationToken ct) =>
         Results.Ok(await book.GetAsync(Me(req.HttpContext), ct));
 
     [Function("SaveMyNotificationPreferences")]
     [RequireRoles(Role.Mentor, Role.Ngo, Role.Provider, Role.Admin)]
     [EndpointSummary("Replaces the caller's notification preferences. Staff are written to only once they give an address.")]
     [AcceptsBody(typeof(NotificationPreferences)), ProducesResponseType<NotificationPreferences>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> SaveMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "me/notification-preferences")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> SaveMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/me/notification-preferences")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<NotificationPreferences>(ct);
         var me = Me(req.HttpContext);
@@ -87,7 +87,7 @@ public sealed class UnsubscribeFunctions(UnsubscribeLinks links, PreferenceBook 
     [EndpointSummary("The page an email's unsubscribe link opens.")]
     [QueryParameter("token", "The token in the email's link.")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/html"), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "notifications/unsubscribe")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/notifications/unsubscribe")] HttpRequest req, CancellationToken ct)
     {
         var token = req.Query["token"].ToString();
         if (await links.ReadAsync(token, ct) is null) return Problems.NotFound("The link");
@@ -98,7 +98,7 @@ public sealed class UnsubscribeFunctions(UnsubscribeLinks links, PreferenceBook 
     [EndpointSummary("Turns email off for the person the token names (one-click, RFC 8058).")]
     [QueryParameter("token", "The token in the email's link.")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/html"), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> UnsubscribeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "notifications/unsubscribe")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> UnsubscribeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/notifications/unsubscribe")] HttpRequest req, CancellationToken ct)
     {
         if (await links.ReadAsync(req.Query["token"].ToString(), ct) is not { } recipient) return Problems.NotFound("The link");
         await book.UnsubscribeAsync(recipient, ct);

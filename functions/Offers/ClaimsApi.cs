@@ -45,7 +45,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [AcceptsBody(typeof(ClaimRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status201Created), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status422UnprocessableEntity), ProducesProblem(StatusCodes.Status429TooManyRequests)]
     [HeaderParameter(IdempotencyHeader, "1 to 255 visible ASCII characters, unique per claim: a retry with the same key and body returns the original claim.", Required = true, MaxLength = 255)]
-    public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims")] HttpRequest req,
+    public async Task<IResult> ClaimAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/claims")] HttpRequest req,
         string offerId, CancellationToken ct)
     {
         var http = req.HttpContext;
@@ -84,7 +84,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [QueryParameter("status", "confirmed, held, waitlisted, rejected, released or expired.", Enum = typeof(ClaimStatus)), QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100)]
     [QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<MyClaimsPage>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> ListMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "claims")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListMineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/claims")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
         var v = new Validation();
@@ -124,7 +124,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [Function("ListClaims"), RequireRoles(Role.Ngo, Role.Provider)]
     [EndpointSummary("The offer's provider sees every claim with counts per NGO; an NGO sees only its own claims.")]
     [ProducesResponseType<ClaimListView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}/claims")] HttpRequest req,
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/offers/{offerId}/claims")] HttpRequest req,
         string offerId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
@@ -148,7 +148,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [Function("GetClaim"), RequireRoles(Role.Ngo, Role.Provider)]
     [EndpointSummary("Shows one claim to its NGO or to the offer's provider.")]
     [ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}/claims/{claimId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/offers/{offerId}/claims/{claimId}")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
@@ -159,7 +159,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [Function("ReleaseClaim"), RequireRoles(Role.Ngo)]
     [EndpointSummary("Releases a claim's seats (or leaves the waitlist); waitlisted claims are then promoted first-in first-out.")]
     [ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> ReleaseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/release")] HttpRequest req,
+    public async Task<IResult> ReleaseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/claims/{claimId}/release")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)
     {
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
@@ -171,7 +171,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [EndpointSummary("Confirms a held claim by naming its beneficiaries (the NGO's own learners) before the hold expires.")]
     [AcceptsBody(typeof(ClaimConfirmRequest)), ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/claims/{claimId}/confirm")] HttpRequest req,
+    public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/claims/{claimId}/confirm")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)
     {
         var request = await req.ReadJsonAsync<ClaimConfirmRequest>(ct);

@@ -38,7 +38,7 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [Function("CreateOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Creates a draft offer of free training seats for the calling provider.")]
     [AcceptsBody(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status201Created), ProducesValidationProblem]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers")] HttpRequest req, CancellationToken ct)
     {
         var details = await req.ReadJsonAsync<OfferDetails>(ct);
         var v = OfferRules.Validate(details, now: time.GetUtcNow());
@@ -50,7 +50,7 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [Function("GetOffer"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin)]
     [EndpointSummary("Shows an offer with its exact seats remaining (drafts only to their provider).")]
     [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers/{offerId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/offers/{offerId}")] HttpRequest req,
         string offerId, CancellationToken ct)
     {
         var offer = await service.FindVisibleAsync(req.HttpContext.Caller(), offerId, ct);
@@ -61,7 +61,7 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [EndpointSummary("Replaces an offer's details; seats cannot go below those confirmed or held. Added seats serve the waitlist.")]
     [AcceptsBody(typeof(OfferDetails)), ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "offers/{offerId}")] HttpRequest req,
+    public async Task<IResult> UpdateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/offers/{offerId}")] HttpRequest req,
         string offerId, CancellationToken ct)
     {
         var details = await req.ReadJsonAsync<OfferDetails>(ct);
@@ -79,19 +79,19 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [Function("OpenOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Opens a draft or suspended offer to claims (LHEO recruitment status 1).")]
     [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/open")] HttpRequest req,
+    public Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/open")] HttpRequest req,
         string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Open, req.HttpContext, ct);
 
     [Function("SuspendOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Suspends claims on an open offer (LHEO recruitment status 3).")]
     [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public Task<IResult> SuspendAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/suspend")] HttpRequest req,
+    public Task<IResult> SuspendAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/suspend")] HttpRequest req,
         string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Suspended, req.HttpContext, ct);
 
     [Function("CloseOffer"), RequireRoles(Role.Provider)]
     [EndpointSummary("Closes an offer for good (LHEO recruitment status 2); confirmed claims stay.")]
     [ProducesResponseType<OfferView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public Task<IResult> CloseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "offers/{offerId}/close")] HttpRequest req,
+    public Task<IResult> CloseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/close")] HttpRequest req,
         string offerId, CancellationToken ct) => ChangeStatusAsync(offerId, OfferStatus.Closed, req.HttpContext, ct);
 
     private async Task<IResult> ChangeStatusAsync(string offerId, OfferStatus target, HttpContext http, CancellationToken ct)
@@ -126,7 +126,7 @@ public sealed class OffersApi(OfferService service, TimeProvider time)
     [QueryParameter("claimableAt", "Claimable at this date-time.", Type = "date-time"), QueryParameter("sort", "closingSoon (default), newest, seatsRemaining, distance.", Values = ["closingSoon", "newest", "seatsRemaining", "distance"])]
     [QueryParameter("pageSize", "1 to 100 (20).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048), QueryParameter("mine", "true: the calling provider's own offers.", Type = "boolean")]
     [ProducesResponseType<OfferPageView>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> BrowseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "offers")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> BrowseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/offers")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
         var v = new Validation();

@@ -34,7 +34,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [EndpointSummary("Creates an organisation (an NGO, a training provider or a volunteer network) with its SIRET; then invite its first admin.")]
     [AcceptsBody(typeof(OrganisationInput)), ProducesResponseType<OrganisationView>(StatusCodes.Status201Created), ProducesValidationProblem,
      ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/organisations")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<OrganisationInput>(ct);
         var v = OrganisationRules.Check(input);
@@ -47,7 +47,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("ListOrganisations"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("The organisations: every one for operators, their own for an organisation's admins.")]
     [ProducesResponseType<IReadOnlyList<OrganisationView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/organisations")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
         var all = await directory.ListAsync(ct);
@@ -57,7 +57,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("GetOrganisation"), RequireRoles(Role.Operator, Role.Admin, Role.Ngo, Role.Provider, Role.Mentor)]
     [EndpointSummary("One organisation: any for operators, their own for its members.")]
     [ProducesResponseType<OrganisationView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/organisations/{organisationId}")] HttpRequest req,
         string organisationId, CancellationToken ct) =>
         Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The organisation");
 
@@ -65,7 +65,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [EndpointSummary("Invites someone to the organisation with a role (its staff role or admin). The token is shown once, here: hand it to the person (by mail, once the product sends mail). It can be accepted once, within 7 days.")]
     [AcceptsBody(typeof(InvitationInput)), ProducesResponseType<InvitationView>(StatusCodes.Status201Created), ProducesValidationProblem,
      ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> InviteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations/{organisationId}/invitations")] HttpRequest req,
+    public async Task<IResult> InviteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/organisations/{organisationId}/invitations")] HttpRequest req,
         string organisationId, CancellationToken ct)
     {
         if (!Sees(req, organisationId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The organisation");
@@ -82,7 +82,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("ListInvitations"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("The organisation's invitations not accepted yet: to whom, with which role, until when (expired ones until they are purged a day later).")]
     [ProducesResponseType<IReadOnlyList<PendingInvitationView>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> InvitationsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/invitations")] HttpRequest req,
+    public async Task<IResult> InvitationsAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/organisations/{organisationId}/invitations")] HttpRequest req,
         string organisationId, CancellationToken ct) =>
         Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is not null
             ? Results.Ok(await directory.PendingAsync(organisationId, ct)) : Problems.NotFound("The organisation");
@@ -90,7 +90,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("WithdrawInvitation"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("Withdraws an invitation not accepted yet: its token stops working at once.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> WithdrawAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "organisations/{organisationId}/invitations/{invitationId}")] HttpRequest req,
+    public async Task<IResult> WithdrawAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/organisations/{organisationId}/invitations/{invitationId}")] HttpRequest req,
         string organisationId, string invitationId, CancellationToken ct) =>
         Sees(req, organisationId) && Ids.IsValid(invitationId) && await directory.WithdrawAsync(organisationId, invitationId, req.HttpContext.Caller().SubjectId, ct)
             ? Results.NoContent() : Problems.NotFound("The pending invitation");
@@ -99,7 +99,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [EndpointSummary("Accepts an invitation: the signed-in person, member of another organisation or of none yet, becomes a member of its organisation with its role.")]
     [AcceptsBody(typeof(AcceptInvitationInput)), ProducesResponseType<MembershipView>(StatusCodes.Status201Created), ProducesValidationProblem,
      ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict), ProducesProblem(StatusCodes.Status410Gone)]
-    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "invitations/accept")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/invitations/accept")] HttpRequest req, CancellationToken ct)
     {
         var person = Person.From(req.HttpContext.User)!;
         var input = await req.ReadJsonAsync<AcceptInvitationInput>(ct);
@@ -121,13 +121,13 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("GetCharter"), SignedIn]
     [EndpointSummary("The volunteers' charter in force: its version is what signing up accepts.")]
     [ProducesResponseType<Charter>(StatusCodes.Status200OK)]
-    public IResult Charter([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "charter")] HttpRequest req) => Results.Ok(Organisations.Charter.Current);
+    public IResult Charter([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/charter")] HttpRequest req) => Results.Ok(Organisations.Charter.Current);
 
     [Function("SignUpAsVolunteer"), SignedIn]
     [EndpointSummary("A signed-in person joins a volunteer network open for sign-ups as a mentor, accepting the charter in force (its version); then they create their mentor profile (PUT /api/mentors/me).")]
     [AcceptsBody(typeof(VolunteerSignUpInput)), ProducesResponseType<MembershipView>(StatusCodes.Status201Created), ProducesResponseType<MembershipView>(StatusCodes.Status200OK),
      ProducesValidationProblem, ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> SignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "organisations/{organisationId}/volunteers")] HttpRequest req,
+    public async Task<IResult> SignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/organisations/{organisationId}/volunteers")] HttpRequest req,
         string organisationId, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<VolunteerSignUpInput>(ct);
@@ -149,7 +149,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("SetSelfSignUp"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("Opens or closes a volunteer network to people signing up by themselves.")]
     [AcceptsBody(typeof(SelfSignUpInput)), ProducesResponseType<OrganisationView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> SetSelfSignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "organisations/{organisationId}/self-sign-up")] HttpRequest req,
+    public async Task<IResult> SetSelfSignUpAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/organisations/{organisationId}/self-sign-up")] HttpRequest req,
         string organisationId, CancellationToken ct)
     {
         if (!Sees(req, organisationId)) return Problems.NotFound("The volunteer network");
@@ -161,13 +161,13 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("ListMyMemberships"), SignedIn]
     [EndpointSummary("The organisations the signed-in person belongs to, and their role in each: what the X-Organisation header can name.")]
     [ProducesResponseType<IReadOnlyList<MembershipView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> MineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "me/memberships")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IResult> MineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/me/memberships")] HttpRequest req, CancellationToken ct) =>
         Results.Ok(await directory.MembershipsOfAsync(Person.From(req.HttpContext.User)!.Id, ct));
 
     [Function("ListMembers"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("The organisation's members: their opaque person id, role and since when.")]
     [ProducesResponseType<IReadOnlyList<MembershipView>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> MembersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/memberships")] HttpRequest req,
+    public async Task<IResult> MembersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/organisations/{organisationId}/memberships")] HttpRequest req,
         string organisationId, CancellationToken ct) =>
         Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is not null
             ? Results.Ok(await directory.MembersOfAsync(organisationId, ct)) : Problems.NotFound("The organisation");
@@ -175,7 +175,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("RemoveMember"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("Removes a member: from their next request on, they no longer act for the organisation. The last admin cannot be removed.")]
     [ProducesResponseType(StatusCodes.Status204NoContent), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> RemoveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
+    public async Task<IResult> RemoveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
         string organisationId, string personId, CancellationToken ct)
     {
         if (!Sees(req, organisationId) || !Ids.IsValid(personId)) return Problems.NotFound("The membership");
@@ -191,7 +191,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [EndpointSummary("Changes a member's role (the organisation's staff role or admin): from their next request on. The last admin stays an admin.")]
     [AcceptsBody(typeof(RoleChangeInput)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem,
      ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> ChangeRoleAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
+    public async Task<IResult> ChangeRoleAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/organisations/{organisationId}/memberships/{personId}")] HttpRequest req,
         string organisationId, string personId, CancellationToken ct)
     {
         if (!Sees(req, organisationId) || !Ids.IsValid(personId) || await directory.FindAsync(organisationId, ct) is not { } organisation) return Problems.NotFound("The membership");
@@ -209,7 +209,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     [Function("ListAuditTrail"), RequireRoles(Role.Operator, Role.Admin)]
     [EndpointSummary("Who did what in the organisation, newest first: membership changes, invitations, exports and erasures (ids only).")]
     [ProducesResponseType<IReadOnlyList<AuditEntry>>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> AuditAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "organisations/{organisationId}/audit")] HttpRequest req,
+    public async Task<IResult> AuditAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/organisations/{organisationId}/audit")] HttpRequest req,
         string organisationId, CancellationToken ct) =>
         Sees(req, organisationId) ? Results.Ok(await audit.ListAsync(organisationId, 200, ct)) : Problems.NotFound("The organisation");
 

@@ -182,7 +182,7 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
     private const string ScriptResource = "ScalarStaticAssets.scalar.js";
 
     [Function("GetOpenApiDocument")]
-    public async Task<IResult> DocumentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/{documentName}.json")] HttpRequest req,
+    public async Task<IResult> DocumentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/openapi/{documentName}.json")] HttpRequest req,
         string documentName, CancellationToken ct)
     {
         if (services.GetKeyedService<IOpenApiDocumentProvider>(documentName) is not { } provider) return Problems.NotFound("The OpenAPI document");
@@ -200,7 +200,7 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
         """;
 
     [Function("GetApiReference")]
-    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) => Results.Content($$"""
+    public IResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/docs")] HttpRequest req) => Results.Content($$"""
         <!doctype html>
         <html lang="en">
         <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Matching API</title></head>
@@ -240,7 +240,7 @@ public sealed class ApiReferenceFunctions(IServiceProvider services)
     /// <summary>The bundle is stored compressed: sent as gzip, said so (Content-Encoding), to a client that takes it; unpacked otherwise.
     /// Sending the gzip bytes as plain JavaScript left the page blank.</summary>
     [Function("GetApiReferenceScript")]
-    public IResult Script([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs/scalar.js")] HttpRequest req)
+    public IResult Script([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/docs/scalar.js")] HttpRequest req)
     {
         req.HttpContext.Response.Headers.Vary = "Accept-Encoding";
         req.HttpContext.Response.Headers.CacheControl = "public, max-age=86400";

@@ -185,7 +185,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
     [QueryParameter("programme", "A programme's impact: all its requests for the organisation that runs it (and platform operators), the caller's own otherwise.")]
     [ProducesResponseType<ImpactReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/impact")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ImpactAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/reports/impact")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
         ImpactReport report;
@@ -206,7 +206,7 @@ public sealed class ReportFunctions(ImpactReports reports, ProgrammeDirectory pr
     [EndpointSummary("A provider's solidarity offers: seats offered, claimed, confirmed, held, released, NGOs served, per offer and in total. JSON or CSV (?format=csv).")]
     [QueryParameter("organisation", "Platform operators only: the provider to report on."), QueryParameter("format", "json (default) or csv.", Values = ["json", "csv"])]
     [ProducesResponseType<ProviderReport>(StatusCodes.Status200OK, "application/json", Csv.ContentType), ProducesValidationProblem]
-    public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/offers")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> OffersAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/reports/offers")] HttpRequest req, CancellationToken ct)
     {
         if (Organisation(req, "organisation") is not { } org)
             return Problems.Validation(new Dictionary<string, string[]> { ["organisation"] = ["Platform operators name the organisation to report on."] });

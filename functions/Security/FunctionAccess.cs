@@ -18,3 +18,25 @@ public sealed class RequireRolesAttribute(params Role[] roles) : Attribute
 {
     public IReadOnlyList<Role> Roles { get; } = roles;
 }
+
+/// <summary>Who may open a page (<see cref="PageAttribute"/>).</summary>
+public enum PageAccess
+{
+    /// <summary>Anyone: the page shows nothing of anybody's (the stylesheet, the language switch, opening a link).</summary>
+    Anyone,
+
+    /// <summary>A learner in the session their personal link opened (a cookie): the page acts as that learner, as the
+    /// API does for the link itself (<see cref="AccessLinkAttribute"/>).</summary>
+    Learner,
+}
+
+/// <summary>
+/// A page for people, not an API endpoint: served at the root (no /api), answered in HTML, in French unless the reader
+/// chose English. The HTTP gate reads its caller from the session cookie instead of a bearer token, checks the
+/// anti-forgery token of every form posted to it, and answers its refusals and failures with a page.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PageAttribute(PageAccess access) : Attribute
+{
+    public PageAccess Access { get; } = access;
+}

@@ -72,7 +72,7 @@ public sealed class ArchitectureTests
         ["Matching.Organisations"],
         ["Matching.Learners"],
         ["Matching.Offers", "Matching.Mentoring"],
-        ["Matching.Reports", "Matching.Demo", "Matching.Diagnostics", "Matching.Health"],
+        ["Matching.Reports", "Matching.Demo", "Matching.Diagnostics", "Matching.Health", "Matching.Pages"],
         ["Matching.Hosting"],
     ];
 

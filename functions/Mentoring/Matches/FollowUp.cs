@@ -156,7 +156,7 @@ public sealed class FollowUpFunctions(FollowUpAlerts alerts)
     [EndpointSummary("The NGO's follow-up list: matches with no session for a while, no-shows in a row, poor ratings, proposals nobody answered.")]
     [QueryParameter("acknowledged", "true or false; both when absent.", Type = "boolean")]
     [ProducesResponseType<IReadOnlyList<FollowUpAlerts.AlertView>>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "follow-up/alerts")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/follow-up/alerts")] HttpRequest req, CancellationToken ct)
     {
         var v = new Validation();
         var acknowledged = v.Bool(req, "acknowledged");
@@ -167,7 +167,7 @@ public sealed class FollowUpFunctions(FollowUpAlerts alerts)
     [Function("AcknowledgeFollowUpAlert")]
     [EndpointSummary("A staff member acknowledges an alert (it stays on the list, acknowledged).")]
     [ProducesResponseType<FollowUpAlerts.AlertView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> AcknowledgeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "follow-up/alerts/{alertId}/acknowledge")] HttpRequest req,
+    public async Task<IResult> AcknowledgeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/follow-up/alerts/{alertId}/acknowledge")] HttpRequest req,
         string alertId, CancellationToken ct) =>
         await alerts.AcknowledgeAsync(req.HttpContext.Caller().OrganisationId, alertId, ct) is { } alert ? Results.Ok(alert) : Problems.NotFound("The alert");
 }

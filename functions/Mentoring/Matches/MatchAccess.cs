@@ -27,6 +27,29 @@ public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner pr
     public async Task<MentoringApi.MatchView> ViewAsync(MentorRequestRow match, CancellationToken ct) =>
         MentoringApi.ToMatch(match, await learners.RowAsync(match.Org, match.LearnerId, ct), await mentors.FindAsync(match.MentorId ?? "", ct));
 
+    /// <summary>The caller's matches, active and ended: a mentor's own, a learner's own, or all of the NGO's learners'.</summary>
+    public async Task<IReadOnlyList<MentorRequestRow>> ListAsync(HttpContext http, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        var rows = new List<MentorRequestRow>();
+        if (caller.Role == Role.Mentor)
+        {
+            var mentorId = MentorsApi.MyId(http);
+            foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix })
+            foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
+                if (await lifecycle.RowAsync(held.Org, held.RequestId, ct) is { } row && row.MentorId == mentorId) rows.Add(row);
+        }
+        else if (caller.Role is Role.Ngo or Role.Learner)
+        {
+            await provisioner.EnsureReadyAsync(ct);
+            var filter = caller.Role == Role.Learner
+                ? TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and LearnerId eq {caller.SubjectId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}")
+                : TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}");
+            await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(new MentorRequestRow(row));
+        }
+        return rows.Where(r => r.Status is RequestStatus.Matched or RequestStatus.Ended).ToList();
+    }
+
     public async Task<MatchParty?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
     {
         if (!Ids.IsValid(matchId)) return null;

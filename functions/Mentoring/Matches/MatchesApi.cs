@@ -68,7 +68,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
     [Function("ListMyOffers")]
     [EndpointSummary("The offers awaiting the calling mentor's answer: what the learner asks for, not who they are.")]
     [ProducesResponseType<IReadOnlyList<MentoringApi.MentorOfferView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me/offers")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentors/me/offers")] HttpRequest req, CancellationToken ct)
     {
         var mentorId = MentorsApi.MyId(req.HttpContext);
         var offers = new List<MentoringApi.MentorOfferView>();
@@ -91,7 +91,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
     [Function("AcceptOffer")]
     [EndpointSummary("Accepts an offer: the match is made and each side now sees the other's contact channel.")]
     [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/offers/{requestId}/accept")] HttpRequest req,
+    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/offers/{requestId}/accept")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var mentorId = MentorsApi.MyId(req.HttpContext);
@@ -106,7 +106,7 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
     [EndpointDescription("The learner's next proposal still valid is offered at once; when none is left the request is scored again without you.")]
     [AcceptsBody(typeof(MentoringApi.DeclineRequest)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> DeclineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/offers/{requestId}/decline")] HttpRequest req,
+    public async Task<IResult> DeclineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/offers/{requestId}/decline")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentoringApi.DeclineRequest>(ct);
@@ -120,33 +120,15 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
 
 /// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner provisioner, MentorDirectory mentors,
-    MentoringLifecycle lifecycle, MatchAccess access)
+public sealed class MatchFunctions(MentoringLifecycle lifecycle, MatchAccess access)
 {
     [Function("ListMatches"), AccessLink]
     [EndpointSummary("The caller's matches: a mentor's own, a learner's own, or all of the NGO's learners'.")]
     [ProducesResponseType<IReadOnlyList<MentoringApi.MatchView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/matches")] HttpRequest req, CancellationToken ct)
     {
-        var caller = req.HttpContext.Caller();
-        var rows = new List<MentorRequestRow>();
-        if (caller.Role == Role.Mentor)
-        {
-            var mentorId = MentorsApi.MyId(req.HttpContext);
-            foreach (var prefix in new[] { MentorDirectory.MatchPrefix, MentorDirectory.EndedPrefix })
-            foreach (var held in await mentors.HeldAsync(mentorId, prefix, ct))
-                if (await lifecycle.RowAsync(held.Org, held.RequestId, ct) is { } row && row.MentorId == mentorId) rows.Add(row);
-        }
-        else
-        {
-            await provisioner.EnsureReadyAsync(ct);
-            var filter = caller.Role == Role.Learner
-                ? TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and LearnerId eq {caller.SubjectId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}")
-                : TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId} and MatchedAt ge {DateTimeOffset.MinValue.AddYears(1)}");
-            await foreach (var row in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(new MentorRequestRow(row));
-        }
         var views = new List<MentoringApi.MatchView>();
-        foreach (var row in rows.Where(r => r.Status is RequestStatus.Matched or RequestStatus.Ended))
+        foreach (var row in await access.ListAsync(req.HttpContext, ct))
             views.Add(await access.ViewAsync(row, ct));
         return Results.Ok(views.OrderByDescending(v => v.MatchedAt).ToList());
     }
@@ -154,7 +136,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
     [Function("GetMatch"), AccessLink]
     [EndpointSummary("One match with both sides' contact channels, for its mentor, its learner and the learner's NGO staff only.")]
     [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "matches/{matchId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/matches/{matchId}")] HttpRequest req,
         string matchId, CancellationToken ct) =>
         await FindAsync(req.HttpContext, matchId, ct) is { } row
             ? Results.Ok(await access.ViewAsync(row, ct))
@@ -164,7 +146,7 @@ public sealed class MatchFunctions(TableServiceClient tables, StorageProvisioner
     [EndpointSummary("Ends a match with its outcome (goalReachedJob, goalReachedTraining, goalReachedProjectClear, learnerStopped, mentorUnavailable, other); the NGO sees it.")]
     [AcceptsBody(typeof(MentoringApi.EndMatchRequest)), ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> EndAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "matches/{matchId}/end")] HttpRequest req,
+    public async Task<IResult> EndAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/matches/{matchId}/end")] HttpRequest req,
         string matchId, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentoringApi.EndMatchRequest>(ct);

@@ -31,7 +31,7 @@ public sealed class MentorFunctions(MentorDirectory directory)
     [EndpointSummary("Creates or replaces the calling mentor's own profile (languages, expertise, modes, availability, capacity...).")]
     [AcceptsBody(typeof(MentorProfileInput)), ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "mentors/me")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/mentors/me")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<MentorProfileInput>(ct);
         var v = ProfileRules.Validate(input);
@@ -42,19 +42,19 @@ public sealed class MentorFunctions(MentorDirectory directory)
     [Function("GetMyMentorProfile")]
     [EndpointSummary("The calling mentor's own profile.")]
     [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentors/me")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentors/me")] HttpRequest req, CancellationToken ct) =>
         await directory.FindAsync(MentorsApi.MyId(req.HttpContext), ct) is { } r ? Results.Ok(MentorsApi.ToView(r)) : Problems.NotFound("Your mentor profile");
 
     [Function("PauseMentoring")]
     [EndpointSummary("Pauses: no new proposals until resumed.")]
     [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public Task<IResult> PauseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/pause")] HttpRequest req, CancellationToken ct) =>
+    public Task<IResult> PauseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/pause")] HttpRequest req, CancellationToken ct) =>
         SetPausedAsync(req.HttpContext, true, ct);
 
     [Function("ResumeMentoring")]
     [EndpointSummary("Resumes receiving proposals.")]
     [ProducesResponseType<MentorsApi.MentorView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public Task<IResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentors/me/resume")] HttpRequest req, CancellationToken ct) =>
+    public Task<IResult> ResumeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/resume")] HttpRequest req, CancellationToken ct) =>
         SetPausedAsync(req.HttpContext, false, ct);
 
     private async Task<IResult> SetPausedAsync(HttpContext http, bool paused, CancellationToken ct) =>

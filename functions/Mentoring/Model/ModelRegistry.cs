@@ -96,13 +96,13 @@ public sealed class ModelFunctions(ModelRegistry registry)
     [Function("ListModelVersions")]
     [EndpointSummary("Platform operators only: every model version, newest first: its data, held-out metrics, the gate's decision, and which one serves.")]
     [ProducesResponseType<IReadOnlyList<ModelRegistry.VersionView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "models")] HttpRequest req) =>
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/models")] HttpRequest req) =>
         Results.Ok(await registry.ListAsync(req.HttpContext.RequestAborted));
 
     [Function("MakeModelCurrent")]
     [EndpointSummary("Platform operators only: makes an uploaded version the one that serves (to roll back, name an earlier one); instances switch without a restart.")]
     [ProducesResponseType<ModelRegistry.VersionView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> MakeCurrentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "models/{version}/current")] HttpRequest req,
+    public async Task<IResult> MakeCurrentAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/models/{version}/current")] HttpRequest req,
         string version, CancellationToken ct)
     {
         if (version.Length is 0 or > 64 || version.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.'))) return Problems.NotFound("The model version");

@@ -84,7 +84,7 @@ public sealed class TrainingExportFunctions(TrainingExport export, AuditTrail au
     [Function("ExportTrainingData")]
     [EndpointSummary("Platform operators only: every settled proposal's outcome in the training format (JSON Lines), ids pseudonymised, profiles as they were when proposed.")]
     [Produces(ContentType), ProducesResponseType<string>(StatusCodes.Status200OK, ContentType)]
-    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exports/training-data")] HttpRequest req)
+    public async Task<IResult> ExportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/exports/training-data")] HttpRequest req)
     {
         // Platform-wide, so recorded in the platform's own trail.
         await audit.WriteAsync(Organisations.Person.Platform, req.HttpContext.Caller().SubjectId, "training-data.exported", null, req.HttpContext.RequestAborted);

@@ -94,7 +94,7 @@ public sealed class ProgrammeFunctions(ProgrammeDirectory programmes)
     [Function("CreateProgramme"), RequireRoles(Role.Ngo, Role.Provider)]
     [EndpointSummary("Starts a mentoring programme: a window, its goals and modes, and a quota of sessions; requests can then name it.")]
     [AcceptsBody(typeof(ProgrammeInput)), ProducesResponseType<ProgrammeView>(StatusCodes.Status201Created), ProducesValidationProblem]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "programmes")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/programmes")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<ProgrammeInput>(ct);
         var v = new Validation()
@@ -112,13 +112,13 @@ public sealed class ProgrammeFunctions(ProgrammeDirectory programmes)
     [Function("ListProgrammes"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin, Role.Learner)]
     [EndpointSummary("The programmes, soonest to close first, with their quota, sessions confirmed so far, and whether they take requests.")]
     [ProducesResponseType<IReadOnlyList<ProgrammeView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "programmes")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/programmes")] HttpRequest req, CancellationToken ct) =>
         Results.Ok(await programmes.ListAsync(ct));
 
     [Function("GetProgramme"), RequireRoles(Role.Ngo, Role.Provider, Role.Admin, Role.Learner)]
     [EndpointSummary("One programme with its quota and the sessions confirmed against it.")]
     [ProducesResponseType<ProgrammeView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "programmes/{programmeId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/programmes/{programmeId}")] HttpRequest req,
         string programmeId, CancellationToken ct) =>
         await programmes.FindAsync(programmeId, ct) is { } p ? Results.Ok(p) : Problems.NotFound("The programme");
 }

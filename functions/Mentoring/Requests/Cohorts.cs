@@ -29,7 +29,7 @@ public sealed class CohortFunctions(TableServiceClient tables, StorageProvisione
     [EndpointSummary("Places a cohort of the NGO's proposed requests at once, optimally under the mentors' free places, and offers each placement to its mentor.")]
     [EndpointDescription("Each learner's candidates are their request's proposals; the total score of the placements is as high as the free places allow (fairness, 0 to 10, makes a mentor's further places cost more). A request not waiting for a choice is skipped with the reason.")]
     [AcceptsBody(typeof(CohortRequest)), ProducesResponseType<CohortView>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> PlaceAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "cohorts")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> PlaceAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/cohorts")] HttpRequest req, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<CohortRequest>(ct);
         var ids = body.RequestIds ?? [];

@@ -28,7 +28,7 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
     [EndpointDescription("Data is kept minimal: no documents, no nationality, no status. Notes stay with the NGO and are never shown to mentors.")]
     [AcceptsBody(typeof(LearnerProfileInput)), ProducesResponseType<LearnerProfiles.LearnerProfileView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "learners/{learnerId}/profile")] HttpRequest req,
+    public async Task<IResult> SaveAsync([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/learners/{learnerId}/profile")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<LearnerProfileInput>(ct);
@@ -48,7 +48,7 @@ public sealed class LearnerProfileFunctions(LearnerDirectory learners)
     [Function("GetLearnerProfile")]
     [EndpointSummary("The matching profile of one of the NGO's learners.")]
     [ProducesResponseType<LearnerProfiles.LearnerProfileView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "learners/{learnerId}/profile")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/learners/{learnerId}/profile")] HttpRequest req,
         string learnerId, CancellationToken ct)
     {
         var row = await learners.RowAsync(req.HttpContext.Caller().OrganisationId, learnerId, ct);

@@ -19,7 +19,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [EndpointDescription("One active request per learner (queued, proposed, offered or matched): a second one is a 409 until the first is cancelled or its match ends.")]
     [AcceptsBody(typeof(MentorRequests.CreateRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status202Accepted), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict), ProducesProblem(StatusCodes.Status429TooManyRequests)]
-    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> CreateAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentor-requests")] HttpRequest req, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentorRequests.CreateRequest>(ct);
         var caller = req.HttpContext.Caller();
@@ -91,7 +91,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [QueryParameter("status", "queued, proposed, offered, matched, ended, noCandidates, cancelled or expired.", Enum = typeof(RequestStatus)), QueryParameter("learnerId", "One learner's requests.", Pattern = "^[0-9a-f]{32}$")]
     [QueryParameter("pageSize", "1 to 100 (50).", Type = "integer", Minimum = 1, Maximum = 100), QueryParameter("continuationToken", "From the previous page.", MaxLength = 2048)]
     [ProducesResponseType<MentorRequests.RequestPage>(StatusCodes.Status200OK), ProducesValidationProblem]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentor-requests")] HttpRequest req, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
         var v = new Validation();
@@ -135,7 +135,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [Function("GetMentorRequest")]
     [EndpointSummary("The request's status, its proposals with explanations, the offer awaiting a mentor's answer, declines, and the match once accepted.")]
     [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "mentor-requests/{requestId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentor-requests/{requestId}")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();
@@ -148,7 +148,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [EndpointDescription("409 with the current status when the request has no open proposals or the mentor has no room any more (choose another).")]
     [AcceptsBody(typeof(MentoringApi.ChooseRequest)), ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> ChooseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests/{requestId}/choose")] HttpRequest req,
+    public async Task<IResult> ChooseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentor-requests/{requestId}/choose")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentoringApi.ChooseRequest>(ct);
@@ -163,7 +163,7 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
     [Function("CancelMentorRequest")]
     [EndpointSummary("Cancels a request that has no match yet; an offer awaiting a mentor's answer gives its capacity back.")]
     [ProducesResponseType<MentorRequests.RequestView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> CancelAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "mentor-requests/{requestId}/cancel")] HttpRequest req,
+    public async Task<IResult> CancelAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentor-requests/{requestId}/cancel")] HttpRequest req,
         string requestId, CancellationToken ct)
     {
         var caller = req.HttpContext.Caller();

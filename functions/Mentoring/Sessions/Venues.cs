@@ -79,7 +79,7 @@ public sealed class VenueFunctions(VenueDirectory venues)
     [Function("RegisterVenue")]
     [EndpointSummary("Registers a coworking or third place for in-person sessions: name, street address, INSEE commune code, coordinates, opening hours, step-free access.")]
     [AcceptsBody(typeof(VenueInput)), ProducesResponseType<VenueView>(StatusCodes.Status201Created), ProducesValidationProblem]
-    public async Task<IResult> RegisterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "venues")] HttpRequest req, CancellationToken ct)
+    public async Task<IResult> RegisterAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/venues")] HttpRequest req, CancellationToken ct)
     {
         var input = await req.ReadJsonAsync<VenueInput>(ct);
         var v = new Validation()
@@ -97,6 +97,6 @@ public sealed class VenueFunctions(VenueDirectory venues)
     [Function("ListVenues")]
     [EndpointSummary("The registered venues.")]
     [ProducesResponseType<IReadOnlyList<VenueView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "venues")] HttpRequest req, CancellationToken ct) =>
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/venues")] HttpRequest req, CancellationToken ct) =>
         Results.Ok((await venues.AllAsync(ct)).OrderBy(v => v.Name, StringComparer.Ordinal).ToList());
 }

@@ -36,7 +36,7 @@ public sealed class LheoImportApi(LheoImporter importer, Microsoft.Extensions.Op
     [AcceptsBody(typeof(string), "application/xml")]
     [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesResponseType<ImportView>(StatusCodes.Status202Accepted)]
     [ProducesProblem(StatusCodes.Status400BadRequest), ProducesProblem(StatusCodes.Status415UnsupportedMediaType), ProducesProblem(StatusCodes.Status429TooManyRequests)]
-    public async Task<IResult> UploadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "lheo-imports")] HttpRequest request, CancellationToken ct)
+    public async Task<IResult> UploadAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/lheo-imports")] HttpRequest request, CancellationToken ct)
     {
         var http = request.HttpContext;
         var type = request.ContentType?.Split(';')[0].Trim();
@@ -65,7 +65,7 @@ public sealed class LheoImportApi(LheoImporter importer, Microsoft.Extensions.Op
     [Function("GetLheoImport"), RequireRoles(Role.Provider)]
     [EndpointSummary("Shows a queued import: queued, completed with its counts, or failed with its problems.")]
     [ProducesResponseType<ImportView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "lheo-imports/{importId}")] HttpRequest req,
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/lheo-imports/{importId}")] HttpRequest req,
         string importId, CancellationToken ct) =>
         await importer.FindAsync(req.HttpContext.Caller().OrganisationId, importId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The import");
 }

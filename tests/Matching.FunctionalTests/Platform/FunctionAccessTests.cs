@@ -42,7 +42,7 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
     public async Task Without_a_token_every_function_is_401(string name)
     {
         var function = FunctionCatalog.App.FindHttp(name)!;
-        var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
+        var path = "/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
         foreach (var method in function.Methods)
         {
             var request = new HttpRequestMessage(new HttpMethod(method), path);
@@ -86,7 +86,7 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
     public async Task Every_function_is_403_for_a_role_it_does_not_serve(string name, string role)
     {
         var function = FunctionCatalog.App.FindHttp(name)!;
-        var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
+        var path = "/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
         var client = fixture.App.ClientFor(Enum.Parse<Matching.Security.Role>(role), "some-org");
         foreach (var method in function.Methods)
         {

@@ -66,7 +66,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
             foreach (var role in function.Roles.Where(outsiders.ContainsKey))
                 foreach (var method in function.Methods)
                 {
-                    var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{([^}]+)}", m => ids.GetValueOrDefault(m.Groups[1].Value, Guid.NewGuid().ToString("N")));
+                    var path = "/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{([^}]+)}", m => ids.GetValueOrDefault(m.Groups[1].Value, Guid.NewGuid().ToString("N")));
                     var message = new HttpRequestMessage(new HttpMethod(method), path);
                     if (method is "POST" or "PUT") message.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                     message.Headers.Add("Idempotency-Key", $"outsider-{Guid.NewGuid():N}");
@@ -82,11 +82,11 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
         foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.Route.Contains('{') && f.Methods.Contains("GET")))
             foreach (var role in function.Roles.Where(outsiders.ContainsKey))
             {
-                var response = await outsiders[role].GetAsync("/api/" + function.Route);
+                var response = await outsiders[role].GetAsync("/" + function.Route);
                 var body = await response.Content.ReadAsStringAsync();
                 cases++;
                 if (secrets.Append(learner).Append(match).FirstOrDefault(s => body.Contains(s, StringComparison.Ordinal)) is { } leaked)
-                    failures.Add($"{role} GET /api/{function.Route} ({function.Name}) shows {leaked}");
+                    failures.Add($"{role} GET /{function.Route} ({function.Name}) shows {leaked}");
             }
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases} cases: " + string.Join("\n", failures));
         Assert.True(cases > 40, $"{cases} cases");

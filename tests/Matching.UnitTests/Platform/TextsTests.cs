@@ -51,6 +51,32 @@ public sealed partial class TextsTests
         Assert.True(missing.Count == 0, "Texts without their translation (add them to functions/Resources/Texts.resx and Texts.fr.resx):\n" + string.Join("\n", missing.Distinct()));
     }
 
+    // The pages' words: @T("…") and @F("…", …) in components, Words.T("…") and PageResults.Error(status, "title", "message") in code,
+    // and the arms of a switch that words a value ("…" => or => "…").
+    [GeneratedRegex(@"\b[TF]\(""((?:[^""\\]|\\.)*)""|PageResults\.Error\([^,]+,\s*""([^""]+)"",\s*""((?:[^""\\]|\\.)*)""|=>\s*""([^""]+)""")]
+    private static partial Regex PageWords();
+
+    [Fact]
+    public void Every_word_of_the_pages_has_its_translation()
+    {
+        var root = Path.Combine(Root(), "functions");
+        var files = Directory.EnumerateFiles(Path.Combine(root, "Pages"), "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .Append(Path.Combine(root, "Hosting", "PageGate.cs"));
+        var (found, missing) = (0, new List<string>());
+        foreach (var file in files)
+            foreach (Match m in PageWords().Matches(File.ReadAllText(file)))
+                foreach (var g in m.Groups.Cast<Group>().Skip(1).Where(g => g.Success))
+                {
+                    var text = g.Value.Replace("\\\"", "\"");
+                    if (text.StartsWith('/') || text.All(c => char.IsLower(c) || char.IsDigit(c))) continue; // paths and codes ("confirmed")
+                    found++;
+                    if (!Keys.Contains(text)) missing.Add($"{Path.GetFileName(file)}: {text}");
+                }
+        Assert.True(found > 40, $"only {found} words found: the pattern no longer reads the pages");
+        Assert.True(missing.Count == 0, "Words of the pages without their translation (add them to functions/Resources/Texts.resx and Texts.fr.resx):\n" + string.Join("\n", missing.Distinct()));
+    }
+
     [Fact]
     public void English_given_to_a_French_reader_is_noticed_and_a_text_formatted_in_French_is_not()
     {

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using Matching.Pages;
+using Matching.Platform;
+using Matching.Security;
+using Matching.Storage;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Matching.Hosting;
+
+/// <summary>
+/// What every page goes through, in both hosts (the HTTP gate hands pages here): the reader's language, headers that keep
+/// a page out of caches, frames, search engines and other sites' referrers, the anti-forgery token of every form, the
+/// caller from the session cookie, and every refusal or failure answered with a page in the reader's language (storage
+/// down: 503 with Retry-After, as the API).
+/// </summary>
+public sealed class PageGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IAccessLinks accessLinks, IAntiforgery antiforgery,
+    TimeProvider time, ILogger<PageGate> logger, EarlyTelemetry? early = null)
+{
+    /// <summary>Only the app's own stylesheet, images inline or its own, forms posted to itself, never framed, no script yet.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public async Task RunAsync(HttpContext context, HttpFunction function, PageAccess access, Func<Task<IResult?>> invoke)
+    {
+        var correlationId = Correlation.Begin(context);
+        var culture = LanguageSwitch.Of(context);
+        CultureInfo.CurrentUICulture = culture;
+        CultureInfo.CurrentCulture = culture; // dates and times in words, as the reader says them
+        var headers = context.Response.Headers;
+        headers.ContentLanguage = culture.TwoLetterISOLanguageName;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        headers.XFrameOptions = "DENY";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers["Referrer-Policy"] = "no-referrer"; // a learner's link never leaves in a Referer
+        headers["X-Robots-Tag"] = "noindex, nofollow";
+        using var scope = logger.BeginScope(new LogScope(("CorrelationId", correlationId)));
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            IResult? result;
+            // The caller before the form: a page's token is bound to the person it was given to.
+            try { result = CheckBody(context, function) ?? await ResolveCallerAsync(context, access) ?? await CheckFormAsync(context) ?? await invoke(); }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { result = null; } // nobody to answer
+            catch (Exception exception) { result = Failure(function, exception, context); }
+            if (result is not null) await result.ExecuteAsync(context);
+        }
+        finally
+        {
+            // The route template, never the path: a learner's link is in it.
+            logger.LogInformation("{Method} /{Route} answered {Status} in {ElapsedMs:0.0} ms", context.Request.Method,
+                function.Route, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            early?.DescribeRequest(context, "/" + function.Route);
+        }
+    }
+
+    private static IResult? CheckBody(HttpContext context, HttpFunction function)
+    {
+        if (context.Request.ContentLength > function.BodyLimitBytes)
+            return PageResults.Error(StatusCodes.Status413PayloadTooLarge, "The request body is too large", "Go back and send less.");
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = function.BodyLimitBytes;
+        return null;
+    }
+
+    /// <summary>Every form posted to a page carries the token its page gave (a cookie and a field that must agree).</summary>
+    private async Task<IResult?> CheckFormAsync(HttpContext context)
+    {
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) return null;
+        if (!context.Request.HasFormContentType)
+            return PageResults.Error(StatusCodes.Status415UnsupportedMediaType, "The request is not valid", "Send the page's form.");
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return null;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return PageResults.Error(StatusCodes.Status400BadRequest, "The form has expired",
+                "Go back, reload the page, then try again.", ("/", Words.T("Home")));
+        }
+    }
+
+    /// <summary>The learner of a link session: the link in the cookie must still be valid (revoked, expired or erased: no session).</summary>
+    private async Task<IResult?> ResolveCallerAsync(HttpContext context, PageAccess access)
+    {
+        if (access == PageAccess.Anyone) return null;
+        var link = LinkSession.Read(context);
+        var learner = link is null ? null : await accessLinks.ResolveAsync(link, context.RequestAborted);
+        if (learner is not null)
+            foreach (var check in callerChecks)
+                if (await check.RefusalAsync(learner, null, context.RequestAborted) is not null) { learner = null; break; }
+        if (learner is null)
+        {
+            if (link is not null) LinkSession.Clear(context);
+            return PageResults.Error(StatusCodes.Status401Unauthorized, "Your link does not work",
+                "Open the link your association sent you. If it still does not work, ask them for a new link.");
+        }
+        LinkSession.Write(context, link!, time.GetUtcNow()); // each page seen keeps the session going
+        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+        [
+            new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
+        ], "link-session", Caller.SubjectClaim, Caller.RoleClaim));
+        return null;
+    }
+
+    private IResult Failure(HttpFunction function, Exception exception, HttpContext context)
+    {
+        if (StorageFailure.IsMissingResource(exception)) provisioner.Invalidate();
+        var (status, problem) = ProblemExceptionHandler.Map(exception);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning("Storage unavailable: {Error}", exception.Message);
+            context.Response.Headers.RetryAfter = Problems.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return PageResults.Error(status, "The service is busy", "Try again in a few seconds.");
+        }
+        if (status >= 500)
+        {
+            logger.LogError("Unhandled {ErrorType} in {FunctionName} at {StackTrace}", exception.GetType().FullName, function.Name, exception.StackTrace);
+            return PageResults.Error(status, "Something went wrong", "Try again later. If it goes on, tell your association.");
+        }
+        return PageResults.Error(status, problem.Title ?? "The request is not valid", problem.Detail ?? "Go back and try again.");
+    }
+}

@@ -1,0 +1,85 @@
+using Matching.Mentoring.Sessions;
+using Matching.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Matching.Pages.Learner;
+
+/// <summary>
+/// The learner's pages, without an account: their personal link (<c>/l/{code}</c>, from their association, by SMS or QR
+/// code) opens a session on their phone, and <c>/l</c> is their one page: their mentor, the next meeting, confirm or ask
+/// for another day, the check-in's three buttons, and who to ask for help. Every action goes through the same services
+/// and checks as the API's access link.
+/// </summary>
+public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, SessionActions actions, TimeProvider time)
+{
+    public const string Home = "/l";
+
+    [Function("OpenLearnerLink"), AllowAnonymous, Page(PageAccess.Anyone)]
+    public async Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/{code}")] HttpRequest req, string code, CancellationToken ct)
+    {
+        var link = IAccessLinks.Prefix + code;
+        if (code.Length is < 16 or > 64 || !code.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || await links.ResolveAsync(link, ct) is null)
+            return PageResults.Error(StatusCodes.Status404NotFound, "This link does not work",
+                "It may be old or mistyped. Ask your association for a new link.");
+        LinkSession.Write(req.HttpContext, link, time.GetUtcNow());
+        return PageResults.SeeOther(Home); // the link leaves the address bar and the history's last entry
+    }
+
+    [Function("LearnerHome"), AllowAnonymous, Page(PageAccess.Learner)]
+    public async Task<IResult> HomeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l")] HttpRequest req, CancellationToken ct)
+    {
+        var done = req.Query["done"].ToString() is { Length: > 0 and <= 20 } d ? d : null;
+        return Show(await data.ReadAsync(req.HttpContext, done, null, ct));
+    }
+
+    [Function("LearnerConfirmSession"), AllowAnonymous, Page(PageAccess.Learner)]
+    public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sessions/{matchId}/{sessionId}/confirm")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct) =>
+        await AfterAsync(req, await actions.ConfirmAsync(req.HttpContext, matchId, sessionId, null, ct), "confirmed", ct);
+
+    [Function("LearnerAskAnotherTime"), AllowAnonymous, Page(PageAccess.Learner)]
+    public async Task<IResult> AnotherTimeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sessions/{matchId}/{sessionId}/another-time")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct) =>
+        await AfterAsync(req, await actions.ChangeAsync(req.HttpContext, matchId, sessionId, SessionChange.Decline, ct), "asked", ct);
+
+    [Function("LearnerSessionCalendar"), AllowAnonymous, Page(PageAccess.Learner)]
+    public async Task<IResult> CalendarAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/sessions/{matchId}/{sessionId}/calendar")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct)
+    {
+        var result = await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct);
+        if (PageOutcome.ProblemOf(result) is { } problem) return PageResults.Error(problem.Status, problem.Title, problem.Detail, (Home, Words.T("Back to my page")));
+        req.HttpContext.Response.Headers.ContentDisposition = "attachment; filename=\"rendez-vous.ics\"";
+        return result;
+    }
+
+    [Function("LearnerAnswerCheckIn"), AllowAnonymous, Page(PageAccess.Learner)]
+    public async Task<IResult> CheckInAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/check-ins/{sessionId}")] HttpRequest req,
+        string sessionId, CancellationToken ct)
+    {
+        var form = await req.ReadFormAsync(ct);
+        // An answer the buttons never send is refused by the same rule as the API's (a value outside held, noShow, moved).
+        var attendance = form["attendance"].ToString() switch
+        {
+            "held" => Attendance.Held, "noShow" => Attendance.NoShow, "moved" => Attendance.Moved, _ => (Attendance)(-1),
+        };
+        return await AfterAsync(req, await actions.AnswerCheckInAsync(req.HttpContext, sessionId, new CheckInAnswer(attendance), ct), "answered", ct);
+    }
+
+    [Function("LearnerSignOut"), AllowAnonymous, Page(PageAccess.Learner)]
+    public static IResult SignOut([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sign-out")] HttpRequest req)
+    {
+        LinkSession.Clear(req.HttpContext);
+        return PageResults.Error(StatusCodes.Status200OK, "You have left your page", "To come back, open your link again.");
+    }
+
+    /// <summary>Done: back to the page with a word of thanks (303, so that a reload does not post again); refused: the page with the reason.</summary>
+    private async Task<IResult> AfterAsync(HttpRequest req, IResult result, string done, CancellationToken ct)
+    {
+        if (PageOutcome.ProblemOf(result) is not { } problem) return PageResults.SeeOther($"{Home}?done={done}");
+        return Show(await data.ReadAsync(req.HttpContext, null, problem.Text, ct), problem.Status);
+    }
+
+    private static IResult Show(LearnerHome model, int status = StatusCodes.Status200OK) =>
+        PageResults.Show<LearnerPage>(new Dictionary<string, object> { ["Model"] = model }, status);
+}

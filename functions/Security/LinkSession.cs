@@ -1,0 +1,32 @@
+namespace Matching.Security;
+
+/// <summary>
+/// The session a learner's personal link opens on their phone: a cookie holding the link itself, so that the session is
+/// exactly as valid as the link (revoked, expired or erased with it, checked on every page) and nothing more is stored.
+/// HttpOnly (no script reads it), Secure over HTTPS, SameSite=Lax (it comes along when the learner follows a link in an SMS).
+/// </summary>
+public static class LinkSession
+{
+    public const string Cookie = "matching-learner";
+
+    /// <summary>How long the cookie lasts without a visit: each page seen renews it, never beyond the link's own end.</summary>
+    public static readonly TimeSpan Sliding = TimeSpan.FromDays(14);
+
+    public static string? Read(HttpContext http) =>
+        http.Request.Cookies.TryGetValue(Cookie, out var value) && value.StartsWith(IAccessLinks.Prefix, StringComparison.Ordinal) ? value : null;
+
+    public static void Write(HttpContext http, string link, DateTimeOffset now) =>
+        http.Response.Cookies.Append(Cookie, link, Options(http, now + Sliding));
+
+    public static void Clear(HttpContext http) => http.Response.Cookies.Delete(Cookie, Options(http, null));
+
+    private static CookieOptions Options(HttpContext http, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = true,
+        Secure = http.Request.IsHttps,
+        SameSite = SameSiteMode.Lax,
+        Path = "/",
+        Expires = expires,
+        IsEssential = true,
+    };
+}
