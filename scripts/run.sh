@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the backend locally: restores and builds, installs and starts Azurite and smtp4dev (the local mail server,
-# whose page shows every mail the app sends), starts the function app in the local host on http://localhost:7071,
-# and stops them both when the app stops.
+# Runs the backend locally: restores and builds, installs and starts Azurite, smtp4dev (the local mail server,
+# whose page shows every mail the app sends) and the SMS sink (tools/sms-sink: Azure Communication Services' SMS API,
+# whose page shows every text), starts the function app in the local host on http://localhost:7071, and stops them all
+# when the app stops.
 #   scripts/run.sh [--demo] [--in-memory] [--port N]
 #     --demo       load the small fictional demo dataset
 #     --in-memory  keep Azurite's data in memory (default: on disk under .azurite/, kept across restarts)
@@ -27,10 +28,10 @@ ensure_dotnet_tools
 # The app, and the commands tool beside it (scripts/token.sh).
 dotnet build tools/Matching.Commands/Matching.Commands.csproj -c Debug -nologo -v quiet
 
-smtp_port=2525; mail_web_port=5080
-for p in 10000 10001 10002 $smtp_port $mail_web_port; do
+smtp_port=2525; mail_web_port=5080; sms_port=5090
+for p in 10000 10001 10002 $smtp_port $mail_web_port $sms_port; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "Port $p is already in use: is another Azurite or smtp4dev running? Stop it first." >&2; exit 1
+    echo "Port $p is already in use: is another Azurite, smtp4dev or SMS sink running? Stop it first." >&2; exit 1
   fi
 done
 azurite_args=(--silent --disableTelemetry --skipApiVersionCheck)
@@ -43,9 +44,13 @@ dotnet smtp4dev --smtpport=$smtp_port --urls=http://localhost:$mail_web_port --d
   --tlsmode=StartTls --hostname=localhost --user=matching=local-relay-secret --authenticationrequired \
   --baseappdatapath="$repo_root/.smtp4dev" > .smtp4dev.log 2>&1 &
 smtp4dev_pid=$!
+# The SMS sink checks each text's signature with a key made for this run, which the app signs with.
+sms_key="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
+SMS_SINK_ACCESS_KEY="$sms_key" node tools/sms-sink/sms-sink.mjs $sms_port > .sms-sink.log 2>&1 &
+sms_pid=$!
 cleanup() {
-  kill "$azurite_pid" "$smtp4dev_pid" 2>/dev/null || true; wait "$azurite_pid" "$smtp4dev_pid" 2>/dev/null || true
-  echo "Azurite and smtp4dev stopped."
+  kill "$azurite_pid" "$smtp4dev_pid" "$sms_pid" 2>/dev/null || true; wait "$azurite_pid" "$smtp4dev_pid" "$sms_pid" 2>/dev/null || true
+  echo "Azurite, smtp4dev and the SMS sink stopped."
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -55,6 +60,7 @@ done
 for p in $smtp_port $mail_web_port; do
   wait_for_port 127.0.0.1 "$p" 60 || { echo "smtp4dev did not start; see .smtp4dev.log" >&2; exit 1; }
 done
+wait_for_port 127.0.0.1 $sms_port 20 || { echo "The SMS sink did not start; see .sms-sink.log" >&2; exit 1; }
 
 export ASPNETCORE_ENVIRONMENT=Development
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
@@ -62,6 +68,7 @@ export Matching__LocalUrl="http://localhost:$port"
 export Matching__SeedDemoData="$demo"
 export Mail__Host=localhost Mail__Port=$smtp_port Mail__Security=StartTls Mail__UserName=matching Mail__Password=local-relay-secret
 export Mail__TrustedCertificate="$repo_root/.smtp4dev/selfsigned-certificate.cer"
+export Sms__ConnectionString="endpoint=http://127.0.0.1:$sms_port/;accesskey=$sms_key" Sms__From="+33700000000"
 app_dll="functions/bin/Debug/net10.0/Matching.Functions.dll"
 
 cat <<TXT
@@ -72,6 +79,8 @@ cat <<TXT
     OpenAPI:        http://localhost:$port/api/openapi/v1.json
     Health:         http://localhost:$port/api/health
     Mail (smtp4dev): http://localhost:$mail_web_port  (every mail the app sends)
+    SMS (sink):     http://localhost:$sms_port  (every text the app sends)
+    A learner's page opens from their link: /l/<code> (see the README)
   Get a development token (in another shell):
     scripts/token.sh --role ngo --org konexio
   Stop with Ctrl+C.

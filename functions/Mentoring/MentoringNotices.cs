@@ -18,8 +18,9 @@ public sealed class MentoringNotices(MentorDirectory mentors, LearnerDirectory l
     public async Task<NoticePerson?> LearnerAsync(string org, string learnerId, CancellationToken ct)
     {
         if (await learners.RowAsync(org, learnerId, ct) is not { } row) return null;
-        var email = LearnerProfiles.Read(row)?.Contact is { Kind: ContactKind.Email } contact ? contact.Value : null;
-        return new NoticePerson(email, row.DisplayName);
+        var contact = LearnerProfiles.Read(row)?.Contact;
+        return new NoticePerson(contact is { Kind: ContactKind.Email } ? contact.Value : null, row.DisplayName,
+            contact is { Kind: ContactKind.Phone } ? contact.Value : null);
     }
 
     public async Task<string?> InvitationAsync(Notice notice, CalendarAttendee attendee, CancellationToken ct)

@@ -115,7 +115,7 @@ public sealed class DispatchNotices(TableServiceClient tables, StorageProvisione
 /// their end. Names and addresses are read only now, so an erased person is told nothing.
 /// </summary>
 public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner provisioner, QueueSender queue, Recipients recipients, MailComposer composer,
-    MailSender mail, WebhookBook webhooks, WebhookSender sender, IOptions<NotificationOptions> options, TimeProvider time,
+    MailSender mail, Sms.SmsSender sms, WebhookBook webhooks, WebhookSender sender, IOptions<NotificationOptions> options, TimeProvider time,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<DeliverNotice> logger)
 {
     public const string LogTable = "noticedeliveries", FailureTable = "noticefailures";
@@ -156,7 +156,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
                 if (!failed.Permanent && delivery.Attempt < options.Value.MaxAttempts)
                     await queue.SendAsync(DispatchNotices.DeliveryQueue, delivery with { Attempt = delivery.Attempt + 1 }, ct,
                         options.Value.Backoff(delivery.Attempt));
-                else await KeepFailureAsync(delivery, failed.Error, ct);
+                else await KeepFailureAsync(delivery, failed, ct);
                 await log.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, ETag.All, ct);
                 return;
         }
@@ -167,7 +167,7 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
         public sealed record Sent(string Channel) : Outcome("sent");
         public sealed record Skipped(string Why) : Outcome("skipped");
         public sealed record Later(DateTimeOffset Until) : Outcome("later");
-        public sealed record Failed(string Error, bool Permanent) : Outcome("failed");
+        public sealed record Failed(string Error, bool Permanent, string Channel = "email") : Outcome("failed");
     }
 
     private async Task<Outcome> AttemptAsync(Delivery delivery, CancellationToken ct)
@@ -179,10 +179,25 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
             var result = await sender.SendAsync(delivery.Id, delivery.Notice, endpoint, ct);
             if (result.Delivered) { await webhooks.DeliveredAsync(endpoint, ct); return new Outcome.Sent("webhook"); }
             await webhooks.FailedAsync(org, endpointId, result.Error ?? "failed", result.Gone, ct);
-            return new Outcome.Failed(result.Error ?? "failed", result.Gone);
+            return new Outcome.Failed(result.Error ?? "failed", result.Gone, "webhook");
         }
 
         if (Recipient.Parse(delivery.Target) is not { } recipient) throw new InvalidQueueMessageException("The delivery names no recipient.");
+        // A learner whose contact is a phone is told by SMS, of what a phone is for (their match, sessions, check-ins).
+        if (await recipients.TextedAsync(recipient, ct) is { } texted)
+        {
+            if (!Sms.SmsTexts.Covers(delivery.Notice.Type)) return new Outcome.Skipped("not told by SMS");
+            if (!sms.Configured) return new Outcome.Skipped("no SMS service configured");
+            if (!texted.Preferences.Wants(Channel.Sms)) return new Outcome.Skipped("SMS turned off");
+            if (PreferenceRules.QuietUntil(texted.Preferences, time.GetUtcNow()) is { } quietEnd) return new Outcome.Later(quietEnd);
+            var text = await recipients.TextAsync(delivery.Notice, recipient, texted, ct);
+            try
+            {
+                await sms.SendAsync(texted.Address, text, ct);
+                return new Outcome.Sent("sms");
+            }
+            catch (Sms.SmsNotSentException ex) { return new Outcome.Failed(ex.Message, ex.Permanent, "sms"); }
+        }
         if (!mail.Configured) return new Outcome.Skipped("no SMTP relay configured");
         if (await recipients.AddresseeAsync(recipient, ct) is not { } to) return new Outcome.Skipped("no address, or mail turned off");
         if (PreferenceRules.QuietUntil(to.Preferences, time.GetUtcNow()) is { } until) return new Outcome.Later(until);
@@ -226,14 +241,14 @@ public sealed class DeliverNotice(TableServiceClient tables, StorageProvisioner 
         }
     }
 
-    private async Task KeepFailureAsync(Delivery delivery, string error, CancellationToken ct)
+    private async Task KeepFailureAsync(Delivery delivery, Outcome.Failed failed, CancellationToken ct)
     {
-        var webhook = delivery.Webhook;
+        var (webhook, error) = (delivery.Webhook, failed.Error);
         var org = webhook?.Org ?? delivery.Notice.Org;
         logger.LogError("A {Event} delivery failed for good after {Attempts} attempts: {Error}", NoticeRules.Code(delivery.Notice.Type), delivery.Attempt, error);
         await tables.GetTableClient(FailureTable).UpsertEntityAsync(new TableEntity(org, delivery.Id)
         {
-            ["Event"] = NoticeRules.Code(delivery.Notice.Type), ["NoticeId"] = delivery.Notice.Id, ["Channel"] = webhook is null ? "email" : "webhook",
+            ["Event"] = NoticeRules.Code(delivery.Notice.Type), ["NoticeId"] = delivery.Notice.Id, ["Channel"] = failed.Channel,
             ["RecipientKind"] = delivery.Target.Split(':')[0], ["EndpointId"] = webhook?.EndpointId,
             ["Attempts"] = delivery.Attempt, ["Error"] = error, ["FailedAt"] = time.GetUtcNow(), ["OccurredAt"] = delivery.Notice.At,
         }, TableUpdateMode.Replace, ct);
@@ -257,6 +272,25 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
             default:
                 return p.Email is { } staffEmail ? new Addressee(staffEmail, null, p) : null;
         }
+    }
+
+    /// <summary>A learner reached by phone, with their choices; null for anyone else (and for an erased learner).</summary>
+    public async Task<Addressee?> TextedAsync(Recipient r, CancellationToken ct)
+    {
+        if (r.Kind != RecipientKind.Learner || await parties.LearnerAsync(r.Org, r.Id, ct) is not { Phone: { } phone } learner) return null;
+        return new Addressee(phone, learner.DisplayName, await preferences.GetAsync(r, ct));
+    }
+
+    /// <summary>The SMS a learner reached by phone gets, in their language: their association, the mentor's first name, when, and their page.</summary>
+    public async Task<string> TextAsync(Notice n, Recipient r, Addressee to, CancellationToken ct)
+    {
+        var organisation = await organisations.NameAsync(n.Org, ct) ?? n.Org;
+        var mentor = n.MentorId is { } mentorId ? FirstName((await parties.MentorAsync(mentorId, ct))?.DisplayName) : null;
+        return Texts.In(Texts.CultureOf(to.Preferences.Language), () =>
+        {
+            var when = n.When is { } at ? Sms.SmsTexts.When(at, to.Preferences.TimeZone) : null;
+            return Sms.SmsTexts.Compose(n.Type, new Sms.SmsParts(organisation, mentor, when, $"{options.Value.LinkBase}/l"));
+        });
     }
 
     public async Task<MailParts> PartsAsync(Notice n, Recipient r, Addressee to, CancellationToken ct)

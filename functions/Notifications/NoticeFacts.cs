@@ -4,8 +4,9 @@ namespace Matching.Notifications;
 // (Mentoring for mentors, learners' contacts, sessions and offers; Organisations for names; Offers for held seats), so
 // Notifications reads no other feature's table and depends on none of them: the features depend on it (issue 30).
 
-/// <summary>A person as a delivery needs them: where to write (null when not by email) and how to greet them.</summary>
-public sealed record NoticePerson(string? Email, string? DisplayName);
+/// <summary>A person as a delivery needs them: where to write (their email, or for a learner reached by phone their number in
+/// E.164) and how to greet them.</summary>
+public sealed record NoticePerson(string? Email, string? DisplayName, string? Phone = null);
 
 /// <summary>The parties of mentoring notices: mentors and learners.</summary>
 public interface INoticeParties
@@ -13,7 +14,7 @@ public interface INoticeParties
     /// <summary>The mentor's contact; null when they are gone.</summary>
     Task<NoticePerson?> MentorAsync(string mentorId, CancellationToken ct);
 
-    /// <summary>The learner's display name and, when their contact is an email, that email; null when they are gone.</summary>
+    /// <summary>The learner's display name and their contact (an email, or a phone number); null when they are gone.</summary>
     Task<NoticePerson?> LearnerAsync(string org, string learnerId, CancellationToken ct);
 }
 

@@ -21,10 +21,12 @@ public static class NotificationsModule
             .PostConfigure(o => o.LinkBaseUrl ??= configuration["Matching:LocalUrl"]) // mails link to this host when no public address is set
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+        services.AddHttpClient(Sms.SmsSender.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(20));
         services.AddHttpClient(WebhookSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => WebhookSender.Handler(sp.GetRequiredService<IOptions<NotificationOptions>>().Value.PrivateWebhooksAllowed));
         return services
             .AddSingleton(MailSettings.Read(configuration))
+            .AddSingleton(Sms.SmsSettings.Read(configuration)).AddSingleton<Sms.SmsSender>()
             .AddTable(PreferenceBook.Table).AddTable(WebhookBook.Table).AddTable(DeliverNotice.LogTable).AddTable(DeliverNotice.FailureTable)
             .AddTable(ReminderBook.Table)
             .AddSingleton<Outbox>().AddSingleton<PreferenceBook>().AddSingleton<WebhookBook>().AddSingleton<WebhookSender>()

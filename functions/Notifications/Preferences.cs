@@ -7,8 +7,8 @@ using Matching.Storage;
 
 namespace Matching.Notifications;
 
-/// <summary>The ways a person can be told. Email is the one channel for people; organisations' tools use webhooks.</summary>
-public enum Channel { Email }
+/// <summary>The ways a person can be told: email, or SMS for a learner whose contact is a phone; organisations' tools use webhooks.</summary>
+public enum Channel { Email, Sms }
 
 /// <summary>A quiet period in the person's own time (<c>21:00</c> to <c>08:00</c> crosses midnight).</summary>
 public sealed record QuietHours(string From, string To);
@@ -21,6 +21,11 @@ public sealed record NotificationPreferences(IReadOnlyList<Channel> Channels, st
 {
     /// <summary>Until a person says otherwise: email, in French, Paris time, no quiet hours.</summary>
     public static NotificationPreferences Default { get; } = new([Channel.Email], "fr", "Europe/Paris");
+
+    /// <summary>A learner is told at their contact, email or phone, until they (or their NGO for them) say otherwise.</summary>
+    public static NotificationPreferences LearnerDefault { get; } = Default with { Channels = [Channel.Email, Channel.Sms] };
+
+    public static NotificationPreferences DefaultFor(RecipientKind kind) => kind == RecipientKind.Learner ? LearnerDefault : Default;
 
     public bool Wants(Channel channel) => Channels.Contains(channel);
 }
@@ -51,7 +56,7 @@ public static class PreferenceRules
     public static Validation Validate(NotificationPreferences p, RecipientKind kind)
     {
         var v = new Validation();
-        v.Require(p.Channels is not null && p.Channels.All(Enum.IsDefined) && p.Channels.Distinct().Count() == p.Channels.Count, "channels", "A list of channels: [\"email\"] or [].");
+        v.Require(p.Channels is not null && p.Channels.All(Enum.IsDefined) && p.Channels.Distinct().Count() == p.Channels.Count, "channels", "A list of channels among \"email\" and \"sms\", or [].");
         v.Require(Texts.Languages.Contains(p.Language), "language", "fr or en.");
         v.Require(TimeZoneInfo.TryFindSystemTimeZoneById(p.TimeZone ?? "", out _), "timeZone", "An IANA time zone, such as Europe/Paris.");
         if (p.QuietHours is { } q)
@@ -102,7 +107,7 @@ public sealed class PreferenceBook(TableServiceClient tables, StorageProvisioner
         _ => ($"staff|{r.Org}", Ids.Derive(r.Id)), // a subject from a provider may hold any character: keys hold its digest
     };
 
-    public async Task<NotificationPreferences> GetAsync(Recipient r, CancellationToken ct) => (await FindAsync(r, ct))?.Preferences ?? NotificationPreferences.Default;
+    public async Task<NotificationPreferences> GetAsync(Recipient r, CancellationToken ct) => (await FindAsync(r, ct))?.Preferences ?? NotificationPreferences.DefaultFor(r.Kind);
 
     private async Task<(NotificationPreferences Preferences, Role? Role)?> FindAsync(Recipient r, CancellationToken ct)
     {
@@ -128,7 +133,7 @@ public sealed class PreferenceBook(TableServiceClient tables, StorageProvisioner
     public async Task UnsubscribeAsync(Recipient r, CancellationToken ct)
     {
         var current = await FindAsync(r, ct);
-        var p = current?.Preferences ?? NotificationPreferences.Default;
+        var p = current?.Preferences ?? NotificationPreferences.DefaultFor(r.Kind);
         await SaveAsync(r, current?.Role, p with { Channels = p.Channels.Where(c => c != Channel.Email).ToArray() }, ct);
     }
 

@@ -1,6 +1,5 @@
 using Matching.Platform;
 using Matching.Security;
-using Microsoft.AspNetCore.Authorization;
 
 namespace Matching.Pages;
 
@@ -16,7 +15,7 @@ public static class LanguageSwitch
     public static System.Globalization.CultureInfo Of(HttpContext http) =>
         http.Request.Cookies.TryGetValue(Cookie, out var chosen) && Texts.Languages.Contains(chosen) ? Texts.CultureOf(chosen) : Texts.French;
 
-    [Function("SwitchLanguage"), AllowAnonymous, Page(PageAccess.Anyone)]
+    [Function("SwitchLanguage"), Page(PageAccess.Anyone)]
     public static IResult Switch([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "language/{language}")] HttpRequest req, string language)
     {
         if (!Texts.Languages.Contains(language))

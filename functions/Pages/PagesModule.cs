@@ -10,10 +10,9 @@ public static class PagesModule
     /// <summary>What the pages need: anti-forgery tokens on every form, protected by keys every instance shares.</summary>
     public static IServiceCollection AddPages(this IServiceCollection services)
     {
-        services.AddBlobContainer(BlobKeyRing.Container);
         services.AddDataProtection().SetApplicationName("matching");
         services.AddOptions<KeyManagementOptions>().Configure<BlobServiceClient>((o, blobs) =>
-            o.XmlRepository = new BlobKeyRing(blobs.GetBlobContainerClient(BlobKeyRing.Container)));
+            o.XmlRepository = new BlobKeyRing(blobs.GetBlobContainerClient(StoredKey.Container)));
         services.AddAntiforgery(o =>
         {
             o.FormFieldName = "_form";

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Authorization;
 using Matching.Security;
 
 namespace Matching.Pages;
@@ -22,7 +21,7 @@ public sealed class Stylesheet
 
     public static string Href => $"/assets/matching.css?v={Content.Value.Version}";
 
-    [Function("PageStylesheet"), AllowAnonymous, Page(PageAccess.Anyone)]
+    [Function("PageStylesheet"), Page(PageAccess.Anyone)]
     public static IResult Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "assets/matching.css")] HttpRequest req)
     {
         req.HttpContext.Response.Headers.CacheControl = "public, max-age=31536000, immutable";

@@ -97,7 +97,7 @@ public static class OpenApiSetup
                     var schema = await context.GetOrCreateSchemaAsync(accepts.RequestType, null, ct);
                     operation.RequestBody = new OpenApiRequestBody
                     {
-                        Required = true,
+                        Required = accepts.Required,
                         Content = accepts.ContentTypes.ToDictionary(c => c, _ => new OpenApiMediaType { Schema = schema }),
                     };
                 }
@@ -289,6 +289,9 @@ public sealed class ProducesValidationProblemAttribute : Attribute, IProducesRes
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class AcceptsBodyAttribute(Type requestType, params string[] contentTypes) : Attribute
 {
+    /// <summary>Whether a request must carry the body (most do; a few take an optional one).</summary>
+    public bool Required { get; init; } = true;
+
     public IReadOnlyList<string> ContentTypes { get; } = contentTypes.Length > 0 ? contentTypes : ["application/json"];
     public Type RequestType => requestType;
 }

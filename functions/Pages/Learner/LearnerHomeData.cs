@@ -52,7 +52,7 @@ public sealed class LearnerHomeData(MatchAccess matches, SessionBook sessions, S
     /// <summary>"mardi 8 décembre, de 14 h 30 à 15 h 30" or "Tuesday 8 December, from 2:30 PM to 3:30 PM", in the learner's time zone.</summary>
     public static string When(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
     {
-        var culture = CultureInfo.CurrentCulture;
+        var culture = CultureInfo.CurrentUICulture;
         var (from, to) = (TimeZoneInfo.ConvertTime(start, zone), TimeZoneInfo.ConvertTime(end, zone));
         var time = culture.TwoLetterISOLanguageName == "fr" ? "H' h 'mm" : "h:mm tt";
         return Words.F("{0}, from {1} to {2}", from.ToString("dddd d MMMM", culture), from.ToString(time, culture), to.ToString(time, culture));

@@ -1,6 +1,5 @@
 using Matching.Mentoring.Sessions;
 using Matching.Security;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Matching.Pages.Learner;
@@ -15,7 +14,7 @@ public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, Sessi
 {
     public const string Home = "/l";
 
-    [Function("OpenLearnerLink"), AllowAnonymous, Page(PageAccess.Anyone)]
+    [Function("OpenLearnerLink"), Page(PageAccess.Anyone)]
     public async Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/{code}")] HttpRequest req, string code, CancellationToken ct)
     {
         var link = IAccessLinks.Prefix + code;
@@ -26,24 +25,24 @@ public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, Sessi
         return PageResults.SeeOther(Home); // the link leaves the address bar and the history's last entry
     }
 
-    [Function("LearnerHome"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerHome"), Page(PageAccess.Learner)]
     public async Task<IResult> HomeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l")] HttpRequest req, CancellationToken ct)
     {
         var done = req.Query["done"].ToString() is { Length: > 0 and <= 20 } d ? d : null;
         return Show(await data.ReadAsync(req.HttpContext, done, null, ct));
     }
 
-    [Function("LearnerConfirmSession"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerConfirmSession"), Page(PageAccess.Learner)]
     public async Task<IResult> ConfirmAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sessions/{matchId}/{sessionId}/confirm")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct) =>
         await AfterAsync(req, await actions.ConfirmAsync(req.HttpContext, matchId, sessionId, null, ct), "confirmed", ct);
 
-    [Function("LearnerAskAnotherTime"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerAskAnotherTime"), Page(PageAccess.Learner)]
     public async Task<IResult> AnotherTimeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sessions/{matchId}/{sessionId}/another-time")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct) =>
         await AfterAsync(req, await actions.ChangeAsync(req.HttpContext, matchId, sessionId, SessionChange.Decline, ct), "asked", ct);
 
-    [Function("LearnerSessionCalendar"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerSessionCalendar"), Page(PageAccess.Learner)]
     public async Task<IResult> CalendarAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/sessions/{matchId}/{sessionId}/calendar")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct)
     {
@@ -53,7 +52,7 @@ public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, Sessi
         return result;
     }
 
-    [Function("LearnerAnswerCheckIn"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerAnswerCheckIn"), Page(PageAccess.Learner)]
     public async Task<IResult> CheckInAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/check-ins/{sessionId}")] HttpRequest req,
         string sessionId, CancellationToken ct)
     {
@@ -66,7 +65,7 @@ public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, Sessi
         return await AfterAsync(req, await actions.AnswerCheckInAsync(req.HttpContext, sessionId, new CheckInAnswer(attendance), ct), "answered", ct);
     }
 
-    [Function("LearnerSignOut"), AllowAnonymous, Page(PageAccess.Learner)]
+    [Function("LearnerSignOut"), Page(PageAccess.Learner)]
     public static IResult SignOut([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "l/sign-out")] HttpRequest req)
     {
         LinkSession.Clear(req.HttpContext);

@@ -10,8 +10,9 @@ using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 namespace Matching.FunctionalTests;
 
 /// <summary>
-/// Every function but health and the API reference refuses a caller without a token, and every role-restricted one
-/// a caller in any other role, whatever it is sent and before reading it: a new function cannot ship outside this.
+/// Every function of the API but health and the API reference refuses a caller without a token, and every role-restricted
+/// one a caller in any other role, whatever it is sent and before reading it: a new function cannot ship outside this.
+/// Pages are guarded by their session instead: every learner page refuses a browser without one, with a page.
 /// </summary>
 [Collection(StorageCollection.Name)]
 public sealed class FunctionAccessTests(StorageFixture fixture)
@@ -21,20 +22,52 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
     public static TheoryData<string> ProtectedFunctions()
     {
         var data = new TheoryData<string>();
-        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous)) data.Add(f.Name);
+        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && f.Page is null)) data.Add(f.Name);
         return data;
     }
 
     [Fact]
     public void Only_health_and_the_api_reference_are_anonymous()
     {
-        var anonymous = FunctionCatalog.App.HttpFunctions.Where(f => f.IsAnonymous).Select(f => f.Name).Order();
+        var anonymous = FunctionCatalog.App.HttpFunctions.Where(f => f.IsAnonymous && f.Page is null).Select(f => f.Name).Order();
         // The unsubscribe link of a mail is anonymous by design: its signed token names the one person it can turn mail off for.
         Assert.Equal(["GetApiReference", "GetApiReferenceScript", "GetHealth", "GetOpenApiDocument", "ShowUnsubscribe", "Unsubscribe"], anonymous);
         // Any signed-in person, member of an organisation or not yet: accepting an invitation, listing one's memberships,
         // reading the volunteers' charter and signing up in a network open for it, no more.
         Assert.Equal(["AcceptInvitation", "GetCharter", "ListMyMemberships", "SignUpAsVolunteer"], FunctionCatalog.App.HttpFunctions.Where(f => f.SignedInOnly).Select(f => f.Name).Order());
-        Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly), f => Assert.NotEmpty(f.Roles));
+        Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly && f.Page is null), f => Assert.NotEmpty(f.Roles));
+        // Pages anyone may open show nobody's data: the stylesheet, the language switch, and opening a learner's link.
+        Assert.Equal(["OpenLearnerLink", "PageStylesheet", "SwitchLanguage"],
+            FunctionCatalog.App.HttpFunctions.Where(f => f.Page == PageAccess.Anyone).Select(f => f.Name).Order());
+        // A page is not the API: not under /api, and no page is anonymous in the API's sense.
+        Assert.All(FunctionCatalog.App.HttpFunctions, f => Assert.Equal(f.Page is null, f.Route.StartsWith("api/", StringComparison.Ordinal)));
+        Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => f.Page is not null), f => Assert.False(f.IsAnonymous, f.Name));
+    }
+
+    public static TheoryData<string> LearnerPages()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => f.Page == PageAccess.Learner)) data.Add(f.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LearnerPages))]
+    public async Task Without_a_learner_session_every_learner_page_is_a_401_page(string name)
+    {
+        var function = FunctionCatalog.App.FindHttp(name)!;
+        var path = "/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
+        foreach (var method in function.Methods)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is "POST") request.Content = new FormUrlEncodedContent([new("attendance", "held")]);
+            // A bearer token is no session: pages read the cookie only.
+            request.Headers.Authorization = new("Bearer", fixture.App.Token(Matching.Security.Role.Learner, "some-org"));
+            var response = await fixture.App.CreateClient().SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Votre lien ne marche pas", await response.Content.ReadAsStringAsync());
+        }
     }
 
     [Theory]
@@ -75,7 +108,7 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
     public static TheoryData<string, string> FunctionsAndRolesRefused()
     {
         var data = new TheoryData<string, string>();
-        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly))
+        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly && f.Page is null))
             foreach (var role in Enum.GetValues<Matching.Security.Role>().Except(f.Roles))
                 data.Add(f.Name, role.ToString());
         return data;

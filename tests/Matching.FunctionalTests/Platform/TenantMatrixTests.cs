@@ -62,7 +62,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
 
         var failures = new List<string>();
         var cases = 0;
-        foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && f.Route.Contains('{')))
+        foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && f.Page is null && f.Route.Contains('{')))
             foreach (var role in function.Roles.Where(outsiders.ContainsKey))
                 foreach (var method in function.Methods)
                 {
@@ -79,7 +79,7 @@ public sealed class TenantMatrixTests(StorageFixture fixture)
                         failures.Add($"{role} {method} {path} ({function.Name}) answered {(int)response.StatusCode}");
                 }
         // The lists (the staff's views, the organisations, the matches...): whatever an outsider may list shows none of the owner's data.
-        foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.Route.Contains('{') && f.Methods.Contains("GET")))
+        foreach (var function in FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && f.Page is null && !f.Route.Contains('{') && f.Methods.Contains("GET")))
             foreach (var role in function.Roles.Where(outsiders.ContainsKey))
             {
                 var response = await outsiders[role].GetAsync("/" + function.Route);
