@@ -78,7 +78,7 @@ var deploymentContainer = 'app-package-${take(resourceToken, 7)}'
 // the app's own declarations by tests/Matching.DeploymentTests.
 var storageTables = ['abuselimits', 'accesslinks', 'audit', 'diagnosticpings', 'followupalerts', 'invitations', 'learners', 'lheoimports', 'members', 'memberships', 'mentoringcheckins', 'mentoringdeadlines', 'mentoringsessions', 'mentorrequests', 'mentors', 'modelversions', 'noticedeliveries', 'noticefailures', 'notificationpreferences', 'offers', 'organisations', 'programmes', 'reminders', 'venues', 'webhooks']
 var storageQueues = ['diagnostic-pings', 'diagnostic-pings-poison', 'lheo-imports', 'lheo-imports-poison', 'mentor-erasures', 'mentor-erasures-poison', 'mentor-requests', 'mentor-requests-poison', 'notice-deliveries', 'notice-deliveries-poison', 'notices', 'notices-poison']
-var storageContainers = ['keys', 'lheo-imports', 'models']
+var storageContainers = ['data-protection', 'keys', 'lheo-imports', 'models']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'

@@ -318,8 +318,9 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
     private static string? FirstName(string? displayName) =>
         displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
-    /// <summary>Where the mail's button leads: the API resource the reader acts on.</summary>
-    private static string? ActionUrl(string linkBase, Notice n, Recipient r) => n.Type switch
+    /// <summary>Where the mail's button leads: a learner's own page (opened on their device from their link); for the others,
+    /// the API resource they act on, until their pages come.</summary>
+    private static string? ActionUrl(string linkBase, Notice n, Recipient r) => r.Kind == RecipientKind.Learner ? $"{linkBase}/l" : n.Type switch
     {
         NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/api/mentors/me/offers",
         NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/api/mentor-requests/{n.RequestId}",

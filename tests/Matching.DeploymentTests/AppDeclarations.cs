@@ -21,15 +21,16 @@ public sealed class AppDeclarations : IDisposable
 
     public FunctionCatalog Catalog => _factory.Services.GetRequiredService<FunctionCatalog>();
 
-    /// <summary>The routes the local host serves under /api: template (without the prefix), methods and endpoint name.</summary>
+    /// <summary>The functions the local host serves (the API under /api, the pages at the root): endpoint name, template
+    /// (as the function declares it, without the leading slash), methods.</summary>
     public IReadOnlyList<(string Name, string Route, IReadOnlyList<string> Methods)> LocalRoutes
     {
         get
         {
             _ = _factory.Server;
             return _factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-                .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal))
-                .Select(e => (e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName, e.RoutePattern.RawText!["/api/".Length..],
+                .Where(e => e.Metadata.GetMetadata<IEndpointNameMetadata>() is not null) // the readiness answer at / is no function
+                .Select(e => (e.Metadata.GetMetadata<IEndpointNameMetadata>()!.EndpointName, e.RoutePattern.RawText![1..],
                     (IReadOnlyList<string>)e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.ToList()))
                 .ToList();
         }

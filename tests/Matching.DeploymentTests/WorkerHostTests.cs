@@ -125,6 +125,55 @@ public sealed class WorkerHostTests(PackageTests.Package package, WorkerHostTest
     }
 
     [Fact]
+    public async Task A_page_renders_and_its_form_posts_with_the_session_cookie_and_anti_forgery_token_through_the_worker_path()
+    {
+        var host = await worker.StartAsync(package);
+        var ngo = Token(Role.Ngo, $"ngo-{Guid.NewGuid():N}");
+        var (learner, _) = await host.SendHttpAsync(Request(HttpMethod.Post, "/api/learners", ngo, new { displayName = "Yusuf" }));
+        var learnerId = (string)(await learner.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var (link, _) = await host.SendHttpAsync(Request(HttpMethod.Post, $"/api/learners/{learnerId}/access-link", ngo));
+        var url = new Uri((string)(await link.Content.ReadFromJsonAsync<JsonObject>())!["url"]!);
+
+        // The link opens a session: a cookie, and the browser sent on to the page (at the root: no /api).
+        var (opened, openedInvocation) = await host.SendHttpAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(url.AbsolutePath, UriKind.Relative)));
+        Assert.Equal(HttpStatusCode.SeeOther, opened.StatusCode);
+        Succeeded(openedInvocation, host);
+        Assert.Equal("/l", opened.Headers.Location?.OriginalString);
+        var session = Cookie(opened, LinkSession.Cookie);
+
+        var page = new HttpRequestMessage(HttpMethod.Get, new Uri("/l", UriKind.Relative));
+        page.Headers.Add("Cookie", session);
+        var (home, _) = await host.SendHttpAsync(page);
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Equal("text/html", home.Content.Headers.ContentType?.MediaType);
+        var html = await home.Content.ReadAsStringAsync();
+        Assert.Contains("Bonjour Yusuf", html);
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"_form\" value=\"([^\"]+)\"").Groups[1].Value;
+        var cookies = $"{session}; {Cookie(home, "matching-form")}";
+
+        // A form without the page's token is refused; with it, it is handled (here: leaving the page on this phone).
+        HttpRequestMessage Post(string? formToken)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, new Uri("/l/sign-out", UriKind.Relative))
+            {
+                Content = new FormUrlEncodedContent(formToken is null ? [] : [new("_form", formToken)]),
+            };
+            post.Headers.Add("Cookie", cookies);
+            return post;
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.SendHttpAsync(Post(null))).Response.StatusCode);
+        var (left, leftInvocation) = await host.SendHttpAsync(Post(token));
+        Assert.Equal(HttpStatusCode.OK, left.StatusCode);
+        Succeeded(leftInvocation, host);
+        Assert.Contains("Vous avez quitté votre page", await left.Content.ReadAsStringAsync());
+        Assert.StartsWith(LinkSession.Cookie + "=;", left.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(LinkSession.Cookie, StringComparison.Ordinal)));
+    }
+
+    /// <summary>The name=value of a cookie the answer set, as a browser sends it back.</summary>
+    private static string Cookie(HttpResponseMessage response, string name) =>
+        response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith(name + "=", StringComparison.Ordinal));
+
+    [Fact]
     public async Task A_queue_function_handles_the_message_an_http_function_sent_and_fails_a_bad_one()
     {
         var host = await worker.StartAsync(package);

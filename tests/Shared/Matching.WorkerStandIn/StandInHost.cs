@@ -34,7 +34,8 @@ public sealed class StandInHost : IAsyncDisposable
     private readonly WebApplication _server;
     private readonly WorkerStream _stream;
     private readonly Process _worker;
-    private readonly HttpClient _http = new(new RetryRefusedConnections(new SocketsHttpHandler())) { Timeout = Timeout };
+    // As the real host proxies: a redirect or a cookie goes back to the caller, who follows or keeps it.
+    private readonly HttpClient _http = new(new RetryRefusedConnections(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })) { Timeout = Timeout };
     private readonly ConcurrentQueue<string> _output;
     private readonly List<(HttpFunction Function, TemplateMatcher Matcher, decimal Precedence)> _routes = [];
 
