@@ -9,7 +9,7 @@ using Matching.FunctionalTests.Infrastructure;
 
 // A documented harness (docs/benchmarks.md): each scenario runs the real app as its own process over a real
 // Azurite, sends bounded loopback traffic only, and prints its numbers.
-//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|profile|membership|learners|mail|reminders|webhooks|outboxcost|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
+//   dotnet run -c Release --project benchmarks/Matching.Benchmarks -- [startup|queue|health|claims|browse|requests|lifecycle|storage|limits|timers|worker|ratio|profile|pages|membership|learners|mail|reminders|webhooks|outboxcost|engine|scoring|memory|spread|curve|twosided|generalise|cohort|all]
 var scenario = args.FirstOrDefault() ?? "all";
 var appDll = AppProcess.FindAppDll();
 Console.WriteLine($"app: {appDll}");
@@ -86,6 +86,7 @@ if (scenario is "worker" or "all")
 }
 
 if (scenario is "profile") await StartProfile.RunAsync(azurite);
+if (scenario is "pages" or "all") await PageScenarios.LearnerPageAsync(appDll, azurite);
 if (scenario is "ratio")
     await Scenarios.StartRatioAsync(azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_STARTS"), out var ratioStarts) ? ratioStarts : 21);
 
