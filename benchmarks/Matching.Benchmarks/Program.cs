@@ -86,7 +86,8 @@ if (scenario is "worker" or "all")
 }
 
 if (scenario is "profile") await StartProfile.RunAsync(azurite);
-if (scenario is "pages" or "all") await PageScenarios.LearnerPageAsync(appDll, azurite);
+if (scenario is "pages" or "all")
+    await PageScenarios.LearnerPageAsync(appDll, azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_CALLERS"), out var pageCallers) ? pageCallers : 5);
 if (scenario is "ratio")
     await Scenarios.StartRatioAsync(azurite, int.TryParse(Environment.GetEnvironmentVariable("MATCHING_STARTS"), out var ratioStarts) ? ratioStarts : 21);
 

@@ -15,12 +15,12 @@ namespace Matching.Hosting;
 /// caller from the session cookie, and every refusal or failure answered with a page in the reader's language (storage
 /// down: 503 with Retry-After, as the API).
 /// </summary>
-public sealed class PageGate(StorageProvisioner provisioner, IEnumerable<ICallerCheck> callerChecks, IAccessLinks accessLinks, IAntiforgery antiforgery,
+public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learnerLinks, IAntiforgery antiforgery,
     TimeProvider time, ILogger<PageGate> logger, EarlyTelemetry? early = null)
 {
-    /// <summary>Only the app's own stylesheet, images inline or its own, forms posted to itself, never framed, no script yet.</summary>
-    public const string ContentSecurityPolicy =
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    /// <summary>Only the app's own stylesheet (inline, by its hash), images inline or its own, forms posted to itself, never framed, no script yet.</summary>
+    public static readonly string ContentSecurityPolicy =
+        $"default-src 'none'; style-src {Stylesheet.CspSource}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     public async Task RunAsync(HttpContext context, HttpFunction function, PageAccess access, Func<Task<IResult?>> invoke)
     {
@@ -87,10 +87,7 @@ public sealed class PageGate(StorageProvisioner provisioner, IEnumerable<ICaller
     {
         if (access == PageAccess.Anyone) return null;
         var link = LinkSession.Read(context);
-        var learner = link is null ? null : await accessLinks.ResolveAsync(link, context.RequestAborted);
-        if (learner is not null)
-            foreach (var check in callerChecks)
-                if (await check.RefusalAsync(learner, null, context.RequestAborted) is not null) { learner = null; break; }
+        var learner = link is null ? null : await learnerLinks.ResolveAsync(link, context.RequestAborted);
         if (learner is null)
         {
             if (link is not null) LinkSession.Clear(context);
@@ -98,10 +95,7 @@ public sealed class PageGate(StorageProvisioner provisioner, IEnumerable<ICaller
                 "Open the link your association sent you. If it still does not work, ask them for a new link.");
         }
         LinkSession.Write(context, link!, time.GetUtcNow()); // each page seen keeps the session going
-        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-        [
-            new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
-        ], "link-session", Caller.SubjectClaim, Caller.RoleClaim));
+        context.User = LinkSession.Principal(learner);
         return null;
     }
 

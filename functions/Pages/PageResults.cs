@@ -40,6 +40,9 @@ public static class PageResults
 /// <summary>Renders a Razor component to HTML on the server (no circuit, no script needed) inside its context.</summary>
 public sealed class PageResult(Type page, IDictionary<string, object>? parameters, int status) : IResult
 {
+    /// <summary>The address a page stands for when the request's own must not be repeated in it (a learner's link holds a secret).</summary>
+    public const string PathItem = "matching.page-path";
+
     public Type Page => page;
 
     public IDictionary<string, object>? Parameters => parameters;
@@ -49,7 +52,8 @@ public sealed class PageResult(Type page, IDictionary<string, object>? parameter
     public async Task ExecuteAsync(HttpContext http)
     {
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
-        var context = new PageContext(Texts.Language, http.Request.Path + http.Request.QueryString, tokens.FormFieldName, tokens.RequestToken ?? "");
+        var path = http.Items[PathItem] as string ?? http.Request.Path + http.Request.QueryString;
+        var context = new PageContext(Texts.Language, path, tokens.FormFieldName, tokens.RequestToken ?? "");
         await using var renderer = new HtmlRenderer(http.RequestServices, http.RequestServices.GetRequiredService<ILoggerFactory>());
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
         {

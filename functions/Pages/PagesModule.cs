@@ -28,7 +28,7 @@ public static class PagesModule
         });
         // French as it is written (é, not &#xE9;): smaller pages, and text a person can read in the source.
         services.AddSingleton(System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All));
-        services.AddSingleton<Learner.LearnerHomeData>();
+        services.AddSingleton<Learner.LearnerHomeData>().AddSingleton<Security.LearnerLinks>();
         return services;
     }
 }

@@ -7,6 +7,13 @@ namespace Matching.Security;
 /// </summary>
 public static class LinkSession
 {
+    /// <summary>The learner a link stands for, as every page reads a caller (the API's claims: subject, role, organisation).</summary>
+    public static System.Security.Claims.ClaimsPrincipal Principal(Caller learner) =>
+        new(new System.Security.Claims.ClaimsIdentity(
+        [
+            new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
+        ], "link-session", Caller.SubjectClaim, Caller.RoleClaim));
+
     public const string Cookie = "matching-learner";
 
     /// <summary>How long the cookie lasts without a visit: each page seen renews it, never beyond the link's own end.</summary>
@@ -29,4 +36,16 @@ public static class LinkSession
         Expires = expires,
         IsEssential = true,
     };
+}
+
+/// <summary>A learner's link, checked as every caller is: known, not expired or revoked, and its learner not erased since.</summary>
+public sealed class LearnerLinks(IAccessLinks links, IEnumerable<ICallerCheck> checks)
+{
+    public async Task<Caller?> ResolveAsync(string link, CancellationToken ct)
+    {
+        if (await links.ResolveAsync(link, ct) is not { } learner) return null;
+        foreach (var check in checks)
+            if (await check.RefusalAsync(learner, null, ct) is not null) return null;
+        return learner;
+    }
 }

@@ -26,27 +26,28 @@ public sealed class LearnerHomeData(MatchAccess matches, SessionBook sessions, S
     public async Task<LearnerHome> ReadAsync(HttpContext http, string? done, string? problem, CancellationToken ct)
     {
         var caller = http.Caller();
-        var learner = await learners.RowAsync(caller.OrganisationId, caller.SubjectId, ct);
+        // The reads that do not depend on each other go together: a page on a phone waits for the slowest, not the sum.
+        var learnerRead = learners.RowAsync(caller.OrganisationId, caller.SubjectId, ct);
+        var organisationRead = organisations.NameAsync(caller.OrganisationId, ct);
+        var matchesRead = matches.ListAsync(http, ct);
+        var checkInsRead = actions.PendingCheckInsAsync(http, ct);
+        var active = (await matchesRead).Where(m => m.Status == RequestStatus.Matched).MaxBy(m => m.MatchedAt);
+        var mentorRead = active is null ? Task.FromResult<MentorRecord?>(null) : mentors.FindAsync(active.MentorId ?? "", ct);
+        var sessionsRead = active is null ? Task.FromResult<IReadOnlyList<SessionRow>>([]) : sessions.ListAsync(active.Org, active.Id, ct);
+        var learner = await learnerRead;
         var zone = TimeZoneOf(learner is null ? null : LearnerProfiles.Read(learner)?.Availability.TimeZone);
-        var organisation = await organisations.NameAsync(caller.OrganisationId, ct) ?? caller.OrganisationId;
-        var active = (await matches.ListAsync(http, ct)).Where(m => m.Status == RequestStatus.Matched).MaxBy(m => m.MatchedAt);
-        string? mentorFirstName = null;
-        var items = new List<SessionItem>();
         var now = time.GetUtcNow();
-        if (active is not null)
+        var items = new List<SessionItem>();
+        foreach (var s in (await sessionsRead).Where(s => s.Status is SessionStatus.Proposed or SessionStatus.Confirmed && s.End > now))
         {
-            mentorFirstName = FirstName((await mentors.FindAsync(active.MentorId ?? "", ct))?.DisplayName);
-            foreach (var s in (await sessions.ListAsync(active.Org, active.Id, ct)).Where(s => s.Status is SessionStatus.Proposed or SessionStatus.Confirmed && s.End > now))
-            {
-                var venue = s.VenueId is { } venueId ? await venues.FindAsync(venueId, ct) : null;
-                items.Add(new SessionItem(active.Id, s.SessionId, s.Status, s.Status == SessionStatus.Proposed && s.ProposedBy == Party.Mentor,
-                    When(s.Start, s.End, zone), s.Mode, s.VideoLink, venue?.Location ?? s.VenueName,
-                    venue is null ? null : FormattableString.Invariant($"https://www.openstreetmap.org/?mlat={venue.Latitude:0.#####}&mlon={venue.Longitude:0.#####}#map=17/{venue.Latitude:0.#####}/{venue.Longitude:0.#####}")));
-            }
+            var venue = s.VenueId is { } venueId ? await venues.FindAsync(venueId, ct) : null; // cached by the directory
+            items.Add(new SessionItem(active!.Id, s.SessionId, s.Status, s.Status == SessionStatus.Proposed && s.ProposedBy == Party.Mentor,
+                When(s.Start, s.End, zone), s.Mode, s.VideoLink, venue?.Location ?? s.VenueName,
+                venue is null ? null : FormattableString.Invariant($"https://www.openstreetmap.org/?mlat={venue.Latitude:0.#####}&mlon={venue.Longitude:0.#####}#map=17/{venue.Latitude:0.#####}/{venue.Longitude:0.#####}")));
         }
-        var checkIns = (await actions.PendingCheckInsAsync(http, ct)).OrderBy(c => c.Start).Select(c => new CheckInItem(c.SessionId, When(c.Start, c.End, zone))).ToList();
-        return new LearnerHome(FirstName(learner?.DisplayName) ?? "", organisation, mentorFirstName, active?.Goals.Select(GoalWords).ToList() ?? [],
-            items.OrderBy(i => i.Status).ToList(), checkIns, done, problem);
+        var checkIns = (await checkInsRead).OrderBy(c => c.Start).Select(c => new CheckInItem(c.SessionId, When(c.Start, c.End, zone))).ToList();
+        return new LearnerHome(FirstName(learner?.DisplayName) ?? "", await organisationRead ?? caller.OrganisationId, FirstName((await mentorRead)?.DisplayName),
+            active?.Goals.Select(GoalWords).ToList() ?? [], items.OrderBy(i => i.Status).ToList(), checkIns, done, problem);
     }
 
     /// <summary>"mardi 8 décembre, de 14 h 30 à 15 h 30" or "Tuesday 8 December, from 2:30 PM to 3:30 PM", in the learner's time zone.</summary>

@@ -6,11 +6,11 @@ namespace Matching.Pages.Learner;
 
 /// <summary>
 /// The learner's pages, without an account: their personal link (<c>/l/{code}</c>, from their association, by SMS or QR
-/// code) opens a session on their phone, and <c>/l</c> is their one page: their mentor, the next meeting, confirm or ask
+/// code) opens a session on their phone and shows their page at once, which is then at <c>/l</c>: their mentor, the next meeting, confirm or ask
 /// for another day, the check-in's three buttons, and who to ask for help. Every action goes through the same services
 /// and checks as the API's access link.
 /// </summary>
-public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, SessionActions actions, TimeProvider time)
+public sealed class LearnerPages(LearnerLinks links, LearnerHomeData data, SessionActions actions, TimeProvider time)
 {
     public const string Home = "/l";
 
@@ -18,11 +18,16 @@ public sealed class LearnerPages(IAccessLinks links, LearnerHomeData data, Sessi
     public async Task<IResult> OpenAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/{code}")] HttpRequest req, string code, CancellationToken ct)
     {
         var link = IAccessLinks.Prefix + code;
-        if (code.Length is < 16 or > 64 || !code.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || await links.ResolveAsync(link, ct) is null)
+        if (code.Length is < 16 or > 64 || !code.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || await links.ResolveAsync(link, ct) is not { } caller)
             return PageResults.Error(StatusCodes.Status404NotFound, "This link does not work",
                 "It may be old or mistyped. Ask your association for a new link.");
         LinkSession.Write(req.HttpContext, link, time.GetUtcNow());
-        return PageResults.SeeOther(Home); // the link leaves the address bar and the history's last entry
+        // The page itself, not a redirect to it: on a slow phone network a redirect costs a round trip of up to two
+        // seconds. The link stays in the address bar, where it came from (the SMS holds it too); it never leaves in a
+        // Referer (no-referrer), and the page's own links and forms lead to /l.
+        req.HttpContext.Items[PageResult.PathItem] = Home;
+        req.HttpContext.User = LinkSession.Principal(caller);
+        return Show(await data.ReadAsync(req.HttpContext, null, null, ct));
     }
 
     [Function("LearnerHome"), Page(PageAccess.Learner)]

@@ -36,8 +36,8 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
         // reading the volunteers' charter and signing up in a network open for it, no more.
         Assert.Equal(["AcceptInvitation", "GetCharter", "ListMyMemberships", "SignUpAsVolunteer"], FunctionCatalog.App.HttpFunctions.Where(f => f.SignedInOnly).Select(f => f.Name).Order());
         Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly && f.Page is null), f => Assert.NotEmpty(f.Roles));
-        // Pages anyone may open show nobody's data: the stylesheet, the language switch, and opening a learner's link.
-        Assert.Equal(["OpenLearnerLink", "PageStylesheet", "SwitchLanguage"],
+        // Pages anyone may open: the language switch, and a learner's link (which shows only what the link itself opens).
+        Assert.Equal(["OpenLearnerLink", "SwitchLanguage"],
             FunctionCatalog.App.HttpFunctions.Where(f => f.Page == PageAccess.Anyone).Select(f => f.Name).Order());
         // A page is not the API: not under /api, and no page is anonymous in the API's sense.
         Assert.All(FunctionCatalog.App.HttpFunctions, f => Assert.Equal(f.Page is null, f.Route.StartsWith("api/", StringComparison.Ordinal)));
