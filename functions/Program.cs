@@ -105,7 +105,7 @@ internal static class AppServices
         services.AddMentoring();
         services.AddReports();
         services.AddDemoData(configuration, underFunctionsHost);
-        services.AddPages();
+        services.AddPages(configuration);
         return services;
     }
 }

@@ -7,7 +7,7 @@ azurite_bin="$azurite_dir/node_modules/.bin/azurite"
 # npm ci in a pinned tool's folder when its lock file changed since the last install (or it is missing).
 ensure_npm_tool() { # folder, the binary it must provide, what to call it
   local dir="$1" bin="$2" label="$3" stamp="$1/node_modules/.installed-lock"
-  if [[ ! -x "$bin" || ! -f "$stamp" ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+  if [[ ! -e "$bin" || ! -f "$stamp" ]] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
     echo "Installing $label (npm ci in ${dir#"$repo_root/"})..."
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$dir/package-lock.json" "$stamp"
@@ -19,6 +19,10 @@ ensure_azurite() { ensure_npm_tool "$azurite_dir" "$azurite_bin" "Azurite"; }
 # The OpenAPI linter the tests run (Redocly CLI), pinned the same way.
 lint_dir="$repo_root/tools/openapi-lint"
 ensure_openapi_lint() { ensure_npm_tool "$lint_dir" "$lint_dir/node_modules/.bin/redocly" "the OpenAPI linter"; }
+
+# The local OpenID provider the pages sign in with (oidc-provider), pinned the same way.
+oidc_dir="$repo_root/tools/oidc-provider"
+ensure_oidc_provider() { ensure_npm_tool "$oidc_dir" "$oidc_dir/node_modules/oidc-provider/package.json" "the local OpenID provider"; }
 
 # The pinned dotnet tools (.config/dotnet-tools.json): smtp4dev, the local mail server.
 ensure_dotnet_tools() { (cd "$repo_root" && dotnet tool restore >/dev/null) || { echo "dotnet tool restore failed." >&2; return 1; }; }

@@ -24,14 +24,15 @@ while (( $# )); do
 done
 
 ensure_azurite
+ensure_oidc_provider
 ensure_dotnet_tools
 # The app, and the commands tool beside it (scripts/token.sh).
 dotnet build tools/Matching.Commands/Matching.Commands.csproj -c Debug -nologo -v quiet
 
-smtp_port=2525; mail_web_port=5080; sms_port=5090
-for p in 10000 10001 10002 $smtp_port $mail_web_port $sms_port; do
+smtp_port=2525; mail_web_port=5080; sms_port=5090; oidc_port=5100
+for p in 10000 10001 10002 $smtp_port $mail_web_port $sms_port $oidc_port; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    echo "Port $p is already in use: is another Azurite, smtp4dev or SMS sink running? Stop it first." >&2; exit 1
+    echo "Port $p is already in use: is another Azurite, smtp4dev, SMS sink or OpenID provider running? Stop it first." >&2; exit 1
   fi
 done
 azurite_args=(--silent --disableTelemetry --skipApiVersionCheck)
@@ -48,9 +49,12 @@ smtp4dev_pid=$!
 sms_key="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 SMS_SINK_ACCESS_KEY="$sms_key" node tools/sms-sink/sms-sink.mjs $sms_port > .sms-sink.log 2>&1 &
 sms_pid=$!
+# The local OpenID provider the pages sign in with (any name signs in; the demo's people have their names).
+OIDC_REDIRECT_URIS="http://localhost:$port/signin-oidc" node tools/oidc-provider/provider.mjs $oidc_port > .oidc-provider.log 2>&1 &
+oidc_pid=$!
 cleanup() {
-  kill "$azurite_pid" "$smtp4dev_pid" "$sms_pid" 2>/dev/null || true; wait "$azurite_pid" "$smtp4dev_pid" "$sms_pid" 2>/dev/null || true
-  echo "Azurite, smtp4dev and the SMS sink stopped."
+  kill "$azurite_pid" "$smtp4dev_pid" "$sms_pid" "$oidc_pid" 2>/dev/null || true; wait "$azurite_pid" "$smtp4dev_pid" "$sms_pid" "$oidc_pid" 2>/dev/null || true
+  echo "Azurite, smtp4dev, the SMS sink and the OpenID provider stopped."
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -61,6 +65,7 @@ for p in $smtp_port $mail_web_port; do
   wait_for_port 127.0.0.1 "$p" 60 || { echo "smtp4dev did not start; see .smtp4dev.log" >&2; exit 1; }
 done
 wait_for_port 127.0.0.1 $sms_port 20 || { echo "The SMS sink did not start; see .sms-sink.log" >&2; exit 1; }
+wait_for_port 127.0.0.1 $oidc_port 20 || { echo "The OpenID provider did not start; see .oidc-provider.log" >&2; exit 1; }
 
 export ASPNETCORE_ENVIRONMENT=Development
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
@@ -68,6 +73,7 @@ export Matching__LocalUrl="http://localhost:$port"
 export Matching__SeedDemoData="$demo"
 export Mail__Host=localhost Mail__Port=$smtp_port Mail__Security=StartTls Mail__UserName=matching Mail__Password=local-relay-secret
 export Mail__TrustedCertificate="$repo_root/.smtp4dev/selfsigned-certificate.cer"
+export Pages__SignIn__Authority="http://localhost:$oidc_port" Pages__SignIn__ClientId="matching-local"
 export Sms__ConnectionString="endpoint=http://127.0.0.1:$sms_port/;accesskey=$sms_key" Sms__From="+33700000000"
 app_dll="functions/bin/Debug/net10.0/Matching.Functions.dll"
 
@@ -81,6 +87,7 @@ cat <<TXT
     Mail (smtp4dev): http://localhost:$mail_web_port  (every mail the app sends)
     SMS (sink):     http://localhost:$sms_port  (every text the app sends)
     A learner's page opens from their link: /l/<code> (see the README)
+    Sign in (pages):  http://localhost:$port/moi  at the local OpenID provider, http://localhost:$oidc_port (any name)
   Get a development token (in another shell):
     scripts/token.sh --role ngo --org konexio
   Stop with Ctrl+C.

@@ -9,6 +9,7 @@ cd "$repo_root"
 
 ensure_azurite || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 ensure_openapi_lint || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+ensure_oidc_provider || { echo "0 passed, 1 failed, 0 skipped"; exit 1; } # the local OpenID provider the sign-in tests start
 ensure_dotnet_tools || { echo "0 passed, 1 failed, 0 skipped"; exit 1; } # smtp4dev, which the notification tests start
 ensure_chromium || { echo "0 passed, 1 failed, 0 skipped"; exit 1; } # the tests that open pages in a browser
 if ! dotnet build Matching.sln -c Release -nologo -v quiet; then

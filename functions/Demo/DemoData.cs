@@ -14,8 +14,21 @@ namespace Matching.Demo;
 /// at once. Every id is fixed, so seeding twice changes nothing. Only in the local host, never on Azure.
 /// </summary>
 public sealed class DemoData(OfferService offers, LearnerDirectory learners, MentorDirectory mentors, Mentoring.Sessions.VenueDirectory venues,
-    Mentoring.Sessions.SessionBook sessions, TableServiceClient tables, TimeProvider time, ILogger<DemoData> logger) : BackgroundService
+    Mentoring.Sessions.SessionBook sessions, TableServiceClient tables, Organisations.OrganisationDirectory directory, IConfiguration configuration,
+    TimeProvider time, ILogger<DemoData> logger) : BackgroundService
 {
+    /// <summary>The local OpenID provider scripts/run.sh starts (tools/oidc-provider): the demo's people sign in there by name.</summary>
+    public const string LocalProvider = "http://localhost:5100";
+
+    /// <summary>
+    /// The subject a demo volunteer acts under. With the pages' sign-in set up, it is the person the local provider's
+    /// account <paramref name="name"/> is (as memberships resolve them), so that Karim signed in on the pages and
+    /// <c>scripts/token.sh --role mentor --org benevoles-pro --person karim</c> are the same mentor; without it, the name.
+    /// </summary>
+    public static string Subject(string name, string? provider) => provider is null ? name : new Organisations.Person(provider, name).Id;
+
+    private string? Provider => configuration["Pages:SignIn:Authority"] is { Length: > 0 } authority ? authority : null;
+
     public const string ProviderOrg = "langues-plus";
     public const string NgoOrg = "konexio";
 
@@ -77,7 +90,8 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
     private static Availability Evenings(string zone, params (DayOfWeek Day, int From, int To)[] slots) =>
         new(zone, slots.Select(s => new WeeklySlot(s.Day, new TimeOnly(s.From, 0), new TimeOnly(s.To, 0))).ToList());
 
-    /// <summary>Four fictional volunteers (tokens: --role mentor --org benevoles-pro --sub claire|karim|sophie|malik) and the two learners' profiles.</summary>
+    /// <summary>Four fictional volunteers (tokens: --role mentor --org benevoles-pro --person claire|karim|sophie|malik; or --sub
+    /// without the pages' sign-in) and the two learners' profiles.</summary>
     private async Task SeedMentoringAsync(CancellationToken ct)
     {
         var volunteers = new (string Sub, MentorProfileInput Profile)[]
@@ -102,8 +116,9 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         };
         foreach (var (sub, profile) in volunteers)
         {
-            var id = Platform.Ids.MentorId(VolunteerOrg, sub);
+            var id = Platform.Ids.MentorId(VolunteerOrg, Subject(sub, Provider));
             if (await mentors.FindAsync(id, ct) is null) await mentors.SaveAsync(id, profile, paused: null, ct);
+            await VolunteerMembershipAsync(sub, ct);
         }
         await LearnerProfile(AminaId, new LearnerProfileInput([new("ar", Cefr.Native), new("fr", Cefr.B1)],
             Evenings("Europe/Paris", (DayOfWeek.Monday, 17, 21), (DayOfWeek.Thursday, 18, 21)), [SessionMode.Phone, SessionMode.Video],
@@ -118,6 +133,17 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         await PastMatchAsync(ct);
     }
 
+    /// <summary>With the pages' sign-in: the volunteer is a member of the network, as if they had accepted an invitation.</summary>
+    private async Task VolunteerMembershipAsync(string name, CancellationToken ct)
+    {
+        if (Provider is not { } provider) return;
+        var person = new Organisations.Person(provider, name).Id;
+        if ((await directory.MembershipsOfAsync(person, ct)).Any(m => m.OrganisationId == VolunteerOrg)) return;
+        await directory.CreateAsync(new Organisations.OrganisationInput(VolunteerOrg, "Bénévoles Pro (fictif)", Organisations.OrganisationKind.VolunteerNetwork), "demo", ct);
+        var invitation = await directory.InviteAsync(VolunteerOrg, new Organisations.InvitationInput($"{name}@example.org", Role.Mentor), "demo", ct);
+        await directory.AcceptAsync(invitation.Token!, person, ct);
+    }
+
     /// <summary>
     /// Amina and Claire were matched two weeks ago and met by video last Monday: the session has ended and both have a
     /// check-in waiting, so that the walk-through can answer one. Written as the lifecycle would have written it.
@@ -127,7 +153,7 @@ public sealed class DemoData(OfferService offers, LearnerDirectory learners, Men
         var requests = tables.GetTableClient(MentorRequests.Table);
         if ((await requests.GetEntityIfExistsAsync<TableEntity>(NgoOrg, PastMatchId, cancellationToken: ct)).HasValue) return;
         var now = time.GetUtcNow();
-        var claire = Platform.Ids.MentorId(VolunteerOrg, "claire");
+        var claire = Platform.Ids.MentorId(VolunteerOrg, Subject("claire", Provider));
         var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var day = TimeZoneInfo.ConvertTime(now, paris).Date.AddDays(-1);
         while (day.DayOfWeek != DayOfWeek.Monday) day = day.AddDays(-1);

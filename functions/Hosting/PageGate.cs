@@ -5,6 +5,7 @@ using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Matching.Hosting;
@@ -15,7 +16,8 @@ namespace Matching.Hosting;
 /// caller from the session cookie, and every refusal or failure answered with a page in the reader's language (storage
 /// down: 503 with Retry-After, as the API).
 /// </summary>
-public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learnerLinks, IAntiforgery antiforgery,
+public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learnerLinks, IMembershipResolver memberships, IEnumerable<ICallerCheck> callerChecks,
+    IAntiforgery antiforgery,
     TimeProvider time, ILogger<PageGate> logger, EarlyTelemetry? early = null)
 {
     /// <summary>Only the app's own stylesheet (inline, by its hash), images inline or its own, forms posted to itself, never framed, no script yet.</summary>
@@ -42,7 +44,12 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
         {
             IResult? result;
             // The caller before the form: a page's token is bound to the person it was given to.
-            try { result = CheckBody(context, function) ?? await ResolveCallerAsync(context, access) ?? await CheckFormAsync(context) ?? await invoke(); }
+            try
+            {
+                result = CheckBody(context, function)
+                    ?? (access is PageAccess.SignedIn or PageAccess.Member ? await ResolvePersonAsync(context, function, access) : await ResolveCallerAsync(context, access))
+                    ?? await CheckFormAsync(context) ?? await invoke();
+            }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { result = null; } // nobody to answer
             catch (Exception exception) { result = Failure(function, exception, context); }
             if (result is not null) await result.ExecuteAsync(context);
@@ -96,6 +103,43 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
         }
         LinkSession.Write(context, link!, time.GetUtcNow()); // each page seen keeps the session going
         context.User = LinkSession.Principal(learner);
+        return null;
+    }
+
+    /// <summary>
+    /// A signed-in person (the session cookie): without one, a page they open sends them to sign in and back to it. A member's
+    /// page also needs a membership in a role it serves, resolved as the API resolves a token's person (the organisation they
+    /// chose when they have several), and the same caller checks (an erased person has no session).
+    /// </summary>
+    private async Task<IResult?> ResolvePersonAsync(HttpContext context, HttpFunction function, PageAccess access)
+    {
+        var session = await context.AuthenticateAsync(PageSessions.CookieScheme);
+        if (!session.Succeeded || session.Principal is null)
+        {
+            var here = context.Request.Path + context.Request.QueryString;
+            return HttpMethods.IsGet(context.Request.Method)
+                ? PageResults.SeeOther($"/signin?back={Uri.EscapeDataString(here)}")
+                : PageResults.Error(StatusCodes.Status401Unauthorized, "Please sign in", "Your session has ended: sign in again.", ("/signin", Words.T("Sign in")));
+        }
+        context.User = session.Principal;
+        if (access == PageAccess.SignedIn) return null;
+        var chosen = context.Request.Cookies.TryGetValue(PageSessions.OrganisationCookie, out var org) && Caller.IsOrganisationId(org) ? org : null;
+        var (caller, status, why) = await memberships.ResolveAsync(session.Principal, chosen, context.RequestAborted);
+        if (caller is null && chosen is not null) (caller, status, why) = await memberships.ResolveAsync(session.Principal, null, context.RequestAborted);
+        if (caller is null)
+            return PageResults.Error(status == StatusCodes.Status401Unauthorized ? status : StatusCodes.Status403Forbidden, "This page is not for you yet",
+                why ?? "Forbidden", ("/moi", Words.T("My account")));
+        foreach (var check in callerChecks)
+            if (await check.RefusalAsync(caller, null, context.RequestAborted) is not null)
+                return PageResults.Error(StatusCodes.Status401Unauthorized, "Please sign in", "Your session has ended: sign in again.", ("/signin", Words.T("Sign in")));
+        if (!function.Roles.Contains(caller.Role))
+            return PageResults.Error(StatusCodes.Status403Forbidden, "This page is not for you",
+                Texts.Format("The {0} role may not call this endpoint.", caller.Role.ToString().ToLowerInvariant()), ("/moi", Words.T("My account")));
+        // From here on the page reads the caller as every endpoint does: from these claims only.
+        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+        [
+            new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId),
+        ], "page-session", Caller.SubjectClaim, Caller.RoleClaim));
         return null;
     }
 

@@ -43,7 +43,7 @@ public static class MentoringModule
         .AddSingleton<TrainingExport>()
         .AddSingleton<Sessions.VenueDirectory>()
         .AddSingleton<Sessions.SessionBook>()
-        .AddSingleton<Sessions.SessionActions>()
+        .AddSingleton<Sessions.SessionActions>().AddSingleton<OfferAnswers>()
         // Rows that change with their notices, and what Notifications asks of Mentoring.
         .AddOutboxTable(MentorRequests.Table).AddOutboxTable(Sessions.SessionBook.Table).AddOutboxTable(FollowUpAlerts.Table)
         .AddSingleton<MentoringNotices>().AddSingleton<MentoringFacts>()

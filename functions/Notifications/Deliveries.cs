@@ -318,11 +318,11 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
     private static string? FirstName(string? displayName) =>
         displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
-    /// <summary>Where the mail's button leads: a learner's own page (opened on their device from their link); for the others,
-    /// the API resource they act on, until their pages come.</summary>
+    /// <summary>Where the mail's button leads: the page of what it names (a learner's own page, opened on their device from their
+    /// link; a mentor's offers, after signing in); for staff, the API resource they act on, until their pages come.</summary>
     private static string? ActionUrl(string linkBase, Notice n, Recipient r) => r.Kind == RecipientKind.Learner ? $"{linkBase}/l" : n.Type switch
     {
-        NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/api/mentors/me/offers",
+        NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/m",
         NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/api/mentor-requests/{n.RequestId}",
         NoticeType.FollowUpAlert => $"{linkBase}/api/follow-up/alerts",
         NoticeType.CheckInDue => $"{linkBase}/api/check-ins",

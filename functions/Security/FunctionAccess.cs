@@ -28,6 +28,13 @@ public enum PageAccess
     /// <summary>A learner in the session their personal link opened (a cookie): the page acts as that learner, as the
     /// API does for the link itself (<see cref="AccessLinkAttribute"/>).</summary>
     Learner,
+
+    /// <summary>Any signed-in person (the sign-in session cookie), member of an organisation or not yet.</summary>
+    SignedIn,
+
+    /// <summary>A signed-in member of an organisation, in a role the function serves (<see cref="RequireRolesAttribute"/>),
+    /// resolved through their memberships exactly as the API resolves a token's person.</summary>
+    Member,
 }
 
 /// <summary>

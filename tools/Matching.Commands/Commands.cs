@@ -113,17 +113,23 @@ public static class Commands
         {
             if (r.GetValueOrDefault<string>() is not { Length: >= 1 and <= 100 } s || s.Any(char.IsControl)) r.AddError("--sub is 1 to 100 characters.");
         });
+        var person = new Option<string?>("--person") { Description = "instead of --sub: a person of the local OpenID provider by name (the demo's karim, claire, ...), as the pages know them" };
+        person.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not { Length: >= 1 and <= 60 } p || !p.All(char.IsAsciiLetterOrDigit)) r.AddError("--person is 1 to 60 letters and digits.");
+        });
         var hours = new Option<double>("--hours") { Description = "lifetime in hours", DefaultValueFactory = _ => 8 };
         hours.Validators.Add(r =>
         {
             if (Value<double>(r) is { } h && (h <= 0 || h > AuthSetup.DevelopmentTokenMaxLifetime.TotalHours))
                 r.AddError($"--hours is more than 0 and at most {AuthSetup.DevelopmentTokenMaxLifetime.TotalHours:0}: longer development tokens are refused.");
         });
-        var command = new Command("token", "Mints a development token the local host accepts.") { role, org, subject, hours };
+        var command = new Command("token", "Mints a development token the local host accepts.") { role, org, subject, person, hours };
         command.Validators.Add(r =>
         {
             var (hasRole, hasOrg) = (r.GetValue(role) is not null, r.GetValue(org) is not null);
-            if (hasRole != hasOrg) r.AddError("--role and --org go together.");
+            if (r.GetValue(subject) is not null && r.GetValue(person) is not null) r.AddError("Give --sub or --person, not both.");
+            else if (hasRole != hasOrg) r.AddError("--role and --org go together.");
             else if (!hasRole && r.GetValue(subject) is null) r.AddError("Give --role and --org, or --sub alone for a person whose memberships decide.");
         });
         Does(command, (r, _) =>
@@ -137,7 +143,8 @@ public static class Commands
             }
             Caller.TryParseRole(roleText, out var parsed);
             var organisation = r.GetValue(org)!;
-            Console.WriteLine(DevelopmentTokens.Mint(settings, r.GetValue(subject) ?? $"{parsed.ToString().ToLowerInvariant()}-{organisation}", parsed, organisation, lifetime));
+            var sub = r.GetValue(person) is { } name ? Matching.Demo.DemoData.Subject(name, Matching.Demo.DemoData.LocalProvider) : r.GetValue(subject);
+            Console.WriteLine(DevelopmentTokens.Mint(settings, sub ?? $"{parsed.ToString().ToLowerInvariant()}-{organisation}", parsed, organisation, lifetime));
             return Task.FromResult(Done);
         });
         return command;

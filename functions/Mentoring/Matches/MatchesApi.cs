@@ -63,43 +63,20 @@ public static class MentoringApi
 
 /// <summary>A mentor answers the offers addressed to them.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Mentor)]
-public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifecycle lifecycle, LearnerDirectory learners, MatchAccess access)
+public sealed class MentorOfferFunctions(OfferAnswers answers)
 {
     [Function("ListMyOffers")]
     [EndpointSummary("The offers awaiting the calling mentor's answer: what the learner asks for, not who they are.")]
     [ProducesResponseType<IReadOnlyList<MentoringApi.MentorOfferView>>(StatusCodes.Status200OK)]
-    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentors/me/offers")] HttpRequest req, CancellationToken ct)
-    {
-        var mentorId = MentorsApi.MyId(req.HttpContext);
-        var offers = new List<MentoringApi.MentorOfferView>();
-        foreach (var held in await mentors.HeldAsync(mentorId, MentorDirectory.OfferPrefix, ct))
-        {
-            var row = await lifecycle.RowAsync(held.Org, held.RequestId, ct);
-            if (row is null || row.Status != RequestStatus.Offered || row.OfferedTo != mentorId) continue;
-            var profile = await learners.RowAsync(held.Org, row.LearnerId, ct) is { } l ? LearnerProfiles.Read(l) : null;
-            var view = MentorRequests.ToView(row);
-            var proposal = view.Proposals.FirstOrDefault(p => p.MentorId == mentorId);
-            offers.Add(new MentoringApi.MentorOfferView(row.Id, view.Goals, view.GoalText, profile?.Languages ?? [],
-                profile?.Modes ?? [], profile?.TargetOccupation,
-                proposal?.Because is { } because ? ExplanationWords.Text(new Explanations.Reasons(because, proposal.Against), toMentor: true) : proposal?.Explanation,
-                row.OfferedAt ?? held.Since,
-                row.OfferExpiresAt));
-        }
-        return Results.Ok(offers.OrderBy(o => o.ExpiresAt).ToList());
-    }
+    public async Task<IResult> ListAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/mentors/me/offers")] HttpRequest req, CancellationToken ct) =>
+        Results.Ok(await answers.ListAsync(req.HttpContext, ct));
 
     [Function("AcceptOffer")]
     [EndpointSummary("Accepts an offer: the match is made and each side now sees the other's contact channel.")]
     [ProducesResponseType<MentoringApi.MatchView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
-    public async Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/offers/{requestId}/accept")] HttpRequest req,
-        string requestId, CancellationToken ct)
-    {
-        var mentorId = MentorsApi.MyId(req.HttpContext);
-        return await MentoringApi.AnswerAsync(async () =>
-        {
-            return await lifecycle.AcceptAsync(mentorId, requestId, ct) is { } row ? Results.Ok(await access.ViewAsync(row, ct)) : Problems.NotFound("The offer");
-        });
-    }
+    public Task<IResult> AcceptAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/offers/{requestId}/accept")] HttpRequest req,
+        string requestId, CancellationToken ct) =>
+        answers.AcceptAsync(req.HttpContext, requestId, ct);
 
     [Function("DeclineOffer")]
     [EndpointSummary("Declines an offer with a reason (noTimeNow, outsideExpertise, tooFar, language, other) and an optional note for the NGO.")]
@@ -107,15 +84,8 @@ public sealed class MentorOfferFunctions(MentorDirectory mentors, MentoringLifec
     [AcceptsBody(typeof(MentoringApi.DeclineRequest)), ProducesResponseType(StatusCodes.Status204NoContent), ProducesValidationProblem]
     [ProducesProblem(StatusCodes.Status404NotFound), ProducesProblem(StatusCodes.Status409Conflict)]
     public async Task<IResult> DeclineAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/mentors/me/offers/{requestId}/decline")] HttpRequest req,
-        string requestId, CancellationToken ct)
-    {
-        var body = await req.ReadJsonAsync<MentoringApi.DeclineRequest>(ct);
-        var v = MentoringApi.Note(new Validation().Require(Enum.IsDefined(body.Reason), "reason", "noTimeNow, outsideExpertise, tooFar, language or other."), body.Note);
-        if (!v.IsValid) return v.ToResult();
-        var mentorId = MentorsApi.MyId(req.HttpContext);
-        return await MentoringApi.AnswerAsync(async () =>
-            await lifecycle.DeclineAsync(mentorId, requestId, body.Reason, body.Note, ct) is null ? Problems.NotFound("The offer") : Results.NoContent());
-    }
+        string requestId, CancellationToken ct) =>
+        await answers.DeclineAsync(req.HttpContext, requestId, await req.ReadJsonAsync<MentoringApi.DeclineRequest>(ct), ct);
 }
 
 /// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>

@@ -64,6 +64,17 @@ public static class MentoringScenario
         return await SettledAsync(ngo, accepted.Headers.Location!);
     }
 
+    /// <summary>The learner's request, its first proposal chosen by the NGO and accepted by that mentor: the match's id.</summary>
+    public static async Task<string> MatchedAsync(HttpClient ngo, HttpClient mentor, string learnerId)
+    {
+        var request = await ProposedAsync(ngo, learnerId);
+        var requestId = request.GetProperty("id").GetString()!;
+        var mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString();
+        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{requestId}/choose", new { mentorId })).EnsureSuccessStatusCode();
+        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
+        return requestId;
+    }
+
     public static async Task<JsonElement> MentorProfileAsync(HttpClient mentor) => await Json(await mentor.GetAsync("/api/mentors/me"));
 
     private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");

@@ -62,11 +62,7 @@ public sealed class SmsTests() : OwnStorageTests(SmsSink.Shared.Settings)
         var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
         var phone = NewPhone();
         var learner = await LearnerAsync(ngo, LearnerProfile(Language, contact: new { kind = "phone", value = phone }), name: "Yusuf");
-        var request = await ProposedAsync(ngo, learner);
-        var requestId = request.GetProperty("id").GetString()!;
-        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{requestId}/choose", new { mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString() }))
-            .EnsureSuccessStatusCode();
-        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
+        var requestId = await MatchedAsync(ngo, mentor, learner);
         var matched = await SmsSink.Shared.ForAsync(phone);
         Assert.Contains("bonne nouvelle, Nadia sera votre mentor", Assert.Single(matched).Message);
 

@@ -51,11 +51,7 @@ public sealed class LearnerBrowserTests : IAsyncLifetime
         var ngo = _app.ClientFor(Role.Ngo, NewOrg("ngo"));
         var phone = "+336" + Random.Shared.Next(10_000_000, 99_999_999);
         var learner = await LearnerAsync(ngo, LearnerProfile(Language, contact: new { kind = "phone", value = phone }), name: "Yusuf");
-        var request = await ProposedAsync(ngo, learner);
-        var matchId = request.GetProperty("id").GetString()!;
-        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{matchId}/choose", new { mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString() }))
-            .EnsureSuccessStatusCode();
-        (await mentor.PostAsync($"/api/mentors/me/offers/{matchId}/accept", null)).EnsureSuccessStatusCode();
+        var matchId = await MatchedAsync(ngo, mentor, learner);
         var start = NextInParis(DayOfWeek.Monday, 18, 30);
         var session = await Read<SessionsApi.SessionView>(await mentor.PostAsJsonAsync($"/api/matches/{matchId}/sessions", new { start, durationMinutes = 60, mode = "phone" }));
         (await ngo.PostAsJsonAsync($"/api/learners/{learner}/access-link", new { sendBySms = true })).EnsureSuccessStatusCode();

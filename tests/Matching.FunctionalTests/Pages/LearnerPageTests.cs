@@ -35,12 +35,7 @@ public sealed class LearnerPageTests() : OwnStorageTests(fakeClock: true)
             availability = new { timeZone = "Africa/Dakar", slots = new[] { new { day = "monday", start = "17:00:00", end = "20:00:00" } } },
             modes = new[] { "video", "phone" },
         }, name: "Yusuf Ahmadi");
-        var request = await ProposedAsync(ngo, learner);
-        var requestId = request.GetProperty("id").GetString()!;
-        var mentorId = request.GetProperty("proposals")[0].GetProperty("mentorId").GetString()!;
-        (await ngo.PostAsJsonAsync($"/api/mentor-requests/{requestId}/choose", new { mentorId })).EnsureSuccessStatusCode();
-        (await mentor.PostAsync($"/api/mentors/me/offers/{requestId}/accept", null)).EnsureSuccessStatusCode();
-        return (mentor, ngo, requestId, learner);
+        return (mentor, ngo, await MatchedAsync(ngo, mentor, learner), learner);
     }
 
     /// <summary>The code of a fresh personal link (the part of its address after /l/).</summary>

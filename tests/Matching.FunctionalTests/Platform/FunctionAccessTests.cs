@@ -36,12 +36,45 @@ public sealed class FunctionAccessTests(StorageFixture fixture)
         // reading the volunteers' charter and signing up in a network open for it, no more.
         Assert.Equal(["AcceptInvitation", "GetCharter", "ListMyMemberships", "SignUpAsVolunteer"], FunctionCatalog.App.HttpFunctions.Where(f => f.SignedInOnly).Select(f => f.Name).Order());
         Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => !f.IsAnonymous && !f.SignedInOnly && f.Page is null), f => Assert.NotEmpty(f.Roles));
-        // Pages anyone may open: the language switch, and a learner's link (which shows only what the link itself opens).
-        Assert.Equal(["OpenLearnerLink", "SwitchLanguage"],
+        // Pages anyone may open: the language switch, signing in (to the provider and back), and a learner's link (which
+        // shows only what the link itself opens).
+        Assert.Equal(["OpenLearnerLink", "SignIn", "SignInCallback", "SwitchLanguage"],
             FunctionCatalog.App.HttpFunctions.Where(f => f.Page == PageAccess.Anyone).Select(f => f.Name).Order());
         // A page is not the API: not under /api, and no page is anonymous in the API's sense.
         Assert.All(FunctionCatalog.App.HttpFunctions, f => Assert.Equal(f.Page is null, f.Route.StartsWith("api/", StringComparison.Ordinal)));
         Assert.All(FunctionCatalog.App.HttpFunctions.Where(f => f.Page is not null), f => Assert.False(f.IsAnonymous, f.Name));
+    }
+
+    public static TheoryData<string> SignedInPages()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in FunctionCatalog.App.HttpFunctions.Where(f => f.Page is PageAccess.SignedIn or PageAccess.Member)) data.Add(f.Name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SignedInPages))]
+    public async Task Without_a_session_every_signed_in_page_sends_to_sign_in_or_refuses_a_form(string name)
+    {
+        var function = FunctionCatalog.App.FindHttp(name)!;
+        var path = "/" + System.Text.RegularExpressions.Regex.Replace(function.Route, "{[^}]+}", Guid.NewGuid().ToString("N"));
+        foreach (var method in function.Methods)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(method), path);
+            if (method is "POST") request.Content = new FormUrlEncodedContent([new("reason", "other")]);
+            request.Headers.Authorization = new("Bearer", fixture.App.Token(Matching.Security.Role.Mentor, "some-org")); // a token is no session
+            var response = await fixture.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).SendAsync(request);
+            if (method is "GET")
+            {
+                Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+                Assert.Equal($"/signin?back={Uri.EscapeDataString(path)}", response.Headers.Location?.OriginalString);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                Assert.Contains("Connectez-vous", await response.Content.ReadAsStringAsync());
+            }
+        }
     }
 
     public static TheoryData<string> LearnerPages()

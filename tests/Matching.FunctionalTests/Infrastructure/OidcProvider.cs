@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using AngleSharp.Html.Parser;
+
+namespace Matching.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// The local OpenID provider scripts/run.sh starts (tools/oidc-provider: oidc-provider, OpenID Certified), one per test
+/// process on a free port, its client's redirect address the test server's. <see cref="SignInAsync"/> signs a person in
+/// as a browser does: the app sends them to the provider, they type their name in its form, the provider sends them back
+/// with a code, and the app checks it (state, nonce, PKCE) and opens the session.
+/// </summary>
+public sealed class OidcProvider
+{
+    private static readonly Lazy<OidcProvider> Instance = new(Start);
+
+    public static OidcProvider Shared => Instance.Value;
+
+    public int Port { get; private init; }
+
+    public string Issuer => $"http://localhost:{Port}";
+
+    public const string ClientId = "matching-local";
+
+    /// <summary>The app's settings that sign its pages in here.</summary>
+    public Dictionary<string, string?> Settings => new() { ["Pages:SignIn:Authority"] = Issuer, ["Pages:SignIn:ClientId"] = ClientId };
+
+    /// <summary>Opens <paramref name="path"/> signed in as <paramref name="name"/>: the page it lands on.</summary>
+    public async Task<PageClient.Page> SignInAsync(PageClient app, string name, string path = "/moi")
+    {
+        var page = await app.GetAsync(path);
+        Assert.Equal(HttpStatusCode.SeeOther, page.Status); // no session: to sign-in, then back
+        page = await app.GetAsync(page.Response.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Redirect, page.Status); // the challenge: to the provider
+        var next = page.Response.Headers.Location!;
+        Assert.Equal(Port, next.Port);
+        // The request itself was pushed to the provider first (PAR: only its reference travels through the browser); the
+        // provider requires PKCE of this client, so a sign-in that comes back proves the code challenge was sent.
+        Assert.True(next.Query.Contains("request_uri=", StringComparison.Ordinal) || next.Query.Contains("code_challenge_method=S256", StringComparison.Ordinal), next.Query);
+
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() });
+        var response = await browser.GetAsync(next);
+        for (var hops = 0; hops < 10; hops++)
+        {
+            if (response.Headers.Location is { } location)
+            {
+                var target = location.IsAbsoluteUri ? location : new Uri(new Uri(Issuer), location);
+                if (target.Port != Port) // back to the app, with the code
+                {
+                    var landed = await app.GetAsync(target.PathAndQuery);
+                    Assert.Equal(HttpStatusCode.Redirect, landed.Status);
+                    return await app.GetAsync(landed.Response.Headers.Location!.OriginalString);
+                }
+                response = await browser.GetAsync(target);
+                continue;
+            }
+            // The provider's sign-in form: a name (any), a password (any).
+            var form = new HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()).QuerySelector("form")
+                ?? throw new Xunit.Sdk.XunitException($"The provider answered {(int)response.StatusCode} without a form.");
+            var fields = form.QuerySelectorAll("input[name]").Select(i => new KeyValuePair<string, string>(i.GetAttribute("name")!,
+                i.GetAttribute("name") switch { "login" => name, "password" => "any", _ => i.GetAttribute("value") ?? "" })).ToList();
+            response = await browser.PostAsync(new Uri(new Uri(Issuer), form.GetAttribute("action")), new FormUrlEncodedContent(fields));
+        }
+        throw new Xunit.Sdk.XunitException("Sign-in did not come back to the app.");
+    }
+
+    private static OidcProvider Start()
+    {
+        var provider = new OidcProvider { Port = Azurite.FreePort() };
+        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine("tools", "oidc-provider", "provider.mjs"));
+        start.ArgumentList.Add(provider.Port.ToString());
+        start.Environment["OIDC_REDIRECT_URIS"] = "http://localhost/signin-oidc"; // the test server's address
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The OpenID provider did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!Azurite.AcceptsAsync(provider.Port).GetAwaiter().GetResult())
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The OpenID provider stopped with exit code {process.ExitCode} (npm ci in tools/oidc-provider?).");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("The OpenID provider did not open its port.");
+            Thread.Sleep(50);
+        }
+        return provider;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Matching.sln"))) return dir.FullName;
+        throw new InvalidOperationException("The repository root is not above the tests.");
+    }
+}
