@@ -52,7 +52,16 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested) { result = null; } // nobody to answer
             catch (Exception exception) { result = Failure(function, exception, context); }
-            if (result is not null) await result.ExecuteAsync(context);
+            try
+            {
+                if (result is not null) await result.ExecuteAsync(context);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                // Rendering failed (the anti-forgery keys out of reach, say): a page that says so, which needs no keys.
+                context.Response.Headers.Remove("Set-Cookie");
+                await Failure(function, exception, context).ExecuteAsync(context);
+            }
         }
         finally
         {

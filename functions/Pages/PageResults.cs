@@ -12,8 +12,10 @@ public static class PageResults
         new PageResult(typeof(TPage), parameters, status);
 
     /// <summary>A page about a refusal or a failure, in the reader's language (the title and message are English texts).</summary>
+    /// <remarks>It has no form, so it needs no anti-forgery token: it can say what went wrong when the keys are out of reach.</remarks>
     public static IResult Error(int status, string title, string message, (string Href, string Text)? next = null) =>
-        Show<ErrorPage>(new Dictionary<string, object> { ["Title"] = Texts.ForReader(title), ["Message"] = Texts.ForReader(message), ["Next"] = next! }, status);
+        new PageResult(typeof(ErrorPage), new Dictionary<string, object> { ["Title"] = Texts.ForReader(title), ["Message"] = Texts.ForReader(message), ["Next"] = next! },
+            status, forms: false);
 
     /// <summary>After a form: the browser is sent to a page of the app (303, so that a reload does not post again).</summary>
     public static IResult SeeOther(string localPath)
@@ -38,7 +40,7 @@ public static class PageResults
 }
 
 /// <summary>Renders a Razor component to HTML on the server (no circuit, no script needed) inside its context.</summary>
-public sealed class PageResult(Type page, IDictionary<string, object>? parameters, int status) : IResult
+public sealed class PageResult(Type page, IDictionary<string, object>? parameters, int status, bool forms = true) : IResult
 {
     /// <summary>The address a page stands for when the request's own must not be repeated in it (a learner's link holds a secret).</summary>
     public const string PathItem = "matching.page-path";
@@ -51,9 +53,9 @@ public sealed class PageResult(Type page, IDictionary<string, object>? parameter
 
     public async Task ExecuteAsync(HttpContext http)
     {
-        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        var tokens = forms ? http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http) : null;
         var path = http.Items[PathItem] as string ?? http.Request.Path + http.Request.QueryString;
-        var context = new PageContext(Texts.Language, path, tokens.FormFieldName, tokens.RequestToken ?? "");
+        var context = new PageContext(Texts.Language, path, tokens?.FormFieldName ?? "", tokens?.RequestToken ?? "");
         await using var renderer = new HtmlRenderer(http.RequestServices, http.RequestServices.GetRequiredService<ILoggerFactory>());
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
         {

@@ -16,7 +16,7 @@ public static class LinkSession
 
     public const string Cookie = "matching-learner";
 
-    /// <summary>How long the cookie lasts without a visit: each page seen renews it, never beyond the link's own end.</summary>
+    /// <summary>How long the cookie lasts without a visit: each page seen renews it (the link itself still ends after 30 days).</summary>
     public static readonly TimeSpan Sliding = TimeSpan.FromDays(14);
 
     public static string? Read(HttpContext http) =>

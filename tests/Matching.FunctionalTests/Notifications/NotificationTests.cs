@@ -93,8 +93,9 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         var offer = await Mail.MessageToAsync("karim@example.org", m => m.Headers["X-Matching-Event"] == "offer.awaiting");
         Assert.Equal("Une personne attend votre réponse", offer.Subject);
         Assert.Equal("fr", offer.Body!.Headers[HeaderId.ContentLanguage]);
-        Assert.Contains("https://matching.test/api/mentors/me/offers", Text(offer));
-        Assert.Contains("https://matching.test/api/mentors/me/offers", offer.HtmlBody);
+        // The button opens the mentor's page (sign-in first when needed), not the API.
+        Assert.Matches(@"https://matching\.test/m(\s|$)", Text(offer));
+        Assert.Contains("href=\"https://matching.test/m\"", offer.HtmlBody);
         Assert.DoesNotContain("Yusuf", Text(offer) + offer.HtmlBody); // nothing of the learner before acceptance
         Assert.DoesNotContain("yusuf", Text(offer) + offer.HtmlBody);
         Assert.StartsWith("<https://matching.test/api/notifications/unsubscribe?token=", offer.Headers["List-Unsubscribe"]);
