@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using AngleSharp.Html.Parser;
 
@@ -67,30 +66,8 @@ public sealed class OidcProvider
     private static OidcProvider Start()
     {
         var provider = new OidcProvider { Port = Azurite.FreePort() };
-        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine("tools", "oidc-provider", "provider.mjs"));
-        start.ArgumentList.Add(provider.Port.ToString());
-        start.Environment["OIDC_REDIRECT_URIS"] = "http://localhost/signin-oidc"; // the test server's address
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The OpenID provider did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!Azurite.AcceptsAsync(provider.Port).GetAwaiter().GetResult())
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The OpenID provider stopped with exit code {process.ExitCode} (npm ci in tools/oidc-provider?).");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The OpenID provider did not open its port.");
-            Thread.Sleep(50);
-        }
+        NodeTool.Start("The OpenID provider", Path.Combine("tools", "oidc-provider", "provider.mjs"), provider.Port,
+            new Dictionary<string, string> { ["OIDC_REDIRECT_URIS"] = "http://localhost/signin-oidc" }); // the test server's address
         return provider;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Matching.sln"))) return dir.FullName;
-        throw new InvalidOperationException("The repository root is not above the tests.");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 
@@ -47,30 +46,7 @@ public sealed class SmsSink
     private static SmsSink Start()
     {
         var sink = new SmsSink { Port = Azurite.FreePort(), AccessKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
-        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine("tools", "sms-sink", "sms-sink.mjs"));
-        start.ArgumentList.Add(sink.Port.ToString());
-        start.Environment["SMS_SINK_ACCESS_KEY"] = sink.AccessKey;
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The SMS sink did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!Azurite.AcceptsAsync(sink.Port).GetAwaiter().GetResult())
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The SMS sink stopped with exit code {process.ExitCode}.");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The SMS sink did not open its port.");
-            Thread.Sleep(50);
-        }
+        NodeTool.Start("The SMS sink", Path.Combine("tools", "sms-sink", "sms-sink.mjs"), sink.Port, new Dictionary<string, string> { ["SMS_SINK_ACCESS_KEY"] = sink.AccessKey });
         return sink;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Matching.sln"))) return dir.FullName;
-        throw new InvalidOperationException("The repository root is not above the tests.");
     }
 }
