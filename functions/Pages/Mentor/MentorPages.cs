@@ -1,15 +1,21 @@
 using Matching.Mentoring;
+using Matching.Mentoring.Sessions;
 using Matching.Security;
 
 namespace Matching.Pages.Mentor;
 
 /// <summary>
 /// The mentor's pages (<c>/m</c>), signed in: the offers waiting for their answer, each with why it is proposed to them,
-/// to accept or decline with a reason; and their matches. The same services and checks as the API's.
+/// to accept or decline with a reason; their matches, with the meetings to confirm and their calendar files. The same
+/// services and checks as the API's.
 /// </summary>
 [RequireRoles(Role.Mentor)]
-public sealed class MentorPages(OfferAnswers answers, MatchAccess matches)
+public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, SessionBook sessions, SessionActions actions, MentorDirectory mentors, TimeProvider time)
 {
+    /// <summary>A meeting as the mentor's page shows it, in the mentor's own time zone.</summary>
+    public sealed record MeetingItem(string MatchId, string SessionId, SessionStatus Status, bool AwaitsMentor, string When, Engine.SessionMode Mode, string? Place,
+        bool NeedsVideoLink);
+
     public const string Home = "/m";
 
     [Function("MentorHome"), Page(PageAccess.Member)]
@@ -35,6 +41,29 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches)
         return await AfterAsync(req.HttpContext, await answers.DeclineAsync(req.HttpContext, requestId, new MentoringApi.DeclineRequest(reason, note), ct), "declined", ct);
     }
 
+    [Function("MentorConfirmSession"), Page(PageAccess.Member)]
+    public async Task<IResult> ConfirmSessionAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "m/sessions/{matchId}/{sessionId}/confirm")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct)
+    {
+        var link = (await req.ReadFormAsync(ct))["videoLink"].ToString() is { Length: > 0 } l ? l : null;
+        return await AfterAsync(req.HttpContext, await actions.ConfirmAsync(req.HttpContext, matchId, sessionId, link, ct), "confirmed", ct);
+    }
+
+    [Function("MentorDeclineSession"), Page(PageAccess.Member)]
+    public async Task<IResult> DeclineSessionAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "m/sessions/{matchId}/{sessionId}/decline")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct) =>
+        await AfterAsync(req.HttpContext, await actions.ChangeAsync(req.HttpContext, matchId, sessionId, SessionChange.Decline, ct), "session-declined", ct);
+
+    [Function("MentorSessionCalendar"), Page(PageAccess.Member)]
+    public async Task<IResult> CalendarAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "m/sessions/{matchId}/{sessionId}/calendar")] HttpRequest req,
+        string matchId, string sessionId, CancellationToken ct)
+    {
+        var result = await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct);
+        if (PageOutcome.ProblemOf(result) is { } problem) return PageResults.Error(problem.Status, problem.Title, problem.Detail, (Home, Words.T("My mentoring")));
+        req.HttpContext.Response.Headers.ContentDisposition = "attachment; filename=\"rendez-vous.ics\"";
+        return result;
+    }
+
     private async Task<IResult> AfterAsync(HttpContext http, IResult result, string done, CancellationToken ct) =>
         PageOutcome.ProblemOf(result) is { } problem
             ? await ShowAsync(http, null, problem.Text, problem.Status, ct)
@@ -43,12 +72,21 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches)
     private async Task<IResult> ShowAsync(HttpContext http, string? done, string? problem, int status, CancellationToken ct)
     {
         var offers = await answers.ListAsync(http, ct);
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById((await mentors.FindAsync(MentorsApi.MyId(http), ct))?.Profile.Availability.TimeZone ?? "", out var z)
+            ? z : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
         var views = new List<MentoringApi.MatchView>();
+        var meetings = new List<MeetingItem>();
+        var now = time.GetUtcNow();
         foreach (var row in (await matches.ListAsync(http, ct)).Where(m => m.Status == Mentoring.RequestStatus.Matched))
+        {
             views.Add(await matches.ViewAsync(row, ct));
+            foreach (var s in (await sessions.ListAsync(row.Org, row.Id, ct)).Where(s => s.Status is SessionStatus.Proposed or SessionStatus.Confirmed && s.End > now))
+                meetings.Add(new MeetingItem(row.Id, s.SessionId, s.Status, s.Status == SessionStatus.Proposed && s.ProposedBy == Party.Learner,
+                    Learner.LearnerHomeData.When(s.Start, s.End, zone), s.Mode, s.VenueName, s.Mode == Engine.SessionMode.Video && s.VideoLink is null));
+        }
         return PageResults.Show<MentorPage>(new Dictionary<string, object>
         {
-            ["Offers"] = offers, ["Matches"] = views.OrderByDescending(v => v.MatchedAt).ToList(), ["Done"] = done!, ["Problem"] = problem!,
+            ["Offers"] = offers, ["Matches"] = views.OrderByDescending(v => v.MatchedAt).ToList(), ["Meetings"] = meetings, ["Done"] = done!, ["Problem"] = problem!,
         }, status);
     }
 }

@@ -117,6 +117,21 @@ public sealed class SignInTests() : OwnStorageTests(OidcProvider.Shared.Settings
         Assert.Contains("La mise en relation est faite", page.Text);
         Assert.Contains("Amina", page.Text); // matched: now he sees her first name
 
+        // The learner's side proposes a meeting: Karim confirms it on his page, and gets its calendar file.
+        var session = await Read<Matching.Mentoring.Sessions.SessionsApi.SessionView>(await ngo.PostAsJsonAsync($"/api/matches/{requestId}/sessions",
+            new { start = NextInParis(DayOfWeek.Monday, 18, 30), durationMinutes = 60, mode = "phone" }));
+        page = await browser.GetAsync("/m");
+        Assert.Contains("Rendez-vous proposé", page.Text);
+        var confirmed = await browser.SubmitAsync(page, $"/m/sessions/{requestId}/{session.Id}/confirm");
+        Assert.Equal("/m?done=confirmed", confirmed.Response.Headers.Location?.OriginalString);
+        Assert.Equal(Matching.Mentoring.Sessions.SessionStatus.Confirmed,
+            (await Read<List<Matching.Mentoring.Sessions.SessionsApi.SessionView>>(await ngo.GetAsync($"/api/matches/{requestId}/sessions"))).Single().Status);
+        page = await browser.GetAsync("/m?done=confirmed");
+        Assert.Contains("Le rendez-vous est confirmé", page.Text);
+        var calendar = await browser.Http.GetAsync(page.Document.QuerySelector("a[href$='/calendar']")!.GetAttribute("href"));
+        Assert.Contains("BEGIN:VEVENT", await calendar.Content.ReadAsStringAsync());
+        await ExpectGoodMarkupAsync(page);
+
         // Declining it now (a second tab left open): the API's own refusal, on the page.
         var late = await browser.PostAsync($"/m/offers/{requestId}/decline", ("_form", formToken), ("reason", "noTimeNow"));
         Assert.True(late.Status is HttpStatusCode.NotFound or HttpStatusCode.Conflict, $"{late.Status}: {late.Text}");
