@@ -1,12 +1,5 @@
 using Microsoft.Extensions.Options;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Azure;
-using Azure.Data.Tables;
-using CloudNative.CloudEvents;
-using CloudNative.CloudEvents.SystemTextJson;
 using Matching.Platform;
 using Matching.Security;
 

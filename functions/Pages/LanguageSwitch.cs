@@ -1,4 +1,3 @@
-using Matching.Platform;
 using Matching.Security;
 
 namespace Matching.Pages;

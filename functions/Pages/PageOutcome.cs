@@ -1,4 +1,3 @@
-using Matching.Platform;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Matching.Pages;

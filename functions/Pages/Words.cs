@@ -1,4 +1,3 @@
-using Matching.Platform;
 
 namespace Matching.Pages;
 

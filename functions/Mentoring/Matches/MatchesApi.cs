@@ -1,9 +1,7 @@
-using Azure.Data.Tables;
 using Matching.Learners;
 using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring;

@@ -1,4 +1,3 @@
-using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
 using Matching.Storage;

@@ -1,8 +1,6 @@
-using Azure.Data.Tables;
 using Matching.Engine;
 using Matching.Platform;
 using Matching.Security;
-using Matching.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Mentoring.Sessions;

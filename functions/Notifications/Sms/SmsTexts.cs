@@ -1,5 +1,4 @@
 using System.Globalization;
-using Matching.Platform;
 
 namespace Matching.Notifications.Sms;
 

@@ -1,6 +1,5 @@
 using Matching.Mentoring.Sessions;
 using Matching.Security;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Matching.Pages.Learner;
 
