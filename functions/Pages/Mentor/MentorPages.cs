@@ -86,7 +86,8 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
         }
         return PageResults.Show<MentorPage>(new Dictionary<string, object>
         {
-            ["Offers"] = offers, ["Matches"] = views.OrderByDescending(v => v.MatchedAt).ToList(), ["Meetings"] = meetings, ["Done"] = done!, ["Problem"] = problem!,
+            ["Offers"] = offers, ["Matches"] = views.OrderByDescending(v => v.MatchedAt).ToList(), ["Meetings"] = meetings, ["Zone"] = zone,
+            ["Done"] = done!, ["Problem"] = problem!,
         }, status);
     }
 }
