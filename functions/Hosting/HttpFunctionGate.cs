@@ -91,7 +91,7 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
             if (!function.AllowsAccessLink)
                 return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
                     "An access link shows the learner's matches and sessions and answers check-ins, nothing else.");
-            context.User = PrincipalOf(learner, "access-link", []);
+            context.User = learner.ToPrincipal("access-link");
         }
         else if (function.SignedInOnly) return null;
         var caller = link is not null || context.User.FindFirst("iss")?.Value == AuthSetup.DevelopmentIssuer ? Caller.From(context.User) : null;
@@ -111,20 +111,13 @@ public sealed class HttpFunctionGate(StorageProvisioner provisioner, IEnumerable
             }
             caller = resolved;
             // From here on the endpoints read the caller as they read a development token's: from these claims only.
-            context.User = PrincipalOf(caller, "membership", context.User.FindAll(c => c.Type is "iss" or "iat"));
+            context.User = caller.ToPrincipal("membership", context.User.FindAll(c => c.Type is "iss" or "iat"));
         }
         if (!function.Roles.Contains(caller.Role))
             return Problems.Result(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden",
                 Texts.Format("The {0} role may not call this endpoint.", caller.Role.ToString().ToLowerInvariant()));
         return null;
     }
-
-    /// <summary>The caller as the endpoints read it (<see cref="Caller.From"/>): subject, role and organisation claims, whatever proved them.</summary>
-    private static System.Security.Claims.ClaimsPrincipal PrincipalOf(Caller caller, string how, IEnumerable<System.Security.Claims.Claim> kept) =>
-        new(new System.Security.Claims.ClaimsIdentity(
-        [
-            new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId), .. kept,
-        ], how, Caller.SubjectClaim, Caller.RoleClaim));
 
     private static string? AccessLinkOf(HttpContext context) =>
         context.Request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer " + IAccessLinks.Prefix, StringComparison.Ordinal)

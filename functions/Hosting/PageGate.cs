@@ -111,7 +111,7 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
                 "Open the link your association sent you. If it still does not work, ask them for a new link.");
         }
         LinkSession.Write(context, link!, time.GetUtcNow()); // each page seen keeps the session going
-        context.User = LinkSession.Principal(learner);
+        context.User = learner.ToPrincipal(LinkSession.How);
         return null;
     }
 
@@ -145,10 +145,7 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
             return PageResults.Error(StatusCodes.Status403Forbidden, "This page is not for you",
                 Texts.Format("The {0} role may not call this endpoint.", caller.Role.ToString().ToLowerInvariant()), ("/moi", Words.T("My account")));
         // From here on the page reads the caller as every endpoint does: from these claims only.
-        context.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-        [
-            new(Caller.SubjectClaim, caller.SubjectId), new(Caller.RoleClaim, caller.Role.ToString()), new(Caller.OrganisationClaim, caller.OrganisationId),
-        ], "page-session", Caller.SubjectClaim, Caller.RoleClaim));
+        context.User = caller.ToPrincipal("page-session");
         return null;
     }
 

@@ -16,6 +16,14 @@ public static class PageResults
         new PageResult(typeof(ErrorPage), new Dictionary<string, object> { ["Title"] = Texts.ForReader(title), ["Message"] = Texts.ForReader(message), ["Next"] = next! },
             status, forms: false);
 
+    /// <summary>A session's invitation (the API's answer) as a file to open in a calendar, or a page saying why there is none.</summary>
+    public static IResult CalendarFile(HttpContext http, IResult invitation, (string Href, string Text) back)
+    {
+        if (PageOutcome.ProblemOf(invitation) is { } problem) return Error(problem.Status, problem.Title, problem.Detail, back);
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"rendez-vous.ics\"";
+        return invitation;
+    }
+
     /// <summary>After a form: the browser is sent to a page of the app (303, so that a reload does not post again).</summary>
     public static IResult SeeOther(string localPath)
     {

@@ -40,6 +40,14 @@ public sealed record Caller(string SubjectId, Role Role, string OrganisationId)
     /// Admins are scoped too; only operators act across organisations, on the few endpoints made for it.
     /// </summary>
     public bool Owns(string organisationId) => string.Equals(OrganisationId, organisationId, StringComparison.Ordinal);
+
+    /// <summary>The caller as the endpoints and pages read it (<see cref="From"/>): subject, role and organisation claims, whatever
+    /// proved them (<paramref name="how"/>), with any claims of the proof worth keeping.</summary>
+    public ClaimsPrincipal ToPrincipal(string how, IEnumerable<Claim>? kept = null) =>
+        new(new ClaimsIdentity(
+        [
+            new(SubjectClaim, SubjectId), new(RoleClaim, Role.ToString()), new(OrganisationClaim, OrganisationId), .. kept ?? [],
+        ], how, SubjectClaim, RoleClaim));
 }
 
 public static class CallerExtensions

@@ -7,12 +7,8 @@ namespace Matching.Security;
 /// </summary>
 public static class LinkSession
 {
-    /// <summary>The learner a link stands for, as every page reads a caller (the API's claims: subject, role, organisation).</summary>
-    public static System.Security.Claims.ClaimsPrincipal Principal(Caller learner) =>
-        new(new System.Security.Claims.ClaimsIdentity(
-        [
-            new(Caller.SubjectClaim, learner.SubjectId), new(Caller.RoleClaim, learner.Role.ToString()), new(Caller.OrganisationClaim, learner.OrganisationId),
-        ], "link-session", Caller.SubjectClaim, Caller.RoleClaim));
+    /// <summary>How a learner's link session proves its caller (the identity's authentication type).</summary>
+    public const string How = "link-session";
 
     public const string Cookie = "matching-learner";
 

@@ -25,7 +25,7 @@ public sealed class LearnerPages(LearnerLinks links, LearnerHomeData data, Sessi
         // seconds. The link stays in the address bar, where it came from (the SMS holds it too); it never leaves in a
         // Referer (no-referrer), and the page's own links and forms lead to /l.
         req.HttpContext.Items[PageResult.PathItem] = Home;
-        req.HttpContext.User = LinkSession.Principal(caller);
+        req.HttpContext.User = caller.ToPrincipal(LinkSession.How);
         return Show(await data.ReadAsync(req.HttpContext, null, null, ct));
     }
 
@@ -50,10 +50,7 @@ public sealed class LearnerPages(LearnerLinks links, LearnerHomeData data, Sessi
     public async Task<IResult> CalendarAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "l/sessions/{matchId}/{sessionId}/calendar")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct)
     {
-        var result = await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct);
-        if (PageOutcome.ProblemOf(result) is { } problem) return PageResults.Error(problem.Status, problem.Title, problem.Detail, (Home, Words.T("Back to my page")));
-        req.HttpContext.Response.Headers.ContentDisposition = "attachment; filename=\"rendez-vous.ics\"";
-        return result;
+        return PageResults.CalendarFile(req.HttpContext, await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct), (Home, Words.T("Back to my page")));
     }
 
     [Function("LearnerAnswerCheckIn"), Page(PageAccess.Learner)]

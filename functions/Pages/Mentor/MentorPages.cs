@@ -58,10 +58,7 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
     public async Task<IResult> CalendarAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "m/sessions/{matchId}/{sessionId}/calendar")] HttpRequest req,
         string matchId, string sessionId, CancellationToken ct)
     {
-        var result = await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct);
-        if (PageOutcome.ProblemOf(result) is { } problem) return PageResults.Error(problem.Status, problem.Title, problem.Detail, (Home, Words.T("My mentoring")));
-        req.HttpContext.Response.Headers.ContentDisposition = "attachment; filename=\"rendez-vous.ics\"";
-        return result;
+        return PageResults.CalendarFile(req.HttpContext, await actions.InvitationAsync(req.HttpContext, matchId, sessionId, ct), (Home, Words.T("My mentoring")));
     }
 
     private async Task<IResult> AfterAsync(HttpContext http, IResult result, string done, CancellationToken ct) =>
