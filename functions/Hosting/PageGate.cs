@@ -144,8 +144,9 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
         if (!function.Roles.Contains(caller.Role))
             return PageResults.Error(StatusCodes.Status403Forbidden, "This page is not for you",
                 Texts.Format("The {0} role may not call this endpoint.", caller.Role.ToString().ToLowerInvariant()), ("/moi", Words.T("My account")));
-        // From here on the page reads the caller as every endpoint does: from these claims only.
-        context.User = caller.ToPrincipal("page-session");
+        // From here on the page reads the caller as every endpoint does: from these claims only (with the person's own name
+        // and address as the provider gave them, to greet them and fill in their first profile).
+        context.User = caller.ToPrincipal("page-session", session.Principal.Claims.Where(c => c.Type is "name" or "email"));
         return null;
     }
 

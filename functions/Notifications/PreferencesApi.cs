@@ -47,7 +47,7 @@ public sealed class UnsubscribeLinks(BlobServiceClient blobs, StorageProvisioner
 public sealed class PreferenceFunctions(PreferenceBook book)
 {
     /// <summary>The caller as a recipient: a mentor by their mentor id, anyone else as their organisation's staff.</summary>
-    private static Recipient Me(HttpContext context)
+    public static Recipient Me(HttpContext context)
     {
         var caller = context.Caller();
         return caller.Role == Role.Mentor

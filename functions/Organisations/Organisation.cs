@@ -19,7 +19,11 @@ public sealed record InvitationInput(string Email, Role Role);
 public sealed record RoleChangeInput(Role Role);
 
 /// <param name="Token">The secret the invited person presents to accept: shown once, here; only its hash is kept.</param>
-public sealed record InvitationView(string Id, string OrganisationId, Role Role, DateTimeOffset ExpiresAt, string? Token);
+/// <param name="Url">The page that accepts it (the token is its last part): what the mail's button opens.</param>
+/// <param name="SentByMail">Whether the invitation was just mailed to the address.</param>
+/// <param name="NotSentBecause">Why not, when it was not: then give the person the url another way.</param>
+public sealed record InvitationView(string Id, string OrganisationId, Role Role, DateTimeOffset ExpiresAt, string? Token, string? Url = null,
+    bool SentByMail = false, string? NotSentBecause = null);
 
 public sealed record AcceptInvitationInput(string Token);
 
@@ -80,6 +84,9 @@ public static class OrganisationRules
 
     /// <summary>How long an invitation can be accepted.</summary>
     public static readonly TimeSpan InvitationLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>An invitation's token has the shape it was given in (checked before any storage call).</summary>
+    public static bool IsInvitationToken(string? token) => token is { Length: >= 20 and <= 100 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     public static Validation Check(OrganisationInput input) => new Validation()
         .Require(Caller.IsOrganisationId(input.Id) && input.Id.Length <= 60 && input.Id == input.Id.ToLowerInvariant(), "id",

@@ -124,6 +124,19 @@ public sealed class OrganisationDirectory(TableServiceClient tables, StorageProv
 
     public enum AcceptOutcome { Accepted, Unknown, Expired, Used, LastAdmin }
 
+    /// <summary>What an invitation offers, read before accepting it: its organisation and role, or why it can no longer be accepted.</summary>
+    public async Task<(AcceptOutcome? Refused, string? OrganisationId, Role Role)> LookAsync(string token, CancellationToken ct)
+    {
+        await provisioner.EnsureReadyAsync(ct);
+        var found = await Invitations.GetEntityIfExistsAsync<TableEntity>(Ids.Fingerprint(token), "invitation", cancellationToken: ct);
+        if (!found.HasValue) return (AcceptOutcome.Unknown, null, default);
+        var invitation = found.Value!;
+        var role = Enum.Parse<Role>(invitation.GetString("Role"));
+        AcceptOutcome? refused = invitation.GetDateTimeOffset("AcceptedAt") is not null ? AcceptOutcome.Used
+            : invitation.GetDateTimeOffset("ExpiresAt") is not { } expires || expires <= time.GetUtcNow() ? AcceptOutcome.Expired : null;
+        return (refused, invitation.GetString("Organisation"), role);
+    }
+
     /// <summary>How long the person who spent an invitation may retry it when the membership was not written meanwhile (a failure in between).</summary>
     private static readonly TimeSpan UnfinishedRetry = TimeSpan.FromMinutes(10);
 

@@ -10,7 +10,7 @@ public static class OrganisationsModule
     public static IServiceCollection AddOrganisations(this IServiceCollection services) => services
         .AddTable(OrganisationDirectory.OrganisationsTable).AddTable(OrganisationDirectory.MembershipsTable)
         .AddTable(OrganisationDirectory.MembersTable).AddTable(OrganisationDirectory.InvitationsTable)
-        .AddSingleton<MembershipCache>().AddSingleton<OrganisationDirectory>()
+        .AddSingleton<MembershipCache>().AddSingleton<OrganisationDirectory>().AddSingleton<InvitationMail>()
         .AddSingleton<IMembershipResolver, MembershipResolver>()
         .AddSingleton<Notifications.IOrganisationNames, OrganisationNames>();
 
@@ -28,7 +28,7 @@ public static class OrganisationsModule
 /// organisation with the invitation's role.
 /// </summary>
 [Tags("Organisations")]
-public sealed class OrganisationFunctions(OrganisationDirectory directory, AuditTrail audit)
+public sealed class OrganisationFunctions(OrganisationDirectory directory, InvitationMail mail, AuditTrail audit)
 {
     [Function("CreateOrganisation"), RequireRoles(Role.Operator)]
     [EndpointSummary("Creates an organisation (an NGO, a training provider or a volunteer network) with its SIRET; then invite its first admin.")]
@@ -62,7 +62,7 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
         Sees(req, organisationId) && await directory.FindAsync(organisationId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The organisation");
 
     [Function("InviteMember"), RequireRoles(Role.Operator, Role.Admin)]
-    [EndpointSummary("Invites someone to the organisation with a role (its staff role or admin). The token is shown once, here: hand it to the person (by mail, once the product sends mail). It can be accepted once, within 7 days.")]
+    [EndpointSummary("Invites someone to the organisation with a role (its staff role or admin). It is mailed to the address at once, with the page that accepts it (url); the token is also shown once, here, for the organisation's own tools. It can be accepted once, within 7 days.")]
     [AcceptsBody(typeof(InvitationInput)), ProducesResponseType<InvitationView>(StatusCodes.Status201Created), ProducesValidationProblem,
      ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> InviteAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/organisations/{organisationId}/invitations")] HttpRequest req,
@@ -76,6 +76,8 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
             .RequireRoleIn(organisation.Kind, input.Role);
         if (!v.IsValid) return v.ToResult();
         var invitation = await directory.InviteAsync(organisationId, input, req.HttpContext.Caller().SubjectId, ct);
+        var why = await mail.SendAsync(Notifications.PreferenceFunctions.Me(req.HttpContext), input.Email.Trim(), organisation.Name, input.Role, invitation.Token!, invitation.ExpiresAt, ct);
+        invitation = invitation with { Url = mail.Url(invitation.Token!), SentByMail = why is null, NotSentBecause = why };
         return Results.Created($"/api/organisations/{organisationId}/invitations/{invitation.Id}", invitation);
     }
 
@@ -103,20 +105,24 @@ public sealed class OrganisationFunctions(OrganisationDirectory directory, Audit
     {
         var person = Person.From(req.HttpContext.User)!;
         var input = await req.ReadJsonAsync<AcceptInvitationInput>(ct);
-        var v = new Validation().Require(input.Token is { Length: >= 20 and <= 100 } && input.Token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "token",
+        var v = new Validation().Require(OrganisationRules.IsInvitationToken(input.Token), "token",
             "The invitation's token, as it was given.");
         if (!v.IsValid) return v.ToResult();
         var (outcome, membership) = await directory.AcceptAsync(input.Token, person.Id, ct);
-        return outcome switch
-        {
-            OrganisationDirectory.AcceptOutcome.Accepted => Results.Created($"/api/organisations/{membership!.OrganisationId}/memberships/{membership.PersonId}", membership),
-            OrganisationDirectory.AcceptOutcome.Used => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation was used", "An invitation is accepted once; ask for another."),
-            OrganisationDirectory.AcceptOutcome.LastAdmin => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin",
-                "You are this organisation's last admin: make another member admin before taking another role."),
-            OrganisationDirectory.AcceptOutcome.Expired => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation expired", "Ask the organisation's admin for another."),
-            _ => Problems.NotFound("The invitation"),
-        };
+        return outcome == OrganisationDirectory.AcceptOutcome.Accepted
+            ? Results.Created($"/api/organisations/{membership!.OrganisationId}/memberships/{membership.PersonId}", membership)
+            : Refusal(outcome);
     }
+
+    /// <summary>Why an invitation was not accepted: the same words on the API and on the page that accepts it.</summary>
+    public static IResult Refusal(OrganisationDirectory.AcceptOutcome outcome) => outcome switch
+    {
+        OrganisationDirectory.AcceptOutcome.Used => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation was used", "An invitation is accepted once; ask for another."),
+        OrganisationDirectory.AcceptOutcome.LastAdmin => Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The last admin",
+            "You are this organisation's last admin: make another member admin before taking another role."),
+        OrganisationDirectory.AcceptOutcome.Expired => Problems.Result(StatusCodes.Status410Gone, ProblemTypes.Gone, "The invitation expired", "Ask the organisation's admin for another."),
+        _ => Problems.NotFound("The invitation"),
+    };
 
     [Function("GetCharter"), SignedIn]
     [EndpointSummary("The volunteers' charter in force: its version is what signing up accepts.")]

@@ -19,4 +19,11 @@ public static class PageSessions
     public const string CallbackPath = "/signin-oidc";
 
     public static readonly TimeSpan Sliding = TimeSpan.FromHours(8);
+
+    /// <summary>Acts in this organisation from now on (the person's choice, or the one they just joined).</summary>
+    public static void ChooseOrganisation(HttpContext http, string organisationId) =>
+        http.Response.Cookies.Append(OrganisationCookie, organisationId, new CookieOptions
+        {
+            HttpOnly = true, Secure = http.Request.IsHttps, SameSite = SameSiteMode.Lax, Path = "/", IsEssential = true,
+        });
 }

@@ -50,6 +50,18 @@ public sealed class MatchAccess(TableServiceClient tables, StorageProvisioner pr
         return rows.Where(r => r.Status is RequestStatus.Matched or RequestStatus.Ended).ToList();
     }
 
+    /// <summary>Ends a match with its outcome, for the API and the pages alike: the note's rule, the caller's checks, the lifecycle's refusals.</summary>
+    public async Task<IResult> EndAsync(HttpContext http, string matchId, MentoringApi.EndMatchRequest body, CancellationToken ct)
+    {
+        var v = MentoringApi.Note(new Validation().Require(Enum.IsDefined(body.Outcome), "outcome",
+            "goalReachedJob, goalReachedTraining, goalReachedProjectClear, learnerStopped, mentorUnavailable or other."), body.Note);
+        if (!v.IsValid) return v.ToResult();
+        if ((await FindAsync(http, matchId, ct))?.Match is not { } row) return Problems.NotFound("The match");
+        var caller = http.Caller();
+        return await MentoringApi.AnswerAsync(async () =>
+            Results.Ok(await ViewAsync(await lifecycle.EndAsync(row.Org, row, caller.Role, body.Outcome, body.Note, ct), ct)));
+    }
+
     public async Task<MatchParty?> FindAsync(HttpContext http, string matchId, CancellationToken ct)
     {
         if (!Ids.IsValid(matchId)) return null;

@@ -88,7 +88,7 @@ public sealed class MentorOfferFunctions(OfferAnswers answers)
 
 /// <summary>Matches, as each party sees them: the mentor, the learner, and the learner's NGO staff.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class MatchFunctions(MentoringLifecycle lifecycle, MatchAccess access)
+public sealed class MatchFunctions(MatchAccess access)
 {
     [Function("ListMatches"), AccessLink]
     [EndpointSummary("The caller's matches: a mentor's own, a learner's own, or all of the NGO's learners'.")]
@@ -118,15 +118,7 @@ public sealed class MatchFunctions(MentoringLifecycle lifecycle, MatchAccess acc
         string matchId, CancellationToken ct)
     {
         var body = await req.ReadJsonAsync<MentoringApi.EndMatchRequest>(ct);
-        var v = MentoringApi.Note(new Validation().Require(Enum.IsDefined(body.Outcome), "outcome",
-            "goalReachedJob, goalReachedTraining, goalReachedProjectClear, learnerStopped, mentorUnavailable or other."), body.Note);
-        if (!v.IsValid) return v.ToResult();
-        if (await FindAsync(req.HttpContext, matchId, ct) is not { } row) return Problems.NotFound("The match");
-        var caller = req.HttpContext.Caller();
-        return await MentoringApi.AnswerAsync(async () =>
-        {
-            return Results.Ok(await access.ViewAsync(await lifecycle.EndAsync(row.Org, row, caller.Role, body.Outcome, body.Note, ct), ct));
-        });
+        return await access.EndAsync(req.HttpContext, matchId, body, ct);
     }
 
     private async Task<MentorRequestRow?> FindAsync(HttpContext http, string matchId, CancellationToken ct) => (await access.FindAsync(http, matchId, ct))?.Match;

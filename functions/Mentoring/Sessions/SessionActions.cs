@@ -25,6 +25,27 @@ public sealed class SessionActions(MatchAccess access, SessionBook book, VenueDi
             return (v, null, link);
         }, ct);
 
+    /// <summary>Proposes a session (201), or says why not: the match (404), its end (409), the rules (400).</summary>
+    public async Task<IResult> ProposeAsync(HttpContext http, string matchId, SessionProposal proposal, CancellationToken ct)
+    {
+        if (await access.FindAsync(http, matchId, ct) is not { } match) return Problems.NotFound("The match");
+        if (match.Match.Status != RequestStatus.Matched)
+            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The match has ended", "Sessions are planned for an active match only.");
+        var v = await book.CheckAsync(match, match.Party, proposal, confirming: false, ct);
+        if (!v.IsValid) return v.ToResult();
+        var row = await book.ProposeAsync(match, match.Party, proposal, ct);
+        return Results.Created($"/api/matches/{matchId}/sessions/{row.SessionId}", SessionsApi.ToView(row, IsStaff(http)));
+    }
+
+    /// <summary>Registered venues open for the whole session and within both sides' travel radius, nearest first; null when the match is not the caller's.</summary>
+    public async Task<IReadOnlyList<VenueSuggestion>?> SuggestVenuesAsync(HttpContext http, string matchId, DateTimeOffset start, int minutes, CancellationToken ct)
+    {
+        if (await access.FindAsync(http, matchId, ct) is not { } match) return null;
+        if (await book.PartiesAsync(match, ct) is not { } parties || parties.Learner.Place is not { } lp || parties.Mentor.Profile.Home is not { } mp) return [];
+        return VenueDirectory.Suitable(await venues.AllAsync(ct), lp, parties.Learner.TravelRadiusKm, mp, parties.Mentor.Profile.TravelRadiusKm,
+            start, start.AddMinutes(minutes)).ToList();
+    }
+
     public Task<IResult> MoveAsync(HttpContext http, string matchId, string sessionId, SessionProposal proposal, CancellationToken ct) =>
         ChangeAsync(http, matchId, sessionId, SessionChange.Counter, async (match, _) =>
             (await book.CheckAsync(match, match.Party, proposal, confirming: false, ct), proposal, null), ct);

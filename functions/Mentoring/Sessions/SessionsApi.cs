@@ -36,7 +36,7 @@ public static class SessionsApi
 
 /// <summary>Sessions of a match: either side proposes, the other confirms, declines or counter-proposes; .ics invitations.</summary>
 [Tags("Mentoring"), RequireRoles(Role.Ngo, Role.Learner, Role.Mentor)]
-public sealed class SessionFunctions(MatchAccess access, SessionBook book, SessionActions actions, VenueDirectory venues)
+public sealed class SessionFunctions(MatchAccess access, SessionBook book, SessionActions actions)
 {
     [Function("ProposeSession")]
     [EndpointSummary("Proposes a session: a time inside both weekly availabilities, in a mode both accept (video with the mentor's link, phone, or in person at a venue).")]
@@ -46,13 +46,7 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Sessi
         string matchId, CancellationToken ct)
     {
         var proposal = await req.ReadJsonAsync<SessionProposal>(ct);
-        if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
-        if (match.Match.Status != RequestStatus.Matched)
-            return Problems.Result(StatusCodes.Status409Conflict, ProblemTypes.Conflict, "The match has ended", "Sessions are planned for an active match only.");
-        var v = await book.CheckAsync(match, match.Party, proposal, confirming: false, ct);
-        if (!v.IsValid) return v.ToResult();
-        var row = await book.ProposeAsync(match, match.Party, proposal, ct);
-        return Results.Created($"/api/matches/{matchId}/sessions/{row.SessionId}", SessionsApi.ToView(row, SessionActions.IsStaff(req.HttpContext)));
+        return await actions.ProposeAsync(req.HttpContext, matchId, proposal, ct);
     }
 
     [Function("ListSessions"), AccessLink]
@@ -116,11 +110,8 @@ public sealed class SessionFunctions(MatchAccess access, SessionBook book, Sessi
         v.Require(start is not null, "start", "Is required: a date-time with its offset.");
         v.Require(minutes is >= SessionRules.MinMinutes and <= SessionRules.MaxMinutes, "durationMinutes", Texts.Format("Is required: {0} to {1} minutes.", SessionRules.MinMinutes, SessionRules.MaxMinutes));
         if (!v.IsValid) return v.ToResult();
-        if (await access.FindAsync(req.HttpContext, matchId, ct) is not { } match) return Problems.NotFound("The match");
-        if (await book.PartiesAsync(match, ct) is not { } parties || parties.Learner.Place is not { } lp || parties.Mentor.Profile.Home is not { } mp)
-            return Results.Ok(Array.Empty<VenueSuggestion>());
-        return Results.Ok(VenueDirectory.Suitable(await venues.AllAsync(ct), lp, parties.Learner.TravelRadiusKm, mp, parties.Mentor.Profile.TravelRadiusKm,
-            start!.Value, start.Value.AddMinutes(minutes!.Value)).ToList());
+        return await actions.SuggestVenuesAsync(req.HttpContext, matchId, start!.Value, minutes!.Value, ct) is { } suitable
+            ? Results.Ok(suitable) : Problems.NotFound("The match");
     }
 }
 

@@ -53,36 +53,66 @@ public sealed class MailComposer(IStringLocalizer<Texts> texts, MailSettings set
             string Text(string part) => texts[$"mail.{code}.{reader}.{part}"] is { ResourceNotFound: false } own ? own : texts[$"mail.{code}.{part}"];
             var subject = Render(Text("subject"), values);
             if (subject.Length > 0) subject = char.ToUpper(subject[0], culture) + subject[1..]; // "la personne que vous accompagnez ..." opens a subject too
-            var layout = new Dictionary<string, string>
-            {
-                ["language"] = culture.TwoLetterISOLanguageName,
-                ["subject"] = subject,
-                ["greeting"] = Render(texts[to.Name is null ? "mail.greeting.anonymous" : "mail.greeting"], values),
-                ["body"] = Render(Text("body"), values),
-                ["action"] = Text("action"),
-                ["action_url"] = parts.ActionUrl ?? "",
-                ["signature"] = texts["mail.signature"],
-                ["why"] = texts["mail.why"],
-                ["unsubscribe"] = texts["mail.unsubscribe"],
-                ["unsubscribe_url"] = parts.UnsubscribeUrl,
-            };
-            var body = new BodyBuilder
-            {
-                HtmlBody = HtmlLayout.Render(Context(layout), HtmlEncoder.Default),
-                TextBody = TextLayout.Render(Context(layout), NullEncoder.Default),
-            };
-            if (parts.Calendar is { } ics)
-                body.Attachments.Add("session.ics", System.Text.Encoding.UTF8.GetBytes(ics), new ContentType("text", "calendar") { Parameters = { { "method", ics.Contains("METHOD:CANCEL") ? "CANCEL" : "REQUEST" }, { "charset", "utf-8" } } });
-            var message = new MimeMessage { Subject = subject, Body = body.ToMessageBody(), MessageId = $"{deliveryId}@matching" };
-            message.From.Add(From);
+            var message = Build(culture, subject, Render(texts[to.Name is null ? "mail.greeting.anonymous" : "mail.greeting"], values), Render(Text("body"), values),
+                Text("action"), parts.ActionUrl, texts["mail.why"], parts.UnsubscribeUrl, parts.Calendar);
+            message.MessageId = $"{deliveryId}@matching";
             message.To.Add(new MailboxAddress(to.Name ?? "", to.Address));
-            message.Body.Headers.Add(HeaderId.ContentLanguage, culture.TwoLetterISOLanguageName); // RFC 3282, on the content
             // One-click unsubscribe (RFC 8058): mail clients offer it beside the sender.
             message.Headers.Add("List-Unsubscribe", $"<{parts.UnsubscribeUrl}>");
             message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
             message.Headers.Add("X-Matching-Event", code);
             return message;
         });
+    }
+
+    /// <summary>
+    /// An invitation to join an organisation, to an address that is nobody's yet: in the language of the admin who sent
+    /// it (the current one), with the page that accepts it, and no unsubscribe link (one mail, asked for by a person; a
+    /// stranger's preferences do not exist). Sent at once by the caller, never through the outbox: its link is a secret.
+    /// </summary>
+    public MimeMessage ComposeInvitation(string to, string organisation, string role, string url, DateTimeOffset expires)
+    {
+        var culture = System.Globalization.CultureInfo.CurrentUICulture;
+        var values = new Dictionary<string, string>
+        {
+            ["organisation"] = organisation, ["role"] = role,
+            ["until"] = expires.ToString(texts["mail.invitation.until"], culture),
+        };
+        var message = Build(culture, Render(texts["mail.invitation.subject"], values), texts["mail.greeting.anonymous"], Render(texts["mail.invitation.body"], values),
+            texts["mail.invitation.action"], url, Render(texts["mail.invitation.why"], values), null, null);
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Headers.Add("X-Matching-Event", "invitation");
+        return message;
+    }
+
+    /// <summary>Sets the texts in the HTML and plain-text layouts; the Content-Language is the reader's (RFC 3282).</summary>
+    private MimeMessage Build(System.Globalization.CultureInfo culture, string subject, string greeting, string body, string action, string? actionUrl,
+        string why, string? unsubscribeUrl, string? calendar)
+    {
+        var layout = new Dictionary<string, string>
+        {
+            ["language"] = culture.TwoLetterISOLanguageName,
+            ["subject"] = subject,
+            ["greeting"] = greeting,
+            ["body"] = body,
+            ["action"] = action,
+            ["action_url"] = actionUrl ?? "",
+            ["signature"] = texts["mail.signature"],
+            ["why"] = why,
+            ["unsubscribe"] = texts["mail.unsubscribe"],
+            ["unsubscribe_url"] = unsubscribeUrl ?? "",
+        };
+        var builder = new BodyBuilder
+        {
+            HtmlBody = HtmlLayout.Render(Context(layout), HtmlEncoder.Default),
+            TextBody = TextLayout.Render(Context(layout), NullEncoder.Default),
+        };
+        if (calendar is { } ics)
+            builder.Attachments.Add("session.ics", System.Text.Encoding.UTF8.GetBytes(ics), new ContentType("text", "calendar") { Parameters = { { "method", ics.Contains("METHOD:CANCEL") ? "CANCEL" : "REQUEST" }, { "charset", "utf-8" } } });
+        var message = new MimeMessage { Subject = subject, Body = builder.ToMessageBody() };
+        message.From.Add(From);
+        message.Body.Headers.Add(HeaderId.ContentLanguage, culture.TwoLetterISOLanguageName);
+        return message;
     }
 
     /// <summary>A text template (from the texts, so per language) with the notice's values; plain text out.</summary>

@@ -67,10 +67,7 @@ public sealed class AccountPages(IAuthenticationHandlerProvider handlers, Organi
         var org = (await req.ReadFormAsync(ct))["organisation"].ToString();
         if (Person.From(req.HttpContext.User) is not { } person || (await directory.MembershipsOfAsync(person.Id, ct)).All(m => m.OrganisationId != org))
             return PageResults.Error(StatusCodes.Status404NotFound, "Not found", "You are not a member of this organisation.", (Home, Words.T("My account")));
-        req.HttpContext.Response.Cookies.Append(PageSessions.OrganisationCookie, org, new CookieOptions
-        {
-            HttpOnly = true, Secure = req.IsHttps, SameSite = SameSiteMode.Lax, Path = "/", IsEssential = true,
-        });
+        PageSessions.ChooseOrganisation(req.HttpContext, org);
         return PageResults.SeeOther(Home);
     }
 }

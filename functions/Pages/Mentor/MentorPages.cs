@@ -16,7 +16,7 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
     public sealed record MeetingItem(string MatchId, string SessionId, SessionStatus Status, bool AwaitsMentor, string When, Engine.SessionMode Mode, string? Place,
         bool NeedsVideoLink);
 
-    public const string Home = "/m";
+    public const string Home = "/m", Profile = "/m/profile";
 
     [Function("MentorHome"), Page(PageAccess.Member)]
     public async Task<IResult> HomeAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "m")] HttpRequest req, CancellationToken ct)
@@ -69,8 +69,9 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
     private async Task<IResult> ShowAsync(HttpContext http, string? done, string? problem, int status, CancellationToken ct)
     {
         var offers = await answers.ListAsync(http, ct);
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById((await mentors.FindAsync(MentorsApi.MyId(http), ct))?.Profile.Availability.TimeZone ?? "", out var z)
-            ? z : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var me = await mentors.FindAsync(MentorsApi.MyId(http), ct);
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(me?.Profile.Availability.TimeZone ?? "", out var z) ? z : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var checkIns = (await actions.PendingCheckInsAsync(http, ct)).GroupBy(c => c.MatchId).ToDictionary(g => g.Key, g => g.Count());
         var views = new List<MentoringApi.MatchView>();
         var meetings = new List<MeetingItem>();
         var now = time.GetUtcNow();
@@ -84,6 +85,7 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
         return PageResults.Show<MentorPage>(new Dictionary<string, object>
         {
             ["Offers"] = offers, ["Matches"] = views.OrderByDescending(v => v.MatchedAt).ToList(), ["Meetings"] = meetings, ["Zone"] = zone,
+            ["HasProfile"] = me is not null, ["Paused"] = me?.Profile.Paused == true, ["CheckInsByMatch"] = checkIns,
             ["Done"] = done!, ["Problem"] = problem!,
         }, status);
     }

@@ -34,6 +34,40 @@ public sealed class PageClient(MatchingApp app)
         return await PostAsync(action, values.ToArray());
     }
 
+    /// <summary>
+    /// Sends the form that posts to <paramref name="action"/> as a browser would, with what it holds now (text, ticked
+    /// boxes, chosen options), except the named fields: each name given replaces every value of that name.
+    /// </summary>
+    public async Task<Page> SendAsync(Page page, string action, params (string Name, string Value)[] changes)
+    {
+        var form = page.Form(action);
+        var values = new List<(string Name, string Value)>();
+        foreach (var element in form.QuerySelectorAll("input[name], select[name], textarea[name]"))
+        {
+            var name = element.GetAttribute("name")!;
+            switch (element.LocalName, element.GetAttribute("type"))
+            {
+                case ("input", "checkbox" or "radio"):
+                    if (element.HasAttribute("checked")) values.Add((name, element.GetAttribute("value") ?? "on"));
+                    break;
+                case ("input", "submit"):
+                    break;
+                case ("input", _):
+                    values.Add((name, element.GetAttribute("value") ?? ""));
+                    break;
+                case ("select", _):
+                    var chosen = element.QuerySelector("option[selected]") ?? element.QuerySelector("option");
+                    if (chosen is not null) values.Add((name, chosen.GetAttribute("value") ?? chosen.TextContent));
+                    break;
+                default:
+                    values.Add((name, element.TextContent));
+                    break;
+            }
+        }
+        var changed = changes.Select(c => c.Name).ToHashSet();
+        return await PostAsync(action, [.. values.Where(v => !changed.Contains(v.Name)), .. changes]);
+    }
+
     public async Task<Page> PostAsync(string action, params (string Name, string Value)[] fields) =>
         await ReadAsync(await Http.PostAsync(action, new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)))));
 

@@ -27,17 +27,6 @@ public sealed class SignInTests() : OwnStorageTests(OidcProvider.Shared.Settings
         return person;
     }
 
-    /// <summary>The page's markup in Debian's Chromium at 320 px: axe-core finds nothing serious, nothing scrolls sideways.</summary>
-    private static async Task ExpectGoodMarkupAsync(PageClient.Page page)
-    {
-        await using var chromium = await Browser.LaunchAsync();
-        await using var phone = await chromium.PhoneAsync();
-        var tab = await phone.NewPageAsync();
-        await tab.SetContentAsync(page.Document.DocumentElement.OuterHtml);
-        Assert.Empty(await Browser.SeriousViolationsAsync(tab));
-        Assert.Equal(0, await Browser.OverflowAsync(tab));
-    }
-
     [Fact]
     public async Task A_person_signs_in_at_the_provider_sees_their_organisations_and_signs_out()
     {
@@ -108,8 +97,8 @@ public sealed class SignInTests() : OwnStorageTests(OidcProvider.Shared.Settings
         Assert.Contains("relecture de CV", page.Text);
         Assert.DoesNotContain("Amina", page.Text); // who asks is not shown before he accepts
         var formToken = page.Document.QuerySelector("input[name=_form]")!.GetAttribute("value")!;
-        await ExpectGoodMarkupAsync(page);
-        await ExpectGoodMarkupAsync(await browser.GetAsync("/moi"));
+        await Browser.ExpectGoodMarkupAsync(page);
+        await Browser.ExpectGoodMarkupAsync(await browser.GetAsync("/moi"));
         var accepted = await browser.SubmitAsync(page, $"/m/offers/{requestId}/accept");
         Assert.Equal(HttpStatusCode.SeeOther, accepted.Status);
         Assert.Equal("active", (await Json(await ngo.GetAsync($"/api/matches/{requestId}"))).GetProperty("status").GetString());
@@ -130,7 +119,7 @@ public sealed class SignInTests() : OwnStorageTests(OidcProvider.Shared.Settings
         Assert.Contains("Le rendez-vous est confirmé", page.Text);
         var calendar = await browser.Http.GetAsync(page.Document.QuerySelector("a[href$='/calendar']")!.GetAttribute("href"));
         Assert.Contains("BEGIN:VEVENT", await calendar.Content.ReadAsStringAsync());
-        await ExpectGoodMarkupAsync(page);
+        await Browser.ExpectGoodMarkupAsync(page);
 
         // Declining it now (a second tab left open): the API's own refusal, on the page.
         var late = await browser.PostAsync($"/m/offers/{requestId}/decline", ("_form", formToken), ("reason", "noTimeNow"));
