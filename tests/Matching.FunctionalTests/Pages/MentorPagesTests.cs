@@ -152,3 +152,100 @@ public sealed class MentorPagesTests(MentorPagesFixture fixture) : IClassFixture
         Assert.Equal(Role.Mentor, membership.Role);
     }
 }
+
+/// <summary>A match, as its mentor works on it from his page: meetings, places, check-in, end. Its own app: the test moves the clock.</summary>
+public sealed class MentorMatchPageTests(MentorPagesFixture fixture) : IClassFixture<MentorPagesFixture>
+{
+    private MatchingApp App => fixture.App;
+
+    [Fact]
+    public async Task A_mentor_plans_a_meeting_at_a_place_open_then_moves_it_answers_the_check_in_and_ends_the_match()
+    {
+        const string language = "to";
+        var network = NewOrg("net");
+        var directory = App.Services.GetRequiredService<OrganisationDirectory>();
+        await directory.CreateAsync(new OrganisationInput(network, $"Réseau {network}", OrganisationKind.VolunteerNetwork), "test", CancellationToken.None);
+        var invitation = await directory.InviteAsync(network, new InvitationInput("karim@example.org", Role.Mentor), "test", CancellationToken.None);
+        var karim = new Person(OidcProvider.Shared.Issuer, "karim").Id;
+        await directory.AcceptAsync(invitation.Token!, karim, CancellationToken.None);
+        var mentor = App.ClientFor(Role.Mentor, network, subject: karim);
+        var mondays = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "17:00:00", end = "21:00:00" }, new { day = "thursday", start = "17:00:00", end = "21:00:00" } } };
+        (await mentor.PutAsJsonAsync("/api/mentors/me", new
+        {
+            displayName = "Karim Haddad", contactEmail = "karim@example.org", languages = new[] { new { language, level = "native" } }, expertise = new[] { "cvReview" },
+            modes = new[] { "video", "phone", "inPerson" }, availability = mondays, capacity = 2, home = new { latitude = 48.85, longitude = 2.35 }, travelRadiusKm = 10,
+        })).EnsureSuccessStatusCode();
+        var ngo = App.ClientFor(Role.Ngo, NewOrg("ngo"));
+        var learnerId = await LearnerAsync(ngo, new
+        {
+            languages = new[] { new { language, level = "b2" } }, availability = mondays, modes = new[] { "phone", "inPerson" },
+            place = new { latitude = 48.86, longitude = 2.34 }, travelRadiusKm = 10,
+        });
+        var matchId = await MatchedAsync(ngo, mentor, learnerId);
+        var open = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "09:00:00", end = "21:00:00" } } };
+        var venue = (await Json(await ngo.PostAsJsonAsync("/api/venues", new { name = "La Ruche", address = "24 rue de l'Est, 75020 Paris", inseeCode = "75120",
+            latitude = 48.857, longitude = 2.347, openingHours = open, stepFreeAccess = true }))).GetProperty("id").GetString()!;
+
+        // From his page: the day and time, then the places open then near both of them, then the proposal.
+        var browser = new PageClient(App);
+        var here = $"/m/matches/{matchId}";
+        var page = await OidcProvider.Shared.SignInAsync(browser, "karim", here);
+        Assert.Equal(HttpStatusCode.OK, page.Status);
+        Assert.Equal("Avec Amina", page.Document.QuerySelector("h1")?.TextContent);
+        var start = NextInParis(DayOfWeek.Monday, 18, 30);
+        var places = await browser.SendAsync(page, $"{here}/sessions", ("start", start.ToString("yyyy-MM-ddTHH:mm")), ("mode", "InPerson"), ("step", "places"));
+        Assert.Equal(HttpStatusCode.OK, places.Status);
+        Assert.NotNull(places.Document.QuerySelector($"input[name=venueId][value='{venue}']"));
+        Assert.Contains("La Ruche, 24 rue de l'Est", places.Text);
+        await Browser.ExpectGoodMarkupAsync(places);
+        Assert.Empty((await Json(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).EnumerateArray()); // finding places changes nothing
+
+        // Without a place, the rule's words beside the place; with it, proposed.
+        var noPlace = await browser.SendAsync(places, $"{here}/sessions");
+        Assert.Equal(HttpStatusCode.BadRequest, noPlace.Status);
+        Assert.NotNull(noPlace.Document.QuerySelector("#venueId-problem"));
+        var proposed = await browser.SendAsync(places, $"{here}/sessions", ("venueId", venue));
+        Assert.Equal($"{here}?done=proposed", proposed.Response.Headers.Location?.OriginalString);
+        var session = (await Read<List<SessionsApi.SessionView>>(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).Single();
+        Assert.Equal(start, session.Start);
+        Assert.Equal("La Ruche", session.VenueName);
+
+        // Waiting for the learner's side, his own proposal cannot be moved by him; once confirmed it can: to Thursday, by phone.
+        page = await browser.GetAsync(here);
+        Assert.Null(page.Document.QuerySelector($"a[href*='move={session.Id}']"));
+        (await ngo.PostAsJsonAsync($"/api/matches/{matchId}/sessions/{session.Id}/confirm", new { })).EnsureSuccessStatusCode();
+        page = await browser.GetAsync(here);
+        Assert.NotNull(page.Document.QuerySelector($"a[href*='move={session.Id}']"));
+        page = await browser.GetAsync($"{here}?move={session.Id}");
+        var thursday = NextInParis(DayOfWeek.Thursday, 18, 0);
+        var moved = await browser.SendAsync(page, $"/m/sessions/{matchId}/{session.Id}/move", ("start", thursday.ToString("yyyy-MM-ddTHH:mm")), ("mode", "Phone"),
+            ("durationMinutes", "45"));
+        Assert.True(moved.Status == HttpStatusCode.SeeOther, moved.Text);
+        session = (await Read<List<SessionsApi.SessionView>>(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).Single();
+        Assert.Equal((thursday, thursday.AddMinutes(45), Matching.Engine.SessionMode.Phone), (session.Start, session.End, session.Mode));
+
+        // The learner's side confirms; after the meeting, his check-in on the page: it took place, 5 out of 5.
+        (await ngo.PostAsJsonAsync($"/api/matches/{matchId}/sessions/{session.Id}/confirm", new { })).EnsureSuccessStatusCode();
+        fixture.Clock.SetUtcNow(thursday.AddMinutes(50));
+        await App.RunTimerAsync("ExpireMentoringDeadlines");
+        browser = new PageClient(App); // a day later: signed in again
+        page = await OidcProvider.Shared.SignInAsync(browser, "karim", here);
+        Assert.Contains("Comment s'est passé le rendez-vous", page.Text);
+        await Browser.ExpectGoodMarkupAsync(page);
+        var answered = await browser.SendAsync(page, $"{here}/check-ins/{session.Id}", ("attendance", "held"), ("rating", "5"));
+        Assert.Equal($"{here}?done=answered", answered.Response.Headers.Location?.OriginalString);
+        var recorded = (await Read<List<SessionsApi.SessionView>>(await ngo.GetAsync($"/api/matches/{matchId}/sessions"))).Single();
+        Assert.Equal((Attendance.Held, (int?)5), (recorded.Mentor?.Attendance, recorded.Mentor?.Rating));
+
+        // The end of the match, with its outcome, for the association to see.
+        page = await browser.GetAsync(here);
+        var ended = await browser.SendAsync(page, $"{here}/end", ("outcome", "goalReachedJob"));
+        Assert.Equal($"{here}?done=ended", ended.Response.Headers.Location?.OriginalString);
+        var match = await Json(await ngo.GetAsync($"/api/matches/{matchId}"));
+        Assert.Equal(("ended", "goalReachedJob"), (match.GetProperty("status").GetString(), match.GetProperty("outcome").GetString()));
+
+        // Someone else's match, or none: not found, nothing of it shown.
+        var other = await browser.GetAsync($"/m/matches/{Guid.NewGuid():N}");
+        Assert.Equal(HttpStatusCode.NotFound, other.Status);
+    }
+}
