@@ -30,9 +30,9 @@ public sealed class MatchingApp(string connectionString, IReadOnlyDictionary<str
     }
 
     /// <summary>Serves the app over a real socket (Kestrel, a free port), for what the in-memory server cannot show: a browser, raw HTTP.</summary>
-    public Uri StartOnKestrel()
+    public Uri StartOnKestrel(int port = 0)
     {
-        UseKestrel(0);
+        UseKestrel(port);
         StartServer();
         return new Uri(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());

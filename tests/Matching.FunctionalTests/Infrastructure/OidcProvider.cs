@@ -63,11 +63,15 @@ public sealed class OidcProvider
         throw new Xunit.Sdk.XunitException("Sign-in did not come back to the app.");
     }
 
+    /// <summary>The port kept for the one browser test that signs in through Chromium: the app listens there on Kestrel,
+    /// and the provider knows its address (a client's redirect addresses are registered in advance, as on Entra).</summary>
+    public int BrowserPort { get; private init; }
+
     private static OidcProvider Start()
     {
-        var provider = new OidcProvider { Port = Azurite.FreePort() };
+        var provider = new OidcProvider { Port = Azurite.FreePort(), BrowserPort = Azurite.FreePort() };
         NodeTool.Start("The OpenID provider", Path.Combine("tools", "oidc-provider", "provider.mjs"), provider.Port,
-            new Dictionary<string, string> { ["OIDC_REDIRECT_URIS"] = "http://localhost/signin-oidc" }); // the test server's address
+            new Dictionary<string, string> { ["OIDC_REDIRECT_URIS"] = $"http://localhost/signin-oidc,http://127.0.0.1:{provider.BrowserPort}/signin-oidc" });
         return provider;
     }
 }
