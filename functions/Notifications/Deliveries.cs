@@ -319,10 +319,21 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
     /// <summary>Where the mail's button leads: the page of what it names (a learner's own page, opened on their device from their
-    /// link; a mentor's offers, after signing in); for staff, the API resource they act on, until their pages come.</summary>
-    private static string? ActionUrl(string linkBase, Notice n, Recipient r) => r.Kind == RecipientKind.Learner ? $"{linkBase}/l" : n.Type switch
+    /// link; a mentor's offers, meetings and matches, after signing in); for staff, the API resource they act on, until their pages come.</summary>
+    private static string? ActionUrl(string linkBase, Notice n, Recipient r) => r.Kind switch
     {
-        NoticeType.OfferAwaiting or NoticeType.OfferExpiring => $"{linkBase}/m",
+        RecipientKind.Learner => $"{linkBase}/l",
+        RecipientKind.Mentor => MentorActionUrl(linkBase, n),
+        _ => StaffActionUrl(linkBase, n),
+    };
+
+    /// <summary>A mentor answers offers and the meetings the learner's side proposed on his page; the rest is on the match's page.</summary>
+    private static string MentorActionUrl(string linkBase, Notice n) =>
+        n.Type is NoticeType.OfferAwaiting or NoticeType.OfferExpiring or NoticeType.SessionProposed or NoticeType.SessionMoved || n.RequestId is null
+            ? $"{linkBase}/m" : $"{linkBase}/m/matches/{n.RequestId}";
+
+    private static string? StaffActionUrl(string linkBase, Notice n) => n.Type switch
+    {
         NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/api/mentor-requests/{n.RequestId}",
         NoticeType.FollowUpAlert => $"{linkBase}/api/follow-up/alerts",
         NoticeType.CheckInDue => $"{linkBase}/api/check-ins",

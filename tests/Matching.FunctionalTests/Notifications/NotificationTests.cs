@@ -169,6 +169,7 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         var sessionId = session.GetProperty("id").GetString()!;
         var proposed = await Mail.MessageToAsync("nadia@example.org", m => m.Headers["X-Matching-Event"] == "session.proposed");
         Assert.Equal("Une séance de mentorat est proposée", proposed.Subject);
+        Assert.Contains("href=\"https://matching.test/m\"", proposed.HtmlBody); // to answer it, on his page
         (await mentor.PostAsJsonAsync($"/api/matches/{requestId}/sessions/{sessionId}/confirm", new { })).EnsureSuccessStatusCode();
 
         foreach (var address in new[] { "nadia@example.org", "learner.nd@learners.test" })
@@ -182,6 +183,9 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
             Assert.Contains("SUMMARY:Séance de mentorat", calendar);
             Assert.Contains($"UID:{sessionId}@matching", calendar);
         }
+        // The mentor's button opens the match's page; the learner's, their own page.
+        Assert.Contains($"href=\"https://matching.test/m/matches/{requestId}\"", (await Mail.MessageToAsync("nadia@example.org", m => m.Headers["X-Matching-Event"] == "session.confirmed")).HtmlBody);
+        Assert.Contains("href=\"https://matching.test/l\"", (await Mail.MessageToAsync("learner.nd@learners.test", m => m.Headers["X-Matching-Event"] == "session.confirmed")).HtmlBody);
 
         // A day before, then an hour before: one reminder each, however often the timer runs.
         fixture.Clock.SetUtcNow(start.AddHours(-24).AddMinutes(1));
