@@ -13,9 +13,10 @@ namespace Matching.Learners;
 /// <param name="Token">The secret itself, shown once, here (only its hash is kept).</param>
 /// <param name="Url">The link to give the learner: it opens their page on their phone (the token is its last part).</param>
 /// <param name="SmsText">A ready text to send them with the link (GSM-7, one or two SMS).</param>
+/// <param name="QrCodeSvg">The url as a QR code (SVG), to show on a screen or print: the learner opens it with their phone's camera.</param>
 /// <param name="SentBySms">Whether it was just sent to the learner's phone, as asked.</param>
 /// <param name="NotSentBecause">Why not, when it was asked and not sent.</param>
-public sealed record AccessLinkView(string Token, DateTimeOffset ExpiresAt, string Url, string SmsText, bool SentBySms = false, string? NotSentBecause = null);
+public sealed record AccessLinkView(string Token, DateTimeOffset ExpiresAt, string Url, string SmsText, string QrCodeSvg, bool SentBySms = false, string? NotSentBecause = null);
 
 /// <param name="SendBySms">Send the link to the learner's phone now (their contact must be a phone number).</param>
 public sealed record AccessLinkRequest(bool SendBySms = false);
@@ -51,7 +52,7 @@ public sealed class AccessLinks(TableServiceClient tables, StorageProvisioner pr
         var prefs = await preferences.GetAsync(me, ct);
         var organisation = await organisations.NameAsync(org, ct) ?? org;
         var text = Texts.In(Texts.CultureOf(prefs.Language), () => SmsTexts.Link(organisation, url));
-        var view = new AccessLinkView(token, expires, url, text);
+        var view = new AccessLinkView(token, expires, url, text, LinkQrCode.Svg(url, Texts.Localize("Your personal link to your page on Matching")));
         if (!sendBySms) return view;
         // Sent now, not through the outbox: the link is a secret, and no queue message or table row may hold it.
         var phone = (await parties.LearnerAsync(org, learnerId, ct))?.Phone;
