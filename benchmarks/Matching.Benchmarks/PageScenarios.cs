@@ -54,6 +54,21 @@ internal static class PageScenarios
         });
         Scenarios.Report($"GET /l, the learner's page (session check, reads, render), {callers} callers x {requestsEach} (ms; budget p95 30)", times);
 
+        // The floor: a page with no session and no storage read (the link that does not exist answers with a rendered
+        // page after one point read), and the host's own pipeline with a page rendered.
+        var floor = new List<double>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, callers), new ParallelOptions { MaxDegreeOfParallelism = callers }, async (_, _) =>
+        {
+            for (var i = 0; i < requestsEach; i++)
+            {
+                var t = Stopwatch.GetTimestamp();
+                using var response = await browserless.GetAsync("/signin");
+                await response.Content.ReadAsByteArrayAsync();
+                lock (floor) floor.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        });
+        Scenarios.Report($"GET /signin without a provider set (a rendered page, no storage read: the pipeline's floor), {callers} callers x {requestsEach} (ms)", floor);
+
         await FirstPaintAsync(new Uri(http.BaseAddress!, link.AbsolutePath));
     }
 

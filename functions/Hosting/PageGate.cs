@@ -102,15 +102,15 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
     private async Task<IResult?> ResolveCallerAsync(HttpContext context, PageAccess access)
     {
         if (access == PageAccess.Anyone) return null;
-        var link = LinkSession.Read(context);
-        var learner = link is null ? null : await learnerLinks.ResolveAsync(link, context.RequestAborted);
+        var session = LinkSession.Read(context);
+        var learner = session is not { } s ? null : await learnerLinks.ResolveAsync(s.Link, context.RequestAborted, s.Hint);
         if (learner is null)
         {
-            if (link is not null) LinkSession.Clear(context);
+            if (session is not null) LinkSession.Clear(context);
             return PageResults.Error(StatusCodes.Status401Unauthorized, "Your link does not work",
                 "Open the link your association sent you. If it still does not work, ask them for a new link.");
         }
-        LinkSession.Write(context, link!, time.GetUtcNow()); // each page seen keeps the session going
+        LinkSession.Write(context, session!.Value.Link, learner, time.GetUtcNow()); // each page seen keeps the session going
         context.User = learner.ToPrincipal(LinkSession.How);
         return null;
     }

@@ -14,10 +14,23 @@ public static class OrganisationsModule
         .AddSingleton<IMembershipResolver, MembershipResolver>()
         .AddSingleton<Notifications.IOrganisationNames, OrganisationNames>();
 
-    /// <summary>Notifications name the organisation a notice is about.</summary>
-    private sealed class OrganisationNames(OrganisationDirectory directory) : Notifications.IOrganisationNames
+    /// <summary>
+    /// Notifications and pages name the organisation a notice or a page is about. Names are kept a minute on each
+    /// instance: a learner's page reads it on every visit, and a name that changes is seen within the minute.
+    /// </summary>
+    private sealed class OrganisationNames(OrganisationDirectory directory, TimeProvider time) : Notifications.IOrganisationNames
     {
-        public async Task<string?> NameAsync(string organisationId, CancellationToken ct) => (await directory.FindAsync(organisationId, ct))?.Name;
+        private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset Until, string? Name)> _names = new();
+
+        public async Task<string?> NameAsync(string organisationId, CancellationToken ct)
+        {
+            if (_names.TryGetValue(organisationId, out var kept) && kept.Until > time.GetUtcNow()) return kept.Name;
+            var name = (await directory.FindAsync(organisationId, ct))?.Name;
+            if (_names.Count > 10_000) _names.Clear(); // bounded
+            if (name is not null) _names[organisationId] = (time.GetUtcNow() + Lifetime, name);
+            return name;
+        }
     }
 }
 

@@ -15,11 +15,20 @@ public static class LinkSession
     /// <summary>How long the cookie lasts without a visit: each page seen renews it (the link itself still ends after 30 days).</summary>
     public static readonly TimeSpan Sliding = TimeSpan.FromDays(14);
 
-    public static string? Read(HttpContext http) =>
-        http.Request.Cookies.TryGetValue(Cookie, out var value) && value.StartsWith(IAccessLinks.Prefix, StringComparison.Ordinal) ? value : null;
+    /// <summary>
+    /// The link, and whose it said it was when the session opened (organisation and learner: not secret, and only a hint,
+    /// checked against the link's own row), so that the link and the learner's row are read together, not one after the other.
+    /// </summary>
+    public static (string Link, Caller? Hint)? Read(HttpContext http)
+    {
+        if (!http.Request.Cookies.TryGetValue(Cookie, out var value) || !value.StartsWith(IAccessLinks.Prefix, StringComparison.Ordinal)) return null;
+        return value.Split('~') is [var link, var org, var learner] && Caller.IsOrganisationId(org) && Platform.Ids.IsValid(learner)
+            ? (link, new Caller(learner, Role.Learner, org))
+            : (value.Split('~')[0], null);
+    }
 
-    public static void Write(HttpContext http, string link, DateTimeOffset now) =>
-        http.Response.Cookies.Append(Cookie, link, Options(http, now + Sliding));
+    public static void Write(HttpContext http, string link, Caller learner, DateTimeOffset now) =>
+        http.Response.Cookies.Append(Cookie, $"{link}~{learner.OrganisationId}~{learner.SubjectId}", Options(http, now + Sliding));
 
     public static void Clear(HttpContext http) => http.Response.Cookies.Delete(Cookie, Options(http, null));
 
@@ -37,11 +46,23 @@ public static class LinkSession
 /// <summary>A learner's link, checked as every caller is: known, not expired or revoked, and its learner not erased since.</summary>
 public sealed class LearnerLinks(IAccessLinks links, IEnumerable<ICallerCheck> checks)
 {
-    public async Task<Caller?> ResolveAsync(string link, CancellationToken ct)
+    /// <param name="hint">Whose the link was said to be (a session's cookie): then the link and the checks run together,
+    /// and the link must name exactly that learner.</param>
+    public async Task<Caller?> ResolveAsync(string link, CancellationToken ct, Caller? hint = null)
     {
-        if (await links.ResolveAsync(link, ct) is not { } learner) return null;
+        if (hint is not null)
+        {
+            var resolving = links.ResolveAsync(link, ct);
+            var passing = PassesAsync(hint, ct);
+            return await resolving == hint && await passing ? hint : null;
+        }
+        return await links.ResolveAsync(link, ct) is { } learner && await PassesAsync(learner, ct) ? learner : null;
+    }
+
+    private async Task<bool> PassesAsync(Caller learner, CancellationToken ct)
+    {
         foreach (var check in checks)
-            if (await check.RefusalAsync(learner, null, ct) is not null) return null;
-        return learner;
+            if (await check.RefusalAsync(learner, null, ct) is not null) return false;
+        return true;
     }
 }

@@ -20,7 +20,7 @@ public sealed class LearnerPages(LearnerLinks links, LearnerHomeData data, Sessi
         if (code.Length is < 16 or > 64 || !code.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') || await links.ResolveAsync(link, ct) is not { } caller)
             return PageResults.Error(StatusCodes.Status404NotFound, "This link does not work",
                 "It may be old or mistyped. Ask your association for a new link.");
-        LinkSession.Write(req.HttpContext, link, time.GetUtcNow());
+        LinkSession.Write(req.HttpContext, link, caller, time.GetUtcNow());
         // The page itself, not a redirect to it: on a slow phone network a redirect costs a round trip of up to two
         // seconds. The link stays in the address bar, where it came from (the SMS holds it too); it never leaves in a
         // Referer (no-referrer), and the page's own links and forms lead to /l.

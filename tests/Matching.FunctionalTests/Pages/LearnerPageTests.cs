@@ -155,8 +155,22 @@ public sealed class LearnerPageTests() : OwnStorageTests(fakeClock: true)
         Assert.Contains("Ce lien ne marche pas", unknown.Text);
         Assert.False(unknown.Response.Headers.Contains("Set-Cookie"));
 
-        await browser.GetAsync($"/l/{await LinkCodeAsync(ngo, learnerId)}");
+        var opened = await browser.GetAsync($"/l/{await LinkCodeAsync(ngo, learnerId)}");
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/l")).Status);
+
+        // The cookie's hint of whose link it is (read together with the link: link~organisation~learner) must name the
+        // link's own learner: another learner of the same association written there opens nothing.
+        var session = opened.Response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(LinkSession.Cookie + "=", StringComparison.Ordinal)).Split(';')[0];
+        Assert.EndsWith($"~{learnerId}", session);
+        var other = await LearnerAsync(ngo, new { languages = new[] { new { language = "tl", level = "b1" } },
+            availability = new { timeZone = "Europe/Paris", slots = new[] { new { day = "monday", start = "17:00:00", end = "20:00:00" } } }, modes = new[] { "phone" } }, name: "Awa");
+        using var bare = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/l");
+        forged.Headers.Add("Cookie", session[..session.LastIndexOf('~')] + "~" + other);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bare.SendAsync(forged)).StatusCode);
+        using var honest = new HttpRequestMessage(HttpMethod.Get, "/l");
+        honest.Headers.Add("Cookie", session);
+        Assert.Equal(HttpStatusCode.OK, (await bare.SendAsync(honest)).StatusCode);
         (await ngo.DeleteAsync($"/api/learners/{learnerId}/access-link")).EnsureSuccessStatusCode();
         var revoked = await browser.GetAsync("/l");
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.Status);
