@@ -69,6 +69,12 @@ param mailSmtpUserName string = ''
 @description('Public address of the API, for the links in mails (empty: the function app\'s own address).')
 param publicBaseUrl string = ''
 
+@description('Client id of the pages\' web app registration at the sign-in provider (Entra External ID; infra/README.md, "People\'s pages"); empty: the pages\' sign-in is off.')
+param pagesSignInClientId string = ''
+
+@description('The sender of SMS (a number bought on the Communication Services resource, E.164, or an alphanumeric sender id); empty: no SMS is sent.')
+param smsFrom string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -174,6 +180,8 @@ module api 'app/functionapp.bicep' = {
     mailSenderAddress: mail.outputs.senderAddress
     mailKeyVaultName: mail.outputs.keyVaultName
     publicBaseUrl: publicBaseUrl
+    pagesSignInClientId: pagesSignInClientId
+    smsFrom: smsFrom
   }
   dependsOn: [rbac]
 }

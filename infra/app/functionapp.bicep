@@ -27,6 +27,8 @@ param mailSmtpUserName string
 param mailSenderAddress string
 param mailKeyVaultName string
 param publicBaseUrl string
+param pagesSignInClientId string
+param smsFrom string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -117,6 +119,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       Mail__Password: '@Microsoft.KeyVault(VaultName=${mailKeyVaultName};SecretName=mail-smtp-password)'
       Mail__From: 'Matching <${mailSenderAddress}>'
       Notifications__LinkBaseUrl: empty(publicBaseUrl) ? 'https://${site.properties.defaultHostName}' : publicBaseUrl
+      // People's pages sign in at Entra External ID (email one-time passcode): the authority is the API's, the client is
+      // its web app registration (redirect https://<host>/signin-oidc), its secret a Key Vault reference. No client id:
+      // the pages say that sign-in is not set up, and learners' links and the API work as before.
+      Pages__SignIn__Authority: empty(pagesSignInClientId) ? '' : entraAuthority
+      Pages__SignIn__ClientId: pagesSignInClientId
+      Pages__SignIn__ClientSecret: empty(pagesSignInClientId) ? '' : '@Microsoft.KeyVault(VaultName=${mailKeyVaultName};SecretName=pages-signin-client-secret)'
+      // Texts through Communication Services' SMS REST API, signed with the resource's access key held in the vault
+      // (the SMS SDK is not used: its documented HMAC-SHA256 signing). No sender: no SMS, and links are given by hand.
+      Sms__ConnectionString: empty(smsFrom) ? '' : '@Microsoft.KeyVault(VaultName=${mailKeyVaultName};SecretName=sms-connection-string)'
+      Sms__From: smsFrom
     }
   }
 }

@@ -111,6 +111,22 @@ public sealed class BicepTests : IClassFixture<BicepTests.Compiled>, IDisposable
     }
 
     [Fact]
+    public void The_pages_sign_in_at_the_apis_provider_and_their_secrets_and_the_sms_key_are_vault_references()
+    {
+        var settings = Assert.Single(OfType("Microsoft.Web/sites/config"))["properties"]!.AsObject();
+        foreach (var key in new[] { "Pages__SignIn__Authority", "Pages__SignIn__ClientId", "Pages__SignIn__ClientSecret", "Sms__ConnectionString", "Sms__From" })
+            Assert.True(settings.ContainsKey(key), key);
+        // The ARM expression: the authority is the API's own (External ID), the secrets come from the vault, never a parameter.
+        Assert.Contains("entraAuthority", settings["Pages__SignIn__Authority"]!.ToString());
+        foreach (var (key, secret) in new[] { ("Pages__SignIn__ClientSecret", "pages-signin-client-secret"), ("Sms__ConnectionString", "sms-connection-string") })
+        {
+            var value = settings[key]!.ToString();
+            Assert.Contains("@Microsoft.KeyVault(VaultName=", value, StringComparison.Ordinal);
+            Assert.Contains($"SecretName={secret})", value, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void The_identity_has_exactly_the_roles_the_app_needs()
     {
         var expected = new[]
