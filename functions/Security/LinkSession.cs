@@ -22,7 +22,7 @@ public static class LinkSession
     public static (string Link, Caller? Hint)? Read(HttpContext http)
     {
         if (!http.Request.Cookies.TryGetValue(Cookie, out var value) || !value.StartsWith(IAccessLinks.Prefix, StringComparison.Ordinal)) return null;
-        return value.Split('~') is [var link, var org, var learner] && Caller.IsOrganisationId(org) && Platform.Ids.IsValid(learner)
+        return value.Split('~') is [var link, var org, var learner] && Caller.IsOrganisationId(org) && learner is { Length: 32 } && learner.All(char.IsAsciiHexDigitLower)
             ? (link, new Caller(learner, Role.Learner, org))
             : (value.Split('~')[0], null);
     }

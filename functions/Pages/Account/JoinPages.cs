@@ -79,7 +79,7 @@ public sealed class JoinPages(OrganisationDirectory directory, MentorDirectory m
     private static IResult Refused(OrganisationDirectory.AcceptOutcome outcome)
     {
         var problem = PageOutcome.ProblemOf(OrganisationFunctions.Refusal(outcome))!;
-        return PageResults.Error(problem.Status, "This invitation cannot be used", problem.Text, (AccountPages.Home, Words.T("My account")));
+        return PageResults.Error(problem.Status, problem.Title, problem.Detail, (AccountPages.Home, Words.T("My account")));
     }
 
     private static IResult NoNetwork() =>
