@@ -39,6 +39,8 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
         headers["Referrer-Policy"] = "no-referrer"; // a learner's link never leaves in a Referer
         headers["X-Robots-Tag"] = "noindex, nofollow";
         using var scope = logger.BeginScope(new LogScope(("CorrelationId", correlationId)));
+        // A page shown (GET) reads what the session check read already from memory: one storage call fewer.
+        using var memo = HttpMethods.IsGet(context.Request.Method) ? RequestMemo.Begin() : null;
         var started = Stopwatch.GetTimestamp();
         try
         {

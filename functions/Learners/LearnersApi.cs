@@ -209,7 +209,11 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
     }
 
     /// <summary>A learner's row with its ETag, for the conditional changes below.</summary>
-    public async Task<LearnerRow?> RowAsync(string org, string id, CancellationToken ct)
+    /// <summary>The learner's row; read once per page request (<see cref="RequestMemo"/>): the session check and the page share it.</summary>
+    public Task<LearnerRow?> RowAsync(string org, string id, CancellationToken ct) =>
+        RequestMemo.OnceAsync(("learner", org, id), () => ReadRowAsync(org, id, ct));
+
+    private async Task<LearnerRow?> ReadRowAsync(string org, string id, CancellationToken ct)
     {
         if (!Ids.IsValid(id)) return null;
         await provisioner.EnsureReadyAsync(ct);

@@ -20,21 +20,26 @@ public sealed record LearnerHome(string FirstName, string Organisation, string? 
     IReadOnlyList<SessionItem> Sessions, IReadOnlyList<CheckInItem> CheckIns, string? Done, string? Problem);
 
 /// <summary>Reads what the learner's page shows through the services the API uses, as the learner the link session names.</summary>
-public sealed class LearnerHomeData(MatchAccess matches, SessionBook sessions, SessionActions actions, MentorDirectory mentors, LearnerDirectory learners,
+public sealed class LearnerHomeData(MentoringLifecycle lifecycle, SessionBook sessions, SessionActions actions, MentorDirectory mentors, LearnerDirectory learners,
     VenueDirectory venues, IOrganisationNames organisations, TimeProvider time)
 {
     public async Task<LearnerHome> ReadAsync(HttpContext http, string? done, string? problem, CancellationToken ct)
     {
         var caller = http.Caller();
-        // The reads that do not depend on each other go together: a page on a phone waits for the slowest, not the sum.
-        var learnerRead = learners.RowAsync(caller.OrganisationId, caller.SubjectId, ct);
+        // Two waves: the learner's row (already read by the session check: from memory), then everything else together.
+        // Their row names their request; while it is matched, it is the match the page is about.
+        var learner = await learners.RowAsync(caller.OrganisationId, caller.SubjectId, ct);
+        var requestId = learner?.ActiveRequestId is { Length: > 0 } id ? id : null;
         var organisationRead = organisations.NameAsync(caller.OrganisationId, ct);
-        var matchesRead = matches.ListAsync(http, ct);
         var checkInsRead = actions.PendingCheckInsAsync(http, ct);
-        var active = (await matchesRead).Where(m => m.Status == RequestStatus.Matched).MaxBy(m => m.MatchedAt);
-        var mentorRead = active is null ? Task.FromResult<MentorRecord?>(null) : mentors.FindAsync(active.MentorId ?? "", ct);
-        var sessionsRead = active is null ? Task.FromResult<IReadOnlyList<SessionRow>>([]) : sessions.ListAsync(active.Org, active.Id, ct);
-        var learner = await learnerRead;
+        var requestRead = requestId is null ? Task.FromResult<MentorRequestRow?>(null) : lifecycle.RowAsync(caller.OrganisationId, requestId, ct);
+        var sessionsRead = requestId is null ? Task.FromResult<IReadOnlyList<SessionRow>>([]) : sessions.ListAsync(caller.OrganisationId, requestId, ct);
+        var request = await requestRead;
+        var active = request is { Status: RequestStatus.Matched } && request.LearnerId == caller.SubjectId ? request : null;
+        // The mentor's name as the learner's association was shown it (an erased mentor's is scrubbed); their profile only when it is not there.
+        var mentorName = active?.Proposals.FirstOrDefault(p => p.MentorId == active.MentorId)?.DisplayName
+            ?? (active is null ? null : (await mentors.FindAsync(active.MentorId ?? "", ct))?.DisplayName);
+        if (active is null) sessionsRead = Task.FromResult<IReadOnlyList<SessionRow>>([]);
         var zone = TimeZoneOf(learner is null ? null : LearnerProfiles.Read(learner)?.Availability.TimeZone);
         var now = time.GetUtcNow();
         var items = new List<SessionItem>();
@@ -46,7 +51,7 @@ public sealed class LearnerHomeData(MatchAccess matches, SessionBook sessions, S
                 venue is null ? null : FormattableString.Invariant($"https://www.openstreetmap.org/?mlat={venue.Latitude:0.#####}&mlon={venue.Longitude:0.#####}#map=17/{venue.Latitude:0.#####}/{venue.Longitude:0.#####}")));
         }
         var checkIns = (await checkInsRead).OrderBy(c => c.Start).Select(c => new CheckInItem(c.SessionId, When(c.Start, c.End, zone))).ToList();
-        return new LearnerHome(FirstName(learner?.DisplayName) ?? "", await organisationRead ?? caller.OrganisationId, FirstName((await mentorRead)?.DisplayName),
+        return new LearnerHome(FirstName(learner?.DisplayName) ?? "", await organisationRead ?? caller.OrganisationId, FirstName(mentorName),
             active?.Goals.Select(GoalWords).ToList() ?? [], items.OrderBy(i => i.Status).ToList(), checkIns, done, problem);
     }
 
