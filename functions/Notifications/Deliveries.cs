@@ -319,7 +319,7 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
     /// <summary>Where the mail's button leads: the page of what it names (a learner's own page, opened on their device from their
-    /// link; a mentor's offers, meetings and matches, after signing in); for staff, the API resource they act on, until their pages come.</summary>
+    /// link; a mentor's offers, meetings and matches, and a staff member's requests, matches and alerts, after signing in).</summary>
     private static string? ActionUrl(string linkBase, Notice n, Recipient r) => r.Kind switch
     {
         RecipientKind.Learner => $"{linkBase}/l",
@@ -332,16 +332,14 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         n.Type is NoticeType.OfferAwaiting or NoticeType.OfferExpiring or NoticeType.SessionProposed or NoticeType.SessionMoved || n.RequestId is null
             ? $"{linkBase}/m" : $"{linkBase}/m/matches/{n.RequestId}";
 
+    /// <summary>An NGO's staff act on requests, matches and alerts on their pages; seat claims are still the API's until their pages come.</summary>
     private static string? StaffActionUrl(string linkBase, Notice n) => n.Type switch
     {
-        NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/api/mentor-requests/{n.RequestId}",
-        NoticeType.FollowUpAlert => $"{linkBase}/api/follow-up/alerts",
-        NoticeType.CheckInDue => $"{linkBase}/api/check-ins",
-        NoticeType.SessionProposed or NoticeType.SessionConfirmed or NoticeType.SessionMoved or NoticeType.SessionCancelled or NoticeType.SessionReminder
-            => $"{linkBase}/api/matches/{n.RequestId}/sessions",
+        NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/o/requests/{n.RequestId}",
+        NoticeType.FollowUpAlert => $"{linkBase}/o",
         NoticeType.ClaimConfirmed or NoticeType.ClaimHeld or NoticeType.ClaimWaitlisted or NoticeType.ClaimPromoted or NoticeType.ClaimHoldExpiring
             => $"{linkBase}/api/offers/{n.OfferId}/claims/{n.ClaimId}",
-        _ when n.RequestId is not null => $"{linkBase}/api/matches/{n.RequestId}",
+        _ when n.RequestId is not null => $"{linkBase}/o/matches/{n.RequestId}",
         _ => null,
     };
 }

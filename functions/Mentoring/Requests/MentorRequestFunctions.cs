@@ -106,29 +106,11 @@ public sealed class MentorRequestFunctions(LearnerDirectory learners, TableServi
         v.Range(size, 1, 100, "pageSize");
         var token = v.Text(req, "continuationToken");
         if (!v.IsValid) return v.ToResult();
-        await provisioner.EnsureReadyAsync(ct);
-        // The organisation's partition, filtered by the service; only the columns the list shows are read.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {caller.OrganisationId}") + " and " + Notifications.Outbox.NotOutbox
-            + (status is { } s ? " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}") : "")
-            + (learnerId is not null ? " and " + TableClient.CreateQueryFilter($"LearnerId eq {learnerId}") : "");
-        var columns = MentorRequestRow.SummaryColumns;
-        var items = new List<MentorRequests.RequestSummary>();
-        string? next = null;
-        var now = time.GetUtcNow();
-        try
-        {
-            await foreach (var page in tables.GetTableClient(MentorRequests.Table).QueryAsync<TableEntity>(filter, size, columns, ct).AsPages(token, size))
-            {
-                items.AddRange(page.Values.Select(e => MentorRequests.ToSummary(new MentorRequestRow(e), now)));
-                next = page.ContinuationToken;
-                if (items.Count > 0 || next is null) break; // a filtered page can come back empty with a token: read on
-            }
-        }
+        try { return Results.Ok(await MentorRequests.PageAsync(tables, provisioner, caller.OrganisationId, status, learnerId, size, token, time.GetUtcNow(), ct)); }
         catch (RequestFailedException ex) when (ex.Status == 400 && token is not null)
         {
             return Problems.Validation(new Dictionary<string, string[]> { ["continuationToken"] = ["Not a token this query gave."] });
         }
-        return Results.Ok(new MentorRequests.RequestPage(items, next));
     }
 
     [Function("GetMentorRequest")]

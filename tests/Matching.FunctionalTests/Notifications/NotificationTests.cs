@@ -153,7 +153,7 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         var none = await Mail.MessageToAsync("staff-omar@ngo.test", m => m.Headers["X-Matching-Event"] == "request.no-candidates");
         Assert.Equal("Aucun mentor disponible pour Yusuf pour l'instant", none.Subject);
         Assert.Contains("élargir ses disponibilités", Text(none));
-        Assert.Contains($"https://matching.test/api/mentor-requests/{requestId}", Text(none));
+        Assert.Contains($"https://matching.test/o/requests/{requestId}", Text(none)); // the page that shows why, for staff
         Assert.Single(await Mail.MessagesToAsync("omar@example.org"));
     }
 
