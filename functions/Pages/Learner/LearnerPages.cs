@@ -59,10 +59,7 @@ public sealed class LearnerPages(LearnerLinks links, LearnerHomeData data, Sessi
     {
         var form = await req.ReadFormAsync(ct);
         // An answer the buttons never send is refused by the same rule as the API's (a value outside held, noShow, moved).
-        var attendance = form["attendance"].ToString() switch
-        {
-            "held" => Attendance.Held, "noShow" => Attendance.NoShow, "moved" => Attendance.Moved, _ => (Attendance)(-1),
-        };
+        var attendance = FormValues.Named<Attendance>(form["attendance"]);
         return await AfterAsync(req, await actions.AnswerCheckInAsync(req.HttpContext, sessionId, new CheckInAnswer(attendance), ct), "answered", ct);
     }
 

@@ -47,8 +47,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
         string matchId, string sessionId, CancellationToken ct)
     {
         var form = await req.ReadFormAsync(ct);
-        // Values the form never sends become ones the rule refuses, so the API's own words answer them.
-        var attendance = Enum.TryParse<Attendance>(form["attendance"], true, out var a) && !int.TryParse(form["attendance"], out _) ? a : (Attendance)(-1);
+        var attendance = FormValues.Named<Attendance>(form["attendance"]);
         int? rating = form["rating"].ToString() is { Length: > 0 } r ? int.TryParse(r, out var n) ? n : -1 : null;
         var comment = form["comment"].ToString().Trim() is { Length: > 0 } c ? c : null;
         return await AfterAsync(req.HttpContext, matchId,
@@ -60,7 +59,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
         string matchId, CancellationToken ct)
     {
         var form = await req.ReadFormAsync(ct);
-        var outcome = Enum.TryParse<MatchOutcome>(form["outcome"], true, out var o) && !int.TryParse(form["outcome"], out _) ? o : (MatchOutcome)(-1);
+        var outcome = FormValues.Named<MatchOutcome>(form["outcome"]);
         var note = form["note"].ToString().Trim() is { Length: > 0 } n ? n : null;
         return await AfterAsync(req.HttpContext, matchId, await matches.EndAsync(req.HttpContext, matchId, new MentoringApi.EndMatchRequest(outcome, note), ct), "ended", ct);
     }
@@ -71,7 +70,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
         var form = await req.ReadFormAsync(ct);
         var zone = await ZoneAsync(req.HttpContext, ct);
         var plan = new Plan(sessionId, form["start"].ToString(), int.TryParse(form["durationMinutes"], out var minutes) ? minutes : -1,
-            Enum.TryParse<SessionMode>(form["mode"], true, out var mode) && !int.TryParse(form["mode"], out _) ? mode : (SessionMode)(-1),
+            FormValues.Named<SessionMode>(form["mode"]),
             form["videoLink"].ToString().Trim() is { Length: > 0 } link ? link : null, form["venueId"].ToString() is { Length: > 0 } venue ? venue : null);
         var start = StartOf(plan.Start, zone);
         if (form["step"] == "places")

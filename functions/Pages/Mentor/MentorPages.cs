@@ -36,7 +36,7 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
     {
         var form = await req.ReadFormAsync(ct);
         // A reason the form never offers is refused by the API's own rule (a value outside the list).
-        var reason = Enum.TryParse<DeclineReason>(form["reason"].ToString(), ignoreCase: true, out var r) && !int.TryParse(form["reason"], out _) ? r : (DeclineReason)(-1);
+        var reason = FormValues.Named<DeclineReason>(form["reason"]);
         var note = form["note"].ToString() is { Length: > 0 } n ? n : null;
         return await AfterAsync(req.HttpContext, await answers.DeclineAsync(req.HttpContext, requestId, new MentoringApi.DeclineRequest(reason, note), ct), "declined", ct);
     }

@@ -53,7 +53,7 @@ public static class ProfileForm
         var languages = new List<LanguageSkill>();
         for (var i = 0; i < LanguageRows; i++)
             if (form[$"language{i}"].ToString() is { Length: > 0 } code)
-                languages.Add(new LanguageSkill(code, Enum.TryParse<Cefr>(form[$"level{i}"], true, out var level) && !int.TryParse(form[$"level{i}"], out _) ? level : 0));
+                languages.Add(new LanguageSkill(code, FormValues.Named<Cefr>(form[$"level{i}"])));
         var zone = form["timeZone"].ToString();
         var slots = new List<WeeklySlot>();
         foreach (var day in Days)
@@ -61,11 +61,11 @@ public static class ProfileForm
                 if (form["slot"].Contains($"{day}-{part.Code}")) slots.Add(new WeeklySlot(day, part.Start, part.End));
         return new MentorProfileInput(
             form["displayName"].ToString().Trim(), form["contactEmail"].ToString().Trim(), languages,
-            form["expertise"].Select(e => Named<Expertise>(e)).ToList(), new Availability(zone, Merge(slots)),
-            form["modes"].Select(m => Named<SessionMode>(m)).ToList(), Number(form["capacity"]),
+            form["expertise"].Select(e => FormValues.Named<Expertise>(e)).ToList(), new Availability(zone, Merge(slots)),
+            form["modes"].Select(m => FormValues.Named<SessionMode>(m)).ToList(), Number(form["capacity"]),
             Optional(form["occupation"]), Optional(form["sector"]), current?.Profile.Rome, current?.Esco, Number(form["yearsOfExperience"]),
             current?.Profile.Home, Number(form["travelRadiusKm"]), Optional(form["bio"]),
-            form["gender"].ToString() is { Length: > 0 } g ? Named<Gender>(g) : null);
+            form["gender"].ToString() is { Length: > 0 } g ? FormValues.Named<Gender>(g) : null);
     }
 
     /// <summary>Afternoon and evening ticked together are one slot, 14:00 to 21:00.</summary>
@@ -77,9 +77,6 @@ public static class ProfileForm
             else merged.Add(s);
         return merged;
     }
-
-    private static T Named<T>(string? value) where T : struct, Enum =>
-        Enum.TryParse<T>(value, true, out var parsed) && !int.TryParse(value, out _) ? parsed : (T)(object)(-1);
 
     private static int Number(string? value) => int.TryParse(value, out var n) ? n : -1;
 

@@ -92,7 +92,7 @@ public sealed class StaffPages(TableServiceClient tables, StorageProvisioner pro
         string matchId, string sessionId, CancellationToken ct)
     {
         var form = await req.ReadFormAsync(ct);
-        var attendance = Enum.TryParse<Attendance>(form["attendance"], true, out var a) && !int.TryParse(form["attendance"], out _) ? a : (Attendance)(-1);
+        var attendance = FormValues.Named<Attendance>(form["attendance"]);
         return await AfterAsync(req.HttpContext, matchId, await actions.AnswerCheckInAsync(req.HttpContext, sessionId, new CheckInAnswer(attendance), ct), "answered", ct);
     }
 
@@ -100,7 +100,7 @@ public sealed class StaffPages(TableServiceClient tables, StorageProvisioner pro
     public async Task<IResult> EndAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "o/matches/{matchId}/end")] HttpRequest req, string matchId, CancellationToken ct)
     {
         var form = await req.ReadFormAsync(ct);
-        var outcome = Enum.TryParse<MatchOutcome>(form["outcome"], true, out var o) && !int.TryParse(form["outcome"], out _) ? o : (MatchOutcome)(-1);
+        var outcome = FormValues.Named<MatchOutcome>(form["outcome"]);
         var note = form["note"].ToString().Trim() is { Length: > 0 } n ? n : null;
         return await AfterAsync(req.HttpContext, matchId, await matches.EndAsync(req.HttpContext, matchId, new MentoringApi.EndMatchRequest(outcome, note), ct), "ended", ct);
     }

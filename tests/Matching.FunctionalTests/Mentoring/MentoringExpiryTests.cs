@@ -8,14 +8,16 @@ using static Matching.FunctionalTests.Infrastructure.MentoringScenario;
 namespace Matching.FunctionalTests;
 
 /// <summary>
-/// Offers and proposals expire by timer, idempotently. Its own Azurite and app, with expiries of about a second
-/// and the timer run by the test (its schedule never fires by itself here).
+/// Offers and proposals expire by timer, idempotently. Its own Azurite and app, with expiries of a second, the timer
+/// run by the test (its schedule never fires by itself here) and a clock the test moves: the timer's two runs happen at
+/// the same instant, so the new offer the first run made cannot expire before the second (on a loaded machine, a second
+/// of real time could pass between them).
 /// </summary>
 public sealed class MentoringExpiryTests() : OwnStorageTests(new Dictionary<string, string?>
 {
     ["Mentoring:OfferExpiryHours"] = (1.0 / 3600).ToString(System.Globalization.CultureInfo.InvariantCulture), // one second
     ["Mentoring:ProposalExpiryDays"] = (1.0 / 86400).ToString(System.Globalization.CultureInfo.InvariantCulture),
-})
+}, fakeClock: true)
 {
     [Fact]
     public async Task An_unanswered_offer_expires_into_the_next_proposal_and_unchosen_proposals_expire_the_request()
@@ -32,7 +34,7 @@ public sealed class MentoringExpiryTests() : OwnStorageTests(new Dictionary<stri
         var secondLearner = await LearnerAsync(ngo, LearnerProfile(language));
         var second = await ProposedAsync(ngo, secondLearner);
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Clock.Advance(TimeSpan.FromSeconds(2.5));
         await App.RunTimerAsync("ExpireMentoringDeadlines");
         await App.RunTimerAsync("ExpireMentoringDeadlines"); // a second run changes nothing
 
