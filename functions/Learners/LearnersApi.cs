@@ -208,8 +208,8 @@ public sealed class LearnerDirectory(TableServiceClient tables, StorageProvision
         return list.Count > count ? list.GetRange(0, count) : list;
     }
 
-    /// <summary>A learner's row with its ETag, for the conditional changes below.</summary>
-    /// <summary>The learner's row; read once per page request (<see cref="RequestMemo"/>): the session check and the page share it.</summary>
+    /// <summary>A learner's row with its ETag, for the conditional changes below; read once per page shown (<see cref="RequestMemo"/>):
+    /// the session check and the page share it.</summary>
     public Task<LearnerRow?> RowAsync(string org, string id, CancellationToken ct) =>
         RequestMemo.OnceAsync(("learner", org, id), () => ReadRowAsync(org, id, ct));
 
