@@ -137,9 +137,13 @@ public sealed class PageGate(StorageProvisioner provisioner, LearnerLinks learne
         var chosen = context.Request.Cookies.TryGetValue(PageSessions.OrganisationCookie, out var org) && Caller.IsOrganisationId(org) ? org : null;
         var (caller, status, why) = await memberships.ResolveAsync(session.Principal, chosen, context.RequestAborted);
         if (caller is null && chosen is not null) (caller, status, why) = await memberships.ResolveAsync(session.Principal, null, context.RequestAborted);
+        // Not a member yet, or of several without a choice: their own page says which organisations they belong to and
+        // lets them choose (the resolver's words speak of the API's header and endpoints).
         if (caller is null)
-            return PageResults.Error(status == StatusCodes.Status401Unauthorized ? status : StatusCodes.Status403Forbidden, "This page is not for you yet",
-                why ?? "Forbidden", ("/moi", Words.T("My account")));
+            return HttpMethods.IsGet(context.Request.Method) && status != StatusCodes.Status401Unauthorized
+                ? PageResults.SeeOther("/moi")
+                : PageResults.Error(status == StatusCodes.Status401Unauthorized ? status : StatusCodes.Status403Forbidden, "This page is not for you yet",
+                    "Open your account's page to see the organisations you belong to.", ("/moi", Words.T("My account")));
         foreach (var check in callerChecks)
             if (await check.RefusalAsync(caller, null, context.RequestAborted) is not null)
                 return PageResults.Error(StatusCodes.Status401Unauthorized, "Please sign in", "Your session has ended: sign in again.", ("/signin", Words.T("Sign in")));

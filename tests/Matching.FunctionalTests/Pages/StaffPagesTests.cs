@@ -77,6 +77,14 @@ public sealed class StaffPagesTests() : OwnStorageTests(OidcProvider.Shared.Sett
         Assert.Equal($"/o/matches/{requestId}?done=confirmed", confirmed.Response.Headers.Location?.OriginalString);
         Assert.Equal(SessionStatus.Confirmed, (await Read<List<SessionsApi.SessionView>>(await ngo.GetAsync($"/api/matches/{requestId}/sessions"))).Single().Status);
 
+        // Someone signed in who belongs to no organisation yet: to their own page, which says so (not the API's words).
+        var stranger = new PageClient(App);
+        var landed = await OidcProvider.Shared.SignInAsync(stranger, "malik", "/moi");
+        Assert.Contains("Vous n'êtes encore membre d'aucune organisation", landed.Text);
+        var notYet = await stranger.GetAsync("/o");
+        Assert.Equal(HttpStatusCode.SeeOther, notYet.Status);
+        Assert.Equal("/moi", notYet.Response.Headers.Location?.OriginalString);
+
         // Another association's staff: nothing of it, on any of these pages.
         var other = new PageClient(App);
         await MemberAsync("sophie", NewOrg("ngo"), Role.Ngo);
