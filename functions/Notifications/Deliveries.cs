@@ -332,13 +332,13 @@ public sealed class Recipients(INoticeParties parties, IOrganisationNames organi
         n.Type is NoticeType.OfferAwaiting or NoticeType.OfferExpiring or NoticeType.SessionProposed or NoticeType.SessionMoved || n.RequestId is null
             ? $"{linkBase}/m" : $"{linkBase}/m/matches/{n.RequestId}";
 
-    /// <summary>An NGO's staff act on requests, matches and alerts on their pages; seat claims are still the API's until their pages come.</summary>
+    /// <summary>An NGO's staff act on requests, matches, alerts and seat claims on their pages.</summary>
     private static string? StaffActionUrl(string linkBase, Notice n) => n.Type switch
     {
         NoticeType.OfferDeclined or NoticeType.ProposalsReady or NoticeType.NoCandidates => $"{linkBase}/o/requests/{n.RequestId}",
         NoticeType.FollowUpAlert => $"{linkBase}/o",
         NoticeType.ClaimConfirmed or NoticeType.ClaimHeld or NoticeType.ClaimWaitlisted or NoticeType.ClaimPromoted or NoticeType.ClaimHoldExpiring
-            => $"{linkBase}/api/offers/{n.OfferId}/claims/{n.ClaimId}",
+            => $"{linkBase}/o/claims/{n.OfferId}/{n.ClaimId}",
         _ when n.RequestId is not null => $"{linkBase}/o/matches/{n.RequestId}",
         _ => null,
     };

@@ -9,7 +9,7 @@ namespace Matching.Offers;
 
 /// <summary>NGOs claim seats on offers; providers see the claims on their own offers.</summary>
 [Tags("Claims")]
-public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, OfferService offers, TableServiceClient tables, AbuseLimits limits)
+public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, OfferService offers, SeatClaimActions actions, TableServiceClient tables, AbuseLimits limits)
 {
     /// <summary>Scoped to the NGO and the offer it is sent to (the request target).</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -149,12 +149,8 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     [EndpointSummary("Shows one claim to its NGO or to the offer's provider.")]
     [ProducesResponseType<ClaimView>(StatusCodes.Status200OK), ProducesProblem(StatusCodes.Status404NotFound)]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/offers/{offerId}/claims/{claimId}")] HttpRequest req,
-        string offerId, string claimId, CancellationToken ct)
-    {
-        var caller = req.HttpContext.Caller();
-        var claim = await FindClaimAsync(offerId, claimId, caller, offers, ct);
-        return claim is null ? Problems.NotFound("The claim") : Results.Ok(ToView(claim, caller, await SharedNamesAsync(claim, caller, learners, ct)));
-    }
+        string offerId, string claimId, CancellationToken ct) =>
+        await actions.ViewAsync(req.HttpContext.Caller(), offerId, claimId, ct) is { } view ? Results.Ok(view) : Problems.NotFound("The claim");
 
     [Function("ReleaseClaim"), RequireRoles(Role.Ngo)]
     [EndpointSummary("Releases a claim's seats (or leaves the waitlist); waitlisted claims are then promoted first-in first-out.")]
@@ -162,9 +158,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     public async Task<IResult> ReleaseAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/offers/{offerId}/claims/{claimId}/release")] HttpRequest req,
         string offerId, string claimId, CancellationToken ct)
     {
-        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
-        var caller = req.HttpContext.Caller();
-        return ToResult(await ledgers.For(offerId).ReleaseAsync(caller.OrganisationId, claimId), caller);
+        return await actions.ReleaseAsync(req.HttpContext.Caller(), offerId, claimId);
     }
 
     [Function("ConfirmClaim"), RequireRoles(Role.Ngo)]
@@ -175,16 +169,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         string offerId, string claimId, CancellationToken ct)
     {
         var request = await req.ReadJsonAsync<ClaimConfirmRequest>(ct);
-        if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return Problems.NotFound("The claim");
-        var caller = req.HttpContext.Caller();
-        var v = new Validation();
-        v.Require(request.Beneficiaries is { Count: >= 1 and <= 1000 }, "beneficiaries", "Name 1 to 1000 beneficiaries.");
-        v.Require((request.Beneficiaries ?? []).All(id => id is not null && Ids.IsValid(id)), "beneficiaries", "Each beneficiary is a learner id.");
-        v.Require((request.Beneficiaries ?? []).Distinct().Count() == (request.Beneficiaries?.Count ?? 0), "beneficiaries", "A learner is named once.");
-        if (!v.IsValid) return v.ToResult();
-        if ((await learners.NotOwnAsync(caller.OrganisationId, request.Beneficiaries!, ct)).Count > 0)
-            return Problems.Validation(new Dictionary<string, string[]> { ["beneficiaries"] = ["Only your own learners can be named."] });
-        return ToResult(await ledgers.For(offerId).ConfirmAsync(caller.OrganisationId, claimId, request.Beneficiaries!, request.ShareBeneficiariesWithProvider), caller);
+        return await actions.ConfirmAsync(req.HttpContext.Caller(), offerId, claimId, request, ct);
     }
 
     private static IResult KeyReused() => Problems.Result(StatusCodes.Status422UnprocessableEntity, ProblemTypes.IdempotencyKeyReused,
@@ -200,7 +185,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
         v.Require(request.NeedsNote is null || request.NeedsNote.Length <= 2000, "needsNote", "At most 2000 characters.");
     }
 
-    private static IResult ToResult(LedgerResult<SeatClaim> result, Caller caller) => result.Error switch
+    internal static IResult ToResult(LedgerResult<SeatClaim> result, Caller caller) => result.Error switch
     {
         null => Results.Ok(ToView(result.Value!, caller, names: null)),
         { Kind: LedgerErrorKind.NotFound } => Problems.NotFound("The claim"),
@@ -208,7 +193,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     };
 
     /// <summary>The claim if the caller may see it: its NGO, or the provider of its offer.</summary>
-    private static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers, CancellationToken ct)
+    internal static async Task<SeatClaim?> FindClaimAsync(string offerId, string claimId, Caller caller, OfferService offers, CancellationToken ct)
     {
         if (!Ids.IsValid(offerId) || !Ids.IsValid(claimId)) return null;
         var offer = await offers.ReadAsync(offerId, ct);
@@ -219,7 +204,7 @@ public sealed class ClaimsApi(OfferLedgers ledgers, LearnerDirectory learners, O
     }
 
     /// <summary>A provider sees beneficiaries' names only when the NGO shared them; the NGO always sees its own.</summary>
-    private static async Task<IReadOnlyList<BeneficiaryView>?> SharedNamesAsync(SeatClaim claim, Caller caller, LearnerDirectory learners, CancellationToken ct)
+    internal static async Task<IReadOnlyList<BeneficiaryView>?> SharedNamesAsync(SeatClaim claim, Caller caller, LearnerDirectory learners, CancellationToken ct)
     {
         var mayName = caller.OrganisationId == claim.NgoOrg || claim.ShareBeneficiariesWithProvider;
         if (!mayName || claim.Beneficiaries.Count == 0) return null;

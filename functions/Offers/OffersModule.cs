@@ -23,6 +23,7 @@ public static class OffersModule
         .AddSingleton<OfferCatalog>()
         .AddSingleton<OfferLedgers>()
         .AddSingleton<OfferService>()
+        .AddSingleton<SeatClaimActions>()
         .AddTable(LheoImportApi.Table)
         .AddBlobContainer(LheoImportApi.Container)
         .AddSingleton<LheoImporter>()

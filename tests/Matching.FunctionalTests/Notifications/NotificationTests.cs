@@ -382,7 +382,7 @@ public sealed class NotificationTests(NotificationFixture fixture) : IClassFixtu
         Assert.Equal("waitlisted", second.GetProperty("status").GetString());
         var confirmed = await Mail.MessageToAsync("claims@ngo.test", m => m.Headers["X-Matching-Event"] == "claim.confirmed");
         Assert.Equal("Training seats confirmed", confirmed.Subject);
-        Assert.Contains($"https://matching.test/api/offers/{offerId}/claims/{first.GetProperty("id").GetString()}", Text(confirmed));
+        Assert.Contains($"https://matching.test/o/claims/{offerId}/{first.GetProperty("id").GetString()}", Text(confirmed)); // the claim's page
         await Mail.MessageToAsync("claims@ngo.test", m => m.Headers["X-Matching-Event"] == "claim.waitlisted");
 
         (await ngo.PostAsync($"/api/offers/{offerId}/claims/{first.GetProperty("id").GetString()}/release", null)).EnsureSuccessStatusCode();

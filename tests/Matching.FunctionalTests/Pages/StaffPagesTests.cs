@@ -101,4 +101,49 @@ public sealed class StaffPagesTests() : OwnStorageTests(OidcProvider.Shared.Sett
         var theirs = await other.PostAsync($"/o/sessions/{requestId}/{session.Id}/decline", ("_form", theirToken));
         Assert.Equal(HttpStatusCode.NotFound, theirs.Status);
     }
+
+    [Fact]
+    public async Task A_held_claim_is_confirmed_on_its_page_by_ticking_the_learners_and_released_and_another_association_sees_nothing()
+    {
+        var org = NewOrg("ngo");
+        var lea = await MemberAsync("lea", org, Role.Ngo);
+        var ngo = App.ClientFor(Role.Ngo, org, subject: lea);
+        var offerId = await OpenOfferAsync(App, NewOrg("provider"), Details(seats: 5, requiresNamed: true));
+        var held = await Json(await ClaimAsync(ngo, offerId, "page-1", new { seats = 2 }));
+        Assert.Equal("held", held.GetProperty("status").GetString());
+        var claimId = held.GetProperty("id").GetString()!;
+        var amina = await LearnerAsync(ngo, LearnerProfile("tl"));
+        var yusuf = await LearnerAsync(ngo, LearnerProfile("tl"), name: "Yusuf");
+        var path = $"/o/claims/{offerId}/{claimId}";
+
+        var browser = new PageClient(App);
+        var page = await OidcProvider.Shared.SignInAsync(browser, "lea", path);
+        Assert.Contains("2 places réservées pour vous : nommez qui les prend.", page.Text);
+        Assert.NotNull(page.Document.QuerySelector($"input[name=beneficiary][value='{amina}']"));
+        await Browser.ExpectGoodMarkupAsync(page);
+
+        // Nobody ticked: the API's own rule, beside the list; then Amina and Yusuf.
+        var none = await browser.SendAsync(page, $"{path}/confirm");
+        Assert.Equal(HttpStatusCode.BadRequest, none.Status);
+        Assert.NotNull(none.Document.QuerySelector("#beneficiaries-problem"));
+        var confirmed = await browser.SendAsync(page, $"{path}/confirm", ("beneficiary", amina), ("beneficiary", yusuf));
+        Assert.Equal($"{path}?done=confirmed", confirmed.Response.Headers.Location?.OriginalString);
+        var claim = await Json(await ngo.GetAsync($"/api/offers/{offerId}/claims/{claimId}"));
+        Assert.Equal("confirmed", claim.GetProperty("status").GetString());
+        Assert.Equal(2, claim.GetProperty("beneficiariesNamed").GetInt32());
+        page = await browser.GetAsync($"{path}?done=confirmed");
+        Assert.Contains("Yusuf", page.Text);
+
+        // Another association's staff: not found, nothing of it.
+        var other = new PageClient(App);
+        await MemberAsync("sophie", NewOrg("ngo"), Role.Ngo);
+        var refused = await OidcProvider.Shared.SignInAsync(other, "sophie", path);
+        Assert.Equal(HttpStatusCode.NotFound, refused.Status);
+        Assert.DoesNotContain("Yusuf", refused.Text);
+
+        // Released: the seats go back.
+        var released = await browser.SubmitAsync(page, $"{path}/release");
+        Assert.Equal($"{path}?done=released", released.Response.Headers.Location?.OriginalString);
+        Assert.Equal("released", (await Json(await ngo.GetAsync($"/api/offers/{offerId}/claims/{claimId}"))).GetProperty("status").GetString());
+    }
 }
