@@ -24,6 +24,17 @@ public sealed class OidcProvider
     /// <summary>The app's settings that sign its pages in here.</summary>
     public Dictionary<string, string?> Settings => new() { ["Pages:SignIn:Authority"] = Issuer, ["Pages:SignIn:ClientId"] = ClientId };
 
+    /// <summary>Makes the provider's person <paramref name="name"/> a member of a new organisation, through an invitation they accept: their person id.</summary>
+    public async Task<string> MemberAsync(MatchingApp app, string name, string org, Matching.Organisations.OrganisationKind kind, Matching.Security.Role role)
+    {
+        var directory = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Matching.Organisations.OrganisationDirectory>(app.Services);
+        await directory.CreateAsync(new Matching.Organisations.OrganisationInput(org, $"Organisation {org}", kind), "test", CancellationToken.None);
+        var invitation = await directory.InviteAsync(org, new Matching.Organisations.InvitationInput($"{name}@example.org", role), "test", CancellationToken.None);
+        var person = new Matching.Organisations.Person(Issuer, name).Id;
+        Assert.Equal(Matching.Organisations.OrganisationDirectory.AcceptOutcome.Accepted, (await directory.AcceptAsync(invitation.Token!, person, CancellationToken.None)).Outcome);
+        return person;
+    }
+
     /// <summary>Opens <paramref name="path"/> signed in as <paramref name="name"/>: the page it lands on.</summary>
     public async Task<PageClient.Page> SignInAsync(PageClient app, string name, string path = "/moi")
     {

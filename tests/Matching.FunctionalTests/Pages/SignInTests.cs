@@ -17,15 +17,7 @@ public sealed class SignInTests() : OwnStorageTests(OidcProvider.Shared.Settings
 {
     private OrganisationDirectory Directory => App.Services.GetRequiredService<OrganisationDirectory>();
 
-    /// <summary>Makes the provider's person <paramref name="name"/> a member, through an invitation they accept.</summary>
-    private async Task<string> MemberAsync(string name, string org, OrganisationKind kind, Role role)
-    {
-        await Directory.CreateAsync(new OrganisationInput(org, $"Organisation {org}", kind), "test", CancellationToken.None);
-        var invitation = await Directory.InviteAsync(org, new InvitationInput($"{name}@example.org", role), "test", CancellationToken.None);
-        var person = new Person(OidcProvider.Shared.Issuer, name).Id;
-        Assert.Equal(OrganisationDirectory.AcceptOutcome.Accepted, (await Directory.AcceptAsync(invitation.Token!, person, CancellationToken.None)).Outcome);
-        return person;
-    }
+    private Task<string> MemberAsync(string name, string org, OrganisationKind kind, Role role) => OidcProvider.Shared.MemberAsync(App, name, org, kind, role);
 
     [Fact]
     public async Task A_person_signs_in_at_the_provider_sees_their_organisations_and_signs_out()

@@ -16,15 +16,7 @@ namespace Matching.FunctionalTests;
 /// </summary>
 public sealed class StaffPagesTests() : OwnStorageTests(OidcProvider.Shared.Settings)
 {
-    private async Task<string> MemberAsync(string name, string org, Role role)
-    {
-        var directory = App.Services.GetRequiredService<OrganisationDirectory>();
-        await directory.CreateAsync(new OrganisationInput(org, $"Organisation {org}", OrganisationKind.Ngo), "test", CancellationToken.None);
-        var invitation = await directory.InviteAsync(org, new InvitationInput($"{name}@example.org", role), "test", CancellationToken.None);
-        var person = new Person(OidcProvider.Shared.Issuer, name).Id;
-        await directory.AcceptAsync(invitation.Token!, person, CancellationToken.None);
-        return person;
-    }
+    private Task<string> MemberAsync(string name, string org, Role role) => OidcProvider.Shared.MemberAsync(App, name, org, OrganisationKind.Ngo, role);
 
     [Fact]
     public async Task Staff_see_what_needs_them_choose_a_mentor_with_the_reasons_and_confirm_a_meeting_for_their_learner()
