@@ -40,7 +40,7 @@ public sealed class LearnerHomeData(MentoringLifecycle lifecycle, SessionBook se
         var mentorName = active?.Proposals.FirstOrDefault(p => p.MentorId == active.MentorId)?.DisplayName
             ?? (active is null ? null : (await mentors.FindAsync(active.MentorId ?? "", ct))?.DisplayName);
         if (active is null) sessionsRead = Task.FromResult<IReadOnlyList<SessionRow>>([]);
-        var zone = TimeZoneOf(learner is null ? null : LearnerProfiles.Read(learner)?.Availability.TimeZone);
+        var zone = Shown.Zone(learner is null ? null : LearnerProfiles.Read(learner)?.Availability.TimeZone);
         var now = time.GetUtcNow();
         var items = new List<SessionItem>();
         foreach (var s in (await sessionsRead).Where(s => s.Status is SessionStatus.Proposed or SessionStatus.Confirmed && s.End > now))
@@ -51,7 +51,7 @@ public sealed class LearnerHomeData(MentoringLifecycle lifecycle, SessionBook se
                 venue is null ? null : FormattableString.Invariant($"https://www.openstreetmap.org/?mlat={venue.Latitude:0.#####}&mlon={venue.Longitude:0.#####}#map=17/{venue.Latitude:0.#####}/{venue.Longitude:0.#####}")));
         }
         var checkIns = (await checkInsRead).OrderBy(c => c.Start).Select(c => new CheckInItem(c.SessionId, When(c.Start, c.End, zone))).ToList();
-        return new LearnerHome(FirstName(learner?.DisplayName) ?? "", await organisationRead ?? caller.OrganisationId, FirstName(mentorName),
+        return new LearnerHome(Shown.FirstName(learner?.DisplayName) ?? "", await organisationRead ?? caller.OrganisationId, Shown.FirstName(mentorName),
             active?.Goals.Select(GoalWords).ToList() ?? [], items.OrderBy(i => i.Status).ToList(), checkIns, done, problem);
     }
 
@@ -64,11 +64,6 @@ public sealed class LearnerHomeData(MentoringLifecycle lifecycle, SessionBook se
         return Words.F("{0}, from {1} to {2}", from.ToString("dddd d MMMM", culture), from.ToString(time, culture), to.ToString(time, culture));
     }
 
-    private static TimeZoneInfo TimeZoneOf(string? id) =>
-        id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
-
-    private static string? FirstName(string? displayName) =>
-        displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
     /// <summary>What they will work on, in a learner's words (A2): short, no jargon.</summary>
     public static string GoalWords(Expertise goal) => Words.T(goal switch

@@ -75,7 +75,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
         var start = StartOf(plan.Start, zone);
         if (form["step"] == "places")
             return await ShowAsync(req.HttpContext, matchId, sessionId, plan, start is null ? null : await actions.SuggestVenuesAsync(req.HttpContext, matchId, start.Value,
-                Math.Clamp(plan.DurationMinutes, SessionRules.MinMinutes, SessionRules.MaxMinutes), ct) ?? [], null, null, StatusCodes.Status200OK, ct);
+                Math.Clamp(plan.DurationMinutes, SessionRules.MinMinutes, SessionRules.MaxMinutes), ct) ?? [], null, null, StatusCodes.Status200OK, ct, zone);
         // A time the form could not read is refused in the rule's own words for a start in the past.
         var proposal = new SessionProposal(start ?? DateTimeOffset.MinValue, plan.DurationMinutes, plan.Mode, plan.Mode == SessionMode.Video ? plan.VideoLink : null,
             plan.Mode == SessionMode.InPerson ? plan.VenueId : null);
@@ -83,7 +83,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
             ? await actions.ProposeAsync(req.HttpContext, matchId, proposal, ct)
             : await actions.MoveAsync(req.HttpContext, matchId, sessionId, proposal, ct);
         if (PageOutcome.ProblemOf(result) is { } problem)
-            return await ShowAsync(req.HttpContext, matchId, sessionId, plan, null, null, problem, problem.Status, ct);
+            return await ShowAsync(req.HttpContext, matchId, sessionId, plan, null, null, problem, problem.Status, ct, zone);
         return PageResults.SeeOther($"{PathOf(matchId)}?done={(sessionId is null ? "proposed" : "moved")}");
     }
 
@@ -95,8 +95,7 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
     }
 
     private async Task<TimeZoneInfo> ZoneAsync(HttpContext http, CancellationToken ct) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById((await mentors.FindAsync(MentorsApi.MyId(http), ct))?.Profile.Availability.TimeZone ?? "", out var z)
-            ? z : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        Shown.Zone((await mentors.FindAsync(MentorsApi.MyId(http), ct))?.Profile.Availability.TimeZone);
 
     private async Task<IResult> AfterAsync(HttpContext http, string matchId, IResult result, string done, CancellationToken ct) =>
         PageOutcome.ProblemOf(result) is { } problem
@@ -104,11 +103,12 @@ public sealed class MentorMatchPages(MatchAccess matches, SessionBook sessions, 
             : PageResults.SeeOther($"{PathOf(matchId)}?done={done}");
 
     private async Task<IResult> ShowAsync(HttpContext http, string matchId, string? move, Plan? plan, IReadOnlyList<VenueSuggestion>? places, string? done,
-        PageProblem? problem, int status, CancellationToken ct)
+        PageProblem? problem, int status, CancellationToken ct,
+        TimeZoneInfo? zone = null)
     {
         if (await matches.FindAsync(http, matchId, ct) is not { } match)
             return PageResults.Error(StatusCodes.Status404NotFound, "Not found", "This match is not yours, or it does not exist.", (MentorPages.Home, Words.T("My mentoring")));
-        var zone = await ZoneAsync(http, ct);
+        zone ??= await ZoneAsync(http, ct); // the planning form read it already
         var view = await matches.ViewAsync(match.Match, ct);
         var rows = await sessions.ListAsync(match, ct);
         var checkIns = (await actions.PendingCheckInsAsync(http, ct)).Where(c => c.MatchId == matchId).OrderBy(c => c.Start).ToList();

@@ -70,7 +70,7 @@ public sealed class MentorPages(OfferAnswers answers, MatchAccess matches, Sessi
     {
         var offers = await answers.ListAsync(http, ct);
         var me = await mentors.FindAsync(MentorsApi.MyId(http), ct);
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(me?.Profile.Availability.TimeZone ?? "", out var z) ? z : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+        var zone = Shown.Zone(me?.Profile.Availability.TimeZone);
         var checkIns = (await actions.PendingCheckInsAsync(http, ct)).GroupBy(c => c.MatchId).ToDictionary(g => g.Key, g => g.Count());
         var views = new List<MentoringApi.MatchView>();
         var meetings = new List<MeetingItem>();

@@ -10,7 +10,7 @@ namespace Matching.Pages.Staff;
 /// to confirm it, and releasing seats. The same actions as the API's (<see cref="SeatClaimActions"/>).
 /// </summary>
 [RequireRoles(Role.Ngo)]
-public sealed class StaffClaimPages(SeatClaimActions claims, OfferService offers, LearnerDirectory learners)
+public sealed class StaffClaimPages(SeatClaimActions claims, OfferService offers, LearnerDirectory learners, Notifications.PreferenceBook preferences)
 {
     public static string PathOf(string offerId, string claimId) => $"/o/claims/{offerId}/{claimId}";
 
@@ -51,7 +51,7 @@ public sealed class StaffClaimPages(SeatClaimActions claims, OfferService offers
         return PageResults.Show<StaffClaimPage>(new Dictionary<string, object>
         {
             ["Claim"] = claim, ["Title"] = offer?.Details.Title ?? "", ["Learners"] = own.Select(l => (l.Id, l.DisplayName)).ToList(),
-            ["Done"] = done!, ["Problem"] = problem!,
+            ["Zone"] = await StaffPages.ZoneAsync(preferences, http, ct), ["Done"] = done!, ["Problem"] = problem!,
         }, status);
     }
 }

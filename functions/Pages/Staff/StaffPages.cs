@@ -33,17 +33,18 @@ public sealed class StaffPages(TableServiceClient tables, StorageProvisioner pro
         var alertsRead = alerts.ListAsync(org, false, ct);
         var proposedRead = MentorRequests.PageAsync(tables, provisioner, org, RequestStatus.Proposed, null, 50, null, time.GetUtcNow(), ct);
         var checkInsRead = actions.PendingCheckInsAsync(req.HttpContext, ct);
-        var names = new Dictionary<string, Task<string>>();
-        Task<string> NameAsync(string learnerId) => names.TryGetValue(learnerId, out var t) ? t
-            : names[learnerId] = learners.RowAsync(org, learnerId, ct).ContinueWith(r => FirstName(r.Result?.DisplayName), ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        var zone = await ZoneAsync(req.HttpContext, ct);
+        var zoneRead = ZoneAsync(preferences, req.HttpContext, ct);
         var waiting = new List<(string LearnerId, string Text, string Href, string? AlertId)>();
         foreach (var a in await alertsRead) waiting.Add((a.LearnerId, a.Detail, MatchPath(a.RequestId), a.Id));
         foreach (var r in (await proposedRead).Items) waiting.Add((r.LearnerId, Words.T("Mentors are proposed: choose one."), RequestPath(r.Id), null));
+        var zone = await zoneRead;
         foreach (var c in await checkInsRead)
             waiting.Add((c.LearnerId, Words.F("Did the meeting of {0} take place?", Learner.LearnerHomeData.When(c.Start, c.End, zone)), MatchPath(c.MatchId), null));
-        var items = new List<Item>();
-        foreach (var w in waiting) items.Add(new Item(await NameAsync(w.LearnerId), w.Text, w.Href, w.AlertId));
+        // Each learner's name read once, all together.
+        var ids = waiting.Select(w => w.LearnerId).Distinct().ToList();
+        var rows = await Task.WhenAll(ids.Select(id => learners.RowAsync(org, id, ct)));
+        var names = ids.Zip(rows, (id, row) => (id, Name: FirstName(row?.DisplayName))).ToDictionary(x => x.id, x => x.Name);
+        var items = waiting.Select(w => new Item(names[w.LearnerId], w.Text, w.Href, w.AlertId)).ToList();
         var done = req.Query["done"].ToString() is { Length: > 0 and <= 20 } d ? d : null;
         return PageResults.Show<StaffHomePage>(new Dictionary<string, object> { ["Items"] = items, ["Done"] = done! });
     }
@@ -130,18 +131,16 @@ public sealed class StaffPages(TableServiceClient tables, StorageProvisioner pro
         return PageResults.Show<StaffMatchPage>(new Dictionary<string, object>
         {
             ["Match"] = view, ["Active"] = match.Match.Status == RequestStatus.Matched, ["Sessions"] = rows, ["CheckIns"] = checkIns,
-            ["Zone"] = await ZoneAsync(http, ct), ["Now"] = time.GetUtcNow(), ["Done"] = done!, ["Problem"] = problem!,
+            ["Zone"] = await ZoneAsync(preferences, http, ct), ["Now"] = time.GetUtcNow(), ["Done"] = done!, ["Problem"] = problem!,
         }, status);
     }
 
     /// <summary>Times in the staff member's own zone (their notification preferences; Paris until they say).</summary>
-    private async Task<TimeZoneInfo> ZoneAsync(HttpContext http, CancellationToken ct) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById((await preferences.GetAsync(Notifications.PreferenceFunctions.Me(http), ct)).TimeZone, out var zone)
-            ? zone : TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+    internal static async Task<TimeZoneInfo> ZoneAsync(Notifications.PreferenceBook preferences, HttpContext http, CancellationToken ct) =>
+        Shown.Zone((await preferences.GetAsync(Notifications.PreferenceFunctions.Me(http), ct)).TimeZone);
 
     private static IResult NotFound() =>
         PageResults.Error(StatusCodes.Status404NotFound, "Not found", "It is not your organisation's, or it does not exist.", (Home, Words.T("Back")));
 
-    private static string FirstName(string? displayName) =>
-        displayName?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? Words.T("a learner of yours");
+    private static string FirstName(string? displayName) => Shown.FirstName(displayName) ?? Words.T("a learner of yours");
 }
